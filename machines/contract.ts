@@ -1,0 +1,167 @@
+/**
+ * The contract between the procedure machines (machines/) and the runtime (engine/,
+ * server/). Machines are pure: they never read a clock or do I/O. Time arrives as the
+ * event's `occurredAt`; calendar arithmetic arrives through `MachineDeps`.
+ *
+ * The engine never looks inside a machine beyond this file: it calls `start`/`step`,
+ * stores the returned snapshot, derives timers from `deadlines` (every deadline whose
+ * `status` is `pending` or `missed` and is still open gets a timer at `dueAt`), and turns
+ * `effects` into outbox rows in the same transaction.
+ */
+import type { TSchema } from 'typebox';
+import type { BusinessCalendar, CalendarStamp, Instant, IsoDate, Reading } from '../calendars/types.js';
+
+export const ROLES = [
+  'initiator',
+  'press_secretary',
+  'administrator',
+  'car',
+  'unit',
+  'supervisor',
+  'chairman',
+  'auditor',
+  'system',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PROCEDURE_IDS = ['publication', 'feedback-inquiry', 'blog-question'] as const;
+export type ProcedureId = (typeof PROCEDURE_IDS)[number];
+
+export type Language = 'ru' | 'kk' | 'en';
+
+/** Who sent an event, under which role. */
+export interface Actor {
+  name: string;
+  role: Role;
+}
+
+/** Fields the runtime adds to every event and to the creation input. */
+export interface EventMeta {
+  /** When it happened in the office (defaults to recordedAt; never later than it). */
+  occurredAt: Instant;
+  /** Server clock at the time of recording. */
+  recordedAt: Instant;
+  actor: Actor;
+}
+
+export type DeadlineStatus = 'pending' | 'met' | 'missed' | 'met_late';
+
+/** A deadline as policy data, declared in the machine (state `meta`) and in the module. */
+export interface DeadlinePolicy {
+  key: string;
+  /** The Rules' item, e.g. "п. 38". */
+  rule: string;
+  amount: number;
+  unit: 'days' | 'working_days' | 'calendar_days';
+  /** How the amount is counted. Unqualified "дней" default to `calendar` (setting). */
+  reading: Reading;
+  /** What the period counts from, in words ("receipt of the question"). */
+  from: string;
+  /** Direction: `after` the start, or `before` a date (lead times of п. 11). */
+  direction: 'after' | 'before';
+  description: string;
+}
+
+/** An open or closed deadline of a case, as kept in the machine's context. */
+export interface CaseDeadline {
+  key: string;
+  rule: string;
+  amount: number;
+  unit: DeadlinePolicy['unit'];
+  reading: Reading;
+  /** The instant counted from (or, for lead times, the date counted back from). */
+  from: Instant | IsoDate;
+  lastDay: IsoDate;
+  dueAt: Instant;
+  status: DeadlineStatus;
+  /** True while the deadline is open (not yet closed by its closing event). */
+  open: boolean;
+  /** occurredAt of the closing event. */
+  closedAt?: Instant;
+  /** occurredAt (= dueAt) of the engine's `deadline_missed` observation, if any. */
+  observedMissedAt?: Instant;
+  /** For late closings / submissions: how late, in working days (п. 11) or calendar days. */
+  shortfall?: { amount: number; unit: Reading };
+  calendar: CalendarStamp;
+}
+
+/** Side effects a transition asks for; the engine enqueues them in the same transaction. */
+export type MailTemplate = 'acknowledgement' | 'extension_notice' | 'answer' | 'redirect_notice';
+export type Effect =
+  | {
+      kind: 'mail';
+      template: MailTemplate;
+      to: { name: string; email: string };
+      language: Language;
+      /** Template data (review term, answer text, organisation, …). */
+      data: Record<string, unknown>;
+      /** The deadline this message closes when delivered (e.g. `extension_notice`), if any. */
+      closesDeadline?: string;
+    }
+  | {
+      kind: 'portal_notice';
+      /** P4: the applicant's notice recorded as posted on the portal. */
+      data: Record<string, unknown>;
+    };
+
+/** What a machine needs from the runtime. */
+export interface MachineDeps {
+  calendar: BusinessCalendar;
+  /** Per-deadline-key reading overrides for the Rules' unqualified "дней". */
+  readings?: Partial<Record<string, Reading>>;
+}
+
+/** A JSON-serialisable persisted XState snapshot. */
+export type PersistedSnapshot = Record<string, unknown>;
+
+export interface StepOk {
+  ok: true;
+  snapshot: PersistedSnapshot;
+  /** Dotted state value, e.g. `translation` or `review.redirection.forwarding`. */
+  state: string;
+  status: 'active' | 'done';
+  context: Record<string, unknown> & { deadlines: Record<string, CaseDeadline> };
+  effects: Effect[];
+}
+export interface StepRejected {
+  ok: false;
+  /** `event_not_allowed`: the state does not accept it; `invalid_request`: a guard refused the data. */
+  code: 'event_not_allowed' | 'invalid_request';
+  message: string;
+  allowed: AllowedEvent[];
+}
+export type StepResult = StepOk | StepRejected;
+
+export interface AllowedEvent {
+  type: string;
+  roles: Role[];
+}
+
+/** One procedure, as the registry lists it. */
+export interface ProcedureModule {
+  id: ProcedureId;
+  /** Bumped on every behavioural change; a case is pinned to the version it was created with. */
+  version: string;
+  title: string;
+  /** TypeBox schema of the creation input (the HTTP body's `input`). */
+  inputSchema: TSchema;
+  /** Roles allowed to create a case. */
+  createRoles: Role[];
+  /** TypeBox schema per event type of the payload (without `type` and `occurredAt`). */
+  eventSchemas: Record<string, TSchema>;
+  /** Roles allowed per event type. */
+  eventRoles: Record<string, Role[]>;
+  deadlinePolicies: Record<string, DeadlinePolicy>;
+  /** The XState machine (for the inspector, diagrams and Stately Studio). */
+  machine(deps: MachineDeps): unknown;
+  /** The first step: the case as created. Input already validated against `inputSchema`. */
+  start(deps: MachineDeps, input: Record<string, unknown>, meta: EventMeta): StepResult;
+  /** One event. Payload already validated against `eventSchemas[type]`; role already checked. */
+  step(
+    deps: MachineDeps,
+    snapshot: PersistedSnapshot,
+    event: { type: string; payload: Record<string, unknown> } & EventMeta,
+  ): StepResult;
+  /** The events the current state accepts, with their roles. */
+  allowedEvents(deps: MachineDeps, snapshot: PersistedSnapshot): AllowedEvent[];
+}
