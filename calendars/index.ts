@@ -1,0 +1,68 @@
+/**
+ * Calendars by id. `loadCalendar('kz')` reads `calendars/data/kz.json`, validates it
+ * (a broken file fails naming the file and the entry) and builds the indexes.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { KazakhBusinessCalendar, type CalendarOptions } from './business-calendar.js';
+import { validateCalendarData, type CalendarData } from './data-schema.js';
+import { CalendarError } from './errors.js';
+import type { BusinessCalendar } from './types.js';
+
+export type { BusinessCalendar } from './types.js';
+export { CalendarError } from './errors.js';
+export type { CalendarOptions } from './business-calendar.js';
+
+/** Calendar ids shipped with the product. */
+export const CALENDAR_IDS = ['kz'] as const;
+export type CalendarId = (typeof CALENDAR_IDS)[number];
+
+const DATA_DIR = fileURLToPath(new URL('./data/', import.meta.url));
+
+/** Canonical JSON: keys sorted at every level, so formatting never changes the version. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The data version: `<id>-` + the first 12 hex digits of sha-256 over the canonical JSON. */
+export function calendarDataVersion(data: CalendarData): string {
+  return `${data.id}-${createHash('sha256').update(canonicalJson(data)).digest('hex').slice(0, 12)}`;
+}
+
+/** Builds a calendar from already-parsed data (tests, other deployments). */
+export function createCalendar(raw: unknown, options: CalendarOptions = {}, file = '(inline data)'): BusinessCalendar {
+  const data = validateCalendarData(raw, file);
+  return new KazakhBusinessCalendar(data, calendarDataVersion(data), options);
+}
+
+/** Loads a calendar data file; `file` defaults to the shipped `calendars/data/<id>.json`. */
+export function loadCalendar(id: string, options: CalendarOptions & { file?: string } = {}): BusinessCalendar {
+  if (!options.file && !(CALENDAR_IDS as readonly string[]).includes(id)) {
+    throw new CalendarError('calendar_not_found', `No calendar '${id}'; known calendars: ${CALENDAR_IDS.join(', ')}.`, {
+      id,
+    });
+  }
+  const file = options.file ?? `${DATA_DIR}${id}.json`;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CalendarError('calendar_data_invalid', `Calendar data ${file}: cannot be read as JSON: ${(error as Error).message}`, {
+      file,
+    });
+  }
+  return createCalendar(raw, options, file);
+}
+
+/** The Kazakhstan calendar shipped with the product. */
+export function loadKzCalendar(options: CalendarOptions = {}): BusinessCalendar {
+  return loadCalendar('kz', options);
+}
