@@ -63,6 +63,8 @@ interface RangeIndex {
   workdays: Int32Array;
   /** Reasons per epoch day; the first one decided the day. */
   reasons: Map<number, DayReason[]>;
+  /** `YYYY-MM-DD` of every day of the range, so results never format dates on the hot path. */
+  dayStrings: string[];
 }
 
 export class KazakhBusinessCalendar implements BusinessCalendar {
@@ -75,6 +77,8 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
   private readonly zoneAdapter: ZoneAdapter;
   private readonly allowStatutoryOnly: boolean;
   private index: RangeIndex;
+  private readonly dataFirstDay: number;
+  private readonly dataLastDay: number;
 
   constructor(
     private readonly data: CalendarData,
@@ -89,13 +93,17 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
     this.weekend = new Set(data.weekend);
     this.zoneAdapter = new ZoneAdapter(data.zone);
     this.allowStatutoryOnly = options.allowStatutoryOnly ?? false;
+    this.dataFirstDay = epochDay(data.years.from, 1, 1);
+    this.dataLastDay = epochDay(data.years.to, 12, 31);
     this.index = this.build(data.years.from, data.years.to);
   }
 
   // ---------------------------------------------------------------- public operations
 
   dayOf(value: Instant | IsoDate | Date): IsoDate {
-    return formatDay(this.dayNumber(value));
+    const day = this.dayNumber(value);
+    const idx = this.index;
+    return idx.dayStrings[day - idx.base] ?? formatDay(day);
   }
 
   day(date: IsoDate): DayInfo {
@@ -134,7 +142,7 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
     let idx = this.indexFor(day);
     while (idx.cum[day - idx.base]! + amount > idx.workdays.length) idx = this.extend(idx.endYear + 1);
     const last = idx.workdays[idx.cum[day - idx.base]! + amount - 1]!;
-    return this.deadlineResult(ms, day, amount, 'working', last, last);
+    return this.deadlineResult(from, ms, day, amount, 'working', last, last);
   }
 
   addCalendarDays(from: Instant | IsoDate | Date, amount: number): ComputedDeadline {
@@ -144,7 +152,7 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
     const nominal = day + amount;
     const idx = this.indexFor(nominal);
     const last = idx.working[nominal - idx.base] === 1 ? nominal : this.nextWorkingAfter(nominal);
-    return this.deadlineResult(ms, day, amount, 'calendar', last, nominal);
+    return this.deadlineResult(from, ms, day, amount, 'calendar', last, nominal);
   }
 
   deadline(from: Instant | IsoDate | Date, amount: number, unit: Reading): ComputedDeadline {
@@ -258,6 +266,7 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
   }
 
   private deadlineResult(
+    fromText: Instant | IsoDate | Date,
     fromMs: number,
     fromDay: number,
     amount: number,
@@ -265,26 +274,31 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
     last: number,
     nominal: number,
   ): ComputedDeadline {
+    const idx = this.index;
     return {
-      from: new Date(fromMs).toISOString(),
-      fromDay: formatDay(fromDay),
+      from: canonicalInstant(fromMs, fromText),
+      fromDay: idx.dayStrings[fromDay - idx.base]!,
       amount,
       unit,
-      lastDay: formatDay(last),
+      lastDay: idx.dayStrings[last - idx.base]!,
       dueAt: this.endOfDayInstant(last),
-      nominalLastDay: formatDay(nominal),
+      nominalLastDay: idx.dayStrings[nominal - idx.base]!,
       calendar: this.stampFor(fromDay, last),
     };
   }
 
   private stampFor(a: number, b: number): CalendarStamp {
+    // Fast path: both ends inside the data years (the usual case) need no year list.
+    if (Math.min(a, b) >= this.dataFirstDay && Math.max(a, b) <= this.dataLastDay) {
+      return { id: this.id, version: this.version, statutoryOnly: false, statutoryOnlyYears: [] };
+    }
     const years: number[] = [];
     for (let y = yearOf(Math.min(a, b)); y <= yearOf(Math.max(a, b)); y++) years.push(y);
     return this.stamp(years);
   }
 
   private endOfDayInstant(day: number): Instant {
-    return new Date(this.zoneAdapter.startOfDay(day + 1)).toISOString();
+    return this.zoneAdapter.startOfDayIso(day + 1);
   }
 
   /** The first working day strictly after `day`, extending the range if allowed. */
@@ -422,8 +436,15 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
       }
       cum[i] = count;
     }
-    return { startYear, endYear, base, working, kind, cum, workdays: Int32Array.from(workdayList), reasons };
+    const dayStrings = Array.from({ length }, (_, i) => formatDay(base + i));
+    return { startYear, endYear, base, working, kind, cum, workdays: Int32Array.from(workdayList), reasons, dayStrings };
   }
+}
+
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** The UTC ISO form of an instant; an input already in that form is returned as is. */
+function canonicalInstant(ms: number, text: Instant | IsoDate | Date): Instant {
+  return typeof text === 'string' && text.length === 24 && CANONICAL_UTC.test(text) ? text : new Date(ms).toISOString();
 }
 
 function checkAmount(amount: number): void {

@@ -18,6 +18,7 @@ const MAX_CACHE = 500_000;
 export class ZoneAdapter {
   private readonly offsets = new Map<number, number>();
   private readonly dayStarts = new Map<number, number>();
+  private readonly dayStartIsos = new Map<number, string>();
 
   constructor(readonly zone: string) {
     if (!IANAZone.isValidZone(zone)) {
@@ -40,6 +41,17 @@ export class ZoneAdapter {
   /** The epoch day (civil day in the zone) of an instant. */
   dayOf(ms: number): number {
     return Math.floor((ms + this.offsetAt(ms)) / MS_PER_DAY);
+  }
+
+  /** `startOfDay` as a UTC ISO string (memoised: deadlines return it on the hot path). */
+  startOfDayIso(day: number): string {
+    let iso = this.dayStartIsos.get(day);
+    if (iso === undefined) {
+      if (this.dayStartIsos.size > MAX_CACHE) this.dayStartIsos.clear();
+      iso = new Date(this.startOfDay(day)).toISOString();
+      this.dayStartIsos.set(day, iso);
+    }
+    return iso;
   }
 
   /** The instant at which a civil day starts in the zone. */

@@ -1,0 +1,78 @@
+/**
+ * Configuration by environment. One TypeBox schema gives the defaults, the validation
+ * and the type; a bad value fails start-up naming the variable.
+ */
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const Bool = Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')]);
+
+export const EnvSchema = Type.Object({
+  PORT: Type.String({ pattern: '^\\d{1,5}$', default: '3000', description: 'TCP port' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Listen address' }),
+  DATABASE: Type.String({ minLength: 1, default: 'data/qazindustry.sqlite', description: 'SQLite file path' }),
+  SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
+  AUTH_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON users file with sha-256 token hashes' })),
+  SMTP_URL: Type.Optional(Type.String({ minLength: 1, description: 'smtp(s)://user:pass@host:port; unset = mail stays queued' })),
+  MAIL_FROM: Type.String({ default: 'QazIndustry <no-reply@qazindustry.gov.kz>' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  CALENDAR_STATUTORY_ONLY: Type.Optional(Bool),
+  INTAKE_RATE_LIMIT: Type.String({ pattern: '^\\d+$', default: '10', description: 'Public intake requests per minute per address' }),
+  BODY_LIMIT: Type.String({ pattern: '^\\d+$', default: '262144', description: 'Largest accepted body, bytes' }),
+  INSPECT: Type.Optional(Bool),
+  INSPECT_PORT: Type.String({ pattern: '^\\d{1,5}$', default: '5678' }),
+});
+type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  database: string;
+  synchronous: 'FULL' | 'NORMAL';
+  authFile: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: string;
+  calendarStatutoryOnly: boolean;
+  intakeRateLimit: number;
+  bodyLimit: number;
+  inspect: boolean;
+  inspectPort: number;
+}
+
+const truthy = (v: string | undefined) => v === '1' || v === 'true';
+
+/** Reads the configuration from an environment (process.env by default). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const withDefaults = Value.Default(EnvSchema, picked) as Env;
+  if (!Value.Check(EnvSchema, withDefaults)) {
+    const first = Value.Errors(EnvSchema, withDefaults)[0];
+    const name = first?.instancePath.replace(/^\//, '') || '(environment)';
+    throw new Error(`Bad configuration: ${name}=${JSON.stringify(env[name])}: ${first?.message ?? 'invalid'}`);
+  }
+  const port = Number(withDefaults.PORT);
+  if (port < 1 || port > 65535) throw new Error(`Bad configuration: PORT=${withDefaults.PORT}: must be 1–65535`);
+  return {
+    port,
+    host: withDefaults.HOST,
+    database: withDefaults.DATABASE,
+    synchronous: withDefaults.SQLITE_SYNCHRONOUS,
+    authFile: withDefaults.AUTH_FILE,
+    smtpUrl: withDefaults.SMTP_URL,
+    mailFrom: withDefaults.MAIL_FROM,
+    logLevel: withDefaults.LOG_LEVEL,
+    calendarStatutoryOnly: truthy(withDefaults.CALENDAR_STATUTORY_ONLY),
+    intakeRateLimit: Number(withDefaults.INTAKE_RATE_LIMIT),
+    bodyLimit: Number(withDefaults.BODY_LIMIT),
+    inspect: truthy(withDefaults.INSPECT),
+    inspectPort: Number(withDefaults.INSPECT_PORT),
+  };
+}

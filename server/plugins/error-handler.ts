@@ -1,0 +1,93 @@
+/**
+ * One error handler for the whole API: every error leaves as `{error: {code, message}}`.
+ * Fastify's own errors (malformed JSON, body too large, wrong media type, schema
+ * validation) are mapped to our codes; an unexpected error is a 500 whose message hides
+ * internals (the request id ties it to the log).
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { CalendarError } from '../../calendars/errors.js';
+import { ApiError, errorBody, type ApiErrorCode } from '../errors.js';
+
+interface Mapped {
+  status: number;
+  code: ApiErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Errors from other layers that carry their own code (engine, storage) can implement this shape. */
+interface CodedError {
+  code: string;
+  status?: number;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+const CALENDAR_CODES: Record<CalendarError['code'], ApiErrorCode> = {
+  calendar_year_unknown: 'calendar_year_unknown',
+  calendar_not_found: 'not_found',
+  invalid_date: 'invalid_request',
+  invalid_instant: 'invalid_request',
+  invalid_amount: 'invalid_request',
+  calendar_data_invalid: 'internal_error',
+};
+
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (!first) return error.message;
+  const where = `${error.validationContext ?? 'request'}${first.instancePath ? first.instancePath.replace(/\//g, '.') : ''}`;
+  const params = first.params as Record<string, unknown> | undefined;
+  if (first.keyword === 'additionalProperties' && params?.additionalProperty) {
+    return `${where}: unknown field '${String(params.additionalProperty)}'; remove it.`;
+  }
+  if (first.keyword === 'required' && params?.missingProperty) {
+    return `${where}: missing required field '${String(params.missingProperty)}'.`;
+  }
+  return `${where} ${first.message ?? 'is invalid'}.`;
+}
+
+export function mapError(error: unknown): Mapped {
+  if (error instanceof ApiError) {
+    return { status: error.status, code: error.code, message: error.message, details: error.details };
+  }
+  if (error instanceof CalendarError) {
+    const code = CALENDAR_CODES[error.code];
+    const status = code === 'calendar_year_unknown' ? 422 : code === 'not_found' ? 404 : code === 'internal_error' ? 500 : 400;
+    return { status, code, message: error.message, details: { reason: error.code, ...error.details } };
+  }
+  const fe = error as FastifyError & Partial<CodedError>;
+  if (fe.validation) return { status: 400, code: 'invalid_request', message: validationMessage(fe) };
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'invalid_request', message: `The body is not valid JSON: ${fe.message}` };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'payload_too_large', message: 'The body is larger than the server accepts.' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 415, code: 'unsupported_media_type', message: 'Send the body as application/json.' };
+    default:
+      break;
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode === 429) {
+    return { status: 429, code: 'rate_limited', message: fe.message };
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, code: 'invalid_request', message: fe.message };
+  }
+  return { status: 500, code: 'internal_error', message: 'Internal error; nothing was written. Quote the request id when reporting it.' };
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = mapError(error);
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.debug({ code: mapped.code }, mapped.message);
+    void reply.status(mapped.status).send(errorBody(mapped.code, mapped.message, mapped.details));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`));
+  });
+}
