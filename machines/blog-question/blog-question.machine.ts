@@ -1,0 +1,249 @@
+/**
+ * P4 — a question to the Chairman's blog on the "Open Government" portal (п. 41–47), with
+ * P5 invoked for a question outside the competence (п. 48).
+ */
+import { assign, sendTo, setup } from 'xstate';
+import type { Instant } from '../../calendars/types.js';
+import type { EventMeta, MachineDeps } from '../contract.js';
+import { openAfter, reopen } from '../common/deadlines.js';
+import {
+  ROOT_HANDLERS,
+  applyDeadlineOps,
+  closeKey,
+  markMissed,
+  type DeadlineOpsEvent,
+  type Deadlines,
+} from '../common/parent.js';
+import type { CreationInput, EffectSink, Validator } from '../runtime.js';
+import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
+import {
+  blogQuestionDeadlinePolicies as P,
+  type BlogQuestionDeadlineKey,
+  type BlogQuestionEvent,
+  type BlogQuestionInput,
+} from './blog-question.events.js';
+
+export const BLOG_QUESTION_MACHINE_ID = 'blog-question';
+
+export interface BlogQuestionContext {
+  channel: BlogQuestionInput['channel'];
+  author: BlogQuestionInput['author'];
+  language: BlogQuestionInput['language'];
+  text: string;
+  receivedAt: Instant;
+  createdBy: EventMeta['actor'];
+  registrationNumber?: string;
+  unit?: string;
+  /** The current answer: the unit's draft, then the press secretary's correction. */
+  answer?: { text: string; submittedAt: Instant; agreedAt?: Instant; approvedAt?: Instant };
+  /** Every turn of the loops, in order (п. 47: each turn is in the history). */
+  turns: Array<{ type: 'return_answer' | 'forward_to_chairman' | 'return_for_rework'; at: Instant; comment?: string }>;
+  posted?: { url: string; at: Instant };
+  redirection?: RedirectionOutput;
+  redirects: Array<{ reason: string; at: Instant; outcome?: RedirectionOutput['outcome'] }>;
+  deadlines: Deadlines;
+}
+
+type Ev = BlogQuestionEvent | DeadlineOpsEvent;
+
+/** P4 refuses no data beyond its schemas: every check is a state check. */
+export const blogQuestionValidators: Record<string, Validator> = {};
+
+/** Builds P4 with calendar arithmetic and effects bound to `deps` and `sink`. */
+export function createBlogQuestionMachine(deps: MachineDeps, sink: EffectSink) {
+  /** Property assigners for `deadlines` (used inside `assign` so XState infers the event type). */
+  const opened =
+    (key: BlogQuestionDeadlineKey) =>
+    ({ context, event }: { context: BlogQuestionContext; event: Ev }): Deadlines =>
+      'occurredAt' in event ? { ...context.deadlines, [key]: openAfter(deps, P[key], event.occurredAt) } : context.deadlines;
+  const closed =
+    (...keys: BlogQuestionDeadlineKey[]) =>
+    ({ context, event }: { context: BlogQuestionContext; event: Ev }): Deadlines =>
+      'occurredAt' in event
+        ? keys.reduce((d, key) => closeKey(deps, d, key, event.occurredAt), context.deadlines)
+        : context.deadlines;
+
+  return setup({
+    types: {} as {
+      context: BlogQuestionContext;
+      events: Ev;
+      input: CreationInput<BlogQuestionInput>;
+    },
+    actors: { redirection: createRedirectionMachine(deps, sink) },
+    guards: {
+      redirectionForwarded: ({ event }) =>
+        (event as unknown as { output?: RedirectionOutput }).output?.outcome === 'forwarded',
+    },
+    actions: {
+      recordComment: () => {
+        // History only: the engine records the event; the case does not change.
+      },
+      observeMissed: assign({
+        deadlines: ({ context, event }) =>
+          event.type === 'deadline_missed'
+            ? markMissed(context.deadlines, event.payload.key as string, event.occurredAt)
+            : context.deadlines,
+      }),
+      applyDeadlineOps: assign({
+        deadlines: ({ context, event }) =>
+          event.type === 'deadline.ops' ? applyDeadlineOps(deps, context.deadlines, event.ops) : context.deadlines,
+      }),
+      register: assign({
+        registrationNumber: ({ context, event }) =>
+          event.type === 'register' ? event.payload.registrationNumber : context.registrationNumber,
+      }),
+      assignUnit: assign({ unit: ({ context, event }) => (event.type === 'assign' ? event.payload.unit : context.unit) }),
+      recordDraft: assign({
+        answer: ({ context, event }) =>
+          event.type === 'submit_answer' ? { text: event.payload.text, submittedAt: event.occurredAt } : context.answer,
+      }),
+      recordTurn: assign({
+        turns: ({ context, event }) => {
+          if (event.type !== 'return_answer' && event.type !== 'forward_to_chairman' && event.type !== 'return_for_rework') {
+            return context.turns;
+          }
+          const comment = 'comment' in event.payload ? event.payload.comment : undefined;
+          return [...context.turns, { type: event.type, at: event.occurredAt, ...(comment ? { comment } : {}) }];
+        },
+      }),
+      agreeAnswer: assign({
+        answer: ({ context, event }) =>
+          context.answer && event.type === 'agree_answer' ? { ...context.answer, agreedAt: event.occurredAt } : context.answer,
+      }),
+      correctAnswer: assign({
+        answer: ({ context, event }) =>
+          context.answer && event.type === 'forward_to_chairman' && event.payload.text
+            ? { ...context.answer, text: event.payload.text }
+            : context.answer,
+      }),
+      approveAnswer: assign({
+        answer: ({ context, event }) =>
+          context.answer && event.type === 'approve' ? { ...context.answer, approvedAt: event.occurredAt } : context.answer,
+      }),
+      recordPost: assign({
+        posted: ({ context, event }) => (event.type === 'post' ? { url: event.payload.url, at: event.occurredAt } : context.posted),
+      }),
+      openToChairman: assign({ deadlines: opened('to_chairman') }),
+      openRework: assign({ deadlines: opened('rework') }),
+      openPosting: assign({ deadlines: opened('posting') }),
+      closeUnitAnswer: assign({ deadlines: closed('unit_answer') }),
+      closeForwarded: assign({ deadlines: closed('to_chairman', 'rework') }),
+      closePosting: assign({ deadlines: closed('posting') }),
+      recordRedirect: assign({
+        redirects: ({ context, event }) =>
+          event.type === 'redirect' ? [...context.redirects, { reason: event.payload.reason, at: event.occurredAt }] : context.redirects,
+      }),
+      forwardToRedirection: sendTo('redirection', ({ event }) => event),
+      redirectionDone: assign(({ context, event }) => {
+        const output = (event as unknown as { output: RedirectionOutput }).output;
+        const last = context.redirects[context.redirects.length - 1];
+        const redirects = last ? [...context.redirects.slice(0, -1), { ...last, outcome: output.outcome }] : context.redirects;
+        if (output.outcome === 'forwarded') return { redirects, redirection: output };
+        // cancel_redirect: back to the unit; `unit_answer` reopens with its old due date.
+        const unitAnswer = context.deadlines.unit_answer;
+        return { redirects, deadlines: unitAnswer ? { ...context.deadlines, unit_answer: reopen(unitAnswer) } : context.deadlines };
+      }),
+    },
+  }).createMachine({
+    id: BLOG_QUESTION_MACHINE_ID,
+    description: 'P4 — a question to the Chairman’s blog on the “Open Government” portal (п. 41–47).',
+    context: ({ input: { input, meta } }) => {
+      const receivedAt = input.receivedAt ?? meta.occurredAt;
+      return {
+        channel: input.channel,
+        author: input.author,
+        language: input.language,
+        text: input.text,
+        receivedAt,
+        createdBy: meta.actor,
+        turns: [],
+        redirects: [],
+        deadlines: { unit_answer: openAfter(deps, P.unit_answer, receivedAt) },
+      };
+    },
+    on: { ...ROOT_HANDLERS },
+    initial: 'received',
+    states: {
+      received: {
+        description: 'Accepted by the press secretary from the blog platform; ЦАР registers it (п. 41, 44).',
+        meta: { deadlines: [P.unit_answer] },
+        on: { register: { target: 'registered', actions: 'register' } },
+      },
+      registered: {
+        description: 'Registered in the EDMS; the press secretary passes it to the unit.',
+        meta: { deadlines: [P.unit_answer] },
+        on: { assign: { target: 'in_review', actions: 'assignUnit' } },
+      },
+      in_review: {
+        description: 'The unit considers it (п. 45) or finds it outside the competence (п. 48).',
+        meta: { deadlines: [P.unit_answer] },
+        on: {
+          submit_answer: { target: 'answer_review', actions: 'recordDraft' },
+          redirect: { target: 'redirection', actions: ['recordRedirect', 'closeUnitAnswer'] },
+        },
+      },
+      answer_review: {
+        description: 'The supervising deputy chairman pre-agrees the answer (п. 45).',
+        meta: { deadlines: [P.unit_answer] },
+        on: {
+          return_answer: { target: 'in_review', actions: 'recordTurn' },
+          agree_answer: { target: 'with_press_secretary', actions: ['agreeAnswer', 'closeUnitAnswer', 'openToChairman'] },
+        },
+      },
+      with_press_secretary: {
+        description: 'The press secretary corrects the answer if needed and passes it to the Chairman (п. 46).',
+        meta: { deadlines: [P.to_chairman] },
+        on: {
+          forward_to_chairman: { target: 'with_chairman', actions: ['correctAnswer', 'recordTurn', 'closeForwarded'] },
+        },
+      },
+      with_chairman: {
+        description: 'The Chairman approves the answer or returns it for rework (п. 47).',
+        on: {
+          approve: { target: 'approved', actions: ['approveAnswer', 'openPosting'] },
+          return_for_rework: { target: 'rework', actions: ['recordTurn', 'openRework'] },
+        },
+      },
+      rework: {
+        description: 'The press secretary reworks the answer, alone or with the unit, and passes it back (п. 47).',
+        meta: { deadlines: [P.rework] },
+        on: {
+          forward_to_chairman: { target: 'with_chairman', actions: ['correctAnswer', 'recordTurn', 'closeForwarded'] },
+        },
+      },
+      approved: {
+        description: 'Approved; to be posted on the blog platform (п. 47).',
+        meta: { deadlines: [P.posting] },
+        on: { post: { target: 'posted', actions: ['recordPost', 'closePosting'] } },
+      },
+      redirection: {
+        description: 'P5: the question is forwarded to the competent body (п. 48).',
+        invoke: {
+          id: 'redirection',
+          src: 'redirection',
+          input: ({ context, event }): RedirectionInput => ({
+            receivedAt: context.receivedAt,
+            redirectedAt: (event as BlogQuestionEvent).occurredAt,
+            reason: event.type === 'redirect' ? event.payload.reason : '',
+            notice: {
+              kind: 'portal',
+              data: { channel: context.channel, author: context.author, language: context.language, registrationNumber: context.registrationNumber },
+            },
+          }),
+          onDone: [
+            { guard: 'redirectionForwarded', target: 'redirected', actions: 'redirectionDone' },
+            { target: 'in_review', actions: 'redirectionDone' },
+          ],
+        },
+        on: {
+          forward: { actions: 'forwardToRedirection' },
+          cancel_redirect: { actions: 'forwardToRedirection' },
+        },
+      },
+      posted: { type: 'final', description: 'The approved answer is on the blog platform.' },
+      redirected: { type: 'final', description: 'Forwarded to the competent body; the author is notified on the portal (п. 48).' },
+    },
+  });
+}
+
+export type BlogQuestionMachine = ReturnType<typeof createBlogQuestionMachine>;

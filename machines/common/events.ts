@@ -1,0 +1,48 @@
+/**
+ * Event shapes shared by every procedure: the envelope the runtime hands to a machine,
+ * the `comment` / `deadline_missed` events every procedure accepts, and the internal
+ * deadline operations an invoked child (P2, P5) sends to its parent, which owns
+ * `context.deadlines`.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import type { EventMeta, Role } from '../contract.js';
+
+/** An event as a machine sees it: the contract's `{type, payload} & EventMeta`. */
+export type Envelope<T extends string, P> = { type: T; payload: P } & EventMeta;
+
+/** Maps `{type: payloadSchema}` to the union of envelopes. */
+export type EnvelopesOf<S extends Record<string, TSchema>> = {
+  [K in keyof S & string]: Envelope<K, Static<S[K]>>;
+}[keyof S & string];
+
+export const IsoDateSchema = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
+export const InstantSchema = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$',
+  description: 'ISO-8601 instant with an offset or Z',
+});
+export const LanguageSchema = Type.Union([Type.Literal('ru'), Type.Literal('kk'), Type.Literal('en')]);
+export const NonEmpty = (description?: string) => Type.String({ minLength: 1, ...(description ? { description } : {}) });
+
+export const CommentPayload = Type.Object({ text: NonEmpty('the comment') });
+
+/** `deadline_missed` restricted to a procedure's deadline keys. */
+export function deadlineMissedPayload<K extends string>(keys: readonly K[]) {
+  // A union built from an array has no tuple type; `Unsafe` restores the static type `K`.
+  return Type.Object({ key: Type.Unsafe<K>(Type.Union(keys.map((k) => Type.Literal(k)))) });
+}
+
+/** Every role that may comment: all but `auditor` and `system`. */
+export const COMMENT_ROLES: Role[] = [
+  'initiator',
+  'press_secretary',
+  'administrator',
+  'car',
+  'unit',
+  'supervisor',
+  'chairman',
+];
+
+/** `comment` and `deadline_missed` as machine events. */
+export type CommonEvent =
+  | Envelope<'comment', { text: string }>
+  | Envelope<'deadline_missed', { key: string }>;

@@ -1,0 +1,106 @@
+/** P3 — a question through the feedback form (п. 35–40): schemas, roles, deadline policies. */
+import { Type, type Static } from 'typebox';
+import type { DeadlinePolicy, Role } from '../contract.js';
+import {
+  COMMENT_ROLES,
+  CommentPayload,
+  InstantSchema,
+  LanguageSchema,
+  NonEmpty,
+  deadlineMissedPayload,
+  type EnvelopesOf,
+} from '../common/events.js';
+import {
+  REDIRECTION_DEADLINE_KEYS,
+  RedirectPayload,
+  redirectionDeadlinePolicies,
+  redirectionEventRoles,
+  redirectionEventSchemas,
+} from '../redirection/redirection.events.js';
+
+export const FeedbackInquiryInput = Type.Object({
+  applicant: Type.Object({ name: NonEmpty('applicant name'), email: Type.String({ format: 'email', minLength: 3 }) }),
+  language: LanguageSchema,
+  kind: Type.Union([Type.Literal('question'), Type.Literal('proposal')]),
+  text: NonEmpty('the question or proposal'),
+  receivedAt: Type.Optional(InstantSchema),
+});
+export type FeedbackInquiryInput = Static<typeof FeedbackInquiryInput>;
+
+export const FEEDBACK_DEADLINE_KEYS = ['review', 'extension_notice', ...REDIRECTION_DEADLINE_KEYS] as const;
+export type FeedbackInquiryDeadlineKey = (typeof FEEDBACK_DEADLINE_KEYS)[number];
+
+const MailTemplateSchema = Type.Union([
+  Type.Literal('acknowledgement'),
+  Type.Literal('extension_notice'),
+  Type.Literal('answer'),
+  Type.Literal('redirect_notice'),
+]);
+
+export const feedbackInquiryEventSchemas = {
+  register: Type.Object({ registrationNumber: NonEmpty('EDMS registration number') }),
+  assign: Type.Object({ unit: NonEmpty('the responsible unit') }),
+  extend: Type.Object({
+    days: Type.Integer({ minimum: 1, maximum: 30, description: 'calendar days added to the review term' }),
+    reason: NonEmpty('why extra study or checking is needed'),
+  }),
+  submit_answer: Type.Object({
+    text: NonEmpty('the answer'),
+    citations: Type.Array(NonEmpty('a cited act'), { description: 'cited legislation (п. 40)' }),
+    language: LanguageSchema,
+  }),
+  return_answer: Type.Object({ comment: NonEmpty('what to change') }),
+  approve_answer: Type.Object({}),
+  note_proposal: Type.Object({ comment: Type.Optional(Type.String()) }),
+  redirect: RedirectPayload,
+  ...redirectionEventSchemas,
+  message_delivered: Type.Object({ messageId: NonEmpty('outbox message id'), template: MailTemplateSchema }),
+  comment: CommentPayload,
+  deadline_missed: deadlineMissedPayload(FEEDBACK_DEADLINE_KEYS),
+} as const;
+export type FeedbackInquiryEventType = keyof typeof feedbackInquiryEventSchemas;
+export type FeedbackInquiryEvent = EnvelopesOf<typeof feedbackInquiryEventSchemas>;
+export type FeedbackInquiryPayload<T extends FeedbackInquiryEventType> = Static<(typeof feedbackInquiryEventSchemas)[T]>;
+
+export const feedbackInquiryCreateRoles: Role[] = ['car', 'system'];
+export const feedbackInquiryEventRoles: Record<FeedbackInquiryEventType, Role[]> = {
+  register: ['car'],
+  assign: ['supervisor'],
+  extend: ['chairman'],
+  submit_answer: ['unit'],
+  return_answer: ['supervisor'],
+  approve_answer: ['supervisor'],
+  note_proposal: ['supervisor'],
+  ...redirectionEventRoles,
+  message_delivered: ['system'],
+  comment: COMMENT_ROLES,
+  deadline_missed: ['system'],
+};
+
+/** The most the review term may be extended in total (п. 39). */
+export const MAX_EXTENSION_DAYS = 30;
+
+export const feedbackInquiryDeadlinePolicies: Record<FeedbackInquiryDeadlineKey, DeadlinePolicy> = {
+  review: {
+    key: 'review',
+    rule: 'п. 38, 39',
+    amount: 15,
+    unit: 'calendar_days',
+    reading: 'calendar',
+    from: 'receipt of the question',
+    direction: 'after',
+    description:
+      'The unit considers the question; an extension (≤ 30 calendar days in total) lengthens the period counted from receipt.',
+  },
+  extension_notice: {
+    key: 'extension_notice',
+    rule: 'п. 39',
+    amount: 3,
+    unit: 'calendar_days',
+    reading: 'calendar',
+    from: 'the decision to extend',
+    direction: 'after',
+    description: 'The applicant is told of the extension; met when the notice e-mail is delivered.',
+  },
+  ...redirectionDeadlinePolicies,
+};

@@ -1,0 +1,329 @@
+/**
+ * P3 — a question through the feedback form on the site (п. 35–40), with P5 invoked for
+ * a question outside the competence (п. 48).
+ */
+import { assign, sendTo, setup } from 'xstate';
+import type { Instant } from '../../calendars/types.js';
+import type { EventMeta, MachineDeps } from '../contract.js';
+import { openAfter, reopen } from '../common/deadlines.js';
+import {
+  ROOT_HANDLERS,
+  applyDeadlineOps,
+  closeKey,
+  markMissed,
+  type DeadlineOpsEvent,
+  type Deadlines,
+} from '../common/parent.js';
+import type { CreationInput, EffectSink, Validator } from '../runtime.js';
+import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
+import {
+  MAX_EXTENSION_DAYS,
+  feedbackInquiryDeadlinePolicies as P,
+  type FeedbackInquiryEvent,
+  type FeedbackInquiryInput,
+  type FeedbackInquiryPayload,
+} from './feedback-inquiry.events.js';
+
+export const FEEDBACK_INQUIRY_MACHINE_ID = 'feedback-inquiry';
+
+export interface FeedbackInquiryContext {
+  applicant: FeedbackInquiryInput['applicant'];
+  language: FeedbackInquiryInput['language'];
+  kind: FeedbackInquiryInput['kind'];
+  text: string;
+  receivedAt: Instant;
+  createdBy: EventMeta['actor'];
+  registrationNumber?: string;
+  unit?: string;
+  extensions: Array<{ days: number; reason: string; at: Instant }>;
+  /** Sum of all extensions, ≤ 30 (п. 39). */
+  extensionDays: number;
+  answer?: FeedbackInquiryPayload<'submit_answer'> & { submittedAt: Instant; approvedAt?: Instant };
+  returns: Array<{ comment: string; at: Instant }>;
+  noted?: { comment?: string; at: Instant };
+  redirection?: RedirectionOutput & { redirectedAt: Instant };
+  redirects: Array<{ reason: string; at: Instant; outcome?: RedirectionOutput['outcome'] }>;
+  deadlines: Deadlines;
+}
+
+type Ev = FeedbackInquiryEvent | DeadlineOpsEvent;
+
+/** Messages for refused events (the same checks as the guard `valid`). */
+export const feedbackInquiryValidators: Record<string, Validator> = {
+  extend: (ctx: FeedbackInquiryContext, ev: Extract<FeedbackInquiryEvent, { type: 'extend' }>) => {
+    const left = MAX_EXTENSION_DAYS - ctx.extensionDays;
+    if (ev.payload.days > left) {
+      return left === 0
+        ? `The review term has already been extended by ${ctx.extensionDays} days, the most п. 39 allows (${MAX_EXTENSION_DAYS} in total); no days remain. Answer within the current term.`
+        : `An extension of ${ev.payload.days} days exceeds the limit of п. 39: the term has been extended by ${ctx.extensionDays} of ${MAX_EXTENSION_DAYS} days, ${left} days remain. Send "days" ≤ ${left}.`;
+    }
+    const review = ctx.deadlines.review;
+    if (review && Date.parse(ev.occurredAt) >= Date.parse(review.dueAt)) {
+      return `The review term ended at ${review.dueAt} (last day ${review.lastDay}); п. 39 extends a running term. Give the decision's real occurredAt if it was taken in time.`;
+    }
+    return null;
+  },
+  submit_answer: (ctx: FeedbackInquiryContext, ev: Extract<FeedbackInquiryEvent, { type: 'submit_answer' }>) => {
+    if (ctx.kind === 'question' && ev.payload.citations.length === 0) {
+      return 'An answer to a question must cite the legislation of the Republic of Kazakhstan (п. 40): add at least one entry to "citations".';
+    }
+    if (ev.payload.language !== ctx.language) {
+      return `The answer must be in the language of the question (п. 40): "${ctx.language}", not "${ev.payload.language}".`;
+    }
+    return null;
+  },
+  note_proposal: (ctx: FeedbackInquiryContext) =>
+    ctx.kind === 'proposal'
+      ? null
+      : 'Only a proposal may be noted (п. 40: «принимаются к сведению»); a question needs a reasoned answer: use submit_answer.',
+};
+
+const valid = ({ context, event }: { context: FeedbackInquiryContext; event: Ev }) =>
+  (feedbackInquiryValidators[event.type]?.(context, event) ?? null) === null;
+
+/** Builds P3 with calendar arithmetic and effects bound to `deps` and `sink`. */
+export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink) {
+  const reviewTerm = (receivedAt: Instant, extensionDays: number) =>
+    openAfter(deps, P.review, receivedAt, P.review.amount + extensionDays);
+
+  return setup({
+    types: {} as {
+      context: FeedbackInquiryContext;
+      events: Ev;
+      input: CreationInput<FeedbackInquiryInput>;
+    },
+    actors: { redirection: createRedirectionMachine(deps, sink) },
+    guards: {
+      valid,
+      redirectionForwarded: ({ event }) =>
+        (event as unknown as { output?: RedirectionOutput }).output?.outcome === 'forwarded',
+    },
+    actions: {
+      recordComment: () => {
+        // History only: the engine records the event; the case does not change.
+      },
+      observeMissed: assign({
+        deadlines: ({ context, event }) =>
+          event.type === 'deadline_missed'
+            ? markMissed(context.deadlines, event.payload.key as string, event.occurredAt)
+            : context.deadlines,
+      }),
+      applyDeadlineOps: assign({
+        deadlines: ({ context, event }) =>
+          event.type === 'deadline.ops' ? applyDeadlineOps(deps, context.deadlines, event.ops) : context.deadlines,
+      }),
+      queueAcknowledgement: ({ context }) => {
+        const review = context.deadlines.review!;
+        sink.effects.push({
+          kind: 'mail',
+          template: 'acknowledgement',
+          to: context.applicant,
+          language: context.language,
+          data: {
+            receivedAt: context.receivedAt,
+            kind: context.kind,
+            text: context.text,
+            reviewDays: P.review.amount,
+            reviewLastDay: review.lastDay,
+            reviewDueAt: review.dueAt,
+          },
+        });
+      },
+      register: assign({
+        registrationNumber: ({ context, event }) =>
+          event.type === 'register' ? event.payload.registrationNumber : context.registrationNumber,
+      }),
+      assignUnit: assign({
+        unit: ({ context, event }) => (event.type === 'assign' ? event.payload.unit : context.unit),
+      }),
+      extend: assign(({ context, event }) => {
+        if (event.type !== 'extend') return {};
+        const extensionDays = context.extensionDays + event.payload.days;
+        const old = context.deadlines.review!;
+        const review = {
+          ...reviewTerm(context.receivedAt, extensionDays),
+          ...(old.observedMissedAt ? { observedMissedAt: old.observedMissedAt } : {}),
+        };
+        return {
+          extensionDays,
+          extensions: [...context.extensions, { ...event.payload, at: event.occurredAt }],
+          deadlines: {
+            ...context.deadlines,
+            review,
+            extension_notice: openAfter(deps, P.extension_notice, event.occurredAt),
+          },
+        };
+      }),
+      queueExtensionNotice: ({ context, event }) => {
+        if (event.type !== 'extend') return;
+        const review = context.deadlines.review!;
+        sink.effects.push({
+          kind: 'mail',
+          template: 'extension_notice',
+          to: context.applicant,
+          language: context.language,
+          data: {
+            registrationNumber: context.registrationNumber,
+            days: event.payload.days,
+            totalExtensionDays: context.extensionDays,
+            reason: event.payload.reason,
+            decidedAt: event.occurredAt,
+            reviewLastDay: review.lastDay,
+            reviewDueAt: review.dueAt,
+          },
+          closesDeadline: 'extension_notice',
+        });
+      },
+      messageDelivered: assign({
+        deadlines: ({ context, event }) =>
+          event.type === 'message_delivered' && event.payload.template === 'extension_notice'
+            ? closeKey(deps, context.deadlines, 'extension_notice', event.occurredAt)
+            : context.deadlines,
+      }),
+      recordAnswer: assign({
+        answer: ({ context, event }) =>
+          event.type === 'submit_answer' ? { ...event.payload, submittedAt: event.occurredAt } : context.answer,
+      }),
+      recordReturn: assign({
+        returns: ({ context, event }) =>
+          event.type === 'return_answer'
+            ? [...context.returns, { comment: event.payload.comment, at: event.occurredAt }]
+            : context.returns,
+      }),
+      closeReview: assign({
+        deadlines: ({ context, event }) =>
+          'occurredAt' in event ? closeKey(deps, context.deadlines, 'review', event.occurredAt) : context.deadlines,
+      }),
+      approveAnswer: assign({
+        answer: ({ context, event }) => (context.answer ? { ...context.answer, approvedAt: (event as FeedbackInquiryEvent).occurredAt } : undefined),
+      }),
+      queueAnswer: ({ context }) => {
+        sink.effects.push({
+          kind: 'mail',
+          template: 'answer',
+          to: context.applicant,
+          language: context.language,
+          data: {
+            registrationNumber: context.registrationNumber,
+            question: context.text,
+            text: context.answer?.text,
+            citations: context.answer?.citations ?? [],
+            unit: context.unit,
+          },
+        });
+      },
+      noteProposal: assign({
+        noted: ({ context, event }) =>
+          event.type === 'note_proposal'
+            ? { ...(event.payload.comment ? { comment: event.payload.comment } : {}), at: event.occurredAt }
+            : context.noted,
+      }),
+      recordRedirect: assign({
+        redirects: ({ context, event }) =>
+          event.type === 'redirect' ? [...context.redirects, { reason: event.payload.reason, at: event.occurredAt }] : context.redirects,
+      }),
+      forwardToRedirection: sendTo('redirection', ({ event }) => event),
+      redirectionDone: assign(({ context, event }) => {
+        const output = (event as unknown as { output: RedirectionOutput }).output;
+        const last = context.redirects[context.redirects.length - 1];
+        const redirects = last ? [...context.redirects.slice(0, -1), { ...last, outcome: output.outcome }] : context.redirects;
+        if (output.outcome === 'forwarded') {
+          return { redirects, redirection: { ...output, redirectedAt: last?.at ?? '' } };
+        }
+        // cancel_redirect: back to the unit; `review` reopens with its old due date (P5 dropped `forward`).
+        const review = context.deadlines.review;
+        return { redirects, deadlines: review ? { ...context.deadlines, review: reopen(review) } : context.deadlines };
+      }),
+    },
+  }).createMachine({
+    id: FEEDBACK_INQUIRY_MACHINE_ID,
+    description: 'P3 — a question through the feedback form on the site (п. 35–40).',
+    context: ({ input: { input, meta } }) => {
+      const receivedAt = input.receivedAt ?? meta.occurredAt;
+      return {
+        applicant: input.applicant,
+        language: input.language,
+        kind: input.kind,
+        text: input.text,
+        receivedAt,
+        createdBy: meta.actor,
+        extensions: [],
+        extensionDays: 0,
+        returns: [],
+        redirects: [],
+        deadlines: { review: reviewTerm(receivedAt, 0) },
+      };
+    },
+    entry: 'queueAcknowledgement',
+    on: {
+      ...ROOT_HANDLERS,
+      message_delivered: { actions: 'messageDelivered' },
+    },
+    initial: 'received',
+    states: {
+      received: {
+        description: 'Received from the site; the acknowledgement is queued (п. 36). ЦАР registers it (п. 37).',
+        meta: { deadlines: [P.review, P.extension_notice] },
+        on: {
+          register: { target: 'registered', actions: 'register' },
+          extend: { guard: 'valid', actions: ['extend', 'queueExtensionNotice'] },
+        },
+      },
+      registered: {
+        description: 'Registered in the EDMS; the supervisor’s resolution names the unit (п. 37).',
+        meta: { deadlines: [P.review, P.extension_notice] },
+        on: {
+          assign: { target: 'in_review', actions: 'assignUnit' },
+          extend: { guard: 'valid', actions: ['extend', 'queueExtensionNotice'] },
+          note_proposal: { guard: 'valid', target: 'noted', actions: ['noteProposal', 'closeReview'] },
+        },
+      },
+      in_review: {
+        description: 'The unit considers it (п. 38) and drafts the answer, or finds it outside the competence (п. 48).',
+        meta: { deadlines: [P.review, P.extension_notice] },
+        on: {
+          submit_answer: { guard: 'valid', target: 'answer_review', actions: 'recordAnswer' },
+          redirect: { target: 'redirection', actions: ['recordRedirect', 'closeReview'] },
+          extend: { guard: 'valid', actions: ['extend', 'queueExtensionNotice'] },
+          note_proposal: { guard: 'valid', target: 'noted', actions: ['noteProposal', 'closeReview'] },
+        },
+      },
+      answer_review: {
+        description: 'The supervisor approves the answer (п. 39) or returns it to the unit.',
+        meta: { deadlines: [P.review, P.extension_notice] },
+        on: {
+          return_answer: { target: 'in_review', actions: 'recordReturn' },
+          approve_answer: { target: 'answered', actions: ['approveAnswer', 'closeReview', 'queueAnswer'] },
+          extend: { guard: 'valid', actions: ['extend', 'queueExtensionNotice'] },
+          note_proposal: { guard: 'valid', target: 'noted', actions: ['noteProposal', 'closeReview'] },
+        },
+      },
+      redirection: {
+        description: 'P5: the question is forwarded to the competent body (п. 48).',
+        invoke: {
+          id: 'redirection',
+          src: 'redirection',
+          input: ({ context, event }): RedirectionInput => ({
+            receivedAt: context.receivedAt,
+            redirectedAt: (event as FeedbackInquiryEvent).occurredAt,
+            reason: event.type === 'redirect' ? event.payload.reason : '',
+            notice: { kind: 'mail', to: context.applicant, language: context.language },
+          }),
+          onDone: [
+            { guard: 'redirectionForwarded', target: 'redirected', actions: 'redirectionDone' },
+            { target: 'in_review', actions: 'redirectionDone' },
+          ],
+        },
+        on: {
+          forward: { actions: 'forwardToRedirection' },
+          cancel_redirect: { actions: 'forwardToRedirection' },
+        },
+      },
+      answered: { type: 'final', description: 'The approved answer is sent to the applicant (п. 39–40).' },
+      noted: { type: 'final', description: 'The proposal is taken into account (п. 40).' },
+      redirected: { type: 'final', description: 'Forwarded to the competent body; the applicant is notified (п. 48).' },
+    },
+  });
+}
+
+export type FeedbackInquiryMachine = ReturnType<typeof createFeedbackInquiryMachine>;

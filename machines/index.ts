@@ -1,0 +1,51 @@
+/**
+ * The registry of procedures. `procedures[id]` is what the engine and the HTTP layer use;
+ * the typed helpers below keep event types and deadline keys checked by the compiler.
+ */
+import type { DeadlinePolicy, ProcedureId, ProcedureModule, Role } from './contract.js';
+import type { TSchema } from 'typebox';
+import { blogQuestion, type BlogQuestionDeadlineKey, type BlogQuestionEventType } from './blog-question/index.js';
+import {
+  feedbackInquiry,
+  type FeedbackInquiryDeadlineKey,
+  type FeedbackInquiryEventType,
+} from './feedback-inquiry/index.js';
+import { publication, type PublicationDeadlineKey, type PublicationEventType } from './publication/index.js';
+
+export { blogQuestion, feedbackInquiry, publication };
+export type { TypedProcedureModule } from './runtime.js';
+
+/** Event types and deadline keys of each procedure. */
+export interface ProcedureTypes {
+  publication: { event: PublicationEventType; deadline: PublicationDeadlineKey };
+  'feedback-inquiry': { event: FeedbackInquiryEventType; deadline: FeedbackInquiryDeadlineKey };
+  'blog-question': { event: BlogQuestionEventType; deadline: BlogQuestionDeadlineKey };
+}
+export type EventTypeOf<P extends ProcedureId> = ProcedureTypes[P]['event'];
+export type DeadlineKeyOf<P extends ProcedureId> = ProcedureTypes[P]['deadline'];
+
+const typed = { publication, 'feedback-inquiry': feedbackInquiry, 'blog-question': blogQuestion } as const;
+
+export const procedures: Record<ProcedureId, ProcedureModule> = typed;
+
+/** The module of a procedure id; `undefined` for an id that is not registered (HTTP input). */
+export function getProcedure<P extends ProcedureId>(id: P): (typeof typed)[P];
+export function getProcedure(id: string): ProcedureModule | undefined;
+export function getProcedure(id: string): ProcedureModule | undefined {
+  return Object.prototype.hasOwnProperty.call(procedures, id) ? procedures[id as ProcedureId] : undefined;
+}
+
+/** The deadline policy of `key` in procedure `p`; an unknown key does not compile. */
+export function deadlinePolicy<P extends ProcedureId>(p: P, key: DeadlineKeyOf<P>): DeadlinePolicy {
+  return (procedures[p].deadlinePolicies as Record<string, DeadlinePolicy>)[key]!;
+}
+
+/** The roles that may send `type` in procedure `p`; an unknown type does not compile. */
+export function eventRoles<P extends ProcedureId>(p: P, type: EventTypeOf<P>): Role[] {
+  return procedures[p].eventRoles[type]!;
+}
+
+/** The payload schema of `type` in procedure `p`. */
+export function eventSchema<P extends ProcedureId>(p: P, type: EventTypeOf<P>): TSchema {
+  return procedures[p].eventSchemas[type]!;
+}

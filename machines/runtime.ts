@@ -1,0 +1,274 @@
+/**
+ * Runs a procedure machine for the engine: `start` and `step` of `ProcedureModule`.
+ *
+ * Runtime choice — a synchronous actor per step, not the pure `transition()`:
+ * xstate's `transition(machine, snapshot, event)` / `initialTransition` run the machine
+ * with an inert actor scope whose `defer` and `actionExecutor` do nothing. Invoked
+ * children are created (they appear in `snapshot.children`) but never started, a
+ * `sendTo(child)` comes back as an unexecuted action, and the child's `xstate.done.actor`
+ * never reaches the parent (checked against node_modules/xstate 5.33.3:
+ * `createInertActorScope` in xstate.development.esm.js, and by experiment). P2 and P5 are
+ * invoked children, so pure transitions would stall P1 in `translation` and P3/P4 in
+ * `redirection`. Instead each call restores an actor from the persisted snapshot
+ * (`createActor(machine, { snapshot })`), starts it (restoring runs no entry actions),
+ * sends one event, reads `getPersistedSnapshot()` and stops it. XState processes the
+ * event, the deferred child start/forwarding and the child's done/`sendParent` events in
+ * the same synchronous call (the actor mailbox drains before `send` returns), so the
+ * result is deterministic. No delayed events (`after`) are used: deadlines are data and
+ * the engine fires `deadline_missed` itself.
+ *
+ * Effects: machines name them (`queueEffect`-style actions); the implementations close
+ * over an `EffectSink` that the runtime empties before each call and reads after it.
+ * A compiled machine and its sink are cached per `MachineDeps` object; steps are
+ * synchronous, so one sink per deps is safe.
+ */
+import { createActor, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import type { TSchema } from 'typebox';
+import type {
+  AllowedEvent,
+  DeadlinePolicy,
+  Effect,
+  EventMeta,
+  MachineDeps,
+  PersistedSnapshot,
+  ProcedureId,
+  ProcedureModule,
+  Role,
+  StepOk,
+  StepRejected,
+  StepResult,
+} from './contract.js';
+
+/** Where a machine's named effect actions put what they queue during one step. */
+export interface EffectSink {
+  effects: Effect[];
+}
+
+/** The machine's creation input: the validated HTTP `input` and the creation event's meta. */
+export interface CreationInput<I> {
+  input: I;
+  meta: EventMeta;
+}
+
+/** Explains why a guard refused an event: a message saying why and what to fix, or null if valid. */
+export type Validator = (context: any, event: any) => string | null;
+
+/** Everything a procedure folder declares; `defineProcedure` turns it into a `ProcedureModule`. */
+export interface ProcedureDefinition<E extends string, K extends string> {
+  id: ProcedureId;
+  version: string;
+  title: string;
+  inputSchema: TSchema;
+  createRoles: Role[];
+  eventSchemas: Record<E, TSchema>;
+  eventRoles: Record<E, Role[]>;
+  deadlinePolicies: Record<K, DeadlinePolicy>;
+  /** Builds the machine with action/guard implementations closing over `deps` and `sink`. */
+  build(deps: MachineDeps, sink: EffectSink): AnyStateMachine;
+  /** Cross-field checks of the creation input the schema cannot express. */
+  validateInput?(input: Record<string, unknown>, meta: EventMeta): string | null;
+  /** Messages for refused events, by type (the parent's and its children's). */
+  validators: Partial<Record<E, Validator>>;
+  /** Events structurally accepted but never valid for this case (e.g. `note_proposal` for a question). */
+  unavailable?(context: any): E[];
+}
+
+/** A procedure module whose event types and deadline keys are known to the compiler. */
+export interface TypedProcedureModule<E extends string, K extends string> extends ProcedureModule {
+  eventSchemas: Record<E, TSchema>;
+  eventRoles: Record<E, Role[]>;
+  deadlinePolicies: Record<K, DeadlinePolicy>;
+}
+
+interface Compiled {
+  machine: AnyStateMachine;
+  sink: EffectSink;
+}
+
+/** Dotted state value of a machine snapshot (`a.b`; parallel regions joined with `,`). */
+export function stateString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const parts = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+      const inner = stateString(v);
+      return inner ? `${k}.${inner}` : k;
+    });
+    return parts.join(',');
+  }
+  return '';
+}
+
+/** Event types with a transition in some active state node (guards not evaluated). */
+function structuralEvents(snapshot: AnyMachineSnapshot): Set<string> {
+  // `_nodes` (the active state nodes) and `ownEvents` are what the XState v5 docs suggest
+  // for listing the events a state can take.
+  const nodes = (snapshot as unknown as { _nodes: Array<{ ownEvents: string[] }> })._nodes;
+  return new Set(nodes.flatMap((n) => n.ownEvents));
+}
+
+function activeChildren(snapshot: AnyMachineSnapshot): AnyMachineSnapshot[] {
+  const children = (snapshot.children ?? {}) as Record<string, AnyActorRef | undefined>;
+  return Object.values(children)
+    .map((ref) => ref?.getSnapshot() as AnyMachineSnapshot | undefined)
+    .filter((s): s is AnyMachineSnapshot => !!s && s.status === 'active' && '_nodes' in s);
+}
+
+export function defineProcedure<E extends string, K extends string>(
+  def: ProcedureDefinition<E, K>,
+): TypedProcedureModule<E, K> {
+  const cache = new WeakMap<MachineDeps, Compiled>();
+  const compiled = (deps: MachineDeps): Compiled => {
+    let c = cache.get(deps);
+    if (!c) {
+      const sink: EffectSink = { effects: [] };
+      c = { machine: def.build(deps, sink), sink };
+      cache.set(deps, c);
+    }
+    return c;
+  };
+
+  const allowedFrom = (snapshot: AnyMachineSnapshot): AllowedEvent[] => {
+    if (snapshot.status !== 'active') return [];
+    const types = structuralEvents(snapshot);
+    for (const child of activeChildren(snapshot)) for (const t of structuralEvents(child)) types.add(t);
+    const hidden = new Set<string>(def.unavailable?.(snapshot.context) ?? []);
+    return (Object.keys(def.eventRoles) as E[])
+      .filter((t) => types.has(t) && !hidden.has(t))
+      .map((t) => ({ type: t, roles: [...def.eventRoles[t]] }));
+  };
+
+  const reject = (
+    code: StepRejected['code'],
+    message: string,
+    snapshot: AnyMachineSnapshot,
+  ): StepRejected => ({ ok: false, code, message, allowed: allowedFrom(snapshot) });
+
+  /** Why `snapshot` (or the child it forwards to) would not take `event`, or null. */
+  const refusal = (
+    snapshot: AnyMachineSnapshot,
+    event: { type: string },
+    root: AnyMachineSnapshot,
+  ): StepRejected | null => {
+    const state = stateString(snapshot.value);
+    if (!structuralEvents(snapshot).has(event.type)) {
+      const allowed = allowedFrom(root).map((a) => a.type);
+      return reject(
+        'event_not_allowed',
+        `"${event.type}" is not accepted in state "${state}". Allowed now: ${allowed.join(', ') || 'none'}.`,
+        root,
+      );
+    }
+    if (!snapshot.can(event as never)) {
+      const why = def.validators[event.type as E]?.(snapshot.context, event);
+      return reject(
+        'invalid_request',
+        why ?? `"${event.type}" was refused in state "${state}": the data does not satisfy the step's conditions.`,
+        root,
+      );
+    }
+    // The parent accepts it; if an active child also handles the type, the parent forwards it there.
+    for (const child of activeChildren(snapshot)) {
+      if (structuralEvents(child).has(event.type)) return refusal(child, event, root);
+    }
+    return null;
+  };
+
+  const result = (actor: ReturnType<typeof createActor>, sink: EffectSink): StepResult => {
+    const snap = actor.getSnapshot() as AnyMachineSnapshot;
+    // A thrown action or guard (e.g. CalendarError `calendar_year_unknown`) is not a business
+    // outcome: it propagates to the engine, and nothing of the step is kept.
+    if (snap.status === 'error') throw snap.error;
+    const persisted = actor.getPersistedSnapshot() as PersistedSnapshot;
+    const context = { ...(snap.context as StepOk['context']) };
+    const children = (snap.children ?? {}) as Record<string, AnyActorRef | undefined>;
+    const childContexts: Record<string, unknown> = {};
+    for (const [id, ref] of Object.entries(children)) {
+      const s = ref?.getSnapshot() as AnyMachineSnapshot | undefined;
+      if (s && '_nodes' in s) childContexts[id] = { state: stateString(s.value), context: s.context };
+    }
+    // The running children's progress (e.g. which translations are in), for the case view only.
+    if (Object.keys(childContexts).length) context.children = childContexts;
+    return {
+      ok: true,
+      snapshot: persisted,
+      state: stateString(snap.value),
+      status: snap.status === 'done' ? 'done' : 'active',
+      context,
+      effects: sink.effects.splice(0),
+    };
+  };
+
+  const restore = (machine: AnyStateMachine, snapshot: PersistedSnapshot) => {
+    const actor = createActor(machine, { snapshot: snapshot as never });
+    // Errors surface through the snapshot (see `result`), not as unhandled rejections.
+    actor.subscribe({ error: () => {} });
+    actor.start();
+    return actor;
+  };
+
+  return {
+    id: def.id,
+    version: def.version,
+    title: def.title,
+    inputSchema: def.inputSchema,
+    createRoles: def.createRoles,
+    eventSchemas: def.eventSchemas,
+    eventRoles: def.eventRoles,
+    deadlinePolicies: def.deadlinePolicies,
+    machine: (deps) => compiled(deps).machine,
+
+    start(deps, input, meta) {
+      const why = def.validateInput?.(input, meta) ?? null;
+      if (why) return { ok: false, code: 'invalid_request', message: why, allowed: [] };
+      const { machine, sink } = compiled(deps);
+      sink.effects = [];
+      const actor = createActor(machine, { input: { input, meta } satisfies CreationInput<unknown> });
+      actor.subscribe({ error: () => {} });
+      try {
+        actor.start();
+        return result(actor, sink);
+      } finally {
+        actor.stop();
+        sink.effects = [];
+      }
+    },
+
+    step(deps, snapshot, event) {
+      const { machine, sink } = compiled(deps);
+      const actor = restore(machine, snapshot);
+      try {
+        const current = actor.getSnapshot() as AnyMachineSnapshot;
+        if (current.status !== 'active') {
+          return reject('event_not_allowed', `The case is ${current.status === 'done' ? 'closed' : current.status}: it accepts no events.`, current);
+        }
+        if (!Object.prototype.hasOwnProperty.call(def.eventRoles, event.type)) {
+          return reject('event_not_allowed', `"${event.type}" is not an event of procedure "${def.id}".`, current);
+        }
+        const envelope = {
+          type: event.type,
+          payload: event.payload,
+          occurredAt: event.occurredAt,
+          recordedAt: event.recordedAt,
+          actor: event.actor,
+        };
+        const refused = refusal(current, envelope, current);
+        if (refused) return refused;
+        sink.effects = [];
+        actor.send(envelope as never);
+        return result(actor, sink);
+      } finally {
+        actor.stop();
+        sink.effects = [];
+      }
+    },
+
+    allowedEvents(deps, snapshot) {
+      const actor = restore(compiled(deps).machine, snapshot);
+      try {
+        return allowedFrom(actor.getSnapshot() as AnyMachineSnapshot);
+      } finally {
+        actor.stop();
+      }
+    },
+  };
+}
