@@ -1,0 +1,78 @@
+import type { AllowedEvent, CaseDeadline, DeadlineStatus, Role } from '../machines/contract.js';
+import type { CaseRow } from '../storage/database.js';
+
+/** A deadline as shown to clients: `missed` is judged against the clock for open, pending deadlines. */
+export type DeadlineView = CaseDeadline & { status: DeadlineStatus; overdue: boolean };
+
+/** The case as the API returns it (`POST /cases`, `GET /cases/{id}`, events). */
+export interface CaseView {
+  id: string;
+  procedure: string;
+  version: string;
+  state: string;
+  status: 'active' | 'done';
+  seq: number;
+  context: Record<string, unknown>;
+  deadlines: DeadlineView[];
+  allowedEvents: AllowedEvent[];
+  waitingRoles: Role[];
+  nextDueAt: string | null;
+  overdue: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function deadlinesOf(context: Record<string, unknown>): Record<string, CaseDeadline> {
+  const d = context.deadlines;
+  return d !== null && typeof d === 'object' ? (d as Record<string, CaseDeadline>) : {};
+}
+
+/** Earliest dueAt of an open deadline, as UTC ISO, or null. */
+export function nextDueAt(deadlines: Record<string, CaseDeadline>): string | null {
+  let best: number | undefined;
+  for (const d of Object.values(deadlines)) {
+    if (!d.open) continue;
+    const t = Date.parse(d.dueAt);
+    if (!Number.isNaN(t) && (best === undefined || t < best)) best = t;
+  }
+  return best === undefined ? null : new Date(best).toISOString();
+}
+
+/** Event types that are not work (anyone may comment; the engine sends system events). */
+const NOT_WORK = new Set(['comment', 'deadline_missed', 'message_delivered']);
+
+export function waitingRoles(allowed: AllowedEvent[]): Role[] {
+  const roles = new Set<Role>();
+  for (const a of allowed) {
+    if (NOT_WORK.has(a.type)) continue;
+    for (const r of a.roles) if (r !== 'system' && r !== 'auditor') roles.add(r);
+  }
+  return [...roles].sort();
+}
+
+export function buildCaseView(row: CaseRow, context: Record<string, unknown>, allowed: AllowedEvent[], now: Date): CaseView {
+  const nowMs = now.getTime();
+  const deadlines = Object.values(deadlinesOf(context))
+    .map((d): DeadlineView => {
+      const overdue = d.open && Date.parse(d.dueAt) <= nowMs;
+      const status: DeadlineStatus = d.status === 'pending' && overdue ? 'missed' : d.status;
+      return { ...d, status, overdue };
+    })
+    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.key.localeCompare(b.key));
+  return {
+    id: row.id,
+    procedure: row.procedure,
+    version: row.machine_version,
+    state: row.state,
+    status: row.status,
+    seq: row.seq,
+    context,
+    deadlines,
+    allowedEvents: allowed,
+    waitingRoles: row.waiting_roles.split(',').filter((r): r is Role => r.length > 0),
+    nextDueAt: row.next_due_at,
+    overdue: row.next_due_at !== null && Date.parse(row.next_due_at) <= nowMs,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

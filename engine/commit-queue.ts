@@ -1,0 +1,210 @@
+/**
+ * Group commit: every unit of work submitted within the same tick (and while a commit is
+ * in flight) runs in ONE database transaction, each inside its own SAVEPOINT. A unit that
+ * throws is rolled back to its savepoint and fails alone; the others commit. Every caller
+ * is answered only after the commit (or the failure of the whole transaction).
+ */
+import type { Transaction } from 'kysely';
+import type { Db } from '../storage/connection.js';
+import type { Database } from '../storage/database.js';
+import { acquireWriteLock } from '../storage/transaction.js';
+import { EngineError, toStorageError } from './errors.js';
+
+export type Work<T> = (trx: Transaction<Database>, tx: TxContext) => Promise<T>;
+
+/** Per-unit context: callbacks to run only once the unit is committed. */
+export interface TxContext {
+  afterCommit(fn: () => void): void;
+  /** Runs `fn` in a nested savepoint; a throw rolls back only `fn`'s writes and is rethrown. */
+  nested<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+interface Job {
+  work: Work<unknown>;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  outcome?: { ok: true; value: unknown; hooks: (() => void)[] } | { ok: false; error: unknown };
+}
+
+export interface CommitQueueOptions {
+  /** false: one transaction per unit (the baseline the bench compares against). */
+  groupCommit?: boolean;
+  /** Most units in one transaction. */
+  maxBatch?: number;
+  onError?: (e: unknown) => void;
+}
+
+export interface CommitStats {
+  transactions: number;
+  units: number;
+}
+
+export class CommitQueue {
+  readonly #db: Db;
+  readonly #group: boolean;
+  readonly #maxBatch: number;
+  readonly #onError: (e: unknown) => void;
+  #queue: Job[] = [];
+  #scheduled = false;
+  #running = false;
+  #closed = false;
+  #idle: (() => void)[] = [];
+  readonly stats: CommitStats = { transactions: 0, units: 0 };
+
+  constructor(db: Db, options: CommitQueueOptions = {}) {
+    this.#db = db;
+    this.#group = options.groupCommit ?? true;
+    this.#maxBatch = Math.max(1, options.maxBatch ?? 256);
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /** Runs `work` in the next group transaction; resolves after that transaction commits. */
+  submit<T>(work: Work<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new EngineError('storage_unavailable', 'the engine is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work: work as Work<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  get busy(): boolean {
+    return this.#running || this.#scheduled || this.#queue.length > 0;
+  }
+
+  /** Resolves when nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (!this.#running && !this.#scheduled && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.#idle.push(r));
+  }
+
+  /** Refuses new work and waits for the queued work to commit. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.whenIdle();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running) return;
+    this.#scheduled = true;
+    // setImmediate: everything submitted in the current turn of the event loop joins the batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#group ? this.#maxBatch : 1);
+        await this.#runBatch(batch);
+        if (!this.#group) continue;
+        // Let callers woken by this commit submit their next commands into the next batch.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } finally {
+      this.#running = false;
+      if (this.#queue.length > 0) this.#schedule();
+      else for (const r of this.#idle.splice(0)) r();
+    }
+  }
+
+  async #runBatch(batch: Job[]): Promise<void> {
+    let trx;
+    try {
+      trx = await this.#db.startTransaction().execute();
+    } catch (e) {
+      const err = toStorageError(e);
+      this.#onError(e);
+      for (const j of batch) j.reject(err);
+      return;
+    }
+    try {
+      await acquireWriteLock(trx);
+    } catch (e) {
+      this.#onError(e);
+      await trx.rollback().execute().catch(() => {});
+      const err = toStorageError(e);
+      for (const j of batch) j.reject(err instanceof EngineError ? err : new EngineError('storage_unavailable', 'storage unavailable: cannot lock the database'));
+      return;
+    }
+    let aborted: unknown;
+    let spCounter = 0;
+    for (const job of batch) {
+      const hooks: (() => void)[] = [];
+      const ctx: TxContext = {
+        afterCommit: (fn) => hooks.push(fn),
+        nested: async <T>(fn: () => Promise<T>): Promise<T> => {
+          const name = `n${++spCounter}`;
+          await trx.savepoint(name).execute();
+          try {
+            const v = await fn();
+            await (trx as any).releaseSavepoint(name).execute();
+            return v;
+          } catch (e) {
+            await (trx as any).rollbackToSavepoint(name).execute();
+            await (trx as any).releaseSavepoint(name).execute();
+            throw e;
+          }
+        },
+      };
+      try {
+        await trx.savepoint('unit').execute();
+      } catch (e) {
+        aborted = e;
+        break;
+      }
+      try {
+        const value = await job.work(trx, ctx);
+        await (trx as any).releaseSavepoint('unit').execute();
+        job.outcome = { ok: true, value, hooks };
+      } catch (e) {
+        job.outcome = { ok: false, error: toStorageError(e) };
+        try {
+          await (trx as any).rollbackToSavepoint('unit').execute();
+          await (trx as any).releaseSavepoint('unit').execute();
+        } catch (e2) {
+          aborted = e2;
+          break;
+        }
+      }
+    }
+    if (aborted === undefined) {
+      try {
+        await trx.commit().execute();
+      } catch (e) {
+        aborted = e;
+      }
+    }
+    if (aborted !== undefined) {
+      this.#onError(aborted);
+      try {
+        await trx.rollback().execute();
+      } catch {
+        // The transaction is already gone (e.g. the commit failed and SQLite rolled back).
+      }
+      const err = toStorageError(aborted);
+      const failure = err instanceof EngineError ? err : new EngineError('storage_unavailable', 'storage unavailable: the transaction failed');
+      for (const j of batch) j.reject(failure);
+      return;
+    }
+    this.stats.transactions++;
+    this.stats.units += batch.length;
+    for (const j of batch) {
+      const o = j.outcome;
+      if (!o) j.reject(new Error('unit was not run'));
+      else if (o.ok) {
+        j.resolve(o.value);
+        for (const h of o.hooks) {
+          try {
+            h();
+          } catch (e) {
+            this.#onError(e);
+          }
+        }
+      } else j.reject(o.error);
+    }
+  }
+}

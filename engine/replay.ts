@@ -1,0 +1,166 @@
+/**
+ * Rebuilds a case from its events with the machine version it is pinned to, and verifies
+ * a stored case: the hash chain is intact AND the replay reproduces the stored snapshot.
+ */
+import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, Role, StepOk } from '../machines/contract.js';
+import { findCase } from '../storage/cases.repository.js';
+import type { Executor } from '../storage/connection.js';
+import type { CaseRow, EventRow } from '../storage/database.js';
+import { listEvents } from '../storage/events.repository.js';
+import { EngineError } from './errors.js';
+import { canonicalJson, eventHash, GENESIS_HASH } from './hash.js';
+import type { ModuleRegistry } from './registry.js';
+import { CREATED_EVENT } from './runner.js';
+
+export interface ReplayedCase {
+  seq: number;
+  snapshot: PersistedSnapshot;
+  state: string;
+  status: 'active' | 'done';
+  context: StepOk['context'];
+}
+
+export type ProblemKind =
+  | 'unknown_version'
+  | 'seq_gap'
+  | 'prev_hash_mismatch'
+  | 'hash_mismatch'
+  | 'head_mismatch'
+  | 'replay_rejected'
+  | 'replay_error'
+  | 'snapshot_mismatch'
+  | 'state_mismatch';
+
+export interface VerifyProblem {
+  seq: number;
+  kind: ProblemKind;
+  message: string;
+}
+export interface VerifyResult {
+  ok: boolean;
+  events: number;
+  problems: VerifyProblem[];
+}
+
+class ReplayFailure extends Error {
+  constructor(
+    readonly seq: number,
+    readonly kind: 'replay_rejected' | 'replay_error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function metaOf(e: EventRow): EventMeta {
+  return { occurredAt: e.occurred_at, recordedAt: e.recorded_at, actor: { name: e.actor, role: e.role as Role } };
+}
+
+/** Folds `events` (seq 1 = creation) through `module.start` and `module.step`. Pure given the deps. */
+export function replayEvents(module: ProcedureModule, deps: MachineDeps, events: EventRow[]): ReplayedCase {
+  let current: ReplayedCase | undefined;
+  for (const e of events) {
+    const payload = JSON.parse(e.payload) as Record<string, unknown>;
+    let r;
+    try {
+      r =
+        current === undefined
+          ? module.start(deps, payload, metaOf(e))
+          : module.step(deps, current.snapshot, { type: e.type, payload, ...metaOf(e) });
+    } catch (err) {
+      throw new ReplayFailure(e.seq, 'replay_error', err instanceof Error ? err.message : String(err));
+    }
+    if (current === undefined && e.type !== CREATED_EVENT) {
+      throw new ReplayFailure(e.seq, 'replay_error', `the first event is ${e.type}, not ${CREATED_EVENT}`);
+    }
+    if (!r.ok) throw new ReplayFailure(e.seq, 'replay_rejected', `${e.type} was refused on replay: ${r.code}: ${r.message}`);
+    current = { seq: e.seq, snapshot: r.snapshot, state: r.state, status: r.status, context: r.context };
+  }
+  if (!current) throw new ReplayFailure(0, 'replay_error', 'no events');
+  return current;
+}
+
+async function load(db: Executor, caseId: string): Promise<CaseRow> {
+  const row = await findCase(db, caseId);
+  if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
+  return row;
+}
+
+function moduleFor(registry: ModuleRegistry, row: CaseRow): ProcedureModule | undefined {
+  return registry.version(row.procedure, row.machine_version);
+}
+
+/** The case as it was right after event `seq` (default: the last event). */
+export async function replayCase(
+  db: Executor,
+  registry: ModuleRegistry,
+  deps: MachineDeps,
+  caseId: string,
+  seq?: number,
+): Promise<{ row: CaseRow; replayed: ReplayedCase }> {
+  const row = await load(db, caseId);
+  if (seq !== undefined && (!Number.isInteger(seq) || seq < 1 || seq > row.seq)) {
+    throw new EngineError('invalid_request', `seq must be an integer from 1 to ${row.seq}`, { field: 'seq' });
+  }
+  const module = moduleFor(registry, row);
+  if (!module) throw new Error(`no machine ${row.procedure}@${row.machine_version} is registered`);
+  const events = await listEvents(db, caseId, seq);
+  try {
+    return { row, replayed: replayEvents(module, deps, events) };
+  } catch (e) {
+    if (e instanceof ReplayFailure) throw new Error(`replay failed at seq ${e.seq}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Checks the hash chain and that the replay equals the stored snapshot, state and status. */
+export async function verifyCase(db: Executor, registry: ModuleRegistry, deps: MachineDeps, caseId: string): Promise<VerifyResult> {
+  const row = await load(db, caseId);
+  const events = await listEvents(db, caseId);
+  const problems: VerifyProblem[] = [];
+  let prev = GENESIS_HASH;
+  events.forEach((e, i) => {
+    if (e.seq !== i + 1) problems.push({ seq: e.seq, kind: 'seq_gap', message: `expected seq ${i + 1}` });
+    if (e.prev_hash !== prev) problems.push({ seq: e.seq, kind: 'prev_hash_mismatch', message: 'prev_hash is not the hash of the previous event' });
+    let payload: unknown;
+    try {
+      payload = JSON.parse(e.payload);
+    } catch {
+      payload = e.payload;
+    }
+    const h = eventHash({
+      caseId: e.case_id,
+      seq: e.seq,
+      type: e.type,
+      payload,
+      role: e.role,
+      actor: e.actor,
+      occurredAt: e.occurred_at,
+      recordedAt: e.recorded_at,
+      prevHash: e.prev_hash,
+    });
+    if (h !== e.hash) problems.push({ seq: e.seq, kind: 'hash_mismatch', message: 'the event does not match its hash' });
+    prev = e.hash;
+  });
+  if (events.length !== row.seq || prev !== row.head_hash) {
+    problems.push({ seq: row.seq, kind: 'head_mismatch', message: `the case is at seq ${row.seq} with ${events.length} events, or its head hash differs` });
+  }
+  const module = moduleFor(registry, row);
+  if (!module) {
+    problems.push({ seq: 0, kind: 'unknown_version', message: `no machine ${row.procedure}@${row.machine_version} is registered` });
+  } else {
+    try {
+      const r = replayEvents(module, deps, events);
+      if (canonicalJson(r.snapshot) !== canonicalJson(JSON.parse(row.snapshot))) {
+        problems.push({ seq: r.seq, kind: 'snapshot_mismatch', message: 'the replayed snapshot differs from the stored one' });
+      }
+      if (r.state !== row.state || r.status !== row.status) {
+        problems.push({ seq: r.seq, kind: 'state_mismatch', message: `replayed ${r.state}/${r.status}, stored ${row.state}/${row.status}` });
+      }
+    } catch (e) {
+      if (!(e instanceof ReplayFailure)) throw e;
+      problems.push({ seq: e.seq, kind: e.kind, message: e.message });
+    }
+  }
+  return { ok: problems.length === 0, events: events.length, problems };
+}

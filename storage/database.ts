@@ -1,0 +1,115 @@
+/**
+ * Row types of every table (snake_case, as stored). Timestamps are UTC ISO text; JSON
+ * columns are text. Domain types live in engine/; mappers are in the repositories.
+ */
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export interface CasesTable {
+  id: string;
+  procedure: string;
+  /** The machine version the case was created with; replay uses it. */
+  machine_version: string;
+  /** JSON: the persisted machine snapshot. */
+  snapshot: string;
+  /** JSON: the machine context (deadlines included), for reads without the machine. */
+  context: string;
+  state: string;
+  status: 'active' | 'done';
+  /** Seq of the last event (= number of events). Optimistic concurrency token. */
+  seq: number;
+  /** Hash of the last event: the next event's `prev_hash`. */
+  head_hash: string;
+  /** Earliest `dueAt` among open deadlines; null when none. Overdue = `next_due_at <= now`. */
+  next_due_at: string | null;
+  /** `,role,role,` of roles that may send a non-comment event now (for work queues). */
+  waiting_roles: string;
+  /** occurredAt of the last staff (non-system) event: the lower bound for the next one. */
+  last_staff_occurred_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventsTable {
+  case_id: string;
+  seq: number;
+  type: string;
+  payload: string;
+  role: string;
+  actor: string;
+  occurred_at: string;
+  recorded_at: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export type TimerStatus = 'scheduled' | 'fired' | 'cancelled';
+export interface TimersTable {
+  case_id: string;
+  key: string;
+  due_at: string;
+  status: TimerStatus;
+  fired_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type OutboxStatus = 'queued' | 'sent' | 'failed';
+export interface OutboxTable {
+  id: string;
+  case_id: string;
+  /** The event whose step asked for this message. */
+  event_seq: number;
+  kind: 'mail' | 'portal_notice';
+  template: string | null;
+  /** E-mail address (mail) or null. */
+  recipient: string | null;
+  language: string | null;
+  /** JSON: `{to, data, subject, text}` as rendered when queued. */
+  payload: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  closes_deadline: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface DeliveryAttemptsTable {
+  outbox_id: string;
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  outcome: 'sent' | 'failed';
+  error: string | null;
+  response: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  request_hash: string;
+  response_status: number;
+  /** JSON of the first answer. */
+  response_body: string;
+  case_id: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  cases: CasesTable;
+  events: EventsTable;
+  timers: TimersTable;
+  outbox: OutboxTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type CaseRow = Selectable<CasesTable>;
+export type NewCaseRow = Insertable<CasesTable>;
+export type CaseUpdate = Updateable<CasesTable>;
+export type EventRow = Selectable<EventsTable>;
+export type TimerRow = Selectable<TimersTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
+export type IdempotencyRow = Selectable<IdempotencyKeysTable>;

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026_11_26_000100_initial.js';
+
+/**
+ * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
+ * Migrator works the same under tsx, vitest and a bundle. Append new entries; never
+ * rename or remove one.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_26_000100_initial': initial,
+};
