@@ -1,21 +1,37 @@
 /**
- * The application as a plugin factory: `buildApp(options)` returns a ready-to-listen
- * Fastify instance that is not listening. `server/main.ts` listens; tests `inject`.
+ * The application as a plugin factory: `buildApp(options)` returns a ready Fastify
+ * instance that is not listening. `server/main.ts` listens; tests `inject`.
+ *
+ * Public: /health, /docs, the calendar, the machine definitions, the feedback intake.
+ * Everything about cases needs a bearer token (AUTH_FILE).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { BusinessCalendar } from '../calendars/types.js';
+import type { Engine } from '../engine/index.js';
+import type { MachineDeps } from '../machines/contract.js';
+import type { UserDirectory } from './auth.js';
+import { authenticate } from './plugins/authenticate.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerDocs } from './plugins/swagger.js';
 import { calendarRoutes } from './routes/calendars.js';
+import { caseRoutes } from './routes/cases.js';
 import { healthRoutes } from './routes/health.js';
+import { intakeRoutes } from './routes/intake.js';
+import { machineRoutes } from './routes/machines.js';
 
 export const API_VERSION = '0.1.0';
 
 export interface AppOptions {
   calendars: Record<string, BusinessCalendar>;
+  /** The engine; without it only the calendar, machines, health and docs are served. */
+  engine?: Engine;
+  /** Users by token; required with an engine. */
+  users?: UserDirectory;
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
+  /** Public intake submissions per minute per address. */
+  intakeRateLimit?: number;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -44,11 +60,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  // The API speaks JSON only: any other body is 415 `unsupported_media_type`, not a
+  // confusing schema error about a string body.
+  app.removeContentTypeParser('text/plain');
+
   registerErrorHandling(app);
   await registerDocs(app, API_VERSION);
 
   const calendarVersions = Object.fromEntries(Object.entries(options.calendars).map(([id, c]) => [id, c.version]));
-  await app.register(healthRoutes, { version: API_VERSION, calendarVersions });
+  const deps: MachineDeps = options.engine?.deps ?? { calendar: options.calendars.kz ?? Object.values(options.calendars)[0]! };
+  await app.register(healthRoutes, { version: API_VERSION, calendarVersions, engine: options.engine });
   await app.register(calendarRoutes, { calendars: options.calendars });
+  await app.register(machineRoutes, { deps });
+
+  const { engine, users } = options;
+  if (engine) {
+    if (!users) throw new Error('buildApp: an engine needs a user directory (users)');
+    await app.register(intakeRoutes, { engine, perMinute: options.intakeRateLimit ?? 10 });
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', authenticate(users));
+      await scope.register(caseRoutes, { engine });
+    });
+  }
   return app;
 }

@@ -1,35 +1,101 @@
 /**
- * The standalone entry: read the configuration, build the app, listen, and shut down
- * gracefully on SIGINT/SIGTERM (stop accepting, drain, close resources).
+ * The standalone entry: read the configuration, open the engine on the SQLite file,
+ * build the app, listen, and shut down gracefully on SIGINT/SIGTERM (stop accepting,
+ * drain in-flight requests, stop the workers, commit queued commands, close the database).
  */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pino } from 'pino';
 import { loadCalendar } from '../calendars/index.js';
+import { createEngine } from '../engine/index.js';
+import { procedures } from '../machines/index.js';
 import { buildApp } from './app.js';
+import { ensureDevAuthFile, loadAuthFile, type UserDirectory } from './auth.js';
 import { loadConfig } from './config.js';
+
+const DEV_AUTH_FILE = 'data/auth.dev.json';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
   const calendar = loadCalendar('kz', { allowStatutoryOnly: config.calendarStatutoryOnly });
+
+  let users: UserDirectory;
+  if (config.authFile) {
+    users = loadAuthFile(config.authFile);
+    logger.info({ authFile: config.authFile, users: users.size }, 'users loaded');
+  } else {
+    const dev = ensureDevAuthFile(resolve(DEV_AUTH_FILE));
+    users = dev.directory;
+    if (dev.created) {
+      const lines = dev.created.map((u) => `  ${u.roles[0]!.padEnd(16)} ${u.token}`);
+      process.stderr.write(
+        [
+          '',
+          '!! No AUTH_FILE: created a DEVELOPMENT auth file with one demo user per role:',
+          `!!   ${dev.path}`,
+          '!! Their tokens are shown ONCE below (only their sha-256 hashes are stored).',
+          '!! Do not use this file in production: set AUTH_FILE to your own users file.',
+          '',
+          ...lines,
+          '',
+          '',
+        ].join('\n'),
+      );
+    } else {
+      logger.warn({ authFile: dev.path }, 'no AUTH_FILE: using the development auth file (tokens were printed when it was created)');
+    }
+  }
+
+  if (config.database !== ':memory:') mkdirSync(dirname(resolve(config.database)), { recursive: true });
+  const engine = await createEngine({
+    databasePath: config.database,
+    synchronous: config.synchronous,
+    calendar,
+    procedures,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    logger,
+  });
+  if (!config.smtpUrl) logger.warn('no SMTP_URL: e-mails stay queued and visible at /cases/{id}/messages');
+
   const app = await buildApp({
     calendars: { kz: calendar },
+    engine,
+    users,
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
+    intakeRateLimit: config.intakeRateLimit,
   });
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took over 15 s; exiting');
+      process.exit(1);
+    }, 15_000);
     force.unref();
-    await app.close();
-    process.exit(0);
+    try {
+      await app.close();
+      await engine.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'error while shutting down');
+      process.exit(1);
+    }
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  await engine.start();
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ calendar: calendar.version }, `API docs at http://${config.host}:${config.port}/docs`);
+  logger.info(
+    { database: resolve(config.database), calendar: calendar.version, synchronous: config.synchronous },
+    `listening on http://${config.host}:${config.port} — API docs at /docs`,
+  );
 }
 
 main().catch((error: unknown) => {

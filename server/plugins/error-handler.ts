@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { CalendarError } from '../../calendars/errors.js';
+import { isEngineError } from '../../engine/errors.js';
 import { ApiError, errorBody, type ApiErrorCode } from '../errors.js';
 
 interface Mapped {
@@ -49,6 +50,10 @@ function validationMessage(error: FastifyError): string {
 export function mapError(error: unknown): Mapped {
   if (error instanceof ApiError) {
     return { status: error.status, code: error.code, message: error.message, details: error.details };
+  }
+  if (isEngineError(error)) {
+    const details = Object.keys(error.details).length > 0 ? error.details : undefined;
+    return { status: error.status, code: error.code, message: error.message, details };
   }
   if (error instanceof CalendarError) {
     const code = CALENDAR_CODES[error.code];

@@ -1,22 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { Engine } from '../../engine/index.js';
+import { errorResponses } from '../schemas/common.js';
 
-export async function healthRoutes(app: FastifyInstance, opts: { version: string; calendarVersions: Record<string, string> }) {
+export async function healthRoutes(
+  app: FastifyInstance,
+  opts: { version: string; calendarVersions: Record<string, string>; engine?: Engine },
+) {
+  const Health = Type.Object({
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+    version: Type.String(),
+    calendars: Type.Record(Type.String(), Type.String()),
+    database: Type.Union([Type.Literal('ok'), Type.Literal('unavailable'), Type.Literal('none')]),
+  });
   app.get(
     '/health',
     {
       schema: {
         tags: ['system'],
-        summary: 'Liveness, with the versions in use',
-        response: {
-          200: Type.Object({
-            status: Type.Literal('ok'),
-            version: Type.String(),
-            calendars: Type.Record(Type.String(), Type.String()),
-          }),
-        },
+        summary: 'Liveness and database reachability, with the versions in use',
+        response: { 200: Health, 503: { ...Health, description: 'The database cannot be reached' }, ...errorResponses() },
       },
     },
-    async () => ({ status: 'ok' as const, version: opts.version, calendars: opts.calendarVersions }),
+    async (_request, reply) => {
+      let database: 'ok' | 'unavailable' | 'none' = 'none';
+      if (opts.engine) database = (await opts.engine.health().catch(() => ({ ok: false }))).ok ? 'ok' : 'unavailable';
+      const body = { status: database === 'unavailable' ? ('degraded' as const) : ('ok' as const), version: opts.version, calendars: opts.calendarVersions, database };
+      return reply.status(database === 'unavailable' ? 503 : 200).send(body);
+    },
   );
 }

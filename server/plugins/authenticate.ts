@@ -1,0 +1,51 @@
+/**
+ * The authentication hook for protected routes, and the choice of the role a user acts
+ * under. A person may hold several roles; `X-Acting-Role` picks one explicitly, otherwise
+ * the first of the user's roles that may do the thing is used.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../../machines/contract.js';
+import { bearerToken, type User, type UserDirectory } from '../auth.js';
+import { ApiError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: User;
+  }
+}
+
+export function authenticate(users: UserDirectory) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) {
+      throw new ApiError('unauthorized', 'Send Authorization: Bearer <token>; tokens are issued in AUTH_FILE.');
+    }
+    const user = users.byToken(token);
+    if (!user) throw new ApiError('unauthorized', 'Unknown token.');
+    request.user = user;
+  };
+}
+
+/** The authenticated user (the hook ran); a programming error otherwise. */
+export function userOf(request: FastifyRequest): User {
+  if (!request.user) throw new ApiError('unauthorized', 'Send Authorization: Bearer <token>.');
+  return request.user;
+}
+
+/**
+ * The role the user acts under for an action allowed to `allowed` roles. An explicit
+ * X-Acting-Role must be one of the user's roles. Without one, the first of the user's
+ * roles in `allowed`, or else the user's first role (the engine then answers 403 with the
+ * roles that may do it).
+ */
+export function actingRole(request: FastifyRequest, allowed: readonly Role[]): Role {
+  const user = userOf(request);
+  const header = request.headers['x-acting-role'];
+  if (typeof header === 'string' && header.length > 0) {
+    if (!user.roles.includes(header as Role)) {
+      throw new ApiError('forbidden', `X-Acting-Role '${header}' is not one of your roles (${user.roles.join(', ')}).`);
+    }
+    return header as Role;
+  }
+  return user.roles.find((r) => allowed.includes(r)) ?? user.roles[0]!;
+}

@@ -1,0 +1,300 @@
+/**
+ * Cases: create, read, list (filters and "my queue"), advance by events, and the audit
+ * views (history, messages, replay, verify). Every write goes through the engine, which
+ * checks, applies and persists it in one transaction.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Engine } from '../../engine/index.js';
+import { getProcedure } from '../../machines/index.js';
+import type { Role } from '../../machines/contract.js';
+import { ApiError } from '../errors.js';
+import { actingRole, userOf } from '../plugins/authenticate.js';
+import {
+  CaseIdParams,
+  CaseViewSchema,
+  CreateCaseBodySchema,
+  EventBodySchema,
+  HistoryEventSchema,
+  MessageSchema,
+  ProcedureIdSchema,
+  VerifySchema,
+} from '../schemas/cases.js';
+import { errorResponses, InstantSchema, IsoDateSchema } from '../schemas/common.js';
+
+const security = [{ bearer: [] }];
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'A retry with the same key and body returns the first answer' }),
+  ),
+});
+
+/** `If-Match: "<seq>"` (quotes optional) → the expected seq. */
+function expectedSeq(request: FastifyRequest): number | undefined {
+  const raw = request.headers['if-match'];
+  if (raw === undefined) return undefined;
+  const m = /^\s*(?:W\/)?"?(\d{1,12})"?\s*$/.exec(String(raw));
+  if (!m) throw new ApiError('invalid_request', `If-Match must be the case's seq in quotes, e.g. "3"; got ${String(raw)}.`);
+  return Number(m[1]);
+}
+
+function encodeCursor(next: { createdAt: string; id: string } | undefined): string | undefined {
+  return next ? Buffer.from(JSON.stringify(next)).toString('base64url') : undefined;
+}
+function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { createdAt?: unknown; id?: unknown };
+    if (typeof v.createdAt === 'string' && typeof v.id === 'string') return { createdAt: v.createdAt, id: v.id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new ApiError('invalid_request', 'after is not a cursor from a previous page; use the `next` value as given.');
+}
+
+export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine }) {
+  const { engine } = opts;
+
+  app.post<{ Body: { procedure: string; input: Record<string, unknown>; occurredAt?: string }; Headers: { 'idempotency-key'?: string } }>(
+    '/cases',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'Create a case (the creation is the first event of its history)',
+        description:
+          'Roles: `publication` — initiator; `feedback-inquiry` — car; `blog-question` — press_secretary. ' +
+          '`occurredAt` (e.g. when a question was received) may be earlier than now, never later.',
+        security,
+        headers: IdempotencyHeaders,
+        body: CreateCaseBodySchema,
+        response: {
+          201: CaseViewSchema,
+          200: { ...CaseViewSchema, description: 'An idempotent retry: the first answer' },
+          ...errorResponses('invalid_request', 'unauthorized', 'forbidden', 'idempotency_key_reused', 'calendar_year_unknown', 'storage_unavailable'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const module = getProcedure(request.body.procedure);
+      if (!module) throw new ApiError('not_found', `No procedure '${request.body.procedure}'.`);
+      const user = userOf(request);
+      const role = actingRole(request, module.createRoles);
+      if (!module.createRoles.includes(role)) {
+        throw new ApiError('forbidden', `Role ${role} may not create a ${module.id} case; it is created by: ${module.createRoles.filter((r) => r !== 'system').join(', ')}.`, {
+          roles: module.createRoles,
+        });
+      }
+      const result = await engine.createCase(module.id, request.body.input, {
+        actor: { name: user.name, role },
+        occurredAt: request.body.occurredAt,
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      return reply.status(result.replayed ? 200 : 201).send(result.view);
+    },
+  );
+
+  app.get<{
+    Querystring: {
+      procedure?: string;
+      state?: string;
+      status?: 'active' | 'done';
+      overdue?: boolean;
+      dueBefore?: string;
+      mine?: boolean;
+      waitingFor?: Role;
+      limit?: number;
+      after?: string;
+    };
+  }>(
+    '/cases',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'A page of cases, oldest first, filtered',
+        description:
+          '`overdue=true`: cases with an open deadline past due now. `dueBefore`: an open deadline due at or before ' +
+          'this instant or date. `mine=true`: "my queue", the cases waiting on one of the caller\'s roles. ' +
+          'Pagination: pass `next` from a page as `after`.',
+        security,
+        querystring: Type.Object(
+          {
+            procedure: Type.Optional(ProcedureIdSchema),
+            state: Type.Optional(Type.String({ minLength: 1 })),
+            status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('done')])),
+            overdue: Type.Optional(Type.Boolean()),
+            dueBefore: Type.Optional(Type.Union([InstantSchema, IsoDateSchema])),
+            mine: Type.Optional(Type.Boolean()),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            after: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ cases: Type.Array(CaseViewSchema), next: Type.Optional(Type.String()) }),
+          ...errorResponses('invalid_request', 'unauthorized'),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const user = userOf(request);
+      let dueBefore: string | undefined;
+      if (q.dueBefore !== undefined) {
+        const text = q.dueBefore.length === 10 ? `${q.dueBefore}T23:59:59.999+05:00` : q.dueBefore;
+        const ms = Date.parse(text);
+        if (Number.isNaN(ms)) throw new ApiError('invalid_request', `dueBefore '${q.dueBefore}' is not a date or instant.`);
+        dueBefore = new Date(ms).toISOString();
+      }
+      const page = await engine.listCases({
+        procedure: q.procedure,
+        state: q.state,
+        status: q.status,
+        overdue: q.overdue,
+        dueBefore,
+        waitingRoles: q.mine ? user.roles.filter((r) => r !== 'auditor') : undefined,
+        limit: q.limit ?? 50,
+        after: decodeCursor(q.after),
+      });
+      const next = encodeCursor(page.next);
+      return next ? { cases: page.cases, next } : { cases: page.cases };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/cases/:id',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'The case view: state, deadlines with status, the events it accepts and who may send them',
+        security,
+        params: CaseIdParams,
+        response: { 200: CaseViewSchema, ...errorResponses('unauthorized', 'not_found') },
+      },
+    },
+    async (request) => engine.getCase(request.params.id),
+  );
+
+  app.post<{
+    Params: { id: string };
+    Body: { type: string; occurredAt?: string } & Record<string, unknown>;
+    Headers: { 'idempotency-key'?: string; 'if-match'?: string };
+  }>(
+    '/cases/:id/events',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'Advance a case by one event',
+        description:
+          'Body `{type, occurredAt?, …payload}`. The roles allowed per event are in the case view ' +
+          '(`allowedEvents`) and in `/machines/{procedure}`. `If-Match: "<seq>"` fails with 409 ' +
+          '`version_conflict` when the case has moved on; `Idempotency-Key` makes a retry return the first answer. ' +
+          'An event the state does not accept is 409 `event_not_allowed` with `details.allowed`.',
+        security,
+        params: CaseIdParams,
+        headers: Type.Object({
+          ...IdempotencyHeaders.properties,
+          'if-match': Type.Optional(Type.String({ description: 'The seq the client saw, e.g. "3"' })),
+        }),
+        body: EventBodySchema,
+        response: {
+          200: CaseViewSchema,
+          ...errorResponses(
+            'invalid_request',
+            'unauthorized',
+            'forbidden',
+            'not_found',
+            'event_not_allowed',
+            'version_conflict',
+            'idempotency_key_reused',
+            'calendar_year_unknown',
+            'storage_unavailable',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const seq = expectedSeq(request);
+      const { type, occurredAt, ...payload } = request.body;
+      const current = await engine.getCase(request.params.id);
+      const module = getProcedure(current.procedure);
+      if (!module) throw new ApiError('not_found', `The case's procedure '${current.procedure}' is not registered.`);
+      const allowedRoles = module.eventRoles[type];
+      if (!allowedRoles) {
+        throw new ApiError('invalid_request', `'${type}' is not an event of ${module.id}; its events are: ${Object.keys(module.eventRoles).join(', ')}.`, {
+          events: Object.keys(module.eventRoles),
+        });
+      }
+      const user = userOf(request);
+      const role = actingRole(request, allowedRoles);
+      // Authorisation comes before any look at the payload or the state.
+      if (!allowedRoles.includes(role)) {
+        throw new ApiError('forbidden', `Role ${role} may not send ${type}; it is sent by: ${allowedRoles.join(', ')}.`, {
+          roles: allowedRoles,
+        });
+      }
+      const result = await engine.applyEvent(
+        request.params.id,
+        { type, payload, occurredAt },
+        { actor: { name: user.name, role }, expectedSeq: seq, idempotencyKey: request.headers['idempotency-key'] },
+      );
+      return result.view;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/cases/:id/history',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Every event of the case, from the creation (seq 1), with both times, actor, role and hashes',
+        security,
+        params: CaseIdParams,
+        response: { 200: Type.Object({ events: Type.Array(HistoryEventSchema) }), ...errorResponses('unauthorized', 'not_found') },
+      },
+    },
+    async (request) => ({ events: await engine.history(request.params.id) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/cases/:id/messages',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The messages of the case (e-mails, portal notices) with their delivery status and attempts',
+        security,
+        params: CaseIdParams,
+        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), ...errorResponses('unauthorized', 'not_found') },
+      },
+    },
+    async (request) => ({ messages: await engine.messages(request.params.id) }),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { seq?: number } }>(
+    '/cases/:id/replay',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The case view as it was after event `seq` (default: the last), rebuilt from the history',
+        security,
+        params: CaseIdParams,
+        querystring: Type.Object({ seq: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+        response: { 200: CaseViewSchema, ...errorResponses('invalid_request', 'unauthorized', 'not_found') },
+      },
+    },
+    async (request) => engine.replay(request.params.id, request.query.seq),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/cases/:id/verify',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Hash chain intact and the replay reproduces the stored state; problems name the seq',
+        security,
+        params: CaseIdParams,
+        response: { 200: VerifySchema, ...errorResponses('unauthorized', 'not_found') },
+      },
+    },
+    async (request) => engine.verify(request.params.id),
+  );
+}

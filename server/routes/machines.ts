@@ -1,0 +1,106 @@
+/**
+ * The machines as data: the registry, each definition (loadable in Stately Studio), its
+ * schemas, roles and deadline policies, and a Mermaid diagram with the deadlines on states.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { AnyStateMachine } from 'xstate';
+import type { MachineDeps, ProcedureModule } from '../../machines/contract.js';
+import { toMermaid } from '../../machines/diagram.js';
+import { getProcedure, procedures } from '../../machines/index.js';
+import { ApiError } from '../errors.js';
+import { ProcedureIdSchema } from '../schemas/cases.js';
+import { errorResponses } from '../schemas/common.js';
+
+const Summary = Type.Object({
+  id: Type.String(),
+  version: Type.String(),
+  title: Type.String(),
+  createRoles: Type.Array(Type.String()),
+  events: Type.Array(Type.Object({ type: Type.String(), roles: Type.Array(Type.String()) })),
+  deadlines: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+});
+
+function summary(m: ProcedureModule) {
+  return {
+    id: m.id,
+    version: m.version,
+    title: m.title,
+    createRoles: m.createRoles,
+    events: Object.entries(m.eventRoles).map(([type, roles]) => ({ type, roles })),
+    deadlines: Object.values(m.deadlinePolicies) as unknown as Record<string, unknown>[],
+  };
+}
+
+export async function machineRoutes(app: FastifyInstance, opts: { deps: MachineDeps }) {
+  const machines = new Map<string, AnyStateMachine>();
+  const machineOf = (id: string): { module: ProcedureModule; machine: AnyStateMachine } => {
+    const module = getProcedure(id);
+    if (!module) throw new ApiError('not_found', `No procedure '${id}'; known: ${Object.keys(procedures).join(', ')}.`);
+    let machine = machines.get(id);
+    if (!machine) {
+      machine = module.machine(opts.deps) as AnyStateMachine;
+      machines.set(id, machine);
+    }
+    return { module, machine };
+  };
+  const params = Type.Object({ procedure: ProcedureIdSchema });
+
+  app.get(
+    '/machines',
+    {
+      schema: {
+        tags: ['machines'],
+        summary: 'The procedures: version, who may create, events with their roles, deadline policies',
+        response: { 200: Type.Object({ machines: Type.Array(Summary) }) },
+      },
+    },
+    async () => ({ machines: Object.values(procedures).map(summary) }),
+  );
+
+  app.get<{ Params: { procedure: string } }>(
+    '/machines/:procedure',
+    {
+      schema: {
+        tags: ['machines'],
+        summary: 'The XState definition of a procedure (loadable in Stately Studio), its schemas, roles and deadlines',
+        params,
+        response: {
+          200: Type.Object({
+            ...Summary.properties,
+            definition: Type.Unknown(),
+            inputSchema: Type.Unknown(),
+            eventSchemas: Type.Record(Type.String(), Type.Unknown()),
+          }),
+          ...errorResponses('not_found'),
+        },
+      },
+    },
+    async (request) => {
+      const { module, machine } = machineOf(request.params.procedure);
+      return {
+        ...summary(module),
+        definition: JSON.parse(JSON.stringify(machine.definition)) as unknown,
+        inputSchema: module.inputSchema,
+        eventSchemas: module.eventSchemas,
+      };
+    },
+  );
+
+  app.get<{ Params: { procedure: string } }>(
+    '/machines/:procedure/diagram',
+    {
+      schema: {
+        tags: ['machines'],
+        summary: 'A Mermaid stateDiagram-v2 of the procedure with each deadline on its state',
+        params,
+        produces: ['text/plain'],
+        response: { 200: { type: 'string', description: 'Mermaid source' }, ...errorResponses('not_found') },
+      },
+    },
+    async (request, reply) => {
+      const { machine } = machineOf(request.params.procedure);
+      return reply.type('text/plain; charset=utf-8').send(toMermaid(machine));
+    },
+  );
+}
