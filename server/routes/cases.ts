@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
-import { getProcedure } from '../../machines/index.js';
+import { getProcedure, procedures } from '../../machines/index.js';
 import type { Role } from '../../machines/contract.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
@@ -38,6 +38,11 @@ function expectedSeq(request: FastifyRequest): number | undefined {
   return Number(m[1]);
 }
 
+/** Idempotency keys are per user: two users who happen to pick the same key never collide. */
+function scopedKey(user: string, key: string | undefined): string | undefined {
+  return key === undefined ? undefined : `${user}\u0000${key}`;
+}
+
 function encodeCursor(next: { createdAt: string; id: string } | undefined): string | undefined {
   return next ? Buffer.from(JSON.stringify(next)).toString('base64url') : undefined;
 }
@@ -50,6 +55,15 @@ function decodeCursor(cursor: string | undefined): { createdAt: string; id: stri
     // fall through to the error below
   }
   throw new ApiError('invalid_request', 'after is not a cursor from a previous page; use the `next` value as given.');
+}
+
+/** Markdown: who may send which event, from the machines' own role tables (never retyped). */
+function rolesTable(): string {
+  const rows = Object.values(procedures).flatMap((m) => [
+    `| ${m.id} | *create* | ${m.createRoles.filter((r) => r !== 'system').join(', ')} |`,
+    ...Object.entries(m.eventRoles).map(([type, roles]) => `| ${m.id} | \`${type}\` | ${roles.join(', ')} |`),
+  ]);
+  return ['| procedure | event | roles |', '|---|---|---|', ...rows].join('\n');
 }
 
 export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine }) {
@@ -87,7 +101,7 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
       const result = await engine.createCase(module.id, request.body.input, {
         actor: { name: user.name, role },
         occurredAt: request.body.occurredAt,
-        idempotencyKey: request.headers['idempotency-key'],
+        idempotencyKey: scopedKey(user.name, request.headers['idempotency-key']),
       });
       return reply.status(result.replayed ? 200 : 201).send(result.view);
     },
@@ -188,7 +202,9 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
           'Body `{type, occurredAt?, …payload}`. The roles allowed per event are in the case view ' +
           '(`allowedEvents`) and in `/machines/{procedure}`. `If-Match: "<seq>"` fails with 409 ' +
           '`version_conflict` when the case has moved on; `Idempotency-Key` makes a retry return the first answer. ' +
-          'An event the state does not accept is 409 `event_not_allowed` with `details.allowed`.',
+          'An event the state does not accept is 409 `event_not_allowed` with `details.allowed`. ' +
+          'Payload schemas per event: `GET /machines/{procedure}`. `system` events are the engine\'s own.\n\n' +
+          rolesTable(),
         security,
         params: CaseIdParams,
         headers: Type.Object({
@@ -235,7 +251,7 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
       const result = await engine.applyEvent(
         request.params.id,
         { type, payload, occurredAt },
-        { actor: { name: user.name, role }, expectedSeq: seq, idempotencyKey: request.headers['idempotency-key'] },
+        { actor: { name: user.name, role }, expectedSeq: seq, idempotencyKey: scopedKey(user.name, request.headers['idempotency-key']) },
       );
       return result.view;
     },
