@@ -4,6 +4,7 @@
  * checks, applies and persists it in one transaction.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DateTime } from 'luxon';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
 import { getProcedure, procedures } from '../../machines/index.js';
@@ -154,10 +155,16 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
       const user = userOf(request);
       let dueBefore: string | undefined;
       if (q.dueBefore !== undefined) {
-        const text = q.dueBefore.length === 10 ? `${q.dueBefore}T23:59:59.999+05:00` : q.dueBefore;
-        const ms = Date.parse(text);
-        if (Number.isNaN(ms)) throw new ApiError('invalid_request', `dueBefore '${q.dueBefore}' is not a date or instant.`);
-        dueBefore = new Date(ms).toISOString();
+        // A date means "due by the end of that day" (Asia/Almaty): dueAt is the exclusive
+        // end instant, so a deadline whose last day is that date has dueAt = the next midnight.
+        const end =
+          q.dueBefore.length === 10
+            ? DateTime.fromISO(q.dueBefore, { zone: 'Asia/Almaty' }).plus({ days: 1 })
+            : DateTime.fromISO(q.dueBefore, { setZone: true });
+        if (!end.isValid || (q.dueBefore.length > 10 && !/(Z|[+-]\d{2}:\d{2})$/.test(q.dueBefore))) {
+          throw new ApiError('invalid_request', `dueBefore '${q.dueBefore}' is not a date (YYYY-MM-DD) or an instant with an offset.`);
+        }
+        dueBefore = end.toUTC().toISO()!;
       }
       const page = await engine.listCases({
         procedure: q.procedure,

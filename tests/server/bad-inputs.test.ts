@@ -59,6 +59,8 @@ const rows: Row[] = [
   ['unreadable If-Match', 'POST', () => `/cases/${id}/events`, json({ type: 'assign', unit: 'U' }), { ...sup, 'if-match': 'yesterday' }, 400, 'invalid_request'],
   ['replay of a seq past the end', 'GET', () => `/cases/${id}/replay?seq=99`, undefined, car, 400, 'invalid_request'],
   ['bad list filter', 'GET', () => '/cases?overdue=maybe', undefined, car, 400, 'invalid_request'],
+  ['impossible dueBefore date', 'GET', () => '/cases?dueBefore=2025-02-30', undefined, car, 400, 'invalid_request'],
+  ['dueBefore instant without an offset', 'GET', () => '/cases?dueBefore=2025-03-01T10:00:00', undefined, car, 400, 'invalid_request'],
   ['bad pagination cursor', 'GET', () => '/cases?after=garbage', undefined, car, 400, 'invalid_request'],
   ['intake with an unknown field', 'POST', () => '/intake/feedback', json({ name: 'A', email: 'a@example.kz', language: 'ru', kind: 'question', text: 'Q', admin: true }), { 'content-type': 'application/json' }, 400, 'invalid_request'],
   ['intake with a blank text', 'POST', () => '/intake/feedback', json({ name: 'A', email: 'a@example.kz', language: 'ru', text: '   ' }), { 'content-type': 'application/json' }, 400, 'invalid_request'],
