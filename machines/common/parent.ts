@@ -3,6 +3,7 @@
  * `comment` and `deadline_missed` in every non-final state, and applies the deadline
  * operations its invoked children (P2, P5) report.
  */
+import { assign } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { CaseDeadline, MachineDeps } from '../contract.js';
 import { close, observeMissed } from './deadlines.js';
@@ -60,3 +61,30 @@ export const ROOT_HANDLERS = {
   deadline_missed: { actions: 'observeMissed' },
   'deadline.ops': { actions: 'applyDeadlineOps' },
 } as const;
+
+/**
+ * The implementations of the root-level actions every procedure names in its `setup`
+ * (`recordComment`, `observeMissed`, `applyDeadlineOps`), written once. Each machine
+ * spreads them into its `actions`; they touch only `context.deadlines`.
+ */
+// The return type is deliberately loose: each machine's `setup` checks its actions against
+// its own context and event union, which a shared implementation cannot name. The bodies
+// are typed against the only part they touch (`deadlines`).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function sharedParentActions(deps: MachineDeps): Record<'recordComment' | 'observeMissed' | 'applyDeadlineOps', any> {
+  type Ctx = { deadlines: Deadlines };
+  type Ev = { type: string; payload?: { key?: unknown }; occurredAt?: Instant; ops?: DeadlineOp[] };
+  return {
+    recordComment: () => {
+      // History only: the engine records the event; the case does not change.
+    },
+    observeMissed: assign(({ context, event }: { context: Ctx; event: Ev }) =>
+      event.type === 'deadline_missed'
+        ? { deadlines: markMissed(context.deadlines, event.payload?.key as string, event.occurredAt as Instant) }
+        : {},
+    ),
+    applyDeadlineOps: assign(({ context, event }: { context: Ctx; event: Ev }) =>
+      event.type === 'deadline.ops' ? { deadlines: applyDeadlineOps(deps, context.deadlines, event.ops ?? []) } : {},
+    ),
+  };
+}

@@ -8,9 +8,8 @@ import type { EventMeta, MachineDeps } from '../contract.js';
 import { openAfter, reopen } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
-  applyDeadlineOps,
+  sharedParentActions,
   closeKey,
-  markMissed,
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
@@ -99,19 +98,7 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
         (event as unknown as { output?: RedirectionOutput }).output?.outcome === 'forwarded',
     },
     actions: {
-      recordComment: () => {
-        // History only: the engine records the event; the case does not change.
-      },
-      observeMissed: assign({
-        deadlines: ({ context, event }) =>
-          event.type === 'deadline_missed'
-            ? markMissed(context.deadlines, event.payload.key as string, event.occurredAt)
-            : context.deadlines,
-      }),
-      applyDeadlineOps: assign({
-        deadlines: ({ context, event }) =>
-          event.type === 'deadline.ops' ? applyDeadlineOps(deps, context.deadlines, event.ops) : context.deadlines,
-      }),
+      ...sharedParentActions(deps),
       queueAcknowledgement: ({ context }) => {
         const review = context.deadlines.review!;
         sink.effects.push({

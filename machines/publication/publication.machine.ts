@@ -8,9 +8,8 @@ import type { CaseDeadline, EventMeta, MachineDeps } from '../contract.js';
 import { close, fromComputed, openAfter } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
-  applyDeadlineOps,
+  sharedParentActions,
   closeKey,
-  markMissed,
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
@@ -117,19 +116,7 @@ export function createPublicationMachine(deps: MachineDeps, sink: EffectSink) {
         event.type === 'post' && context.channels.every((c) => c === event.payload.channel || !!context.posts[c]),
     },
     actions: {
-      recordComment: () => {
-        // History only: the engine records the event; the case does not change.
-      },
-      observeMissed: assign({
-        deadlines: ({ context, event }) =>
-          event.type === 'deadline_missed'
-            ? markMissed(context.deadlines, event.payload.key as string, event.occurredAt)
-            : context.deadlines,
-      }),
-      applyDeadlineOps: assign({
-        deadlines: ({ context, event }) =>
-          event.type === 'deadline.ops' ? applyDeadlineOps(deps, context.deadlines, event.ops) : context.deadlines,
-      }),
+      ...sharedParentActions(deps),
       accept: assign({
         schedule: ({ context, event }) =>
           event.type === 'accept'
