@@ -23,7 +23,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { OutboxWorker, smtpTransport, type MailTransport, type RetryPolicy } from './outbox-worker.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
 import { replayCase, verifyCase, type VerifyResult } from './replay.js';
-import { Runner, type CommandResult, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
+import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
 
 export interface EngineOptions {
@@ -49,6 +49,8 @@ export interface EngineOptions {
   /** Group commit (default true); false = one transaction per command (bench baseline). */
   groupCommit?: boolean;
   maxBatch?: number;
+  /** Told about every committed command, after its commit (the live inspector). */
+  observer?: CommitObserver;
 }
 
 export interface HistoryEvent {
@@ -109,6 +111,8 @@ export interface Engine {
   /** The events the case accepts now, with roles (same as the view's allowedEvents). */
   allowedEvents(caseId: string): Promise<AllowedEvent[]>;
   health(): Promise<{ ok: boolean }>;
+  /** Sets (or with `undefined` removes) the observer of committed commands. */
+  observe(observer: CommitObserver | undefined): void;
   /** Starts the timer and outbox workers (past-due timers fire at once). */
   start(): Promise<void>;
   /** Waits until no command is queued and the workers are idle (tests). */
@@ -148,6 +152,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       if (n.mailQueued > 0) void outbox.poke();
     },
     onError: (e) => logger.error({ err: e }, 'transaction failed'),
+    ...(o.observer ? { observer: o.observer } : {}),
   });
   timers = new TimerWorker({ db, clock, runner, logger });
   const transport = o.transport ?? (o.smtpUrl ? smtpTransport(o.smtpUrl) : undefined);
@@ -262,6 +267,9 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       } catch {
         return { ok: false };
       }
+    },
+    observe(observer) {
+      runner.observer = observer;
     },
     async start() {
       await timers.start();

@@ -74,6 +74,26 @@ export interface CommitNotice {
   mailQueued: number;
 }
 
+/**
+ * A committed command, for observers (the live inspector). Only commands whose transaction
+ * committed are observed; a rejected or rolled-back command never is.
+ */
+export interface CommitObservation {
+  caseId: string;
+  procedure: string;
+  /** The machine version the case is pinned to. */
+  version: string;
+  seq: number;
+  /** The stored event (type `created` for the creation, its payload is the input). */
+  event: { type: string; payload: Record<string, unknown>; occurredAt: string; recordedAt: string; actor: Actor };
+  /** The persisted machine snapshot after the event. */
+  snapshot: PersistedSnapshot;
+  state: string;
+  status: 'active' | 'done';
+}
+/** Called after the commit; must not throw (a throw is logged and otherwise ignored). */
+export type CommitObserver = (o: CommitObservation) => void;
+
 export interface RunnerOptions {
   db: Db;
   clock: Clock;
@@ -83,6 +103,7 @@ export interface RunnerOptions {
   maxBatch?: number;
   onCommit?: (notice: CommitNotice) => void;
   onError?: (e: unknown) => void;
+  observer?: CommitObserver;
 }
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -134,8 +155,11 @@ export class Runner {
   readonly #deps: MachineDeps;
   readonly #registry: ModuleRegistry;
   readonly #onCommit: (n: CommitNotice) => void;
+  /** Off (undefined) by default: then the hot path pays one null check and nothing else. */
+  observer: CommitObserver | undefined;
 
   constructor(o: RunnerOptions) {
+    this.observer = o.observer;
     this.#db = o.db;
     this.#clock = o.clock;
     this.#deps = o.deps;
@@ -411,6 +435,20 @@ export class Runner {
     }
     const notice: CommitNotice = { caseId: p.caseId, mailQueued, ...(scheduledDueAt ? { scheduledDueAt } : {}) };
     tx.afterCommit(() => this.#onCommit(notice));
+    const observer = this.observer;
+    if (observer) {
+      const observation: CommitObservation = {
+        caseId: p.caseId,
+        procedure: row.procedure,
+        version: row.machine_version,
+        seq,
+        event: { type: p.type, payload, occurredAt: p.meta.occurredAt, recordedAt: p.meta.recordedAt, actor: p.meta.actor },
+        snapshot: r.snapshot,
+        state: r.state,
+        status: r.status,
+      };
+      tx.afterCommit(() => observer(observation));
+    }
     return { status: p.status, view, replayed: false };
   }
 }

@@ -111,6 +111,16 @@ export function toMermaid(machine: AnyStateMachine): string {
   if (initial) out.lines.push(`  [*] --> ${idOf(initial, '')}`);
   for (const s of Object.values(root.states) as AnyStateNode[]) emitNode(machine, s, '', out, '  ');
   emitTransitions(machine, root, '', out, '  ');
+  // Deadlines of the whole case (declared on the root, e.g. P1's submission, judged at
+  // creation) go on the initial state, where the case starts.
+  const caseWide = deadlinesOf(root);
+  if (initial && caseWide.length > 0) {
+    out.notes.push(
+      `note left of ${idOf(initial, '')}`,
+      ...caseWide.map((d) => `  case ${label(describeDeadline(d))}`),
+      'end note',
+    );
+  }
   return [...out.lines, ...out.notes.map((l) => `  ${l}`)].join('\n') + '\n';
 }
 

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadCalendar } from '../calendars/index.js';
 import { createEngine } from '../engine/index.js';
+import { engineMachines, startInspectorServer, type InspectorServer } from '../engine/inspect.js';
 import { procedures } from '../machines/index.js';
 import { buildApp } from './app.js';
 import { ensureDevAuthFile, loadAuthFile, type UserDirectory } from './auth.js';
@@ -68,6 +69,22 @@ async function main(): Promise<void> {
     intakeRateLimit: config.intakeRateLimit,
   });
 
+  // INSPECT=1: the live inspector on 127.0.0.1:INSPECT_PORT (docs/inspector.md). Off, nothing
+  // listens and the engine has no observer (the commit path pays one null check).
+  let inspector: InspectorServer | undefined;
+  if (config.inspect) {
+    inspector = await startInspectorServer({
+      port: config.inspectPort,
+      machineOf: engineMachines(engine),
+      onError: (err) => logger.error({ err }, 'inspector: could not publish a commit'),
+    });
+    engine.observe(inspector.observe);
+    logger.warn(
+      { inspector: inspector.url },
+      `INSPECT is on: case data is published to local clients of ${inspector.url} (viewer: http://127.0.0.1:${inspector.port}/)`,
+    );
+  }
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -80,6 +97,8 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await app.close();
+      engine.observe(undefined);
+      await inspector?.close();
       await engine.close();
       process.exit(0);
     } catch (error) {

@@ -1,0 +1,203 @@
+/**
+ * Read-only access to an engine database for auditors (cli/audit.ts): the histories,
+ * replay and verification of engine/replay.ts, without the workers and without writing.
+ *
+ * The file is opened with `readonly` + `fileMustExist`, so it works next to a running
+ * server (WAL: readers never block the writer) and can never create or migrate a database.
+ *
+ * @example
+ * const store = await openAuditStore({ databasePath: 'data/qazindustry.sqlite', calendar, procedures });
+ * const result = await store.verify(caseId);
+ * await store.close();
+ */
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { BusinessCalendar } from '../calendars/types.js';
+import type { CaseDeadline, EventMeta, MachineDeps, ProcedureModule, Role } from '../machines/contract.js';
+import { findCase, listCaseIds } from '../storage/cases.repository.js';
+import type { Db } from '../storage/connection.js';
+import type { CaseRow, Database, EventRow } from '../storage/database.js';
+import { listEvents } from '../storage/events.repository.js';
+import { deadlinesOf } from './case-view.js';
+import { EngineError } from './errors.js';
+import { createModuleRegistry, type ModuleRegistry } from './registry.js';
+import { replayCase, verifyCase, type ReplayedCase, type VerifyResult } from './replay.js';
+import { CREATED_EVENT, type CommitObservation } from './runner.js';
+
+export interface AuditStoreOptions {
+  databasePath: string;
+  calendar: BusinessCalendar;
+  procedures: Record<string, ProcedureModule> | ProcedureModule[];
+  legacyModules?: ProcedureModule[];
+  readings?: MachineDeps['readings'];
+  /** How long a read waits for a lock (a checkpoint of the running server), ms. */
+  busyTimeoutMs?: number;
+}
+
+/** One stored event with both times, who sent it under which role, and its hashes. */
+export interface AuditEvent {
+  caseId: string;
+  seq: number;
+  type: string;
+  occurredAt: string;
+  recordedAt: string;
+  actor: string;
+  role: string;
+  payload: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** The case as it was after `seq`: state, status and deadlines. */
+export interface CaseAsOf {
+  caseId: string;
+  procedure: string;
+  version: string;
+  seq: number;
+  /** recordedAt of event `seq`. */
+  recordedAt: string;
+  state: string;
+  status: 'active' | 'done';
+  deadlines: CaseDeadline[];
+  context: Record<string, unknown>;
+}
+
+export interface AuditStore {
+  readonly db: Db;
+  readonly registry: ModuleRegistry;
+  readonly deps: MachineDeps;
+  /** Every case id, oldest first. */
+  caseIds(): Promise<string[]>;
+  /** The case row, or `not_found`. */
+  findCase(caseId: string): Promise<CaseRow>;
+  history(caseId: string): Promise<AuditEvent[]>;
+  verify(caseId: string): Promise<VerifyResult>;
+  /** After event `seq` (default: the last). */
+  asOf(caseId: string, seq?: number): Promise<CaseAsOf>;
+  /** The last seq recorded at or before `instant` (UTC ISO), or 0 when the case did not exist yet. */
+  seqAt(caseId: string, instant: string): Promise<number>;
+  /** The case's events as the commits the engine made, in order (for replaying into the inspector). */
+  observations(caseId: string): Promise<CommitObservation[]>;
+  close(): Promise<void>;
+}
+
+export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> {
+  let sqlite: SqliteDatabase.Database;
+  try {
+    sqlite = new SqliteDatabase(o.databasePath, { readonly: true, fileMustExist: true });
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(o.busyTimeoutMs ?? 5000))}`);
+  } catch (e) {
+    throw new EngineError('storage_unavailable', `cannot open the database ${o.databasePath} read-only: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const db: Db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const registry = createModuleRegistry(o.procedures, o.legacyModules);
+  const deps: MachineDeps = { calendar: o.calendar, ...(o.readings ? { readings: o.readings } : {}) };
+
+  const load = async (caseId: string): Promise<CaseRow> => {
+    const row = await findCase(db, caseId);
+    if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
+    return row;
+  };
+  const moduleOf = (row: CaseRow): ProcedureModule => {
+    const m = registry.version(row.procedure, row.machine_version);
+    if (!m) throw new Error(`no machine ${row.procedure}@${row.machine_version} is registered`);
+    return m;
+  };
+
+  const store: AuditStore = {
+    db,
+    registry,
+    deps,
+    caseIds: () => listCaseIds(db),
+    findCase: load,
+    async history(caseId) {
+      await load(caseId);
+      return (await listEvents(db, caseId)).map(toAuditEvent);
+    },
+    verify: (caseId) => verifyCase(db, registry, deps, caseId),
+    async asOf(caseId, seq) {
+      const { row, replayed } = await replayCase(db, registry, deps, caseId, seq);
+      const events = await listEvents(db, caseId, replayed.seq);
+      return asOfView(row, replayed, events[events.length - 1]?.recorded_at ?? row.updated_at);
+    },
+    async seqAt(caseId, instant) {
+      await load(caseId);
+      let seq = 0;
+      for (const e of await listEvents(db, caseId)) if (e.recorded_at <= instant) seq = e.seq;
+      return seq;
+    },
+    async observations(caseId) {
+      const row = await load(caseId);
+      return replayObservations(moduleOf(row), deps, row, await listEvents(db, caseId));
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+  return store;
+}
+
+function toAuditEvent(e: EventRow): AuditEvent {
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(e.payload) as Record<string, unknown>;
+  } catch {
+    // A damaged row is still exported (verify reports it); the raw text is kept.
+    payload = { $unparsable: e.payload };
+  }
+  return {
+    caseId: e.case_id,
+    seq: e.seq,
+    type: e.type,
+    occurredAt: e.occurred_at,
+    recordedAt: e.recorded_at,
+    actor: e.actor,
+    role: e.role,
+    payload,
+    prevHash: e.prev_hash,
+    hash: e.hash,
+  };
+}
+
+function asOfView(row: CaseRow, r: ReplayedCase, recordedAt: string): CaseAsOf {
+  const context = JSON.parse(JSON.stringify(r.context)) as Record<string, unknown>;
+  return {
+    caseId: row.id,
+    procedure: row.procedure,
+    version: row.machine_version,
+    seq: r.seq,
+    recordedAt,
+    state: r.state,
+    status: r.status,
+    deadlines: Object.values(deadlinesOf(context)).sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.key.localeCompare(b.key)),
+    context,
+  };
+}
+
+/**
+ * Re-runs a history through the pinned machine and returns what the engine's observer saw
+ * at each commit. Stops with an error naming the seq where the machine refuses the history.
+ */
+export function replayObservations(module: ProcedureModule, deps: MachineDeps, row: Pick<CaseRow, 'id' | 'procedure' | 'machine_version'>, events: EventRow[]): CommitObservation[] {
+  const out: CommitObservation[] = [];
+  let snapshot: Record<string, unknown> | undefined;
+  for (const e of events) {
+    const payload = JSON.parse(e.payload) as Record<string, unknown>;
+    const meta: EventMeta = { occurredAt: e.occurred_at, recordedAt: e.recorded_at, actor: { name: e.actor, role: e.role as Role } };
+    if (snapshot === undefined && e.type !== CREATED_EVENT) throw new Error(`case ${row.id}: the first event is ${e.type}, not ${CREATED_EVENT}`);
+    const r = snapshot === undefined ? module.start(deps, payload, meta) : module.step(deps, snapshot, { type: e.type, payload, ...meta });
+    if (!r.ok) throw new Error(`case ${row.id}: seq ${e.seq} ${e.type} was refused on replay: ${r.message}`);
+    snapshot = r.snapshot;
+    out.push({
+      caseId: row.id,
+      procedure: row.procedure,
+      version: row.machine_version,
+      seq: e.seq,
+      event: { type: e.type, payload, ...meta },
+      snapshot: r.snapshot,
+      state: r.state,
+      status: r.status,
+    });
+  }
+  return out;
+}
