@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    // Type tests (`*.types.test.ts`) are checked by `npm run typecheck`, not run.
-    exclude: ['tests/**/*.types.test.ts', 'node_modules/**'],
+    // Type tests (`*.types.test.ts`) are checked by `npm run typecheck`, not run; the
+    // reliability suite (tests/reliability) runs with `npm run test:reliability`.
+    exclude: ['tests/**/*.types.test.ts', 'tests/reliability/**', 'node_modules/**'],
     testTimeout: 20_000,
     pool: 'forks',
   },

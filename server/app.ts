@@ -12,7 +12,7 @@ import type { Engine } from '../engine/index.js';
 import type { MachineDeps } from '../machines/contract.js';
 import type { UserDirectory } from './auth.js';
 import { authenticate } from './plugins/authenticate.js';
-import { registerErrorHandling } from './plugins/error-handler.js';
+import { frameworkErrors, registerErrorHandling } from './plugins/error-handler.js';
 import { registerDocs } from './plugins/swagger.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { caseRoutes } from './routes/cases.js';
@@ -43,6 +43,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     // No per-request log lines at the default level; onResponse logs them at debug.
     logController: new LogController({ disableRequestLogging: true }),
+    // Router errors (bad percent-encoding, an over-long path parameter) are answered before
+    // any hook; this keeps them in our {error: {code, message}} shape.
+    frameworkErrors,
     ajv: {
       customOptions: {
         // Unknown fields are an error the caller should see, not something to drop silently.

@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type SqliteDialectConfig, type Migration, type MigrationResultSet, type Transaction } from 'kysely';
 import type { Database } from './database.js';
@@ -34,7 +36,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const health: StorageHealth = { sqlite, path: options.path === ':memory:' ? undefined : resolve(options.path), failure: undefined };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, health) }) });
+  healthOf.set(db, health);
   if (options.migrate !== false) {
     const result = await migrateToLatest(db);
     if (result.error) {
@@ -49,8 +53,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
  * Kysely's SQLite driver prepares every query anew; compiling SQL in SQLite costs more than
  * running these small statements, so prepared statements are reused per SQL text.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database, limit = 500): SqliteDialectConfig['database'] {
-  const cache = new Map<string, SqliteDatabase.Statement>();
+function withStatementCache(sqlite: SqliteDatabase.Database, health: StorageHealth, limit = 500): SqliteDialectConfig['database'] {
+  const cache = new Map<string, ObservedStatement>();
   return {
     close: () => {
       cache.clear();
@@ -59,13 +63,49 @@ function withStatementCache(sqlite: SqliteDatabase.Database, limit = 500): Sqlit
     prepare: (text: string) => {
       let stmt = cache.get(text);
       if (!stmt) {
-        stmt = sqlite.prepare(text);
+        stmt = observed(sqlite.prepare(text), /^\s*commit\b/i.test(text), health);
         if (cache.size >= limit) cache.clear();
         cache.set(text, stmt);
       }
       return stmt as never;
     },
   } as SqliteDialectConfig['database'];
+}
+
+/** What `ping` needs to tell a writable database from a full or read-only one. */
+interface StorageHealth {
+  sqlite: SqliteDatabase.Database;
+  /** The database file (absent for `:memory:`). */
+  path: string | undefined;
+  /** The storage error of the last failed write, until a commit succeeds. */
+  failure: string | undefined;
+}
+const healthOf = new WeakMap<object, StorageHealth>();
+
+/** Driver codes meaning the disk or the file refuses writes (not a bug, not a lock wait). */
+const WRITE_FAILURE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/;
+
+type ObservedStatement = Pick<SqliteDatabase.Statement, 'reader' | 'all' | 'run' | 'iterate'>;
+
+/** The statement as Kysely's driver uses it, noting storage failures and successful commits for `ping`. */
+function observed(stmt: SqliteDatabase.Statement, isCommit: boolean, health: StorageHealth): ObservedStatement {
+  const watch = <T>(fn: () => T): T => {
+    try {
+      const r = fn();
+      if (isCommit) health.failure = undefined;
+      return r;
+    } catch (e) {
+      const code = (e as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && WRITE_FAILURE.test(code)) health.failure = code;
+      throw e;
+    }
+  };
+  return {
+    reader: stmt.reader,
+    all: (...params: unknown[]) => watch(() => stmt.all(...params)),
+    run: (...params: unknown[]) => watch(() => stmt.run(...params)),
+    iterate: (...params: unknown[]) => stmt.iterate(...params),
+  } as ObservedStatement;
 }
 
 /** Runs every pending migration of `storage/migrations` (forward only). */
@@ -91,7 +131,74 @@ export async function pragmas(db: Db): Promise<{ journalMode: string; synchronou
   };
 }
 
-/** A cheap round trip, for `GET /health`. */
+/** Why `ping` finds the database unable to take writes. */
+export class StorageUnavailable extends Error {
+  override readonly name = 'StorageUnavailable';
+  constructor(readonly reason: 'read_only' | 'full' | 'write_failed', message: string) {
+    super(message);
+  }
+}
+
+/** Free bytes below which the database's file system counts as full. */
+const MIN_FREE_BYTES = 64 * 1024;
+
+/**
+ * For `GET /health`: the database answers AND can take writes. Throws `StorageUnavailable`
+ * when it is read-only (`query_only`, a read-only file), full (`max_page_count` reached,
+ * no space left on its file system), or when the last write failed with a storage error
+ * and a small write still fails. Costs nothing extra while writes succeed.
+ */
 export async function ping(db: Executor): Promise<void> {
   await sql`select 1`.execute(db);
+  const h = healthOf.get(db);
+  if (!h || !h.sqlite.open) return;
+  const num = (pragma: string) => Number(h.sqlite.pragma(pragma, { simple: true }));
+  if (h.sqlite.readonly || num('query_only') === 1) throw new StorageUnavailable('read_only', 'the database is read-only');
+  if (num('page_count') >= num('max_page_count') && num('freelist_count') === 0) {
+    throw new StorageUnavailable('full', 'the database reached its page limit (max_page_count)');
+  }
+  if (h.path) {
+    const fs = statfsSync(dirname(h.path));
+    if (fs.bavail * fs.bsize < MIN_FREE_BYTES) throw new StorageUnavailable('full', 'no space left for the database');
+  }
+  if (h.failure !== undefined && !h.sqlite.inTransaction) {
+    // The last write failed (e.g. ENOSPC on the WAL) and no commit succeeded since: try a
+    // one-page write (rewriting user_version as is) before declaring the disk healthy again.
+    try {
+      h.sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        h.sqlite.pragma(`user_version = ${num('user_version')}`);
+        h.sqlite.exec('COMMIT');
+        h.failure = undefined;
+      } finally {
+        if (h.sqlite.inTransaction) h.sqlite.exec('ROLLBACK');
+      }
+    } catch (e) {
+      const code = (e as { code?: unknown } | null)?.code;
+      throw new StorageUnavailable('write_failed', `the last write failed (${h.failure}) and a test write fails: ${String(code ?? e)}`);
+    }
+  }
+  if (h.failure !== undefined) throw new StorageUnavailable('write_failed', `the last write failed: ${h.failure}`);
+}
+
+/**
+ * Bulk-load pragmas for building a THROWAWAY database (benchmarks, fixtures): no rollback
+ * journal, no fsync, a 512 MiB page cache. A crash while they are on corrupts the file.
+ * `bulkLoad(db, false)` restores WAL and synchronous=NORMAL.
+ */
+export async function bulkLoad(db: Db, on: boolean): Promise<void> {
+  if (on) {
+    await sql`pragma journal_mode = OFF`.execute(db);
+    await sql`pragma synchronous = OFF`.execute(db);
+    await sql`pragma cache_size = -524288`.execute(db);
+  } else {
+    await sql`pragma cache_size = -2000`.execute(db);
+    await sql`pragma journal_mode = WAL`.execute(db);
+    await sql`pragma synchronous = NORMAL`.execute(db);
+  }
+}
+
+/** Drops an index if it exists (benchmarks: the same query with and without it). */
+export async function dropIndex(db: Db, name: string): Promise<void> {
+  await db.schema.dropIndex(name).ifExists().execute();
 }

@@ -4,7 +4,7 @@
  * validation) are mapped to our codes; an unexpected error is a 500 whose message hides
  * internals (the request id ties it to the log).
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalendarError } from '../../calendars/errors.js';
 import { isEngineError } from '../../engine/errors.js';
 import { ApiError, errorBody, type ApiErrorCode } from '../errors.js';
@@ -66,6 +66,10 @@ export function mapError(error: unknown): Mapped {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, code: 'invalid_request', message: `The body is not valid JSON: ${fe.message}` };
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, code: 'invalid_request', message: 'The URL has an invalid percent-encoded component.' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 400, code: 'invalid_request', message: 'A path parameter is longer than the server accepts (100 characters).' };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'payload_too_large', message: 'The body is larger than the server accepts.' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -81,6 +85,17 @@ export function mapError(error: unknown): Mapped {
     return { status: fe.statusCode, code: 'invalid_request', message: fe.message };
   }
   return { status: 500, code: 'internal_error', message: 'Internal error; nothing was written. Quote the request id when reporting it.' };
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any hook or error
+ * handler runs (a bad percent-encoding, a path parameter over `maxParamLength`). Without
+ * it Fastify answers those with its own body shape (`{error, code, message, statusCode}`)
+ * and a 414; pass it to `Fastify({ frameworkErrors })` so they get `{error: {code, message}}`.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const mapped = mapError(error);
+  void reply.status(mapped.status).send(errorBody(mapped.code, mapped.message, mapped.details));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -18,7 +18,8 @@ const CalendarParam = Type.String({ pattern: '^[a-z][a-z0-9-]*$', description: '
 
 export async function calendarRoutes(app: FastifyInstance, opts: { calendars: Record<string, BusinessCalendar> }) {
   const calendarOf = (id: string): BusinessCalendar => {
-    const cal = opts.calendars[id];
+    // Own keys only: 'constructor' or '__proto__' must be 404, not Object.prototype's members.
+    const cal = Object.hasOwn(opts.calendars, id) ? opts.calendars[id] : undefined;
     if (!cal) throw new ApiError('not_found', `No calendar '${id}'; known: ${Object.keys(opts.calendars).join(', ')}.`);
     return cal;
   };

@@ -241,7 +241,8 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
       const current = await engine.getCase(request.params.id);
       const module = getProcedure(current.procedure);
       if (!module) throw new ApiError('not_found', `The case's procedure '${current.procedure}' is not registered.`);
-      const allowedRoles = module.eventRoles[type];
+      // Own keys only: a type such as 'constructor' must not find Object.prototype's members.
+      const allowedRoles = Object.hasOwn(module.eventRoles, type) ? module.eventRoles[type] : undefined;
       if (!allowedRoles) {
         throw new ApiError('invalid_request', `'${type}' is not an event of ${module.id}; its events are: ${Object.keys(module.eventRoles).join(', ')}.`, {
           events: Object.keys(module.eventRoles),
