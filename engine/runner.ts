@@ -289,15 +289,20 @@ export class Runner {
     const snapshot = JSON.parse(row.snapshot) as PersistedSnapshot;
     const allowed = () => module.allowedEvents(this.#deps, snapshot);
     if (typeof e.type !== 'string' || !Object.hasOwn(module.eventSchemas, e.type)) {
-      const a = allowed();
-      throw new EngineError('event_not_allowed', `${procedureLabel(row)} has no event ${String(e.type)}`, { allowed: a, state: row.state });
+      // Not an event of this procedure at all: a bad request, not a matter of the state.
+      const events = Object.keys(module.eventSchemas);
+      throw new EngineError('invalid_request', `${procedureLabel(row)} has no event '${String(e.type)}'; its events are: ${events.join(', ')}`, {
+        events,
+      });
+    }
+    // Authorisation before the payload: a caller who may not send the event learns nothing
+    // about its schema, and gets 403 rather than a validation error.
+    const roles = module.eventRoles[e.type] ?? [];
+    if (!roles.includes(o.actor.role)) {
+      throw new EngineError('forbidden', `role ${o.actor.role} may not send ${e.type}; it is sent by: ${roles.join(', ')}`, { roles });
     }
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new EngineError('invalid_request', 'the payload must be an object');
     checkSchema(module.eventSchemas[e.type] as TSchema, payload, e.type);
-    const roles = module.eventRoles[e.type] ?? [];
-    if (!roles.includes(o.actor.role)) {
-      throw new EngineError('forbidden', `role ${o.actor.role} may not send ${e.type}`, { roles });
-    }
     const a = allowed();
     if (!a.some((x) => x.type === e.type)) {
       throw new EngineError('event_not_allowed', `${e.type} is not allowed in state ${row.state}`, { allowed: a, state: row.state });
