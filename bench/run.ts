@@ -1,12 +1,17 @@
 /**
  * `npm run bench`: runs every benchmark part, prints the ratios against baselines measured
  * in the same run, and writes bench/RESULTS.md with the machine description and date.
- * Parts: `npm run bench -- calendar` runs only the named parts.
+ * Parts: `npm run bench -- calendar http` runs only the named parts
+ * (calendar, engine, inspect, http, replay, queues, peer, startup).
+ * BENCH_CACHE_DIR keeps the large generated databases between runs (default: a temp
+ * directory removed at the end).
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runCalendarBench } from './calendar.bench.js';
+import { cleanupDatasets } from './lib/dataset.js';
+import type { PartResult } from './lib/measure.js';
 
 interface Section {
   title: string;
@@ -15,10 +20,57 @@ interface Section {
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 
+/** The engine part's own result shape (bench/engine.bench.ts), rendered here. */
+interface EngineBenchResult {
+  clients: number;
+  commandsPerClient: number;
+  synchronous: string;
+  perCommand: { commands: number; seconds: number; commandsPerSecond: number; transactions: number };
+  groupCommit: { commands: number; seconds: number; commandsPerSecond: number; transactions: number };
+  ratio: number;
+}
+
+function engineMarkdown(r: EngineBenchResult): PartResult {
+  return {
+    markdown: [
+      `${r.clients} concurrent clients, each creates a case then sends ${r.commandsPerClient} comments one after another (each awaited), synchronous=${r.synchronous}, file database, the test procedure of tests/engine/fixtures.`,
+      '',
+      '| mode | commands | seconds | commands/s | transactions | ratio |',
+      '|---|---|---|---|---|---|',
+      `| one commit per command | ${r.perCommand.commands} | ${r.perCommand.seconds} | ${fmt(r.perCommand.commandsPerSecond)} | ${r.perCommand.transactions} | 1.00× |`,
+      `| group commit | ${r.groupCommit.commands} | ${r.groupCommit.seconds} | ${fmt(r.groupCommit.commandsPerSecond)} | ${r.groupCommit.transactions} | **${r.ratio.toFixed(2)}×** |`,
+    ],
+    summary: `group commit ${fmt(r.groupCommit.commandsPerSecond)} cmd/s vs ${fmt(r.perCommand.commandsPerSecond)} one commit per command: ${r.ratio.toFixed(2)}×`,
+  };
+}
+
+/** Loads an optional part through a variable specifier (a missing file is tolerated). */
+async function optional(file: string, fn: string): Promise<(() => Promise<unknown>) | undefined> {
+  try {
+    const mod = (await import(file)) as Record<string, unknown>;
+    const f = mod[fn];
+    return typeof f === 'function' ? (f as () => Promise<unknown>) : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(file.replace('./', ''))) return undefined;
+    throw error;
+  }
+}
+
+const PARTS: { id: string; title: string; load: () => Promise<(() => Promise<unknown>) | undefined> }[] = [
+  { id: 'engine', title: 'Engine: durable commands, group commit vs one commit per command', load: () => optional('./engine.bench.js', 'runEngineBench') },
+  { id: 'inspect', title: 'Inspector: cost of the live inspector on the command path', load: () => optional('./inspect.bench.js', 'runInspectBench') },
+  { id: 'http', title: 'HTTP: durable advances through the real server vs a naive Fastify + better-sqlite3 server', load: async () => (await import('./http.bench.js')).runHttpBench },
+  { id: 'replay', title: 'Replay and verify of long cases (100,000 events)', load: async () => (await import('./replay.bench.js')).runReplayBench },
+  { id: 'queues', title: 'Work queues over 1,000,000 cases: overdue list and "my queue"', load: async () => (await import('./queues.bench.js')).runQueuesBench },
+  { id: 'peer', title: 'Peer: the P3 flow in bpmn-engine + SQLite vs our engine', load: async () => (await import('./peer.bench.js')).runPeerBench },
+  { id: 'startup', title: 'Start-up time: 1,000,000 cases vs an empty database', load: async () => (await import('./startup.bench.js')).runStartupBench },
+];
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const want = (part: string) => only.length === 0 || only.includes(part);
   const sections: Section[] = [];
+  const started = performance.now();
 
   if (want('calendar')) {
     const rows = runCalendarBench();
@@ -33,26 +85,33 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(`calendar: ${r.name}: ${r.ratio.toFixed(0)}× (${fmt(r.indexedOpsPerSec)} vs ${fmt(r.naiveOpsPerSec)} ops/s)`);
   }
 
-  if (want('engine')) {
-    try {
-      // A variable specifier: the engine part is optional while it is being built.
-      const specifier = './engine.bench.js';
-      const mod = (await import(specifier)) as { runEngineBench?: () => Promise<{ markdown: string[]; summary: string }> };
-      if (mod.runEngineBench) {
-        const r = await mod.runEngineBench();
-        sections.push({ title: 'Engine: durable commands, group commit vs one commit per command', lines: r.markdown });
-        console.log(`engine: ${r.summary}`);
+  try {
+    for (const part of PARTS) {
+      if (!want(part.id)) continue;
+      const t = performance.now();
+      try {
+        const run = await part.load();
+        if (!run) continue;
+        const raw = await run();
+        const r = raw && typeof raw === 'object' && 'markdown' in raw ? (raw as PartResult) : engineMarkdown(raw as EngineBenchResult);
+        const took = ((performance.now() - t) / 1000).toFixed(0);
+        sections.push({ title: part.title, lines: [...r.markdown, '', `_Part took ${took} s._`] });
+        console.log(`${part.id}: ${r.summary} (${took} s)`);
+      } catch (error) {
+        process.exitCode = 1;
+        console.error(`${part.id}: FAILED`, error);
+        sections.push({ title: part.title, lines: [`FAILED: ${error instanceof Error ? error.message : String(error)}`] });
       }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     }
+  } finally {
+    cleanupDatasets();
   }
 
   const cpus = os.cpus();
   const header = [
     '# Benchmark results',
     '',
-    `Written by \`npm run bench\` on ${new Date().toISOString()}.`,
+    `Written by \`npm run bench${only.length ? ` -- ${only.join(' ')}` : ''}\` on ${new Date().toISOString()} (${((performance.now() - started) / 1000).toFixed(0)} s).`,
     '',
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.`,
     'These machines are noisy: compare the ratios (measured against a baseline in the same run), not absolute numbers.',
@@ -65,5 +124,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error);
+  cleanupDatasets();
   process.exit(1);
 });

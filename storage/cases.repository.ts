@@ -1,8 +1,16 @@
+import { sql } from 'kysely';
 import type { Executor } from './connection.js';
 import type { CaseRow, CaseUpdate, NewCaseRow } from './database.js';
 
 export async function insertCase(db: Executor, row: NewCaseRow): Promise<void> {
   await db.insertInto('cases').values(row).execute();
+}
+
+/** Inserts many cases with multi-row statements (bulk loads: migrations of old data, benchmarks). */
+export async function insertCases(db: Executor, rows: NewCaseRow[], rowsPerStatement = 200): Promise<void> {
+  for (let i = 0; i < rows.length; i += rowsPerStatement) {
+    await db.insertInto('cases').values(rows.slice(i, i + rowsPerStatement)).execute();
+  }
 }
 
 export async function findCase(db: Executor, id: string): Promise<CaseRow | undefined> {
@@ -12,11 +20,25 @@ export async function findCase(db: Executor, id: string): Promise<CaseRow | unde
 /**
  * Updates a case only if its `seq` is still `expectedSeq` (optimistic concurrency across
  * processes). Returns false when another writer got there first.
+ *
+ * With `previous` (the row as read in the same transaction), only the columns whose value
+ * changed are written: SQLite rewrites every index whose columns are in the SET list even
+ * when the value is the same, so a comment (state, status, deadlines and waiting roles
+ * unchanged) then touches no index of `cases` at all.
  */
-export async function updateCaseIfSeq(db: Executor, id: string, expectedSeq: number, update: CaseUpdate): Promise<boolean> {
+export async function updateCaseIfSeq(db: Executor, id: string, expectedSeq: number, update: CaseUpdate, previous?: CaseRow): Promise<boolean> {
+  let set = update;
+  if (previous) {
+    set = {};
+    for (const [k, v] of Object.entries(update) as [keyof CaseUpdate, unknown][]) {
+      if (v !== undefined && v !== previous[k as keyof CaseRow]) (set as Record<string, unknown>)[k] = v;
+    }
+    // `seq` always moves; keep the statement valid even if a caller passes the same row.
+    if (Object.keys(set).length === 0) set = { seq: expectedSeq };
+  }
   const r = await db
     .updateTable('cases')
-    .set(update)
+    .set(set)
     .where('id', '=', id)
     .where('seq', '=', expectedSeq)
     .executeTakeFirst();
@@ -42,6 +64,20 @@ export interface CaseFilter {
 
 /** A page of cases, oldest first. */
 export async function listCases(db: Executor, filter: CaseFilter = {}): Promise<CaseRow[]> {
+  const q = listCasesQuery(db, filter);
+  return q ? q.execute() : [];
+}
+
+/** SQLite's plan for `listCases(filter)` (EXPLAIN QUERY PLAN `detail` lines), for benchmarks and tests. */
+export async function explainListCases(db: Executor, filter: CaseFilter = {}): Promise<string[]> {
+  const q = listCasesQuery(db, filter);
+  if (!q) return [];
+  const c = q.compile();
+  const plan = await db.executeQuery<{ detail: string }>({ ...c, sql: `explain query plan ${c.sql}`, query: c.query });
+  return plan.rows.map((row) => row.detail);
+}
+
+function listCasesQuery(db: Executor, filter: CaseFilter) {
   let q = db.selectFrom('cases').selectAll();
   if (filter.procedure !== undefined) q = q.where('procedure', '=', filter.procedure);
   if (filter.state !== undefined) q = q.where('state', '=', filter.state);
@@ -52,10 +88,15 @@ export async function listCases(db: Executor, filter: CaseFilter = {}): Promise<
   if (filter.dueBefore !== undefined) {
     q = q.where('next_due_at', 'is not', null).where('next_due_at', '<=', filter.dueBefore);
   }
-  if (filter.waitingRole !== undefined) q = q.where('waiting_roles', 'like', `%,${filter.waitingRole},%`);
   const roles = filter.waitingRoles;
+  if (roles !== undefined && roles.length === 0) return undefined;
+  if (filter.waitingRole !== undefined || roles !== undefined) {
+    // Implied by the role test; written as a literal (not a bound parameter) so SQLite can
+    // use the partial index `cases_waiting_created` (migration 000200).
+    q = q.where(sql<boolean>`waiting_roles <> ',,'`);
+  }
+  if (filter.waitingRole !== undefined) q = q.where('waiting_roles', 'like', `%,${filter.waitingRole},%`);
   if (roles !== undefined) {
-    if (roles.length === 0) return [];
     q = q.where((eb) => eb.or(roles.map((r) => eb('waiting_roles', 'like', `%,${r},%`))));
   }
   const after = filter.after;
@@ -70,8 +111,7 @@ export async function listCases(db: Executor, filter: CaseFilter = {}): Promise<
   return q
     .orderBy('created_at')
     .orderBy('id')
-    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500))
-    .execute();
+    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
 }
 
 export async function countCases(db: Executor): Promise<number> {

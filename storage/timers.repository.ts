@@ -57,3 +57,10 @@ export async function claimTimer(db: Executor, caseId: string, key: string, dueA
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** Inserts many timers with multi-row statements (bulk loads, benchmarks). */
+export async function insertTimers(db: Executor, rows: TimerRow[], rowsPerStatement = 500): Promise<void> {
+  for (let i = 0; i < rows.length; i += rowsPerStatement) {
+    await db.insertInto('timers').values(rows.slice(i, i + rowsPerStatement)).execute();
+  }
+}

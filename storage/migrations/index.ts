@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_26_000100_initial.js';
+import * as workQueueIndexes from './2026_11_26_000200_work_queue_indexes.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -8,4 +9,5 @@ import * as initial from './2026_11_26_000100_initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026_11_26_000100_initial': initial,
+  '2026_11_26_000200_work_queue_indexes': workQueueIndexes,
 };

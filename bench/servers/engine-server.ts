@@ -1,0 +1,41 @@
+/**
+ * The engine's real server for the HTTP bench: buildApp + createEngine on DATABASE with
+ * SQLITE_SYNCHRONOUS, users with known tokens (`bench-<role>`), CASES pre-created P3
+ * cases, listening on 127.0.0.1 at a random port. Reports {port, caseIds} over IPC.
+ */
+import { loadKzCalendar } from '../../calendars/index.js';
+import { createEngine } from '../../engine/index.js';
+import { procedures } from '../../machines/index.js';
+import { buildApp } from '../../server/app.js';
+import { HUMAN_ROLES, sha256Hex, UserDirectory } from '../../server/auth.js';
+import { question } from '../lib/dataset.js';
+import { serve } from './child.js';
+
+const kz = loadKzCalendar();
+const engine = await createEngine({
+  databasePath: process.env.DATABASE!,
+  synchronous: process.env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
+  calendar: kz,
+  procedures,
+});
+const users = new UserDirectory({
+  users: HUMAN_ROLES.map((role) => ({ name: `${role}-user`, roles: [role], tokenSha256: sha256Hex(`bench-${role}`) })) as ConstructorParameters<
+    typeof UserDirectory
+  >[0]['users'],
+});
+const app = await buildApp({ calendars: { kz }, engine, users, logger: false });
+await engine.start();
+const n = Number(process.env.CASES ?? 1000);
+const caseIds: string[] = [];
+for (let i = 0; i < n; i += 200) {
+  const batch = await Promise.all(
+    Array.from({ length: Math.min(200, n - i) }, () => engine.createCase('feedback-inquiry', question, { actor: { name: 'car-user', role: 'car' } })),
+  );
+  caseIds.push(...batch.map((r) => r.view.id));
+}
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+serve({ port: typeof address === 'object' && address ? address.port : 0, caseIds }, async () => {
+  await app.close();
+  await engine.close();
+});
