@@ -122,6 +122,12 @@ export interface StepOk {
   status: 'active' | 'done';
   context: Record<string, unknown> & { deadlines: Record<string, CaseDeadline> };
   effects: Effect[];
+  /**
+   * The events the new state accepts, computed from the same actor as the step (so the
+   * runtime need not restore the snapshot again just to list them). Optional: a runtime
+   * may leave it out and the engine then calls `allowedEvents`.
+   */
+  allowed?: AllowedEvent[];
 }
 export interface StepRejected {
   ok: false;

@@ -195,6 +195,7 @@ export function defineProcedure<E extends string, K extends string>(
       status: snap.status === 'done' ? 'done' : 'active',
       context,
       effects: sink.effects.splice(0),
+      allowed: allowedFrom(snap),
     };
   };
 
