@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import type {
   Actor,
@@ -121,8 +122,17 @@ export function normalizeInstant(value: unknown, field: string): string {
 }
 
 /** Path-precise schema errors: `invalid_request` with "/applicant/email: must match format…". */
+/** Compiled validators per schema object; schemas are module constants, so this stays small. */
+const validators = new WeakMap<TSchema, Validator>();
+
 export function checkSchema(schema: TSchema, value: unknown, what: string): void {
-  if (Value.Check(schema, value)) return;
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = Compile(schema) as unknown as Validator;
+    validators.set(schema, validator);
+  }
+  // The compiled check is the hot path; the (slower) error listing runs only on failure.
+  if (validator.Check(value)) return;
   const errors = [...Value.Errors(schema, value)]
     // "schema is false" duplicates the additionalProperties error with a worse message.
     .filter((e) => !(e.keyword === 'boolean' && e.message === 'schema is false'))
@@ -420,7 +430,10 @@ export class Runner {
       prev_hash: prevHash,
       hash,
     });
-    const scheduledDueAt = await syncTimers(trx, p.caseId, deadlines, now);
+    // Timers are a function of the deadlines; when a command leaves them as they were (a
+    // comment, a registration), the timers are already in sync and need no read.
+    const unchanged = p.prev !== undefined && JSON.stringify(deadlinesOf(JSON.parse(p.prev.context) as Record<string, unknown>)) === JSON.stringify(deadlines);
+    const scheduledDueAt = unchanged ? undefined : await syncTimers(trx, p.caseId, deadlines, now);
     let mailQueued = 0;
     for (const [i, effect] of r.effects.entries()) {
       await insertOutbox(trx, outboxRow(p.caseId, seq, i, effect, now));
