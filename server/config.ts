@@ -20,6 +20,7 @@ export const EnvSchema = Type.Object({
     { default: 'info' },
   ),
   CALENDAR_STATUTORY_ONLY: Type.Optional(Bool),
+  DEADLINE_READINGS: Type.Optional(Type.String({ description: 'key=calendar|working,… for the Rules\' unqualified "дней"' })),
   INTAKE_RATE_LIMIT: Type.String({ pattern: '^\\d+$', default: '10', description: 'Public intake requests per minute per address' }),
   BODY_LIMIT: Type.String({ pattern: '^\\d+$', default: '262144', description: 'Largest accepted body, bytes' }),
   INSPECT: Type.Optional(Bool),
@@ -37,6 +38,8 @@ export interface Config {
   mailFrom: string;
   logLevel: string;
   calendarStatutoryOnly: boolean;
+  /** Raw DEADLINE_READINGS; parsed against the machines by server/readings.ts. */
+  deadlineReadings: string | undefined;
   intakeRateLimit: number;
   bodyLimit: number;
   inspect: boolean;
@@ -70,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: withDefaults.MAIL_FROM,
     logLevel: withDefaults.LOG_LEVEL,
     calendarStatutoryOnly: truthy(withDefaults.CALENDAR_STATUTORY_ONLY),
+    deadlineReadings: withDefaults.DEADLINE_READINGS,
     intakeRateLimit: Number(withDefaults.INTAKE_RATE_LIMIT),
     bodyLimit: Number(withDefaults.BODY_LIMIT),
     inspect: truthy(withDefaults.INSPECT),

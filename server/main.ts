@@ -13,6 +13,7 @@ import { procedures } from '../machines/index.js';
 import { buildApp } from './app.js';
 import { ensureDevAuthFile, loadAuthFile, type UserDirectory } from './auth.js';
 import { loadConfig } from './config.js';
+import { parseReadings } from './readings.js';
 
 const DEV_AUTH_FILE = 'data/auth.dev.json';
 
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const calendar = loadCalendar('kz', { allowStatutoryOnly: config.calendarStatutoryOnly });
+  const readings = parseReadings(config.deadlineReadings);
+  if (Object.keys(readings).length > 0) logger.info({ readings }, 'deadline readings set by DEADLINE_READINGS');
 
   let users: UserDirectory;
   if (config.authFile) {
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     databasePath: config.database,
     synchronous: config.synchronous,
     calendar,
+    readings,
     procedures,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
