@@ -2,10 +2,10 @@
  * P4 — a question to the Chairman's blog on the "Open Government" portal (п. 41–47), with
  * P5 invoked for a question outside the competence (п. 48).
  */
-import { assign, sendTo, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { EventMeta, MachineDeps } from '../contract.js';
-import { openAfter, reopen } from '../common/deadlines.js';
+import { openAfter } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
   sharedParentActions,
@@ -14,6 +14,7 @@ import {
   type Deadlines,
 } from '../common/parent.js';
 import type { CreationInput, EffectSink, Validator } from '../runtime.js';
+import { redirectionParentActions, type RedirectRecord, type RedirectionRecord } from '../redirection/parent.js';
 import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
 import {
   blogQuestionDeadlinePolicies as P,
@@ -38,8 +39,8 @@ export interface BlogQuestionContext {
   /** Every turn of the loops, in order (п. 47: each turn is in the history). */
   turns: Array<{ type: 'return_answer' | 'forward_to_chairman' | 'return_for_rework'; at: Instant; comment?: string }>;
   posted?: { url: string; at: Instant };
-  redirection?: RedirectionOutput;
-  redirects: Array<{ reason: string; at: Instant; outcome?: RedirectionOutput['outcome'] }>;
+  redirection?: RedirectionRecord;
+  redirects: RedirectRecord[];
   deadlines: Deadlines;
 }
 
@@ -116,20 +117,7 @@ export function createBlogQuestionMachine(deps: MachineDeps, sink: EffectSink) {
       closeUnitAnswer: assign({ deadlines: closed('unit_answer') }),
       closeForwarded: assign({ deadlines: closed('to_chairman', 'rework') }),
       closePosting: assign({ deadlines: closed('posting') }),
-      recordRedirect: assign({
-        redirects: ({ context, event }) =>
-          event.type === 'redirect' ? [...context.redirects, { reason: event.payload.reason, at: event.occurredAt }] : context.redirects,
-      }),
-      forwardToRedirection: sendTo('redirection', ({ event }) => event),
-      redirectionDone: assign(({ context, event }) => {
-        const output = (event as unknown as { output: RedirectionOutput }).output;
-        const last = context.redirects[context.redirects.length - 1];
-        const redirects = last ? [...context.redirects.slice(0, -1), { ...last, outcome: output.outcome }] : context.redirects;
-        if (output.outcome === 'forwarded') return { redirects, redirection: output };
-        // cancel_redirect: back to the unit; `unit_answer` reopens with its old due date.
-        const unitAnswer = context.deadlines.unit_answer;
-        return { redirects, deadlines: unitAnswer ? { ...context.deadlines, unit_answer: reopen(unitAnswer) } : context.deadlines };
-      }),
+      ...redirectionParentActions('unit_answer'),
     },
   }).createMachine({
     id: BLOG_QUESTION_MACHINE_ID,

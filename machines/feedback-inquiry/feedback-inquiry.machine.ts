@@ -2,10 +2,10 @@
  * P3 — a question through the feedback form on the site (п. 35–40), with P5 invoked for
  * a question outside the competence (п. 48).
  */
-import { assign, sendTo, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { EventMeta, MachineDeps } from '../contract.js';
-import { openAfter, reopen } from '../common/deadlines.js';
+import { openAfter } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
   sharedParentActions,
@@ -14,6 +14,7 @@ import {
   type Deadlines,
 } from '../common/parent.js';
 import type { CreationInput, EffectSink, Validator } from '../runtime.js';
+import { redirectionParentActions, type RedirectRecord, type RedirectionRecord } from '../redirection/parent.js';
 import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
 import {
   MAX_EXTENSION_DAYS,
@@ -40,8 +41,8 @@ export interface FeedbackInquiryContext {
   answer?: FeedbackInquiryPayload<'submit_answer'> & { submittedAt: Instant; approvedAt?: Instant };
   returns: Array<{ comment: string; at: Instant }>;
   noted?: { comment?: string; at: Instant };
-  redirection?: RedirectionOutput & { redirectedAt: Instant };
-  redirects: Array<{ reason: string; at: Instant; outcome?: RedirectionOutput['outcome'] }>;
+  redirection?: RedirectionRecord;
+  redirects: RedirectRecord[];
   deadlines: Deadlines;
 }
 
@@ -205,22 +206,7 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
             ? { ...(event.payload.comment ? { comment: event.payload.comment } : {}), at: event.occurredAt }
             : context.noted,
       }),
-      recordRedirect: assign({
-        redirects: ({ context, event }) =>
-          event.type === 'redirect' ? [...context.redirects, { reason: event.payload.reason, at: event.occurredAt }] : context.redirects,
-      }),
-      forwardToRedirection: sendTo('redirection', ({ event }) => event),
-      redirectionDone: assign(({ context, event }) => {
-        const output = (event as unknown as { output: RedirectionOutput }).output;
-        const last = context.redirects[context.redirects.length - 1];
-        const redirects = last ? [...context.redirects.slice(0, -1), { ...last, outcome: output.outcome }] : context.redirects;
-        if (output.outcome === 'forwarded') {
-          return { redirects, redirection: { ...output, redirectedAt: last?.at ?? '' } };
-        }
-        // cancel_redirect: back to the unit; `review` reopens with its old due date (P5 dropped `forward`).
-        const review = context.deadlines.review;
-        return { redirects, deadlines: review ? { ...context.deadlines, review: reopen(review) } : context.deadlines };
-      }),
+      ...redirectionParentActions('review'),
     },
   }).createMachine({
     id: FEEDBACK_INQUIRY_MACHINE_ID,
