@@ -132,13 +132,18 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
           ...reviewTerm(context.receivedAt, extensionDays),
           ...(old.observedMissedAt ? { observedMissedAt: old.observedMissedAt } : {}),
         };
+        // A notice still owed for an earlier extension keeps its (earlier) due date: the next
+        // notice delivered states the current term and so answers both decisions, and
+        // moving the due date later would hide a late first notice (п. 39: 3 days from
+        // each decision).
+        const owed = context.deadlines.extension_notice;
         return {
           extensionDays,
           extensions: [...context.extensions, { ...event.payload, at: event.occurredAt }],
           deadlines: {
             ...context.deadlines,
             review,
-            extension_notice: openAfter(deps, P.extension_notice, event.occurredAt),
+            extension_notice: owed?.open ? owed : openAfter(deps, P.extension_notice, event.occurredAt),
           },
         };
       }),

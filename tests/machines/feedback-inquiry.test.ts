@@ -46,6 +46,22 @@ describe('feedback-inquiry (P3)', () => {
     expect(c.state).toBe('in_review');
   });
 
+  it('should keep the earlier notice due date when a second extension comes before the first notice is delivered', () => {
+    const c = registeredInReview('2025-03-06');
+    c.send('extend', { days: 5, reason: 'a' }, almaty('2025-03-07'), 'chairman');
+    // 3 calendar days from Fri 2025-03-07 → Mon 10 is the carry-over of 8 March → Tue 11.
+    expect(c.deadline('extension_notice')).toMatchObject({ lastDay: '2025-03-11', open: true });
+    c.send('extend', { days: 5, reason: 'b' }, almaty('2025-03-11', '10:00'), 'chairman');
+    // Counted from the second decision it would be 2025-03-14; the first decision's notice is still owed by the 11th.
+    expect(c.deadline('extension_notice')).toMatchObject({ lastDay: '2025-03-11', from: almaty('2025-03-07'), open: true });
+    c.send('message_delivered', { messageId: 'm1', template: 'extension_notice' }, almaty('2025-03-12', '09:00'), 'system');
+    expect(c.deadline('extension_notice')).toMatchObject({ status: 'met_late', open: false });
+    // Once delivered, a later extension opens a fresh notice deadline.
+    c.send('extend', { days: 5, reason: 'c' }, almaty('2025-03-13'), 'chairman');
+    // Thu 13 + 3 = Sunday 16 → Monday 17.
+    expect(c.deadline('extension_notice')).toMatchObject({ lastDay: '2025-03-17', status: 'pending', open: true });
+  });
+
   it('should refuse an extension past 30 days in total with a message saying how many days remain', () => {
     const c = registeredInReview('2025-03-06');
     c.send('extend', { days: 10, reason: 'a' }, almaty('2025-03-07'), 'chairman');
