@@ -9,6 +9,7 @@ import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
 import { getProcedure, procedures } from '../../machines/index.js';
 import type { Role } from '../../machines/contract.js';
+import { parseDay, parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
 import {
@@ -155,16 +156,16 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
       const user = userOf(request);
       let dueBefore: string | undefined;
       if (q.dueBefore !== undefined) {
-        // A date means "due by the end of that day" (Asia/Almaty): dueAt is the exclusive
+        // A date means "due by the end of that day" in the calendar's zone: dueAt is the exclusive
         // end instant, so a deadline whose last day is that date has dueAt = the next midnight.
-        const end =
-          q.dueBefore.length === 10
-            ? DateTime.fromISO(q.dueBefore, { zone: 'Asia/Almaty' }).plus({ days: 1 })
-            : DateTime.fromISO(q.dueBefore, { setZone: true });
-        if (!end.isValid || (q.dueBefore.length > 10 && !/(Z|[+-]\d{2}:\d{2})$/.test(q.dueBefore))) {
-          throw new ApiError('invalid_request', `dueBefore '${q.dueBefore}' is not a date (YYYY-MM-DD) or an instant with an offset.`);
+        // Instants and dates are read by the calendar's own strict parsers (2025-02-30 or an
+        // instant without an offset is a 400).
+        if (q.dueBefore.length === 10) {
+          parseDay(q.dueBefore);
+          dueBefore = DateTime.fromISO(q.dueBefore, { zone: engine.deps.calendar.zone }).plus({ days: 1 }).toUTC().toISO()!;
+        } else {
+          dueBefore = new Date(parseInstant(q.dueBefore)).toISOString();
         }
-        dueBefore = end.toUTC().toISO()!;
       }
       const page = await engine.listCases({
         procedure: q.procedure,
