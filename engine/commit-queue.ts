@@ -7,7 +7,8 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../storage/connection.js';
 import type { Database } from '../storage/database.js';
-import { acquireWriteLock } from '../storage/transaction.js';
+import { holdDirect, releaseDirect } from '../storage/connection.js';
+import { acquireWriteLock, releaseSavepoint, rollbackToSavepoint, savepoint } from '../storage/transaction.js';
 import { EngineError, toStorageError } from './errors.js';
 
 export type Work<T> = (trx: Transaction<Database>, tx: TxContext) => Promise<T>;
@@ -130,6 +131,9 @@ export class CommitQueue {
       for (const j of batch) j.reject(err instanceof EngineError ? err : new EngineError('storage_unavailable', 'storage unavailable: cannot lock the database'));
       return;
     }
+    // This queue holds the transaction (and with it the connection) until the commit below:
+    // the units' per-command statements may run directly on the connection (storage/connection.ts).
+    holdDirect(trx, this.#db);
     let aborted: unknown;
     let spCounter = 0;
     for (const job of batch) {
@@ -138,39 +142,40 @@ export class CommitQueue {
         afterCommit: (fn) => hooks.push(fn),
         nested: async <T>(fn: () => Promise<T>): Promise<T> => {
           const name = `n${++spCounter}`;
-          await trx.savepoint(name).execute();
+          await savepoint(trx, name);
           try {
             const v = await fn();
-            await (trx as any).releaseSavepoint(name).execute();
+            await releaseSavepoint(trx, name);
             return v;
           } catch (e) {
-            await (trx as any).rollbackToSavepoint(name).execute();
-            await (trx as any).releaseSavepoint(name).execute();
+            await rollbackToSavepoint(trx, name);
+            await releaseSavepoint(trx, name);
             throw e;
           }
         },
       };
       try {
-        await trx.savepoint('unit').execute();
+        await savepoint(trx, 'unit');
       } catch (e) {
         aborted = e;
         break;
       }
       try {
         const value = await job.work(trx, ctx);
-        await (trx as any).releaseSavepoint('unit').execute();
+        await releaseSavepoint(trx, 'unit');
         job.outcome = { ok: true, value, hooks };
       } catch (e) {
         job.outcome = { ok: false, error: toStorageError(e) };
         try {
-          await (trx as any).rollbackToSavepoint('unit').execute();
-          await (trx as any).releaseSavepoint('unit').execute();
+          await rollbackToSavepoint(trx, 'unit');
+          await releaseSavepoint(trx, 'unit');
         } catch (e2) {
           aborted = e2;
           break;
         }
       }
     }
+    releaseDirect(trx);
     if (aborted === undefined) {
       try {
         await trx.commit().execute();

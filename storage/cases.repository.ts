@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from './connection.js';
+import { directStatement, type Executor } from './connection.js';
 import type { CaseRow, CaseUpdate, NewCaseRow } from './database.js';
 
 export async function insertCase(db: Executor, row: NewCaseRow): Promise<void> {
@@ -13,7 +13,24 @@ export async function insertCases(db: Executor, rows: NewCaseRow[], rowsPerState
   }
 }
 
+/** The columns `updateCaseIfSeq` may set: the SQL of its direct statement is built from these names only. */
+const CASE_UPDATE_COLUMNS: ReadonlySet<string> = new Set<keyof CaseUpdate>([
+  'machine_version',
+  'snapshot',
+  'context',
+  'state',
+  'status',
+  'seq',
+  'head_hash',
+  'next_due_at',
+  'waiting_roles',
+  'last_staff_occurred_at',
+  'updated_at',
+]);
+
 export async function findCase(db: Executor, id: string): Promise<CaseRow | undefined> {
+  const direct = directStatement(db, 'select * from "cases" where "id" = ?');
+  if (direct) return direct.all(id)[0] as CaseRow | undefined;
   return db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -35,6 +52,11 @@ export async function updateCaseIfSeq(db: Executor, id: string, expectedSeq: num
     }
     // `seq` always moves; keep the statement valid even if a caller passes the same row.
     if (Object.keys(set).length === 0) set = { seq: expectedSeq };
+  }
+  const columns = Object.keys(set).filter((k) => (set as Record<string, unknown>)[k] !== undefined);
+  if (columns.every((c) => CASE_UPDATE_COLUMNS.has(c))) {
+    const direct = directStatement(db, `update "cases" set ${columns.map((c) => `"${c}" = ?`).join(', ')} where "id" = ? and "seq" = ?`);
+    if (direct) return direct.run(...columns.map((c) => (set as Record<string, unknown>)[c]), id, expectedSeq).changes === 1;
   }
   const r = await db
     .updateTable('cases')

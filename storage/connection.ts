@@ -36,8 +36,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   sqlite.pragma('foreign_keys = ON');
-  const health: StorageHealth = { sqlite, path: options.path === ':memory:' ? undefined : resolve(options.path), failure: undefined };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, health) }) });
+  const health: StorageHealth = {
+    sqlite,
+    path: options.path === ':memory:' ? undefined : resolve(options.path),
+    failure: undefined,
+    prepare: () => {
+      throw new Error('the statement cache is not attached yet');
+    },
+  };
+  const cached = withStatementCache(sqlite, health);
+  health.prepare = cached.prepare;
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached as unknown as SqliteDialectConfig['database'] }) });
   healthOf.set(db, health);
   if (options.migrate !== false) {
     const result = await migrateToLatest(db);
@@ -53,7 +62,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
  * Kysely's SQLite driver prepares every query anew; compiling SQL in SQLite costs more than
  * running these small statements, so prepared statements are reused per SQL text.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database, health: StorageHealth, limit = 500): SqliteDialectConfig['database'] {
+function withStatementCache(sqlite: SqliteDatabase.Database, health: StorageHealth, limit = 500): { close(): void; prepare(text: string): ObservedStatement } {
   const cache = new Map<string, ObservedStatement>();
   return {
     close: () => {
@@ -67,9 +76,9 @@ function withStatementCache(sqlite: SqliteDatabase.Database, health: StorageHeal
         if (cache.size >= limit) cache.clear();
         cache.set(text, stmt);
       }
-      return stmt as never;
+      return stmt;
     },
-  } as SqliteDialectConfig['database'];
+  };
 }
 
 /** What `ping` needs to tell a writable database from a full or read-only one. */
@@ -79,8 +88,49 @@ interface StorageHealth {
   path: string | undefined;
   /** The storage error of the last failed write, until a commit succeeds. */
   failure: string | undefined;
+  /** The cached, failure-observing statement for a SQL text (shared with Kysely's driver). */
+  prepare(text: string): ObservedStatement;
 }
 const healthOf = new WeakMap<object, StorageHealth>();
+
+/**
+ * Direct statements: the per-command hot path.
+ *
+ * Kysely builds, compiles and runs every query through several layers of promises; for the
+ * handful of statements each command runs (read the case, update it, append the event, the
+ * unit savepoints) that was about a quarter of the engine's CPU per command (measured with
+ * bench/engine.bench.ts and a CPU profile). Inside a write transaction whose holder declared
+ * it with `holdDirect`, and only there, the repositories run those statements as cached
+ * prepared statements straight on its SQLite connection, synchronously.
+ *
+ * Only the holder of the transaction may do this: Kysely's SQLite driver serialises users
+ * of the one connection with a mutex, and the transaction owns it until commit. A statement
+ * run directly on behalf of anything else (a read on the `Db` while a batch is open) would
+ * see the batch's uncommitted writes. Everywhere else the Kysely path runs.
+ */
+const directOf = new WeakMap<object, StorageHealth>();
+
+/** Declares `trx`, a write transaction of `db` that the caller holds, usable for direct statements until `releaseDirect`. */
+export function holdDirect(trx: Executor, db: Db): void {
+  const h = healthOf.get(db);
+  if (h) directOf.set(trx, h);
+}
+
+/** Ends `holdDirect` (call it before committing or rolling back). */
+export function releaseDirect(trx: Executor): void {
+  directOf.delete(trx);
+}
+
+/** A statement on `executor`'s connection when it is a held write transaction; otherwise undefined (use Kysely). */
+export function directStatement(executor: Executor, text: string): DirectStatement | undefined {
+  return directOf.get(executor)?.prepare(text) as DirectStatement | undefined;
+}
+
+/** What the repositories use of a direct statement. */
+export interface DirectStatement {
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number };
+}
 
 /** Driver codes meaning the disk or the file refuses writes (not a bug, not a lock wait). */
 const WRITE_FAILURE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/;

@@ -1,8 +1,16 @@
-import type { Executor } from './connection.js';
+import { directStatement, type Executor } from './connection.js';
 import type { EventRow } from './database.js';
+
+const EVENT_COLUMNS = ['case_id', 'seq', 'type', 'payload', 'role', 'actor', 'occurred_at', 'recorded_at', 'prev_hash', 'hash'] as const satisfies readonly (keyof EventRow)[];
+const INSERT_EVENT = `insert into "events" (${EVENT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
 
 /** Appends one event. The primary key (case_id, seq) refuses a second event with the same seq. */
 export async function insertEvent(db: Executor, row: EventRow): Promise<void> {
+  const direct = directStatement(db, INSERT_EVENT);
+  if (direct) {
+    direct.run(...EVENT_COLUMNS.map((c) => row[c]));
+    return;
+  }
   await db.insertInto('events').values(row).execute();
 }
 

@@ -1,4 +1,5 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { directStatement } from './connection.js';
 import type { Database } from './database.js';
 
 /**
@@ -10,4 +11,33 @@ import type { Database } from './database.js';
  */
 export async function acquireWriteLock(trx: Transaction<Database>): Promise<void> {
   await trx.deleteFrom('idempotency_keys').where('key', '=', '').where('key', '<>', '').execute();
+}
+
+/** Savepoint names are the commit queue's own identifiers, never user input. */
+const SAVEPOINT_NAME = /^[a-z][a-z0-9_]*$/;
+
+function savepointStatement(trx: Transaction<Database>, verb: 'savepoint' | 'release savepoint' | 'rollback to savepoint', name: string): Promise<void> {
+  if (!SAVEPOINT_NAME.test(name)) throw new Error(`invalid savepoint name: ${name}`);
+  const text = `${verb} ${name}`;
+  const direct = directStatement(trx, text);
+  if (direct) {
+    direct.run();
+    return Promise.resolve();
+  }
+  return sql.raw(text).execute(trx).then(() => undefined);
+}
+
+/** `SAVEPOINT name` in `trx` (directly on the connection when the transaction is held, see `holdDirect`). */
+export function savepoint(trx: Transaction<Database>, name: string): Promise<void> {
+  return savepointStatement(trx, 'savepoint', name);
+}
+
+/** `RELEASE SAVEPOINT name`: keeps the writes since the savepoint in the transaction. */
+export function releaseSavepoint(trx: Transaction<Database>, name: string): Promise<void> {
+  return savepointStatement(trx, 'release savepoint', name);
+}
+
+/** `ROLLBACK TO SAVEPOINT name`: undoes the writes since the savepoint (the savepoint stays; release it after). */
+export function rollbackToSavepoint(trx: Transaction<Database>, name: string): Promise<void> {
+  return savepointStatement(trx, 'rollback to savepoint', name);
 }
