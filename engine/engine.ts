@@ -51,6 +51,12 @@ export interface EngineOptions {
   maxBatch?: number;
   /** Told about every committed command, after its commit (the live inspector). */
   observer?: CommitObserver;
+  /**
+   * How many recently advanced cases keep their restored machine between commands
+   * (engine/live-cases.ts; default 1000, 0 turns it off). Memory, not correctness: a stale
+   * entry is never used.
+   */
+  liveCases?: number;
 }
 
 export interface HistoryEvent {
@@ -153,6 +159,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     },
     onError: (e) => logger.error({ err: e }, 'transaction failed'),
     ...(o.observer ? { observer: o.observer } : {}),
+    ...(o.liveCases !== undefined ? { liveCases: o.liveCases } : {}),
   });
   timers = new TimerWorker({ db, clock, runner, logger });
   const transport = o.transport ?? (o.smtpUrl ? smtpTransport(o.smtpUrl) : undefined);

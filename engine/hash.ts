@@ -1,18 +1,73 @@
 import { createHash } from 'node:crypto';
 
-/** JSON with object keys sorted at every level (undefined members dropped, as JSON does). */
+/**
+ * JSON with object keys sorted at every level (undefined members dropped, as JSON does).
+ *
+ * The definition — stored hashes depend on it byte for byte — is
+ * `JSON.stringify(sortDeep(JSON.parse(JSON.stringify(value ?? null))))` where `sortDeep`
+ * rebuilds every object inserting its keys in `Array.prototype.sort` order. That is what
+ * this function computed until the hot path needed it faster (`canonicalJsonReference` in
+ * the tests); this is one walk instead of two serialisations, a parse and a copy, and a
+ * property test holds the two equal. Note what the definition implies: a rebuilt object
+ * enumerates array-index keys ("0", "7", "10") first in numeric order, then the others in
+ * insertion (here: sorted) order, so that is the order written here too.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortDeep(JSON.parse(JSON.stringify(value ?? null))));
+  const text = write(value ?? null, '');
+  // The definition parses what JSON.stringify gave: a bare function or symbol cannot be written.
+  if (text === undefined) throw new SyntaxError(`${typeof value} is not valid JSON`);
+  return text;
 }
 
-function sortDeep(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortDeep);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortDeep((v as Record<string, unknown>)[k]);
-    return out;
+/** JSON text of `v` (the member `key` of its parent, for `toJSON`), or undefined where JSON drops it. */
+function write(v: unknown, key: string): string | undefined {
+  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    v = (v as { toJSON(k: string): unknown }).toJSON(key);
   }
-  return v;
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? JSON.stringify(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      // As JSON.stringify does.
+      throw new TypeError('Do not know how to serialize a BigInt');
+    case 'object': {
+      if (v === null) return 'null';
+      if (Array.isArray(v)) {
+        let out = '[';
+        for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + (write(v[i], String(i)) ?? 'null');
+        return out + ']';
+      }
+      if (v instanceof Boolean || v instanceof Number || v instanceof String) return write(v.valueOf(), key);
+      let out = '{';
+      let first = true;
+      for (const k of canonicalKeys(v as Record<string, unknown>)) {
+        const text = write((v as Record<string, unknown>)[k], k);
+        if (text === undefined) continue;
+        out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
+        first = false;
+      }
+      return out + '}';
+    }
+    default:
+      // undefined, functions, symbols.
+      return undefined;
+  }
+}
+
+/** An array index as JS objects order them: a canonical decimal below 2^32 - 1. */
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+const isArrayIndex = (k: string) => ARRAY_INDEX.test(k) && Number(k) < 4294967295;
+
+/** The enumeration order of an object rebuilt with its keys inserted in sorted order. */
+function canonicalKeys(v: Record<string, unknown>): string[] {
+  const keys = Object.keys(v).sort();
+  if (!keys.some(isArrayIndex)) return keys;
+  const indexes = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...keys.filter((k) => !isArrayIndex(k))];
 }
 
 export function sha256Hex(text: string): string {

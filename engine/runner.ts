@@ -21,7 +21,7 @@ import type {
   StepResult,
 } from '../machines/contract.js';
 import { ROLES } from '../machines/contract.js';
-import { findCase, insertCase, updateCaseIfSeq } from '../storage/cases.repository.js';
+import { findCase, findCaseHead, insertCase, updateCaseIfSeq } from '../storage/cases.repository.js';
 import type { Db } from '../storage/connection.js';
 import type { CaseRow, Database, NewOutboxRow } from '../storage/database.js';
 import { insertEvent } from '../storage/events.repository.js';
@@ -31,6 +31,7 @@ import { insertTimer, listTimersForCase, updateTimer } from '../storage/timers.r
 import { buildCaseView, deadlinesOf, nextDueAt, waitingRoles, type CaseView } from './case-view.js';
 import type { Clock } from './clock.js';
 import { CommitQueue, type TxContext } from './commit-queue.js';
+import { LiveCases, type LiveCase } from './live-cases.js';
 import { EngineError } from './errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from './hash.js';
 import { renderMail } from './mail-templates.js';
@@ -105,6 +106,8 @@ export interface RunnerOptions {
   onCommit?: (notice: CommitNotice) => void;
   onError?: (e: unknown) => void;
   observer?: CommitObserver;
+  /** How many recently advanced cases keep their restored machine between commands (default 1000; 0: none). */
+  liveCases?: number;
 }
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -153,9 +156,13 @@ function describe(e: { keyword: string; message: string; params: unknown }): str
   return e.message;
 }
 
-/** Normalises a JSON value the way storing it does (drops undefined, Dates → strings). */
-function jsonRoundTrip<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v ?? {})) as T;
+/**
+ * A JSON value as stored (undefined dropped, Dates → strings) and its text: the value is
+ * what the case view and the hash see, the text is what is written, so they cannot differ.
+ */
+function asStored<T>(v: T): { value: T; text: string } {
+  const text = JSON.stringify(v ?? {});
+  return { value: JSON.parse(text) as T, text };
 }
 
 export class Runner {
@@ -165,6 +172,7 @@ export class Runner {
   readonly #deps: MachineDeps;
   readonly #registry: ModuleRegistry;
   readonly #onCommit: (n: CommitNotice) => void;
+  readonly live: LiveCases;
   /** Off (undefined) by default: then the hot path pays one null check and nothing else. */
   observer: CommitObserver | undefined;
 
@@ -175,6 +183,7 @@ export class Runner {
     this.#deps = o.deps;
     this.#registry = o.registry;
     this.#onCommit = o.onCommit ?? (() => {});
+    this.live = new LiveCases(o.liveCases ?? 1000);
     this.queue = new CommitQueue(o.db, {
       ...(o.groupCommit !== undefined ? { groupCommit: o.groupCommit } : {}),
       ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
@@ -261,7 +270,7 @@ export class Runner {
     const meta: EventMeta = { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } };
     const result = callMachine(() => module.start(this.#deps, input, meta));
     const caseId = randomUUID();
-    return this.#persist(trx, tx, {
+    const created = await this.#persist(trx, tx, {
       module,
       caseId,
       prev: undefined,
@@ -272,6 +281,7 @@ export class Runner {
       idempotency: o.idempotencyKey !== undefined ? { key: o.idempotencyKey, hash: idem.hash } : undefined,
       status: 201,
     });
+    return created.result;
   }
 
   async #event(trx: Trx, tx: TxContext, caseId: string, e: EventInput, o: EventOptions): Promise<CommandResult> {
@@ -287,49 +297,103 @@ export class Runner {
       actor: o.actor,
     });
     if (idem.hit) return idem.hit;
-    const row = await findCase(trx, caseId);
+    const live = await this.#takeLive(trx, caseId);
+    const row = live?.row ?? (await findCase(trx, caseId));
     if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
-    if (o.expectedSeq !== undefined && o.expectedSeq !== row.seq) {
-      throw new EngineError('version_conflict', `the case is at seq ${row.seq}, not ${o.expectedSeq}; reload it and retry`, {
-        expectedSeq: o.expectedSeq,
-        currentSeq: row.seq,
-      });
+    // Until the step moves it, the session is in the state of `row`, which this command has
+    // not changed: on a refusal it goes back to the cache as it is.
+    let session = live?.session;
+    const keep = () => {
+      if (session) this.live.put(caseId, { row, session });
+    };
+    let result: StepResult;
+    let module: ProcedureModule;
+    let meta: EventMeta;
+    try {
+      if (o.expectedSeq !== undefined && o.expectedSeq !== row.seq) {
+        throw new EngineError('version_conflict', `the case is at seq ${row.seq}, not ${o.expectedSeq}; reload it and retry`, {
+          expectedSeq: o.expectedSeq,
+          currentSeq: row.seq,
+        });
+      }
+      module = this.#moduleOf(row);
+      if (typeof e.type !== 'string' || !Object.hasOwn(module.eventSchemas, e.type)) {
+        // Not an event of this procedure at all: a bad request, not a matter of the state.
+        const events = Object.keys(module.eventSchemas);
+        throw new EngineError('invalid_request', `${procedureLabel(row)} has no event '${String(e.type)}'; its events are: ${events.join(', ')}`, {
+          events,
+        });
+      }
+      // Authorisation before the payload: a caller who may not send the event learns nothing
+      // about its schema, and gets 403 rather than a validation error.
+      const roles = module.eventRoles[e.type] ?? [];
+      if (!roles.includes(o.actor.role)) {
+        throw new EngineError('forbidden', `role ${o.actor.role} may not send ${e.type}; it is sent by: ${roles.join(', ')}`, { roles });
+      }
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new EngineError('invalid_request', 'the payload must be an object');
+      checkSchema(module.eventSchemas[e.type] as TSchema, payload, e.type);
+      const staff = o.actor.role !== 'system';
+      const recordedAt = this.#clock.now().toISOString();
+      const occurredAt = this.#occurredAt(e.occurredAt, recordedAt, staff ? row.last_staff_occurred_at : null);
+      meta = { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } };
+    } catch (err) {
+      keep();
+      throw err;
     }
-    const module = this.#moduleOf(row);
-    const snapshot = JSON.parse(row.snapshot) as PersistedSnapshot;
-    if (typeof e.type !== 'string' || !Object.hasOwn(module.eventSchemas, e.type)) {
-      // Not an event of this procedure at all: a bad request, not a matter of the state.
-      const events = Object.keys(module.eventSchemas);
-      throw new EngineError('invalid_request', `${procedureLabel(row)} has no event '${String(e.type)}'; its events are: ${events.join(', ')}`, {
-        events,
-      });
-    }
-    // Authorisation before the payload: a caller who may not send the event learns nothing
-    // about its schema, and gets 403 rather than a validation error.
-    const roles = module.eventRoles[e.type] ?? [];
-    if (!roles.includes(o.actor.role)) {
-      throw new EngineError('forbidden', `role ${o.actor.role} may not send ${e.type}; it is sent by: ${roles.join(', ')}`, { roles });
-    }
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new EngineError('invalid_request', 'the payload must be an object');
-    checkSchema(module.eventSchemas[e.type] as TSchema, payload, e.type);
     // Whether the state accepts the event is the step's own answer (event_not_allowed with
     // the allowed events); asking allowedEvents first would restore the actor twice.
-    const staff = o.actor.role !== 'system';
-    const recordedAt = this.#clock.now().toISOString();
-    const occurredAt = this.#occurredAt(e.occurredAt, recordedAt, staff ? row.last_staff_occurred_at : null);
-    const meta: EventMeta = { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } };
-    const result = callMachine(() => module.step(this.#deps, snapshot, { type: e.type, payload, ...meta }));
-    return this.#persist(trx, tx, {
-      module,
-      caseId,
-      prev: row,
-      type: e.type,
-      payload,
-      meta,
-      result,
-      idempotency: o.idempotencyKey !== undefined ? { key: o.idempotencyKey, hash: idem.hash } : undefined,
-      status: 200,
-    });
+    const stepEvent = { type: e.type, payload, ...meta };
+    try {
+      if (!session && module.open && this.live.capacity > 0) session = module.open(this.#deps, JSON.parse(row.snapshot) as PersistedSnapshot);
+      const s = session;
+      result = callMachine(() => (s ? s.step(stepEvent) : module.step(this.#deps, JSON.parse(row.snapshot) as PersistedSnapshot, stepEvent)));
+    } catch (err) {
+      // A step that threw leaves the session unusable.
+      session?.close();
+      session = undefined;
+      throw err;
+    }
+    if (!result.ok) keep();
+    let persisted: { result: CommandResult; row: CaseRow };
+    try {
+      persisted = await this.#persist(trx, tx, {
+        module,
+        caseId,
+        prev: row,
+        type: e.type,
+        payload,
+        meta,
+        result,
+        idempotency: o.idempotencyKey !== undefined ? { key: o.idempotencyKey, hash: idem.hash } : undefined,
+        status: 200,
+      });
+    } catch (err) {
+      // Refused by the machine: the session went back to the cache above. Otherwise it moved
+      // past the stored state and the writes failed: it is of no use.
+      if (result.ok) session?.close();
+      throw err;
+    }
+    // The session is in the state just written: it is the case's live session once (and
+    // only if) this unit commits.
+    const moved = session;
+    if (moved && result.ok && result.status === 'active') {
+      const committed = persisted.row;
+      tx.afterCommit(() => this.live.put(caseId, { row: committed, session: moved }));
+    } else moved?.close();
+    return persisted.result;
+  }
+
+  /**
+   * The live entry of a case whose head in the database (read in this transaction) is
+   * still the entry's; otherwise undefined (the caller reads the row).
+   */
+  async #takeLive(trx: Trx, caseId: string): Promise<LiveCase | undefined> {
+    const live = this.live.take(caseId);
+    if (!live) return undefined;
+    const head = await findCaseHead(trx, caseId);
+    if (head && head.seq === live.row.seq && head.head_hash === live.row.head_hash) return live;
+    live.session.close();
+    return undefined;
   }
 
   /** occurredAt rules of PROCEDURES.md "Time". */
@@ -365,7 +429,7 @@ export class Runner {
       idempotency: { key: string; hash: string } | undefined;
       status: 200 | 201;
     },
-  ): Promise<CommandResult> {
+  ): Promise<{ result: CommandResult; row: CaseRow }> {
     const r = p.result;
     if (!r.ok) {
       throw new EngineError(r.code, r.message, { allowed: r.allowed, ...(p.prev ? { state: p.prev.state } : {}) });
@@ -373,7 +437,8 @@ export class Runner {
     const now = p.meta.recordedAt;
     const seq = (p.prev?.seq ?? 0) + 1;
     const prevHash = p.prev?.head_hash ?? GENESIS_HASH;
-    const payload = jsonRoundTrip(p.payload);
+    const storedPayload = asStored(p.payload);
+    const payload = storedPayload.value;
     const hash = eventHash({
       caseId: p.caseId,
       seq,
@@ -385,7 +450,8 @@ export class Runner {
       recordedAt: p.meta.recordedAt,
       prevHash,
     });
-    const context = jsonRoundTrip(r.context);
+    const storedContext = asStored(r.context);
+    const context = storedContext.value;
     const deadlines = deadlinesOf(context);
     const allowed: AllowedEvent[] = r.allowed ?? p.module.allowedEvents(this.#deps, r.snapshot);
     // The creation always bounds later staff events (even from the public intake); system
@@ -396,7 +462,7 @@ export class Runner {
       procedure: p.module.id,
       machine_version: p.prev?.machine_version ?? p.module.version,
       snapshot: JSON.stringify(r.snapshot),
-      context: JSON.stringify(context),
+      context: storedContext.text,
       state: r.state,
       status: r.status,
       seq,
@@ -422,7 +488,7 @@ export class Runner {
       case_id: p.caseId,
       seq,
       type: p.type,
-      payload: JSON.stringify(payload),
+      payload: storedPayload.text,
       role: p.meta.actor.role,
       actor: p.meta.actor.name,
       occurred_at: p.meta.occurredAt,
@@ -466,7 +532,7 @@ export class Runner {
       };
       tx.afterCommit(() => observer(observation));
     }
-    return { status: p.status, view, replayed: false };
+    return { result: { status: p.status, view, replayed: false }, row };
   }
 }
 

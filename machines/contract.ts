@@ -170,4 +170,22 @@ export interface ProcedureModule {
   ): StepResult;
   /** The events the current state accepts, with their roles. */
   allowedEvents(deps: MachineDeps, snapshot: PersistedSnapshot): AllowedEvent[];
+  /**
+   * Optional: the machine restored once to take several events of one case in turn, so a
+   * runtime that keeps a case's session between commands skips restoring the snapshot.
+   * Stepping a session must give exactly what `step` gives on the persisted snapshot of
+   * the session's current state.
+   */
+  open?(deps: MachineDeps, snapshot: PersistedSnapshot): MachineSession;
+}
+
+/**
+ * A case's machine, restored, taking its events one after another. After an accepted step
+ * the session is in the new state; a refused one leaves it as it was. After a step threw,
+ * the session is unusable: close it and open a new one.
+ */
+export interface MachineSession {
+  step(event: { type: string; payload: Record<string, unknown> } & EventMeta): StepResult;
+  /** Stops the actor; the session must not be used after. */
+  close(): void;
 }

@@ -30,6 +30,7 @@ import type {
   Effect,
   EventMeta,
   MachineDeps,
+  MachineSession,
   PersistedSnapshot,
   ProcedureId,
   ProcedureModule,
@@ -207,6 +208,47 @@ export function defineProcedure<E extends string, K extends string>(
     return actor;
   };
 
+  /**
+   * A restored actor that takes the case's events one after another (see `MachineSession`).
+   * Each step is the same computation as restoring the persisted snapshot and stepping it:
+   * a refused event leaves the actor as it was, an accepted one moves it to the state whose
+   * persisted snapshot `step` returns.
+   */
+  const open = (deps: MachineDeps, snapshot: PersistedSnapshot): MachineSession => {
+    const { machine, sink } = compiled(deps);
+    const actor = restore(machine, snapshot);
+    return {
+      step(event) {
+        const current = actor.getSnapshot() as AnyMachineSnapshot;
+        if (current.status !== 'active') {
+          return reject('event_not_allowed', `The case is ${current.status === 'done' ? 'closed' : current.status}: it accepts no events.`, current);
+        }
+        if (!Object.prototype.hasOwnProperty.call(def.eventRoles, event.type)) {
+          return reject('event_not_allowed', `"${event.type}" is not an event of procedure "${def.id}".`, current);
+        }
+        const envelope = {
+          type: event.type,
+          payload: event.payload,
+          occurredAt: event.occurredAt,
+          recordedAt: event.recordedAt,
+          actor: event.actor,
+        };
+        const refused = refusal(current, envelope, current);
+        if (refused) return refused;
+        sink.effects = [];
+        try {
+          actor.send(envelope as never);
+          return result(actor, sink);
+        } finally {
+          sink.effects = [];
+        }
+      },
+      close() {
+        actor.stop();
+      },
+    };
+  };
+
   return {
     id: def.id,
     version: def.version,
@@ -235,33 +277,15 @@ export function defineProcedure<E extends string, K extends string>(
     },
 
     step(deps, snapshot, event) {
-      const { machine, sink } = compiled(deps);
-      const actor = restore(machine, snapshot);
+      const session = open(deps, snapshot);
       try {
-        const current = actor.getSnapshot() as AnyMachineSnapshot;
-        if (current.status !== 'active') {
-          return reject('event_not_allowed', `The case is ${current.status === 'done' ? 'closed' : current.status}: it accepts no events.`, current);
-        }
-        if (!Object.prototype.hasOwnProperty.call(def.eventRoles, event.type)) {
-          return reject('event_not_allowed', `"${event.type}" is not an event of procedure "${def.id}".`, current);
-        }
-        const envelope = {
-          type: event.type,
-          payload: event.payload,
-          occurredAt: event.occurredAt,
-          recordedAt: event.recordedAt,
-          actor: event.actor,
-        };
-        const refused = refusal(current, envelope, current);
-        if (refused) return refused;
-        sink.effects = [];
-        actor.send(envelope as never);
-        return result(actor, sink);
+        return session.step(event);
       } finally {
-        actor.stop();
-        sink.effects = [];
+        session.close();
       }
     },
+
+    open,
 
     allowedEvents(deps, snapshot) {
       const actor = restore(compiled(deps).machine, snapshot);

@@ -34,6 +34,13 @@ export async function findCase(db: Executor, id: string): Promise<CaseRow | unde
   return db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The head of a case (its last event's seq and hash), without the large columns. */
+export async function findCaseHead(db: Executor, id: string): Promise<{ seq: number; head_hash: string } | undefined> {
+  const direct = directStatement(db, 'select "seq", "head_hash" from "cases" where "id" = ?');
+  if (direct) return direct.all(id)[0] as { seq: number; head_hash: string } | undefined;
+  return db.selectFrom('cases').select(['seq', 'head_hash']).where('id', '=', id).executeTakeFirst();
+}
+
 /**
  * Updates a case only if its `seq` is still `expectedSeq` (optimistic concurrency across
  * processes). Returns false when another writer got there first.
