@@ -7,7 +7,7 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../storage/connection.js';
 import type { Database } from '../storage/database.js';
-import { holdDirect, releaseDirect } from '../storage/connection.js';
+import { holdDirect, noteSyncFailure, noteSyncSuccess, releaseDirect, walSyncOf } from '../storage/connection.js';
 import { acquireWriteLock, releaseSavepoint, rollbackToSavepoint, savepoint } from '../storage/transaction.js';
 import { EngineError, toStorageError } from './errors.js';
 
@@ -50,6 +50,10 @@ export class CommitQueue {
   #running = false;
   #closed = false;
   #idle: (() => void)[] = [];
+  /** Committed batches whose WAL flush is still running (async durable commits). */
+  #syncing = 0;
+  /** Resolves when the last committed batch is durable (never rejects). */
+  #durable: Promise<void> = Promise.resolve();
   readonly stats: CommitStats = { transactions: 0, units: 0 };
 
   constructor(db: Db, options: CommitQueueOptions = {}) {
@@ -69,13 +73,26 @@ export class CommitQueue {
   }
 
   get busy(): boolean {
-    return this.#running || this.#scheduled || this.#queue.length > 0;
+    return this.#running || this.#scheduled || this.#queue.length > 0 || this.#syncing > 0;
   }
 
-  /** Resolves when nothing is queued or running. */
+  /**
+   * Resolves once everything committed so far is on disk (or its flush failed). Readers
+   * that show state to the outside (the API, the mail sender) wait for it, so nothing they
+   * see can be lost to a power failure — as if COMMIT itself had synced.
+   */
+  durable(): Promise<void> {
+    return this.#durable;
+  }
+
+  /** Resolves when nothing is queued, running or waiting for its flush. */
   whenIdle(): Promise<void> {
-    if (!this.#running && !this.#scheduled && this.#queue.length === 0) return Promise.resolve();
+    if (!this.busy) return Promise.resolve();
     return new Promise((r) => this.#idle.push(r));
+  }
+
+  #maybeIdle(): void {
+    if (!this.busy) for (const r of this.#idle.splice(0)) r();
   }
 
   /** Refuses new work and waits for the queued work to commit. */
@@ -108,7 +125,7 @@ export class CommitQueue {
     } finally {
       this.#running = false;
       if (this.#queue.length > 0) this.#schedule();
-      else for (const r of this.#idle.splice(0)) r();
+      else this.#maybeIdle();
     }
   }
 
@@ -176,6 +193,15 @@ export class CommitQueue {
       }
     }
     releaseDirect(trx);
+    // With async durable commits, whoever looks at the state after the COMMIT waits for the
+    // flush that follows it: set up before the COMMIT, so no reader slips in between.
+    const wal = aborted === undefined ? walSyncOf(this.#db) : undefined;
+    let flushed: (() => void) | undefined;
+    if (wal) {
+      const gate = new Promise<void>((r) => (flushed = r));
+      const previous = this.#durable;
+      this.#durable = previous.then(() => gate);
+    }
     if (aborted === undefined) {
       try {
         await trx.commit().execute();
@@ -184,6 +210,7 @@ export class CommitQueue {
       }
     }
     if (aborted !== undefined) {
+      flushed?.();
       this.#onError(aborted);
       try {
         await trx.rollback().execute();
@@ -197,6 +224,34 @@ export class CommitQueue {
     }
     this.stats.transactions++;
     this.stats.units += batch.length;
+    if (!wal) {
+      this.#answer(batch);
+      return;
+    }
+    // Committed, not yet durable: answer after the flush; meanwhile the next batch runs.
+    this.#syncing++;
+    void wal.sync().then(
+      () => {
+        noteSyncSuccess(this.#db);
+        this.#answer(batch);
+      },
+      (e: unknown) => {
+        noteSyncFailure(this.#db, e);
+        this.#onError(e);
+        // Committed but maybe not on disk: like a crash before the answer, the callers are
+        // told the storage failed and learn the outcome by reading the case again.
+        const failure = new EngineError('storage_unavailable', 'storage unavailable: the disk did not confirm the write (fdatasync failed)');
+        for (const j of batch) j.reject(j.outcome && !j.outcome.ok ? j.outcome.error : failure);
+      },
+    ).finally(() => {
+      flushed?.();
+      this.#syncing--;
+      this.#maybeIdle();
+    });
+  }
+
+  /** Resolves or rejects each unit of a committed batch, then runs its after-commit hooks. */
+  #answer(batch: Job[]): void {
     for (const j of batch) {
       const o = j.outcome;
       if (!o) j.reject(new Error('unit was not run'));

@@ -12,6 +12,7 @@ import type { Actor, AllowedEvent, MachineDeps, ProcedureModule } from '../machi
 import type { BusinessCalendar } from '../calendars/types.js';
 import { listCases as listCaseRows, type CaseFilter } from '../storage/cases.repository.js';
 import { openDatabase, ping, type Db, type SynchronousMode } from '../storage/connection.js';
+import type { FileSync } from '../storage/wal-sync.js';
 import type { DeliveryAttemptRow } from '../storage/database.js';
 import { listEvents } from '../storage/events.repository.js';
 import { findCase } from '../storage/cases.repository.js';
@@ -30,6 +31,10 @@ export interface EngineOptions {
   /** SQLite file path (or `:memory:`). */
   databasePath: string;
   synchronous?: SynchronousMode;
+  /** How FULL commits reach the disk (storage/connection.ts `durableCommit`; default `inline`). */
+  durableCommit?: 'async' | 'inline';
+  /** The WAL flush of `durableCommit: 'async'` (tests: to delay or fail it). */
+  fileSync?: FileSync;
   busyTimeoutMs?: number;
   clock?: Clock;
   calendar: BusinessCalendar;
@@ -135,6 +140,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     db = await openDatabase({
       path: o.databasePath,
       ...(o.synchronous ? { synchronous: o.synchronous } : {}),
+      ...(o.durableCommit ? { durableCommit: o.durableCommit } : {}),
+      ...(o.fileSync ? { fileSync: o.fileSync } : {}),
       ...(o.busyTimeoutMs !== undefined ? { busyTimeoutMs: o.busyTimeoutMs } : {}),
     });
   } catch (e) {
@@ -187,6 +194,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     applyEvent: (id, e, opts) => runner.applyEvent(id, e, opts),
     getCase: (id) => runner.getCase(id),
     async listCases(filter = {}) {
+      await runner.queue.durable();
       const { overdue, ...rest } = filter;
       const limit = Math.min(Math.max(rest.limit ?? 50, 1), 500);
       const rows = await listCaseRows(db, { ...rest, limit: limit + 1, ...(overdue ? { overdueAt: clock.now().toISOString() } : {}) });
@@ -198,6 +206,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       };
     },
     async history(caseId) {
+      await runner.queue.durable();
       if (!(await findCase(db, caseId))) throw new EngineError('not_found', `case ${caseId} not found`);
       return (await listEvents(db, caseId)).map((e) => ({
         seq: e.seq,
@@ -212,6 +221,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       }));
     },
     async messages(caseId) {
+      await runner.queue.durable();
       if (!(await findCase(db, caseId))) throw new EngineError('not_found', `case ${caseId} not found`);
       const rows = await listOutboxForCase(db, caseId);
       const out: MessageView[] = [];
@@ -247,6 +257,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       return out;
     },
     async replay(caseId, seq) {
+      await runner.queue.durable();
       const { row, replayed } = await replayCase(db, registry, deps, caseId, seq);
       const module = registry.version(row.procedure, row.machine_version)!;
       const context = JSON.parse(JSON.stringify(replayed.context)) as Record<string, unknown>;
@@ -263,7 +274,10 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       };
       return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at));
     },
-    verify: (caseId) => verifyCase(db, registry, deps, caseId),
+    async verify(caseId) {
+      await runner.queue.durable();
+      return verifyCase(db, registry, deps, caseId);
+    },
     async allowedEvents(caseId) {
       return (await runner.getCase(caseId)).allowedEvents;
     },

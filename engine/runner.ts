@@ -218,6 +218,8 @@ export class Runner {
 
   /** The case view, with the allowed events of its current state. */
   async getCase(caseId: string): Promise<CaseView> {
+    // What the API shows is on disk: wait for the flush of the last commit (async durable commits).
+    await this.queue.durable();
     const row = await findCase(this.#db, caseId);
     if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
     return this.view(row);

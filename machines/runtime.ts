@@ -99,12 +99,28 @@ export function stateString(value: unknown): string {
   return '';
 }
 
+/**
+ * `StateNode.ownEvents` per state node. XState computes the getter anew on every read from
+ * the node's transitions, which are fixed when the machine is built, so it is read once per
+ * node (a state node object belongs to one compiled machine and lives as long as it does).
+ */
+const ownEventsOf = new WeakMap<object, readonly string[]>();
+
 /** Event types with a transition in some active state node (guards not evaluated). */
 function structuralEvents(snapshot: AnyMachineSnapshot): Set<string> {
   // `_nodes` (the active state nodes) and `ownEvents` are what the XState v5 docs suggest
   // for listing the events a state can take.
   const nodes = (snapshot as unknown as { _nodes: Array<{ ownEvents: string[] }> })._nodes;
-  return new Set(nodes.flatMap((n) => n.ownEvents));
+  const types = new Set<string>();
+  for (const node of nodes) {
+    let own = ownEventsOf.get(node);
+    if (!own) {
+      own = node.ownEvents;
+      ownEventsOf.set(node, own);
+    }
+    for (const t of own) types.add(t);
+  }
+  return types;
 }
 
 function activeChildren(snapshot: AnyMachineSnapshot): AnyMachineSnapshot[] {

@@ -12,6 +12,10 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Listen address' }),
   DATABASE: Type.String({ minLength: 1, default: 'data/qazindustry.sqlite', description: 'SQLite file path' }),
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
+  SQLITE_DURABLE_COMMIT: Type.Union([Type.Literal('inline'), Type.Literal('async')], {
+    default: 'inline',
+    description: 'FULL only: inline = SQLite syncs inside COMMIT; async = the engine fdatasyncs the WAL off the thread (slow-fsync disks)',
+  }),
   AUTH_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON users file with sha-256 token hashes' })),
   SMTP_URL: Type.Optional(Type.String({ minLength: 1, description: 'smtp(s)://user:pass@host:port; unset = mail stays queued' })),
   MAIL_FROM: Type.String({ default: 'QazIndustry <no-reply@qazindustry.gov.kz>' }),
@@ -33,6 +37,7 @@ export interface Config {
   host: string;
   database: string;
   synchronous: 'FULL' | 'NORMAL';
+  durableCommit: 'inline' | 'async';
   authFile: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -68,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: withDefaults.HOST,
     database: withDefaults.DATABASE,
     synchronous: withDefaults.SQLITE_SYNCHRONOUS,
+    durableCommit: withDefaults.SQLITE_DURABLE_COMMIT,
     authFile: withDefaults.AUTH_FILE,
     smtpUrl: withDefaults.SMTP_URL,
     mailFrom: withDefaults.MAIL_FROM,

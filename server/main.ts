@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const engine = await createEngine({
     databasePath: config.database,
     synchronous: config.synchronous,
+    durableCommit: config.durableCommit,
     calendar,
     readings,
     procedures,

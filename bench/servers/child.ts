@@ -13,11 +13,19 @@ export interface Child<R extends Ready> {
   stop(): Promise<void>;
 }
 
+/**
+ * The V8 flags `npm start` runs the server with, given to every bench server alike (the
+ * naive one too, so the comparison stays even). A 64 MiB semi-space lets short-lived
+ * request garbage die young instead of being promoted: measured 0.91× the engine's CPU per
+ * request; the naive server is unaffected.
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 /** Runs `bench/servers/<file>` (TypeScript through tsx) in its own process. */
 export async function startChild<R extends Ready>(file: string, env: Record<string, string>, timeoutMs = 120_000): Promise<Child<R>> {
   const path = fileURLToPath(new URL(`./${file}`, import.meta.url));
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...prof, '--import', 'tsx', path], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

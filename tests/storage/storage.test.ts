@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertCase, findCase, listCases, updateCaseIfSeq } from '../../storage/cases.repository.js';
-import { openDatabase, pragmas, type Db } from '../../storage/connection.js';
+import { openDatabase, pragmas, walSyncOf, type Db } from '../../storage/connection.js';
 import type { NewCaseRow } from '../../storage/database.js';
 import { insertEvent, listEvents } from '../../storage/events.repository.js';
 import { findIdempotencyKey, insertIdempotencyKey } from '../../storage/idempotency.repository.js';
@@ -58,6 +58,15 @@ describe('sqlite: storage', () => {
 
   it('should open with WAL, synchronous FULL, foreign keys and a busy timeout', async () => {
     expect(await pragmas(db)).toEqual({ journalMode: 'wal', synchronous: 2, foreignKeys: 1, busyTimeout: 5000 });
+    expect(walSyncOf(db)).toBeUndefined();
+    // durableCommit async: SQLite's NORMAL plus the engine's own flush of the WAL (wal-sync.ts).
+    const flushed = await openDatabase({ path: join(dir, 'async.db'), durableCommit: 'async' });
+    expect(await pragmas(flushed)).toMatchObject({ synchronous: 1 });
+    expect(walSyncOf(flushed)?.path).toBe(`${join(dir, 'async.db')}-wal`);
+    await flushed.destroy();
+    const normal = await openDatabase({ path: join(dir, 'normal.db'), synchronous: 'NORMAL', durableCommit: 'async' });
+    expect(walSyncOf(normal)).toBeUndefined();
+    await normal.destroy();
   });
 
   it('should honour synchronous NORMAL and refuse other modes', async () => {
