@@ -139,18 +139,19 @@ export class CommitQueue {
       for (const j of batch) j.reject(err);
       return;
     }
+    // This queue holds the transaction (and with it the connection) until the commit below:
+    // the units' per-command statements may run directly on the connection (storage/connection.ts).
+    holdDirect(trx, this.#db);
     try {
       await acquireWriteLock(trx);
     } catch (e) {
+      releaseDirect(trx);
       this.#onError(e);
       await trx.rollback().execute().catch(() => {});
       const err = toStorageError(e);
       for (const j of batch) j.reject(err instanceof EngineError ? err : new EngineError('storage_unavailable', 'storage unavailable: cannot lock the database'));
       return;
     }
-    // This queue holds the transaction (and with it the connection) until the commit below:
-    // the units' per-command statements may run directly on the connection (storage/connection.ts).
-    holdDirect(trx, this.#db);
     let aborted: unknown;
     let spCounter = 0;
     for (const job of batch) {

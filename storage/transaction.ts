@@ -10,6 +10,11 @@ import type { Database } from './database.js';
  * when another process wrote in between. On PostgreSQL it is a harmless no-op.
  */
 export async function acquireWriteLock(trx: Transaction<Database>): Promise<void> {
+  const direct = directStatement(trx, `delete from "idempotency_keys" where "key" = '' and "key" <> ''`);
+  if (direct) {
+    direct.run();
+    return;
+  }
   await trx.deleteFrom('idempotency_keys').where('key', '=', '').where('key', '<>', '').execute();
 }
 

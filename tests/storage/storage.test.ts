@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { insertCase, findCase, listCases, updateCaseIfSeq } from '../../storage/cases.repository.js';
-import { openDatabase, pragmas, walSyncOf, type Db } from '../../storage/connection.js';
+import { insertCase, findCase, findCaseHead, listCases, updateCaseIfSeq } from '../../storage/cases.repository.js';
+import { directStatement, holdDirect, openDatabase, pragmas, releaseDirect, walSyncOf, type Db } from '../../storage/connection.js';
 import type { NewCaseRow } from '../../storage/database.js';
 import { insertEvent, listEvents } from '../../storage/events.repository.js';
 import { findIdempotencyKey, insertIdempotencyKey } from '../../storage/idempotency.repository.js';
@@ -174,5 +174,59 @@ describe('sqlite: storage', () => {
     } finally {
       other.close();
     }
+  });
+});
+
+describe('sqlite: direct statements of a held write transaction', () => {
+  let dir: string;
+  let db: Db;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'direct-'));
+    db = await openDatabase({ path: join(dir, 't.db') });
+    await insertCase(db, caseRow('c1'));
+    await insertEvent(db, event('c1', 1));
+  });
+  afterEach(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should run only for a transaction declared held, and read, update and append as the Kysely path does', async () => {
+    expect(directStatement(db, 'select 1')).toBeUndefined();
+    const trx = await db.startTransaction().execute();
+    expect(directStatement(trx, 'select 1')).toBeUndefined();
+    const viaKysely = await findCase(trx, 'c1');
+    holdDirect(trx, db);
+    try {
+      expect(directStatement(trx, 'select 1')).toBeDefined();
+      expect(await findCase(trx, 'c1')).toEqual(viaKysely);
+      expect(await findCaseHead(trx, 'c1')).toEqual({ seq: 1, head_hash: 'h1' });
+      expect(await findCase(trx, 'nope')).toBeUndefined();
+      // The seq guard: a stale expected seq changes nothing.
+      expect(await updateCaseIfSeq(trx, 'c1', 7, { seq: 8, state: 'x', updated_at: T0 })).toBe(false);
+      expect(await updateCaseIfSeq(trx, 'c1', 1, { seq: 2, state: 'registered', head_hash: 'h2', updated_at: T0 }, viaKysely)).toBe(true);
+      await insertEvent(trx, event('c1', 2));
+      // The primary key still refuses a second event at the same seq.
+      await expect(insertEvent(trx, event('c1', 2))).rejects.toThrow(/UNIQUE|constraint/i);
+    } finally {
+      releaseDirect(trx);
+    }
+    expect(directStatement(trx, 'select 1')).toBeUndefined();
+    await trx.commit().execute();
+    expect(await findCase(db, 'c1')).toMatchObject({ seq: 2, state: 'registered', head_hash: 'h2' });
+    expect((await listEvents(db, 'c1')).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('should leave a column it does not know to the Kysely path', async () => {
+    const trx = await db.startTransaction().execute();
+    holdDirect(trx, db);
+    try {
+      // `created_at` is not among the columns the direct update may name.
+      expect(await updateCaseIfSeq(trx, 'c1', 1, { seq: 2, created_at: '2025-01-01T00:00:00.000Z' })).toBe(true);
+    } finally {
+      releaseDirect(trx);
+    }
+    await trx.commit().execute();
+    expect(await findCase(db, 'c1')).toMatchObject({ seq: 2, created_at: '2025-01-01T00:00:00.000Z' });
   });
 });
