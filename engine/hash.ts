@@ -45,6 +45,9 @@ function write(v: unknown, key: string): string | undefined {
       let out = '{';
       let first = true;
       for (const k of canonicalKeys(v as Record<string, unknown>)) {
+        // The definition rebuilt objects by assignment, and assigning `__proto__` sets the
+        // prototype instead of a key: such a member was never written, so it is not here.
+        if (k === '__proto__') continue;
         const text = write((v as Record<string, unknown>)[k], k);
         if (text === undefined) continue;
         out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;

@@ -500,7 +500,9 @@ export class Runner {
     });
     // Timers are a function of the deadlines; when a command leaves them as they were (a
     // comment, a registration), the timers are already in sync and need no read.
-    const unchanged = p.prev !== undefined && JSON.stringify(deadlinesOf(JSON.parse(p.prev.context) as Record<string, unknown>)) === JSON.stringify(deadlines);
+    const deadlinesJson = JSON.stringify(deadlines);
+    const unchanged = p.prev !== undefined && deadlinesJsonOf(p.prev) === deadlinesJson;
+    deadlinesJsonMemo.set(row, deadlinesJson);
     const scheduledDueAt = unchanged ? undefined : await syncTimers(trx, p.caseId, deadlines, now);
     let mailQueued = 0;
     for (const [i, effect] of r.effects.entries()) {
@@ -536,6 +538,15 @@ export class Runner {
     }
     return { result: { status: p.status, view, replayed: false }, row };
   }
+}
+
+/**
+ * The JSON of a case row's deadlines, as `#persist` compares them. Rows the runner built
+ * itself (the live cases' rows) carry it already; a row read from the database is parsed.
+ */
+const deadlinesJsonMemo = new WeakMap<CaseRow, string>();
+function deadlinesJsonOf(row: CaseRow): string {
+  return deadlinesJsonMemo.get(row) ?? JSON.stringify(deadlinesOf(JSON.parse(row.context) as Record<string, unknown>));
 }
 
 function procedureLabel(row: CaseRow): string {
