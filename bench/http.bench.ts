@@ -25,6 +25,7 @@ interface Run {
   non2xx: number;
   errors: number;
   perRound: number[];
+  p99PerRound: number[];
   /** Server process CPU (user + system) per answered request, ms. */
   cpuMsPerRequest: number;
   /** Server process CPU / wall time (1 = one core busy). */
@@ -128,6 +129,7 @@ async function measureAll(o: { seconds: number; warmup: number; connections: num
         non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
         errors: rs.reduce((a, r) => a + r.errors, 0),
         perRound: rs.map((r) => r.requests.average),
+        p99PerRound: rs.map((r) => r.latency.p99),
         cpuMsPerRequest: cpu[i]! / Math.max(1, rs.reduce((a, r) => a + r['2xx'] + r.non2xx, 0)),
         cpuShare: cpu[i]! / (o.seconds * 1000),
       };
@@ -161,7 +163,7 @@ export async function runHttpBench(o: { seconds?: number; warmup?: number; conne
         `| ${x.name} | ${x.durability} | ${fmt(x.reqPerSec)} | ${x.p50} | ${x.p99} | ${x.requests.toLocaleString('en-US')} | ${x.non2xx} | ${x.errors} | ${fmt(x.cpuMsPerRequest, 3)} | ${Math.round(x.cpuShare * 100)}% | **${ratio(x.reqPerSec, naive.reqPerSec)}** |`,
     ),
     '',
-    `Per round, engine FULL / naive: ${full.perRound.map((x, i) => ratio(x, naive.perRound[i]!)).join(', ')}. Server CPU per request, engine FULL / naive: ${ratio(full.cpuMsPerRequest, naive.cpuMsPerRequest)}. Engine FULL async / FULL: ${ratio(async.reqPerSec, full.reqPerSec)}; engine FULL / NORMAL: ${ratio(full.reqPerSec, normal.reqPerSec)}.`,
+    `Per round, engine FULL / naive: ${full.perRound.map((x, i) => ratio(x, naive.perRound[i]!)).join(', ')}; engine FULL p99 per round: ${full.p99PerRound.join(', ')} ms. Server CPU per request, engine FULL / naive: ${ratio(full.cpuMsPerRequest, naive.cpuMsPerRequest)}. Engine FULL async / FULL: ${ratio(async.reqPerSec, full.reqPerSec)}; engine FULL / NORMAL: ${ratio(full.reqPerSec, normal.reqPerSec)}.`,
     '',
     `Targets (engine, FULL): ≥ 1.5× the naive server: ${r >= 1.5 ? 'met' : 'NOT met'} (${ratio(full.reqPerSec, naive.reqPerSec)}); p99 ≤ 25 ms: ${full.p99 <= 25 ? 'met' : 'NOT met'} (${full.p99} ms).`,
   ];

@@ -11,7 +11,8 @@
 import type { Actor, AllowedEvent, MachineDeps, ProcedureModule } from '../machines/contract.js';
 import type { BusinessCalendar } from '../calendars/types.js';
 import { listCases as listCaseRows, type CaseFilter } from '../storage/cases.repository.js';
-import { openDatabase, ping, type Db, type SynchronousMode } from '../storage/connection.js';
+import type { CheckpointerOptions } from '../storage/checkpointer.js';
+import { openDatabase, ping, stopCheckpointer, type Db, type SynchronousMode } from '../storage/connection.js';
 import type { FileSync } from '../storage/wal-sync.js';
 import type { DeliveryAttemptRow } from '../storage/database.js';
 import { listEvents } from '../storage/events.repository.js';
@@ -35,6 +36,11 @@ export interface EngineOptions {
   durableCommit?: 'async' | 'inline';
   /** The WAL flush of `durableCommit: 'async'` (tests: to delay or fail it). */
   fileSync?: FileSync;
+  /**
+   * WAL checkpoints in a worker thread instead of inside the commits that cross the
+   * threshold (storage/checkpointer.ts). Default on for a file; `false` turns it off.
+   */
+  backgroundCheckpoints?: CheckpointerOptions | boolean;
   busyTimeoutMs?: number;
   clock?: Clock;
   calendar: BusinessCalendar;
@@ -142,6 +148,13 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       ...(o.synchronous ? { synchronous: o.synchronous } : {}),
       ...(o.durableCommit ? { durableCommit: o.durableCommit } : {}),
       ...(o.fileSync ? { fileSync: o.fileSync } : {}),
+      backgroundCheckpoints:
+        o.backgroundCheckpoints === false
+          ? false
+          : {
+              ...(o.backgroundCheckpoints === true || o.backgroundCheckpoints === undefined ? {} : o.backgroundCheckpoints),
+              onError: (e: unknown) => logger.warn({ err: e }, 'background checkpoints'),
+            },
       ...(o.busyTimeoutMs !== undefined ? { busyTimeoutMs: o.busyTimeoutMs } : {}),
     });
   } catch (e) {
@@ -314,6 +327,9 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       await outbox.stop();
       await runner.queue.close();
       transport?.close?.();
+      runner.live.clear();
+      // The checkpoint worker's connection first: the engine's closes last and removes the WAL.
+      await stopCheckpointer(db);
       await db.destroy();
     },
   };

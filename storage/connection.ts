@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type SqliteDialectConfig, type Migration, type MigrationResultSet, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import { migrations } from './migrations/index.js';
+import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { WalSync, type FileSync } from './wal-sync.js';
 
 export type Db = Kysely<Database>;
@@ -34,6 +35,12 @@ export interface OpenDatabaseOptions {
   durableCommit?: 'async' | 'inline';
   /** The flush `async` uses (tests: to delay or fail it). */
   fileSync?: FileSync;
+  /**
+   * Checkpoint the WAL in a worker thread (storage/checkpointer.ts) instead of inside the
+   * commits that cross the threshold. Off by default here; the engine turns it on for a
+   * file. Ignored for `:memory:`.
+   */
+  backgroundCheckpoints?: CheckpointerOptions | boolean;
 }
 
 /**
@@ -64,6 +71,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   };
   const cached = withStatementCache(sqlite, health);
   health.prepare = cached.prepare;
+  if (file !== undefined && options.backgroundCheckpoints) {
+    health.checkpointer = new Checkpointer(sqlite, file, options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints);
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached as unknown as SqliteDialectConfig['database'] }) });
   healthOf.set(db, health);
   if (options.migrate !== false) {
@@ -85,6 +95,8 @@ function withStatementCache(sqlite: SqliteDatabase.Database, health: StorageHeal
   return {
     close: () => {
       cache.clear();
+      // Normally stopped already (stopCheckpointer); never leave the worker behind.
+      void health.checkpointer?.stop();
       sqlite.close();
     },
     prepare: (text: string) => {
@@ -110,6 +122,21 @@ interface StorageHealth {
   prepare(text: string): ObservedStatement;
   /** Set when commits are made durable by the engine (`durableCommit: 'async'`). */
   walSync: WalSync | undefined;
+  /** Set with `backgroundCheckpoints`. */
+  checkpointer?: Checkpointer;
+}
+
+/** The background checkpointer of `db`, if it has one (see `backgroundCheckpoints`). */
+export function checkpointerOf(db: Db): Checkpointer | undefined {
+  return healthOf.get(db)?.checkpointer;
+}
+
+/**
+ * Stops `db`'s background checkpointer, if any. Call it before `db.destroy()`, so the
+ * engine's connection closes last and SQLite checkpoints and removes the WAL.
+ */
+export async function stopCheckpointer(db: Db): Promise<void> {
+  await healthOf.get(db)?.checkpointer?.stop();
 }
 
 /**

@@ -16,6 +16,8 @@ const engine = await createEngine({
   databasePath: process.env.DATABASE!,
   synchronous: process.env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
   durableCommit: process.env.DURABLE_COMMIT === 'async' ? 'async' : 'inline',
+  // BACKGROUND_CHECKPOINTS=0: SQLite's automatic checkpoint inside the commits (for comparison).
+  ...(process.env.BACKGROUND_CHECKPOINTS === '0' ? { backgroundCheckpoints: false } : {}),
   calendar: kz,
   procedures,
 });
