@@ -28,8 +28,8 @@ export interface OpenDatabaseOptions {
    * synchronous=NORMAL and the WAL is fdatasynced off the JavaScript thread before the
    * commit queue acknowledges (storage/wal-sync.ts; `walSyncOf`), so the thread prepares the
    * next batch during the flush. The same guarantee for acknowledged writes; only who waits
-   * differs. On this project's machines fsync takes ~0.1–0.3 ms and `async` measured 0.93×
-   * `inline` (smaller batches, more commits: bench/RESULTS.md); it is for disks where a
+   * differs. On this project's machines fsync takes ~0.1–0.3 ms and `async` measured 0.93–0.98×
+   * `inline` (the answers wait for the batch running when the flush ends: bench/RESULTS.md); it is for disks where a
    * flush takes milliseconds. Ignored for `NORMAL` and `:memory:`.
    */
   durableCommit?: 'async' | 'inline';
