@@ -107,6 +107,9 @@ async function walk(engine: Engine, clock: SimulatedClock, procedure: string, va
       if (!(e instanceof EngineError)) throw e;
       outcomes.push({ status: e.code });
     }
+    // A command can schedule a deadline already due (a P5 term counted from receipt): its
+    // timer fires at once, in the background. Both engines let it happen before going on.
+    await engine.idle();
   }
   return outcomes;
 }
@@ -150,7 +153,12 @@ describe('live cases', () => {
         expect(restored.engine.runner.live.taken).toBe(0);
         for (const e of engines.splice(0)) await e.close();
       }),
-      { numRuns: 40 },
+      {
+        numRuns: Number(process.env.LIVE_RUNS ?? 40),
+        // Found by CI: a redirection whose forwarding term, counted from receipt, is already
+        // due when it starts; its timer fires in the background (the walk waits for it).
+        examples: [['blog-question', [3000,  0,  5000,  0,  0,  0,  0,  1500,  0,  0,  0,  0,  0,  0,  0,  0,  0,  3000,  0,  0,  0,  0,  3000,  1500,  0,  0,  0,  3000,  1500,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  1500,  6667,  0,  0,  3000,  1500,  6667,  0,  0,  3000,  1500,  0,  0,  0,  3000,  1500,  3334,  0,  0,  3000,  1500,  3334,  0,  0,  3000,  0,  0,  0,  0,  3000,  1500,  0,  0,  0,  0,  0,  0,  0,  0,  0,  3000,  0,  4286,  0,  3000,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  3000,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  1500,  0,  0,  0,  0,  0,  0,  1429,  0,  0,  0,  0,  0,  4286,  0,  3000,  1500,  0,  0,  0,  0,  7250,  1500,  3334,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0]]],
+      },
     );
   }, 120_000);
 
