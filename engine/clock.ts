@@ -64,6 +64,15 @@ export class SimulatedClock implements Clock {
     const t = new Date(to).getTime();
     if (Number.isNaN(t)) throw new Error(`invalid time: ${String(to)}`);
     if (t < this.#now) throw new Error('SimulatedClock cannot move backwards');
+    this.jump(t);
+  }
+  /**
+   * Sets the time, backwards too (an NTP step, a restored VM: the clock-jump tests), and
+   * runs the wake-ups due at the new time, earliest first; later ones stay pending.
+   */
+  jump(to: Date | string | number): void {
+    const t = new Date(to).getTime();
+    if (Number.isNaN(t)) throw new Error(`invalid time: ${String(to)}`);
     this.#now = t;
     const due = [...this.#pending.entries()].filter(([, w]) => w.at <= t).sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
     for (const [id, w] of due) {

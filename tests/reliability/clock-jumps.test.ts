@@ -2,46 +2,15 @@
  * The clock jumps forward and back (NTP step, VM restore, a wrong manual setting), with the
  * engine restarted between jumps: every deadline that is missed fires `deadline_missed`
  * exactly once, at its dueAt (a moved deadline only at its new dueAt), and a met deadline
- * never fires. The simulated clock of the engine cannot go back, so this test has its own.
+ * never fires. The clock is the engine's SimulatedClock, moved with `jump` (backwards too).
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../engine/index.js';
-import type { Clock, WakeHandle } from '../../engine/clock.js';
+import { createEngine, SimulatedClock, type Engine } from '../../engine/index.js';
 import type { Actor } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
 import { tmpDir } from '../engine/fixtures/helpers.js';
 import { kz } from '../helpers/app.js';
-
-/** A clock the test moves anywhere, backwards included; a move forward runs the wake-ups due by then. */
-class JumpClock implements Clock {
-  #now: number;
-  #next = 1;
-  readonly #pending = new Map<number, { at: number; fn: () => void }>();
-  constructor(start: string) {
-    this.#now = Date.parse(start);
-  }
-  now(): Date {
-    return new Date(this.#now);
-  }
-  wakeAt(at: Date, fn: () => void): WakeHandle {
-    const id = this.#next++;
-    this.#pending.set(id, { at: at.getTime(), fn });
-    return { id };
-  }
-  cancel(handle: WakeHandle): void {
-    this.#pending.delete(handle.id);
-  }
-  /** Sets the time; wake-ups due at the new time run (earliest first), later ones stay pending. */
-  jump(to: string | number): void {
-    this.#now = typeof to === 'number' ? to : Date.parse(to);
-    const due = [...this.#pending.entries()].filter(([, w]) => w.at <= this.#now).sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
-    for (const [id, w] of due) {
-      this.#pending.delete(id);
-      w.fn();
-    }
-  }
-}
 
 const DAY = 86_400_000;
 const car: Actor = { name: 'car', role: 'car' };
@@ -70,7 +39,7 @@ describe('clock jumps', () => {
     const dir = tmpDir('clock-');
     cleanup = dir.cleanup;
     const databasePath = join(dir.dir, 'clock.db');
-    const clock = new JumpClock('2025-03-03T05:00:00.000Z');
+    const clock = new SimulatedClock('2025-03-03T05:00:00.000Z');
     const open = async () => {
       await engine?.close();
       engine = await createEngine({ databasePath, synchronous: 'NORMAL', calendar: kz, procedures, clock });
