@@ -83,18 +83,12 @@ const SERVERS: Server[] = [
     file: 'engine-server.ts',
     env: { SQLITE_SYNCHRONOUS: 'FULL' },
   },
-  {
-    name: 'engine server',
-    durability: 'FULL, async: COMMIT, then fdatasync of the WAL off the thread, then the answer',
-    file: 'engine-server.ts',
-    env: { SQLITE_SYNCHRONOUS: 'FULL', DURABLE_COMMIT: 'async' },
-  },
   { name: 'engine server', durability: 'NORMAL: no sync per commit (not durable on power loss)', file: 'engine-server.ts', env: { SQLITE_SYNCHRONOUS: 'NORMAL' } },
 ];
 
 /**
  * All servers run at once (an idle one costs nothing) so the rounds can alternate
- * (naive, FULL, FULL async, NORMAL, naive, …): drift of the machine (disk, neighbours) hits all alike.
+ * (naive, FULL, NORMAL, naive, …): drift of the machine (disk, neighbours) hits all alike.
  */
 async function measureAll(o: { seconds: number; warmup: number; connections: number; cases: number; rounds: number }): Promise<Run[]> {
   const dir = mkdtempSync(join(tmpdir(), 'qi-http-'));
@@ -154,7 +148,7 @@ export async function runHttpBench(o: { seconds?: number; warmup?: number; conne
   const md = [
     `autocannon, ${opts.connections} connections, ${opts.seconds} s per server in ${opts.rounds} alternating rounds (naive, engine FULL, engine FULL async, engine NORMAL, naive, …) after a ${opts.warmup} s warm-up; req/s, p50 and p99 are the means of the rounds. Each server runs in its own child process on 127.0.0.1 (autocannon in the parent); \`POST /cases/{id}/events\` \`comment\` with a bearer token, rotating 5 staff roles over ${opts.cases.toLocaleString('en-US')} pre-created P3 cases. The naive server does per request one \`BEGIN IMMEDIATE\` transaction (read the case, append the event, rewrite a ~1.5 KB snapshot); the engine checks the command, steps the machine, hash-chains the event, syncs timers and answers the full case view, with group commit.`,
     '',
-    'Both FULL modes of the engine answer a command only once its commit is on disk; they differ in which thread waits for the disk (storage/wal-sync.ts, `SQLITE_DURABLE_COMMIT`). NORMAL is shown for scale only: it may lose the last commits on power loss. Every server runs with the V8 flags of `npm start` (`--max-semi-space-size=64`).',
+    'The engine with FULL answers a command only once its group commit is on disk. NORMAL is shown for scale only: it may lose the last commits on power loss. Every server runs with the V8 flags of `npm start` (`--max-semi-space-size=64`).',
     '',
     '| server | durability | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | server CPU ms/request | server CPU busy | vs naive |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

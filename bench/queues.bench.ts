@@ -10,22 +10,27 @@ import { loadKzCalendar } from '../calendars/index.js';
 import { createEngine, type Engine } from '../engine/index.js';
 import { procedures } from '../machines/index.js';
 import type { Role } from '../machines/contract.js';
-import { dropIndex, explainListCases } from '../storage/index.js';
-import * as queueIndexes from '../storage/migrations/2026_11_26_000200_work_queue_indexes.js';
+import { SqliteStorage, type CaseFilter } from '../storage/index.js';
 import { caseDataset, question, type Dataset } from './lib/dataset.js';
 import { fmt, ratio, timeRuns, type PartResult } from './lib/measure.js';
 
 const QUEUE_INDEXES = ['cases_overdue', 'cases_waiting_created'];
 
+/** The engine's SQLite storage: the bench drops and restores indexes and explains plans. */
+function sqliteOf(e: Engine): SqliteStorage {
+  if (!(e.storage instanceof SqliteStorage)) throw new Error('the queues bench runs on SQLite');
+  return e.storage;
+}
+
 interface Query {
   name: string;
   http: string;
   run: (e: Engine) => Promise<unknown>;
-  filter: (now: string) => Parameters<typeof explainListCases>[1];
+  filter: (now: string) => CaseFilter;
 }
 const mine = (roles: Role[]) => ({ waitingRoles: roles, limit: 51 });
 const QUERIES: Query[] = [
-  { name: 'overdue list', http: 'GET /cases?overdue=true', run: (e) => e.listCases({ overdue: true, limit: 50 }), filter: (now) => ({ overdueAt: now, limit: 51 }) },
+  { name: 'overdue list', http: 'GET /cases?overdue=true', run: (e) => e.listCases({ overdue: true, limit: 50 }), filter: (now) => ({ dueBefore: now, limit: 51 }) },
   { name: 'my queue: car', http: 'GET /cases?mine=true (car)', run: (e) => e.listCases({ waitingRoles: ['car'], limit: 50 }), filter: () => mine(['car']) },
   { name: 'my queue: unit', http: 'GET /cases?mine=true (unit)', run: (e) => e.listCases({ waitingRoles: ['unit'], limit: 50 }), filter: () => mine(['unit']) },
   {
@@ -47,7 +52,7 @@ async function writeRate(withIndexes: boolean): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'qi-qw-'));
   const engine = await createEngine({ databasePath: join(dir, 'w.sqlite'), synchronous: 'FULL', calendar: loadKzCalendar(), procedures });
   try {
-    if (!withIndexes) for (const name of QUEUE_INDEXES) await dropIndex(engine.db, name);
+    if (!withIndexes) for (const name of QUEUE_INDEXES) await sqliteOf(engine).dropIndex(name);
     const ids = (await Promise.all(Array.from({ length: 50 }, () => engine.createCase('feedback-inquiry', question, { actor: { name: 'car-user', role: 'car' } })))).map((r) => r.view.id);
     const t = performance.now();
     for (let k = 0; k < 40; k++) {
@@ -83,7 +88,7 @@ export async function runQueuesBench(o: { cases?: number; small?: number } = {})
   try {
     bigMs = await measureAll(e, { minMs: 400, maxRuns: 200, minRuns: 10 });
     const now = new Date().toISOString();
-    for (const q of QUERIES.slice(0, 2)) plans.push(`- ${q.name}: \`${(await explainListCases(e.db, q.filter(now))).join(' → ')}\``);
+    for (const q of QUERIES.slice(0, 2)) plans.push(`- ${q.name}: \`${(await sqliteOf(e).explainCaseList(q.filter(now))).join(' → ')}\``);
   } finally {
     await e.close();
   }
@@ -96,11 +101,11 @@ export async function runQueuesBench(o: { cases?: number; small?: number } = {})
   const plansWithout: string[] = [];
   try {
     withIdx = await measureAll(e2, { minMs: 300, maxRuns: 200, minRuns: 10 });
-    for (const name of QUEUE_INDEXES) await dropIndex(e2.db, name);
+    for (const name of QUEUE_INDEXES) await sqliteOf(e2).dropIndex(name);
     without = await measureAll(e2, { minMs: 0, maxRuns: 3, minRuns: 3 });
     const now = new Date().toISOString();
-    for (const q of QUERIES.slice(0, 2)) plansWithout.push(`- ${q.name}: \`${(await explainListCases(e2.db, q.filter(now))).join(' → ')}\``);
-    await queueIndexes.up(e2.db); // the dataset may be reused (BENCH_CACHE_DIR)
+    for (const q of QUERIES.slice(0, 2)) plansWithout.push(`- ${q.name}: \`${(await sqliteOf(e2).explainCaseList(q.filter(now))).join(' → ')}\``);
+    await sqliteOf(e2).migrateUpAgain('2026_11_26_000200_work_queue_indexes'); // the dataset may be reused (BENCH_CACHE_DIR)
   } finally {
     await e2.close();
   }

@@ -13,7 +13,6 @@ import { loadKzCalendar } from '../calendars/index.js';
 import { createEngine } from '../engine/index.js';
 import { procedures } from '../machines/index.js';
 import type { Actor } from '../machines/contract.js';
-import { listEvents } from '../storage/index.js';
 import { P3_STEPS, question } from './lib/dataset.js';
 import { fmt, ratio, type PartResult } from './lib/measure.js';
 
@@ -46,8 +45,8 @@ export async function runReplayBench(o: { cases?: number; eventsPerCase?: number
     let t = performance.now();
     let loaded = 0;
     for (const id of ids) {
-      const events = await listEvents(engine.db, id);
-      for (const e of events) JSON.parse(e.payload);
+      const events = await engine.storage.read.events.list(id);
+      for (const e of events) JSON.parse(e.payloadJson);
       loaded += events.length;
     }
     const loadSeconds = (performance.now() - t) / 1000;

@@ -12,7 +12,7 @@ import { loadKzCalendar } from '../calendars/index.js';
 import { createEngine } from '../engine/index.js';
 import { procedures } from '../machines/index.js';
 import { sha256Hex } from '../server/auth.js';
-import { openDatabase } from '../storage/index.js';
+import { openStorage } from '../storage/index.js';
 import { benchTempDir, caseDataset } from './lib/dataset.js';
 import { fmt, median, ratio, type PartResult } from './lib/measure.js';
 
@@ -79,7 +79,7 @@ export async function runStartupBench(o: { cases?: number; runs?: number } = {})
   const big = await caseDataset(n, (s) => console.log(`startup: ${s}`));
   const dir = benchTempDir();
   const empty = join(dir, 'startup-empty.sqlite');
-  await (await openDatabase({ path: empty })).destroy(); // migrated, no rows
+  await (await openStorage({ path: empty })).close(); // migrated, no rows
   const authFile = join(dir, 'startup-auth.json');
   writeFileSync(authFile, JSON.stringify({ users: [{ name: 'bench', roles: ['auditor'], tokenSha256: sha256Hex('bench-startup') }] }));
 

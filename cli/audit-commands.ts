@@ -10,7 +10,7 @@ import { loadKzCalendar } from '../calendars/index.js';
 import { openAuditStore, type AuditEvent, type AuditStore, type CaseAsOf } from '../engine/audit.js';
 import { isEngineError } from '../engine/errors.js';
 import { engineMachines, startInspectorServer } from '../engine/inspect.js';
-import { normalizeInstant } from '../engine/runner.js';
+import { normalizeInstant } from '../engine/command-checks.js';
 import { procedures } from '../machines/index.js';
 import { loadConfig } from '../server/config.js';
 

@@ -2,7 +2,7 @@
  * Read-only access to an engine database for auditors (cli/audit.ts): the histories,
  * replay and verification of engine/replay.ts, without the workers and without writing.
  *
- * The file is opened with `readonly` + `fileMustExist`, so it works next to a running
+ * The storage is opened read-only (an existing file only), so it works next to a running
  * server (WAL: readers never block the writer) and can never create or migrate a database.
  *
  * @example
@@ -10,16 +10,11 @@
  * const result = await store.verify(caseId);
  * await store.close();
  */
-import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
 import type { BusinessCalendar } from '../calendars/types.js';
 import type { CaseDeadline, EventMeta, MachineDeps, ProcedureModule, Role } from '../machines/contract.js';
-import { findCase, listCaseIds } from '../storage/cases.repository.js';
-import type { Db } from '../storage/connection.js';
-import type { CaseRow, Database, EventRow } from '../storage/database.js';
-import { listEvents } from '../storage/events.repository.js';
+import { openStorage, type CaseRecord, type EventRecord, type Storage } from '../storage/index.js';
 import { deadlinesOf } from './case-view.js';
-import { EngineError } from './errors.js';
+import { EngineError, toEngineError } from './errors.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
 import { replayCase, verifyCase, type ReplayedCase, type VerifyResult } from './replay.js';
 import { CREATED_EVENT, type CommitObservation } from './runner.js';
@@ -63,13 +58,13 @@ export interface CaseAsOf {
 }
 
 export interface AuditStore {
-  readonly db: Db;
+  readonly storage: Storage;
   readonly registry: ModuleRegistry;
   readonly deps: MachineDeps;
   /** Every case id, oldest first. */
   caseIds(): Promise<string[]>;
-  /** The case row, or `not_found`. */
-  findCase(caseId: string): Promise<CaseRow>;
+  /** The case, or `not_found`. */
+  findCase(caseId: string): Promise<CaseRecord>;
   history(caseId: string): Promise<AuditEvent[]>;
   verify(caseId: string): Promise<VerifyResult>;
   /** After event `seq` (default: the last). */
@@ -82,89 +77,87 @@ export interface AuditStore {
 }
 
 export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> {
-  let sqlite: SqliteDatabase.Database;
+  let storage: Storage;
   try {
-    sqlite = new SqliteDatabase(o.databasePath, { readonly: true, fileMustExist: true });
-    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(o.busyTimeoutMs ?? 5000))}`);
+    storage = await openStorage({ path: o.databasePath, readOnly: true, ...(o.busyTimeoutMs !== undefined ? { busyTimeoutMs: o.busyTimeoutMs } : {}) });
   } catch (e) {
-    throw new EngineError('storage_unavailable', `cannot open the database ${o.databasePath} read-only: ${e instanceof Error ? e.message : String(e)}`);
+    throw toEngineError(e);
   }
-  const db: Db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const read = storage.read;
   const registry = createModuleRegistry(o.procedures, o.legacyModules);
   const deps: MachineDeps = { calendar: o.calendar, ...(o.readings ? { readings: o.readings } : {}) };
 
-  const load = async (caseId: string): Promise<CaseRow> => {
-    const row = await findCase(db, caseId);
+  const load = async (caseId: string): Promise<CaseRecord> => {
+    const row = await read.cases.find(caseId);
     if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
     return row;
   };
-  const moduleOf = (row: CaseRow): ProcedureModule => {
-    const m = registry.version(row.procedure, row.machine_version);
-    if (!m) throw new Error(`no machine ${row.procedure}@${row.machine_version} is registered`);
+  const moduleOf = (row: CaseRecord): ProcedureModule => {
+    const m = registry.version(row.procedure, row.machineVersion);
+    if (!m) throw new Error(`no machine ${row.procedure}@${row.machineVersion} is registered`);
     return m;
   };
 
   const store: AuditStore = {
-    db,
+    storage,
     registry,
     deps,
-    caseIds: () => listCaseIds(db),
+    caseIds: () => read.cases.ids(),
     findCase: load,
     async history(caseId) {
       await load(caseId);
-      return (await listEvents(db, caseId)).map(toAuditEvent);
+      return (await read.events.list(caseId)).map(toAuditEvent);
     },
-    verify: (caseId) => verifyCase(db, registry, deps, caseId),
+    verify: (caseId) => verifyCase(read, registry, deps, caseId),
     async asOf(caseId, seq) {
-      const { row, replayed } = await replayCase(db, registry, deps, caseId, seq);
-      const events = await listEvents(db, caseId, replayed.seq);
-      return asOfView(row, replayed, events[events.length - 1]?.recorded_at ?? row.updated_at);
+      const { row, events, replayed } = await replayCase(read, registry, deps, caseId, seq);
+      return asOfView(row, replayed, events[events.length - 1]?.recordedAt ?? row.updatedAt);
     },
     async seqAt(caseId, instant) {
       await load(caseId);
       let seq = 0;
-      for (const e of await listEvents(db, caseId)) if (e.recorded_at <= instant) seq = e.seq;
+      for (const e of await read.events.list(caseId)) if (e.recordedAt <= instant) seq = e.seq;
       return seq;
     },
     async observations(caseId) {
       const row = await load(caseId);
-      return replayObservations(moduleOf(row), deps, row, await listEvents(db, caseId));
+      return replayObservations(moduleOf(row), deps, row, await read.events.list(caseId));
     },
     async close() {
-      await db.destroy();
+      await storage.close();
     },
   };
   return store;
 }
 
-function toAuditEvent(e: EventRow): AuditEvent {
+function toAuditEvent(e: EventRecord): AuditEvent {
   let payload: Record<string, unknown>;
   try {
-    payload = JSON.parse(e.payload) as Record<string, unknown>;
+    payload = JSON.parse(e.payloadJson) as Record<string, unknown>;
   } catch {
     // A damaged row is still exported (verify reports it); the raw text is kept.
-    payload = { $unparsable: e.payload };
+    payload = { $unparsable: e.payloadJson };
   }
   return {
-    caseId: e.case_id,
+    caseId: e.caseId,
     seq: e.seq,
     type: e.type,
-    occurredAt: e.occurred_at,
-    recordedAt: e.recorded_at,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
     actor: e.actor,
     role: e.role,
     payload,
-    prevHash: e.prev_hash,
+    prevHash: e.prevHash,
     hash: e.hash,
   };
 }
 
-function asOfView(row: CaseRow, r: ReplayedCase, recordedAt: string): CaseAsOf {
+function asOfView(row: CaseRecord, r: ReplayedCase, recordedAt: string): CaseAsOf {
   const context = JSON.parse(JSON.stringify(r.context)) as Record<string, unknown>;
   return {
     caseId: row.id,
     procedure: row.procedure,
-    version: row.machine_version,
+    version: row.machineVersion,
     seq: r.seq,
     recordedAt,
     state: r.state,
@@ -178,12 +171,17 @@ function asOfView(row: CaseRow, r: ReplayedCase, recordedAt: string): CaseAsOf {
  * Re-runs a history through the pinned machine and returns what the engine's observer saw
  * at each commit. Stops with an error naming the seq where the machine refuses the history.
  */
-export function replayObservations(module: ProcedureModule, deps: MachineDeps, row: Pick<CaseRow, 'id' | 'procedure' | 'machine_version'>, events: EventRow[]): CommitObservation[] {
+export function replayObservations(
+  module: ProcedureModule,
+  deps: MachineDeps,
+  row: Pick<CaseRecord, 'id' | 'procedure' | 'machineVersion'>,
+  events: EventRecord[],
+): CommitObservation[] {
   const out: CommitObservation[] = [];
   let snapshot: Record<string, unknown> | undefined;
   for (const e of events) {
-    const payload = JSON.parse(e.payload) as Record<string, unknown>;
-    const meta: EventMeta = { occurredAt: e.occurred_at, recordedAt: e.recorded_at, actor: { name: e.actor, role: e.role as Role } };
+    const payload = JSON.parse(e.payloadJson) as Record<string, unknown>;
+    const meta: EventMeta = { occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: { name: e.actor, role: e.role as Role } };
     if (snapshot === undefined && e.type !== CREATED_EVENT) throw new Error(`case ${row.id}: the first event is ${e.type}, not ${CREATED_EVENT}`);
     const r = snapshot === undefined ? module.start(deps, payload, meta) : module.step(deps, snapshot, { type: e.type, payload, ...meta });
     if (!r.ok) throw new Error(`case ${row.id}: seq ${e.seq} ${e.type} was refused on replay: ${r.message}`);
@@ -191,7 +189,7 @@ export function replayObservations(module: ProcedureModule, deps: MachineDeps, r
     out.push({
       caseId: row.id,
       procedure: row.procedure,
-      version: row.machine_version,
+      version: row.machineVersion,
       seq: e.seq,
       event: { type: e.type, payload, ...meta },
       snapshot: r.snapshot,

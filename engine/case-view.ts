@@ -1,5 +1,5 @@
 import type { AllowedEvent, CaseDeadline, DeadlineStatus, Role } from '../machines/contract.js';
-import type { CaseRow } from '../storage/database.js';
+import type { CaseRecord } from '../storage/index.js';
 
 /** A deadline as shown to clients: `missed` is judged against the clock for open, pending deadlines. */
 export type DeadlineView = CaseDeadline & { status: DeadlineStatus; overdue: boolean };
@@ -50,7 +50,7 @@ export function waitingRoles(allowed: AllowedEvent[]): Role[] {
   return [...roles].sort();
 }
 
-export function buildCaseView(row: CaseRow, context: Record<string, unknown>, allowed: AllowedEvent[], now: Date): CaseView {
+export function buildCaseView(row: CaseRecord, context: Record<string, unknown>, allowed: AllowedEvent[], now: Date): CaseView {
   const nowMs = now.getTime();
   const deadlines = Object.values(deadlinesOf(context))
     .map((d): DeadlineView => {
@@ -62,17 +62,17 @@ export function buildCaseView(row: CaseRow, context: Record<string, unknown>, al
   return {
     id: row.id,
     procedure: row.procedure,
-    version: row.machine_version,
+    version: row.machineVersion,
     state: row.state,
     status: row.status,
     seq: row.seq,
     context,
     deadlines,
     allowedEvents: allowed,
-    waitingRoles: row.waiting_roles.split(',').filter((r): r is Role => r.length > 0),
-    nextDueAt: row.next_due_at,
-    overdue: row.next_due_at !== null && Date.parse(row.next_due_at) <= nowMs,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    waitingRoles: [...row.waitingRoles] as Role[],
+    nextDueAt: row.nextDueAt,
+    overdue: row.nextDueAt !== null && Date.parse(row.nextDueAt) <= nowMs,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }

@@ -8,19 +8,12 @@
  * const { status, view } = await engine.createCase('feedback-inquiry', input, { actor });
  * await engine.close();
  */
-import type { Actor, AllowedEvent, MachineDeps, ProcedureModule } from '../machines/contract.js';
 import type { BusinessCalendar } from '../calendars/types.js';
-import { listCases as listCaseRows, type CaseFilter } from '../storage/cases.repository.js';
-import type { CheckpointerOptions } from '../storage/checkpointer.js';
-import { openDatabase, ping, stopCheckpointer, type Db, type SynchronousMode } from '../storage/connection.js';
-import type { FileSync } from '../storage/wal-sync.js';
-import type { DeliveryAttemptRow } from '../storage/database.js';
-import { listEvents } from '../storage/events.repository.js';
-import { findCase } from '../storage/cases.repository.js';
-import { listDeliveryAttempts, listOutboxForCase } from '../storage/outbox.repository.js';
+import type { Actor, MachineDeps, ProcedureModule } from '../machines/contract.js';
+import { openStorage, type CaseFilter, type CheckpointerOptions, type Storage, type SynchronousMode } from '../storage/index.js';
 import { buildCaseView, type CaseView } from './case-view.js';
 import { SystemClock, type Clock } from './clock.js';
-import { EngineError } from './errors.js';
+import { EngineError, toEngineError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { OutboxWorker, smtpTransport, type MailTransport, type RetryPolicy } from './outbox-worker.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
@@ -32,13 +25,9 @@ export interface EngineOptions {
   /** SQLite file path (or `:memory:`). */
   databasePath: string;
   synchronous?: SynchronousMode;
-  /** How FULL commits reach the disk (storage/connection.ts `durableCommit`; default `inline`). */
-  durableCommit?: 'async' | 'inline';
-  /** The WAL flush of `durableCommit: 'async'` (tests: to delay or fail it). */
-  fileSync?: FileSync;
   /**
    * WAL checkpoints in a worker thread instead of inside the commits that cross the
-   * threshold (storage/checkpointer.ts). Default on for a file; `false` turns it off.
+   * threshold (storage/sqlite/checkpointer.ts). Default on for a file; `false` turns it off.
    */
   backgroundCheckpoints?: CheckpointerOptions | boolean;
   busyTimeoutMs?: number;
@@ -108,8 +97,12 @@ export interface CasePage {
   next?: { createdAt: string; id: string };
 }
 
+/** `listCases`' filter: the storage's, with `overdue` (due at or before now) instead of an instant. */
+export type CaseListFilter = CaseFilter & { overdue?: boolean };
+
 export interface Engine {
-  readonly db: Db;
+  /** The storage port (tests and tools; the server never reaches past the engine). */
+  readonly storage: Storage;
   readonly clock: Clock;
   readonly deps: MachineDeps;
   readonly registry: ModuleRegistry;
@@ -119,14 +112,12 @@ export interface Engine {
   createCase(procedure: string, input: Record<string, unknown>, options: CreateOptions): Promise<CommandResult>;
   applyEvent(caseId: string, event: EventInput, options: EventOptions): Promise<CommandResult>;
   getCase(caseId: string): Promise<CaseView>;
-  listCases(filter?: Omit<CaseFilter, 'overdueAt'> & { overdue?: boolean }): Promise<CasePage>;
+  listCases(filter?: CaseListFilter): Promise<CasePage>;
   history(caseId: string): Promise<HistoryEvent[]>;
   messages(caseId: string): Promise<MessageView[]>;
   /** The case view as it was after event `seq`. */
   replay(caseId: string, seq?: number): Promise<CaseView>;
   verify(caseId: string): Promise<VerifyResult>;
-  /** The events the case accepts now, with roles (same as the view's allowedEvents). */
-  allowedEvents(caseId: string): Promise<AllowedEvent[]>;
   health(): Promise<{ ok: boolean }>;
   /** Sets (or with `undefined` removes) the observer of committed commands. */
   observe(observer: CommitObserver | undefined): void;
@@ -141,13 +132,11 @@ export interface Engine {
 export async function createEngine(o: EngineOptions): Promise<Engine> {
   const logger = o.logger ?? silentLogger;
   const clock = o.clock ?? new SystemClock();
-  let db: Db;
+  let storage: Storage;
   try {
-    db = await openDatabase({
+    storage = await openStorage({
       path: o.databasePath,
       ...(o.synchronous ? { synchronous: o.synchronous } : {}),
-      ...(o.durableCommit ? { durableCommit: o.durableCommit } : {}),
-      ...(o.fileSync ? { fileSync: o.fileSync } : {}),
       backgroundCheckpoints:
         o.backgroundCheckpoints === false
           ? false
@@ -160,31 +149,24 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   } catch (e) {
     throw new EngineError('storage_unavailable', `cannot open the database: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const read = storage.read;
   const deps: MachineDeps = { calendar: o.calendar, ...(o.readings ? { readings: o.readings } : {}) };
   const registry = createModuleRegistry(o.procedures, o.legacyModules);
-  // eslint-disable-next-line prefer-const
-  let timers: TimerWorker;
-  // eslint-disable-next-line prefer-const
-  let outbox: OutboxWorker;
   const runner = new Runner({
-    db,
+    storage,
     clock,
     deps,
     registry,
     ...(o.groupCommit !== undefined ? { groupCommit: o.groupCommit } : {}),
     ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
-    onCommit: (n) => {
-      if (n.scheduledDueAt) timers.scheduled(n.scheduledDueAt);
-      if (n.mailQueued > 0) void outbox.poke();
-    },
     onError: (e) => logger.error({ err: e }, 'transaction failed'),
     ...(o.observer ? { observer: o.observer } : {}),
     ...(o.liveCases !== undefined ? { liveCases: o.liveCases } : {}),
   });
-  timers = new TimerWorker({ db, clock, runner, logger });
+  const timers = new TimerWorker({ storage, clock, runner, logger });
   const transport = o.transport ?? (o.smtpUrl ? smtpTransport(o.smtpUrl) : undefined);
-  outbox = new OutboxWorker({
-    db,
+  const outbox = new OutboxWorker({
+    storage,
     clock,
     runner,
     logger,
@@ -192,11 +174,27 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     ...(o.mailFrom ? { from: o.mailFrom } : {}),
     ...(o.retry ? { retry: o.retry } : {}),
   });
+  // The workers hear of commits through the runner's listener (constructed after it: no cycle).
+  runner.onCommit((n) => {
+    if (n.scheduledDueAt) timers.scheduled(n.scheduledDueAt);
+    if (n.mailQueued > 0) void outbox.poke();
+  });
   if (!transport) logger.warn({}, 'SMTP_URL is not set: e-mails stay queued');
   let closed = false;
+  /** Reads map storage failures to the engine's errors, as commands do. */
+  const reading = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toEngineError(e);
+    }
+  };
+  const mustExist = async (caseId: string): Promise<void> => {
+    if (!(await read.cases.head(caseId))) throw new EngineError('not_found', `case ${caseId} not found`);
+  };
 
   const engine: Engine = {
-    db,
+    storage,
     clock,
     deps,
     registry,
@@ -205,98 +203,87 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     outbox,
     createCase: (p, input, opts) => runner.createCase(p, input, opts),
     applyEvent: (id, e, opts) => runner.applyEvent(id, e, opts),
-    getCase: (id) => runner.getCase(id),
-    async listCases(filter = {}) {
-      await runner.queue.durable();
-      const { overdue, ...rest } = filter;
-      const limit = Math.min(Math.max(rest.limit ?? 50, 1), 500);
-      const rows = await listCaseRows(db, { ...rest, limit: limit + 1, ...(overdue ? { overdueAt: clock.now().toISOString() } : {}) });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        cases: page.map((r) => runner.view(r)),
-        ...(rows.length > limit && last ? { next: { createdAt: last.created_at, id: last.id } } : {}),
-      };
-    },
-    async history(caseId) {
-      await runner.queue.durable();
-      if (!(await findCase(db, caseId))) throw new EngineError('not_found', `case ${caseId} not found`);
-      return (await listEvents(db, caseId)).map((e) => ({
-        seq: e.seq,
-        type: e.type,
-        role: e.role,
-        actor: e.actor,
-        occurredAt: e.occurred_at,
-        recordedAt: e.recorded_at,
-        payload: JSON.parse(e.payload) as Record<string, unknown>,
-        hash: e.hash,
-        prevHash: e.prev_hash,
-      }));
-    },
-    async messages(caseId) {
-      await runner.queue.durable();
-      if (!(await findCase(db, caseId))) throw new EngineError('not_found', `case ${caseId} not found`);
-      const rows = await listOutboxForCase(db, caseId);
-      const out: MessageView[] = [];
-      for (const m of rows) {
-        const p = JSON.parse(m.payload) as { subject?: string; text?: string; data?: Record<string, unknown> };
-        const attempts: DeliveryAttemptRow[] = await listDeliveryAttempts(db, m.id);
-        out.push({
-          id: m.id,
-          eventSeq: m.event_seq,
-          kind: m.kind,
-          template: m.template,
-          recipient: m.recipient,
-          language: m.language,
-          subject: p.subject ?? null,
-          text: p.text ?? null,
-          data: p.data ?? {},
-          status: m.status,
-          attempts: m.attempts,
-          nextAttemptAt: m.status === 'queued' ? m.next_attempt_at : null,
-          lastError: m.last_error,
-          closesDeadline: m.closes_deadline,
-          createdAt: m.created_at,
-          sentAt: m.sent_at,
-          deliveryAttempts: attempts.map((a) => ({
-            attempt: a.attempt,
-            startedAt: a.started_at,
-            finishedAt: a.finished_at,
-            outcome: a.outcome,
-            error: a.error,
-          })),
-        });
-      }
-      return out;
-    },
-    async replay(caseId, seq) {
-      await runner.queue.durable();
-      const { row, replayed } = await replayCase(db, registry, deps, caseId, seq);
-      const module = registry.version(row.procedure, row.machine_version)!;
-      const context = JSON.parse(JSON.stringify(replayed.context)) as Record<string, unknown>;
-      const events = seq === undefined ? [] : await listEvents(db, caseId, seq);
-      const at = events[events.length - 1]?.recorded_at ?? row.updated_at;
-      const asOf = {
-        ...row,
-        seq: replayed.seq,
-        state: replayed.state,
-        status: replayed.status,
-        next_due_at: null,
-        waiting_roles: '',
-        updated_at: at,
-      };
-      return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at));
-    },
-    async verify(caseId) {
-      await runner.queue.durable();
-      return verifyCase(db, registry, deps, caseId);
-    },
-    async allowedEvents(caseId) {
-      return (await runner.getCase(caseId)).allowedEvents;
-    },
+    getCase: (id) => reading(() => runner.getCase(id)),
+    listCases: (filter = {}) =>
+      reading(async () => {
+        const { overdue, ...rest } = filter;
+        const limit = Math.min(Math.max(rest.limit ?? 50, 1), 500);
+        let dueBefore = rest.dueBefore;
+        if (overdue) {
+          const now = clock.now().toISOString();
+          if (dueBefore === undefined || now < dueBefore) dueBefore = now;
+        }
+        const records = await read.cases.list({ ...rest, limit: limit + 1, ...(dueBefore !== undefined ? { dueBefore } : {}) });
+        const page = records.slice(0, limit);
+        const last = page[page.length - 1];
+        return {
+          cases: page.map((r) => runner.view(r)),
+          ...(records.length > limit && last ? { next: { createdAt: last.createdAt, id: last.id } } : {}),
+        };
+      }),
+    history: (caseId) =>
+      reading(async () => {
+        await mustExist(caseId);
+        return (await read.events.list(caseId)).map((e) => ({
+          seq: e.seq,
+          type: e.type,
+          role: e.role,
+          actor: e.actor,
+          occurredAt: e.occurredAt,
+          recordedAt: e.recordedAt,
+          payload: JSON.parse(e.payloadJson) as Record<string, unknown>,
+          hash: e.hash,
+          prevHash: e.prevHash,
+        }));
+      }),
+    messages: (caseId) =>
+      reading(async () => {
+        await mustExist(caseId);
+        const out: MessageView[] = [];
+        for (const m of await read.outbox.listForCase(caseId)) {
+          const p = JSON.parse(m.payloadJson) as { subject?: string; text?: string; data?: Record<string, unknown> };
+          const attempts = await read.outbox.listAttempts(m.id);
+          out.push({
+            id: m.id,
+            eventSeq: m.eventSeq,
+            kind: m.kind,
+            template: m.template,
+            recipient: m.recipient,
+            language: m.language,
+            subject: p.subject ?? null,
+            text: p.text ?? null,
+            data: p.data ?? {},
+            status: m.status,
+            attempts: m.attempts,
+            nextAttemptAt: m.status === 'queued' ? m.nextAttemptAt : null,
+            lastError: m.lastError,
+            closesDeadline: m.closesDeadline,
+            createdAt: m.createdAt,
+            sentAt: m.sentAt,
+            deliveryAttempts: attempts.map((a) => ({
+              attempt: a.attempt,
+              startedAt: a.startedAt,
+              finishedAt: a.finishedAt,
+              outcome: a.outcome,
+              error: a.error,
+            })),
+          });
+        }
+        return out;
+      }),
+    replay: (caseId, seq) =>
+      reading(async () => {
+        const { row, events, replayed } = await replayCase(read, registry, deps, caseId, seq);
+        const module = runner.moduleOf(row);
+        const context = JSON.parse(JSON.stringify(replayed.context)) as Record<string, unknown>;
+        const at = seq === undefined ? row.updatedAt : (events[events.length - 1]?.recordedAt ?? row.updatedAt);
+        const asOf = { ...row, seq: replayed.seq, state: replayed.state, status: replayed.status, nextDueAt: null, waitingRoles: [], updatedAt: at };
+        return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at));
+      }),
+    verify: (caseId) => reading(() => verifyCase(read, registry, deps, caseId)),
     async health() {
       try {
-        await ping(db);
+        await storage.health();
         return { ok: true };
       } catch {
         return { ok: false };
@@ -328,9 +315,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       await runner.queue.close();
       transport?.close?.();
       runner.live.clear();
-      // The checkpoint worker's connection first: the engine's closes last and removes the WAL.
-      await stopCheckpointer(db);
-      await db.destroy();
+      await storage.close();
     },
   };
   return engine;

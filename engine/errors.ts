@@ -1,3 +1,5 @@
+import { StorageError } from '../storage/index.js';
+
 /** The engine's error codes and their HTTP statuses (the server serialises `{error: {code, message}}`). */
 export const ENGINE_ERROR_STATUS = {
   invalid_request: 400,
@@ -8,6 +10,7 @@ export const ENGINE_ERROR_STATUS = {
   idempotency_key_reused: 422,
   calendar_year_unknown: 422,
   storage_unavailable: 503,
+  storage_busy: 503,
 } as const;
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_STATUS;
 
@@ -32,17 +35,13 @@ export function isEngineError(e: unknown): e is EngineError {
   return e instanceof EngineError;
 }
 
-const STORAGE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
-
-/** Maps a driver failure (disk full, I/O error, lock timeout) to `storage_unavailable`; other errors pass through. */
-export function toStorageError(e: unknown): unknown {
-  if (e instanceof EngineError) return e;
-  const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && STORAGE_CODES.test(code)) {
-    return new EngineError('storage_unavailable', `storage unavailable: ${code}`, { cause: code });
-  }
-  if (e instanceof Error && /database connection is not open|driver has already been destroyed/i.test(e.message)) {
-    return new EngineError('storage_unavailable', 'storage unavailable: the database is closed');
+/**
+ * A storage failure (classified by the storage adapter) as the engine's error; anything
+ * else passes through unchanged (an EngineError stays as it is, a bug stays a bug).
+ */
+export function toEngineError(e: unknown): unknown {
+  if (e instanceof StorageError) {
+    return new EngineError(e.code, e.message, e.driverCode !== undefined ? { cause: e.driverCode } : {});
   }
   return e;
 }

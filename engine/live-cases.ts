@@ -15,11 +15,11 @@
  *   when the command was refused.
  */
 import type { MachineSession } from '../machines/contract.js';
-import type { CaseRow } from '../storage/database.js';
+import type { CaseRecord } from '../storage/index.js';
 
 export interface LiveCase {
-  /** The case row the session's state is the state of. */
-  row: CaseRow;
+  /** The case as committed; the session is in its state. */
+  row: CaseRecord;
   session: MachineSession;
 }
 

@@ -9,17 +9,7 @@
  * reply and the commit can be recognised by the receiver.
  */
 import nodemailer from 'nodemailer';
-import type { Db } from '../storage/connection.js';
-import type { OutboxRow } from '../storage/database.js';
-import {
-  claimOutbox,
-  insertDeliveryAttempt,
-  listDueMail,
-  markOutboxFailed,
-  markOutboxRetry,
-  markOutboxSent,
-  nextMailAttemptAt,
-} from '../storage/outbox.repository.js';
+import type { OutboxRecord, Storage } from '../storage/index.js';
 import type { Clock } from './clock.js';
 import { isEngineError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -60,7 +50,7 @@ export function smtpTransport(smtpUrl: string): MailTransport {
 }
 
 export interface OutboxWorkerOptions {
-  db: Db;
+  storage: Storage;
   clock: Clock;
   runner: Runner;
   logger: Logger;
@@ -73,7 +63,7 @@ export interface OutboxWorkerOptions {
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'skipped';
 
 export class OutboxWorker {
-  readonly #db: Db;
+  readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #runner: Runner;
   readonly #log: Logger;
@@ -85,7 +75,7 @@ export class OutboxWorker {
   readonly #sending = new Set<string>();
 
   constructor(o: OutboxWorkerOptions) {
-    this.#db = o.db;
+    this.#storage = o.storage;
     this.#clock = o.clock;
     this.#runner = o.runner;
     this.#log = o.logger;
@@ -96,7 +86,7 @@ export class OutboxWorker {
     this.#loop = new WorkerLoop(
       o.clock,
       () => this.#deliverDue(),
-      async () => (this.#transport ? nextMailAttemptAt(this.#db) : undefined),
+      async () => (this.#transport ? this.#storage.read.outbox.nextMailAttemptAt() : undefined),
       (e) => this.#log.error({ err: e }, 'outbox worker failed'),
     );
   }
@@ -123,7 +113,7 @@ export class OutboxWorker {
   async #deliverDue(): Promise<void> {
     if (!this.#transport) return;
     for (;;) {
-      const due = await listDueMail(this.#db, this.#clock.now().toISOString(), this.#batch);
+      const due = await this.#storage.read.outbox.listDueMail(this.#clock.now().toISOString(), this.#batch);
       if (due.length === 0) return;
       const outcomes = await Promise.all(due.map((m) => this.deliver(m)));
       if (due.length < this.#batch || outcomes.every((o) => o === 'skipped')) return;
@@ -131,7 +121,7 @@ export class OutboxWorker {
   }
 
   /** One attempt at one message. */
-  async deliver(message: OutboxRow): Promise<DeliveryOutcome> {
+  async deliver(message: OutboxRecord): Promise<DeliveryOutcome> {
     const transport = this.#transport;
     if (!transport) return 'skipped';
     // One attempt at a time per message in this process, even if a hung send outlives its lease.
@@ -144,13 +134,13 @@ export class OutboxWorker {
     }
   }
 
-  async #attempt(transport: MailTransport, message: OutboxRow): Promise<DeliveryOutcome> {
+  async #attempt(transport: MailTransport, message: OutboxRecord): Promise<DeliveryOutcome> {
     const startedAt = this.#clock.now();
     const lease = new Date(startedAt.getTime() + this.#retry.leaseMs).toISOString();
-    const claimed = await this.#runner.queue.submit((trx) => claimOutbox(trx, message.id, message.attempts, lease));
+    const claimed = await this.#runner.queue.submit((repos) => repos.outbox.claim(message.id, message.attempts, lease));
     if (!claimed) return 'skipped';
     const attempt = message.attempts + 1;
-    const payload = JSON.parse(message.payload) as { to: { name: string; email: string }; subject: string; text: string };
+    const payload = JSON.parse(message.payloadJson) as { to: { name: string; email: string }; subject: string; text: string };
     let info: Awaited<ReturnType<MailTransport['sendMail']>>;
     try {
       info = await transport.sendMail({
@@ -159,27 +149,27 @@ export class OutboxWorker {
         subject: payload.subject,
         text: payload.text,
         messageId: `<${message.id.replace(/:/g, '.')}@engine.qazindustry.kz>`,
-        headers: { 'X-Case-Id': message.case_id },
+        headers: { 'X-Case-Id': message.caseId },
       });
     } catch (e) {
       return this.#failed(message, attempt, startedAt, e);
     }
     const sentAt = this.#clock.now().toISOString();
-    await this.#runner.queue.submit(async (trx, tx) => {
-      await markOutboxSent(trx, message.id, sentAt);
-      await insertDeliveryAttempt(trx, {
-        outbox_id: message.id,
+    await this.#runner.queue.submit(async (repos, tx) => {
+      await repos.outbox.markSent(message.id, sentAt);
+      await repos.outbox.insertAttempt({
+        outboxId: message.id,
         attempt,
-        started_at: startedAt.toISOString(),
-        finished_at: sentAt,
+        startedAt: startedAt.toISOString(),
+        finishedAt: sentAt,
         outcome: 'sent',
         error: null,
         response: info.response ?? null,
       });
-      if (message.closes_deadline !== null) {
+      if (message.closesDeadline !== null) {
         try {
           await tx.nested(() =>
-            this.#runner.applySystemEventInTrx(trx, tx, message.case_id, {
+            this.#runner.applySystemEvent(repos, tx, message.caseId, {
               type: 'message_delivered',
               payload: { messageId: message.id, template: message.template ?? '' },
               occurredAt: sentAt,
@@ -187,30 +177,30 @@ export class OutboxWorker {
           );
         } catch (e) {
           if (!isEngineError(e)) throw e;
-          this.#log.warn({ caseId: message.case_id, messageId: message.id, err: e }, 'message_delivered was refused by the machine');
+          this.#log.warn({ caseId: message.caseId, messageId: message.id, err: e }, 'message_delivered was refused by the machine');
         }
       }
     });
     return 'sent';
   }
 
-  async #failed(message: OutboxRow, attempt: number, startedAt: Date, e: unknown): Promise<DeliveryOutcome> {
+  async #failed(message: OutboxRecord, attempt: number, startedAt: Date, e: unknown): Promise<DeliveryOutcome> {
     const error = e instanceof Error ? e.message : String(e);
     const finishedAt = this.#clock.now();
     const final = attempt >= this.#retry.maxAttempts || isPermanent(e);
     const nextAt = new Date(finishedAt.getTime() + backoffMs(this.#retry, attempt)).toISOString();
-    await this.#runner.queue.submit(async (trx) => {
-      await insertDeliveryAttempt(trx, {
-        outbox_id: message.id,
+    await this.#runner.queue.submit(async (repos) => {
+      await repos.outbox.insertAttempt({
+        outboxId: message.id,
         attempt,
-        started_at: startedAt.toISOString(),
-        finished_at: finishedAt.toISOString(),
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
         outcome: 'failed',
         error,
         response: null,
       });
-      if (final) await markOutboxFailed(trx, message.id, error);
-      else await markOutboxRetry(trx, message.id, nextAt, error);
+      if (final) await repos.outbox.markFailed(message.id, error);
+      else await repos.outbox.markRetry(message.id, nextAt, error);
     });
     this.#log.warn({ messageId: message.id, attempt, error, final }, 'mail delivery failed');
     return final ? 'failed' : 'retry';

@@ -3,10 +3,7 @@
  * a stored case: the hash chain is intact AND the replay reproduces the stored snapshot.
  */
 import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, Role, StepOk } from '../machines/contract.js';
-import { findCase } from '../storage/cases.repository.js';
-import type { Executor } from '../storage/connection.js';
-import type { CaseRow, EventRow } from '../storage/database.js';
-import { listEvents } from '../storage/events.repository.js';
+import type { CaseRecord, EventRecord, Repositories } from '../storage/index.js';
 import { EngineError } from './errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH } from './hash.js';
 import type { ModuleRegistry } from './registry.js';
@@ -52,15 +49,15 @@ class ReplayFailure extends Error {
   }
 }
 
-function metaOf(e: EventRow): EventMeta {
-  return { occurredAt: e.occurred_at, recordedAt: e.recorded_at, actor: { name: e.actor, role: e.role as Role } };
+function metaOf(e: EventRecord): EventMeta {
+  return { occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: { name: e.actor, role: e.role as Role } };
 }
 
 /** Folds `events` (seq 1 = creation) through `module.start` and `module.step`. Pure given the deps. */
-export function replayEvents(module: ProcedureModule, deps: MachineDeps, events: EventRow[]): ReplayedCase {
+export function replayEvents(module: ProcedureModule, deps: MachineDeps, events: EventRecord[]): ReplayedCase {
   let current: ReplayedCase | undefined;
   for (const e of events) {
-    const payload = JSON.parse(e.payload) as Record<string, unknown>;
+    const payload = JSON.parse(e.payloadJson) as Record<string, unknown>;
     let r;
     try {
       r =
@@ -80,33 +77,33 @@ export function replayEvents(module: ProcedureModule, deps: MachineDeps, events:
   return current;
 }
 
-async function load(db: Executor, caseId: string): Promise<CaseRow> {
-  const row = await findCase(db, caseId);
+async function load(repos: Repositories, caseId: string): Promise<CaseRecord> {
+  const row = await repos.cases.find(caseId);
   if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
   return row;
 }
 
-function moduleFor(registry: ModuleRegistry, row: CaseRow): ProcedureModule | undefined {
-  return registry.version(row.procedure, row.machine_version);
+function moduleFor(registry: ModuleRegistry, row: CaseRecord): ProcedureModule | undefined {
+  return registry.version(row.procedure, row.machineVersion);
 }
 
 /** The case as it was right after event `seq` (default: the last event). */
 export async function replayCase(
-  db: Executor,
+  repos: Repositories,
   registry: ModuleRegistry,
   deps: MachineDeps,
   caseId: string,
   seq?: number,
-): Promise<{ row: CaseRow; replayed: ReplayedCase }> {
-  const row = await load(db, caseId);
+): Promise<{ row: CaseRecord; events: EventRecord[]; replayed: ReplayedCase }> {
+  const row = await load(repos, caseId);
   if (seq !== undefined && (!Number.isInteger(seq) || seq < 1 || seq > row.seq)) {
     throw new EngineError('invalid_request', `seq must be an integer from 1 to ${row.seq}`, { field: 'seq' });
   }
   const module = moduleFor(registry, row);
-  if (!module) throw new Error(`no machine ${row.procedure}@${row.machine_version} is registered`);
-  const events = await listEvents(db, caseId, seq);
+  if (!module) throw new Error(`no machine ${row.procedure}@${row.machineVersion} is registered`);
+  const events = await repos.events.list(caseId, seq);
   try {
-    return { row, replayed: replayEvents(module, deps, events) };
+    return { row, events, replayed: replayEvents(module, deps, events) };
   } catch (e) {
     if (e instanceof ReplayFailure) throw new Error(`replay failed at seq ${e.seq}: ${e.message}`);
     throw e;
@@ -114,44 +111,44 @@ export async function replayCase(
 }
 
 /** Checks the hash chain and that the replay equals the stored snapshot, state and status. */
-export async function verifyCase(db: Executor, registry: ModuleRegistry, deps: MachineDeps, caseId: string): Promise<VerifyResult> {
-  const row = await load(db, caseId);
-  const events = await listEvents(db, caseId);
+export async function verifyCase(repos: Repositories, registry: ModuleRegistry, deps: MachineDeps, caseId: string): Promise<VerifyResult> {
+  const row = await load(repos, caseId);
+  const events = await repos.events.list(caseId);
   const problems: VerifyProblem[] = [];
   let prev = GENESIS_HASH;
   events.forEach((e, i) => {
     if (e.seq !== i + 1) problems.push({ seq: e.seq, kind: 'seq_gap', message: `expected seq ${i + 1}` });
-    if (e.prev_hash !== prev) problems.push({ seq: e.seq, kind: 'prev_hash_mismatch', message: 'prev_hash is not the hash of the previous event' });
+    if (e.prevHash !== prev) problems.push({ seq: e.seq, kind: 'prev_hash_mismatch', message: 'prev_hash is not the hash of the previous event' });
     let payload: unknown;
     try {
-      payload = JSON.parse(e.payload);
+      payload = JSON.parse(e.payloadJson);
     } catch {
-      payload = e.payload;
+      payload = e.payloadJson;
     }
     const h = eventHash({
-      caseId: e.case_id,
+      caseId: e.caseId,
       seq: e.seq,
       type: e.type,
       payload,
       role: e.role,
       actor: e.actor,
-      occurredAt: e.occurred_at,
-      recordedAt: e.recorded_at,
-      prevHash: e.prev_hash,
+      occurredAt: e.occurredAt,
+      recordedAt: e.recordedAt,
+      prevHash: e.prevHash,
     });
     if (h !== e.hash) problems.push({ seq: e.seq, kind: 'hash_mismatch', message: 'the event does not match its hash' });
     prev = e.hash;
   });
-  if (events.length !== row.seq || prev !== row.head_hash) {
+  if (events.length !== row.seq || prev !== row.headHash) {
     problems.push({ seq: row.seq, kind: 'head_mismatch', message: `the case is at seq ${row.seq} with ${events.length} events, or its head hash differs` });
   }
   const module = moduleFor(registry, row);
   if (!module) {
-    problems.push({ seq: 0, kind: 'unknown_version', message: `no machine ${row.procedure}@${row.machine_version} is registered` });
+    problems.push({ seq: 0, kind: 'unknown_version', message: `no machine ${row.procedure}@${row.machineVersion} is registered` });
   } else {
     try {
       const r = replayEvents(module, deps, events);
-      if (canonicalJson(r.snapshot) !== canonicalJson(JSON.parse(row.snapshot))) {
+      if (canonicalJson(r.snapshot) !== canonicalJson(JSON.parse(row.snapshotJson))) {
         problems.push({ seq: r.seq, kind: 'snapshot_mismatch', message: 'the replayed snapshot differs from the stored one' });
       }
       if (r.state !== row.state || r.status !== row.status) {

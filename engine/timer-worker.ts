@@ -4,10 +4,7 @@
  * as the event is appended, so a crash leaves either both or neither. Timers past due at
  * start fire at once; afterwards the worker sleeps until the next due_at.
  */
-import { findCase } from '../storage/cases.repository.js';
-import type { Db } from '../storage/connection.js';
-import type { TimerRow } from '../storage/database.js';
-import { claimTimer, listDueTimers, nextTimerDueAt, updateTimer } from '../storage/timers.repository.js';
+import type { Storage, TimerRecord } from '../storage/index.js';
 import { deadlinesOf } from './case-view.js';
 import type { Clock } from './clock.js';
 import { isEngineError } from './errors.js';
@@ -18,7 +15,7 @@ import { WorkerLoop } from './worker-loop.js';
 export type FireOutcome = 'fired' | 'skipped' | 'stale' | 'rejected';
 
 export interface TimerWorkerOptions {
-  db: Db;
+  storage: Storage;
   clock: Clock;
   runner: Runner;
   logger: Logger;
@@ -26,7 +23,7 @@ export interface TimerWorkerOptions {
 }
 
 export class TimerWorker {
-  readonly #db: Db;
+  readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #runner: Runner;
   readonly #log: Logger;
@@ -36,7 +33,7 @@ export class TimerWorker {
   fired = 0;
 
   constructor(o: TimerWorkerOptions) {
-    this.#db = o.db;
+    this.#storage = o.storage;
     this.#clock = o.clock;
     this.#runner = o.runner;
     this.#log = o.logger;
@@ -44,7 +41,7 @@ export class TimerWorker {
     this.#loop = new WorkerLoop(
       o.clock,
       () => this.#fireDue(),
-      () => nextTimerDueAt(this.#db),
+      () => this.#storage.read.timers.nextDueAt(),
       (e) => this.#log.error({ err: e }, 'timer worker failed'),
     );
   }
@@ -72,7 +69,7 @@ export class TimerWorker {
 
   async #fireDue(): Promise<void> {
     for (;;) {
-      const due = await listDueTimers(this.#db, this.#clock.now().toISOString(), this.#batch);
+      const due = await this.#storage.read.timers.listDue(this.#clock.now().toISOString(), this.#batch);
       if (due.length === 0) return;
       // Submitted together: they share one group commit.
       const outcomes = await Promise.allSettled(due.map((t) => this.fire(t)));
@@ -82,29 +79,29 @@ export class TimerWorker {
   }
 
   /** Claims one timer and appends its `deadline_missed` event in the same transaction. */
-  fire(timer: TimerRow): Promise<FireOutcome> {
-    return this.#runner.queue.submit(async (trx, tx): Promise<FireOutcome> => {
+  fire(timer: TimerRecord): Promise<FireOutcome> {
+    return this.#runner.queue.submit(async (repos, tx): Promise<FireOutcome> => {
       const now = this.#clock.now().toISOString();
-      if (!(await claimTimer(trx, timer.case_id, timer.key, timer.due_at, now))) return 'skipped';
-      const row = await findCase(trx, timer.case_id);
-      const d = row ? deadlinesOf(JSON.parse(row.context) as Record<string, unknown>)[timer.key] : undefined;
-      if (!row || !d || !d.open || Date.parse(d.dueAt) !== Date.parse(timer.due_at)) {
+      if (!(await repos.timers.claim(timer.caseId, timer.key, timer.dueAt, now))) return 'skipped';
+      const row = await repos.cases.find(timer.caseId);
+      const d = row ? deadlinesOf(JSON.parse(row.contextJson) as Record<string, unknown>)[timer.key] : undefined;
+      if (!row || !d || !d.open || Date.parse(d.dueAt) !== Date.parse(timer.dueAt)) {
         // Met, dropped or moved since it was scheduled: never fire it.
-        await updateTimer(trx, timer.case_id, timer.key, { status: 'cancelled', fired_at: null, updated_at: now });
+        await repos.timers.update(timer.caseId, timer.key, { status: 'cancelled', firedAt: null, updatedAt: now });
         return 'stale';
       }
       try {
         await tx.nested(() =>
-          this.#runner.applySystemEventInTrx(trx, tx, timer.case_id, {
+          this.#runner.applySystemEvent(repos, tx, timer.caseId, {
             type: 'deadline_missed',
             payload: { key: timer.key },
-            occurredAt: timer.due_at,
+            occurredAt: timer.dueAt,
           }),
         );
       } catch (e) {
         if (!isEngineError(e)) throw e;
         // The machine refused it; the claim stays so the timer does not loop.
-        this.#log.warn({ caseId: timer.case_id, key: timer.key, err: e }, 'deadline_missed was refused by the machine');
+        this.#log.warn({ caseId: timer.caseId, key: timer.key, err: e }, 'deadline_missed was refused by the machine');
         return 'rejected';
       }
       tx.afterCommit(() => {

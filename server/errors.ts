@@ -15,6 +15,7 @@ export const API_ERRORS = {
   calendar_year_unknown: { status: 422, description: 'The calendar has no data for a year the computation needs.' },
   rate_limited: { status: 429, description: 'Too many requests from this address; retry after the time given.' },
   storage_unavailable: { status: 503, description: 'The database cannot be written (disk full, read-only); nothing was stored.' },
+  storage_busy: { status: 503, description: 'Another process held the database longer than the busy timeout; nothing was stored, retry shortly.' },
   internal_error: { status: 500, description: 'A bug. Nothing is partially written; the request id is in the logs.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -55,7 +55,6 @@ async function main(): Promise<void> {
   const engine = await createEngine({
     databasePath: config.database,
     synchronous: config.synchronous,
-    durableCommit: config.durableCommit,
     calendar,
     readings,
     procedures,

@@ -16,8 +16,7 @@ import { loadKzCalendar } from '../../calendars/index.js';
 import { createEngine, SimulatedClock } from '../../engine/index.js';
 import { procedures } from '../../machines/index.js';
 import type { Actor } from '../../machines/contract.js';
-import { bulkLoad, countCases, findCase, insertCases, insertTimers, openDatabase } from '../../storage/index.js';
-import type { CaseRow, NewCaseRow, TimerRow } from '../../storage/index.js';
+import { openStorage, type CaseRecord, type TimerRecord } from '../../storage/index.js';
 
 const DAY = 86_400_000;
 let dir: string | undefined;
@@ -54,7 +53,7 @@ export const P3_STEPS: [string, Record<string, unknown>, Actor][] = [
 ];
 
 /** Real case rows after 0…4 steps of P3 (received … answered), written by the engine. */
-async function templates(): Promise<CaseRow[]> {
+async function templates(): Promise<CaseRecord[]> {
   const engine = await createEngine({
     databasePath: ':memory:',
     calendar: loadKzCalendar(),
@@ -63,10 +62,10 @@ async function templates(): Promise<CaseRow[]> {
   });
   try {
     const { view } = await engine.createCase('feedback-inquiry', question, { actor: { name: 'car-user', role: 'car' } });
-    const rows = [(await findCase(engine.db, view.id))!];
+    const rows = [(await engine.storage.read.cases.find(view.id))!];
     for (const [type, payload, actor] of P3_STEPS) {
       await engine.applyEvent(view.id, { type, payload }, { actor });
-      rows.push((await findCase(engine.db, view.id))!);
+      rows.push((await engine.storage.read.cases.find(view.id))!);
     }
     return rows;
   } finally {
@@ -98,9 +97,9 @@ export async function caseDataset(n: number, log: (s: string) => void = () => {}
   const t0 = performance.now();
   const now = Date.now();
   if (keep && existsSync(path)) {
-    const db = await openDatabase({ path, synchronous: 'NORMAL' });
-    const count = await countCases(db);
-    await db.destroy();
+    const db = await openStorage({ path, synchronous: 'NORMAL' });
+    const count = await db.read.cases.count();
+    await db.close();
     if (count === n) {
       const d = { path, cases: n, active: -1, overdue: -1, now: new Date(now).toISOString(), buildSeconds: 0 };
       built.set(n, d);
@@ -111,7 +110,7 @@ export async function caseDataset(n: number, log: (s: string) => void = () => {}
   const tpl = await templates();
   const done = tpl[4]!;
   const open = [tpl[0]!, tpl[1]!, tpl[2]!, tpl[2]!, tpl[3]!]; // in_review twice: the longest stage
-  const db = await openDatabase({ path, synchronous: 'NORMAL' });
+  const db = await openStorage({ path, synchronous: 'NORMAL' });
   const span = 3 * 365 * DAY;
   const start = now - span;
   const step = span / n;
@@ -123,11 +122,11 @@ export async function caseDataset(n: number, log: (s: string) => void = () => {}
     return seed / 0x7fffffff;
   };
   const perTx = 50_000;
-  await bulkLoad(db, true);
+  db.bulkLoad(true);
   try {
     for (let base = 0; base < n; base += perTx) {
-      const cases: NewCaseRow[] = [];
-      const timers: TimerRow[] = [];
+      const cases: CaseRecord[] = [];
+      const timers: TimerRecord[] = [];
       for (let i = base; i < Math.min(n, base + perTx); i++) {
         const created = Math.floor(start + i * step + rnd() * step * 0.9);
         const age = now - created;
@@ -140,37 +139,42 @@ export async function caseDataset(n: number, log: (s: string) => void = () => {}
         cases.push({
           ...t,
           id,
-          next_due_at: due,
-          last_staff_occurred_at: updatedAt,
-          created_at: createdAt,
-          updated_at: updatedAt,
+          nextDueAt: due,
+          lastStaffOccurredAt: updatedAt,
+          createdAt,
+          updatedAt,
         });
         if (isOpen) {
           active++;
           const past = due! <= new Date(now).toISOString();
           if (past) overdue++;
           timers.push({
-            case_id: id,
+            caseId: id,
             key: 'review',
-            due_at: due!,
+            dueAt: due!,
             status: past ? 'fired' : 'scheduled',
-            fired_at: past ? due : null,
-            created_at: createdAt,
-            updated_at: past ? due! : updatedAt,
+            firedAt: past ? due : null,
+            createdAt,
+            updatedAt: past ? due! : updatedAt,
           });
         } else {
-          timers.push({ case_id: id, key: 'review', due_at: new Date(created + 15 * DAY).toISOString(), status: 'cancelled', fired_at: null, created_at: createdAt, updated_at: updatedAt });
+          timers.push({ caseId: id, key: 'review', dueAt: new Date(created + 15 * DAY).toISOString(), status: 'cancelled', firedAt: null, createdAt, updatedAt });
         }
       }
-      await db.transaction().execute(async (trx) => {
-        await insertCases(trx, cases);
-        await insertTimers(trx, timers);
-      });
+      const batch = await db.beginBatch();
+      try {
+        await batch.repos.cases.insertMany(cases);
+        await batch.repos.timers.insertMany(timers);
+        await batch.commit();
+      } catch (e) {
+        await batch.rollback();
+        throw e;
+      }
       if ((base / perTx) % 4 === 3) log(`  … ${Math.min(n, base + perTx).toLocaleString('en-US')} cases`);
     }
-    await bulkLoad(db, false);
+    db.bulkLoad(false);
   } finally {
-    await db.destroy();
+    await db.close();
   }
   const d: Dataset = { path, cases: n, active, overdue, now: new Date(now).toISOString(), buildSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)) };
   built.set(n, d);

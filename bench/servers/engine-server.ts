@@ -1,6 +1,6 @@
 /**
  * The engine's real server for the HTTP bench: buildApp + createEngine on DATABASE with
- * SQLITE_SYNCHRONOUS (and DURABLE_COMMIT=async for the WAL flush off the thread), users with known tokens (`bench-<role>`), CASES pre-created P3
+ * SQLITE_SYNCHRONOUS, users with known tokens (`bench-<role>`), CASES pre-created P3
  * cases, listening on 127.0.0.1 at a random port. Reports {port, caseIds} over IPC.
  */
 import { loadKzCalendar } from '../../calendars/index.js';
@@ -15,7 +15,6 @@ const kz = loadKzCalendar();
 const engine = await createEngine({
   databasePath: process.env.DATABASE!,
   synchronous: process.env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
-  durableCommit: process.env.DURABLE_COMMIT === 'async' ? 'async' : 'inline',
   // BACKGROUND_CHECKPOINTS=0: SQLite's automatic checkpoint inside the commits (for comparison).
   ...(process.env.BACKGROUND_CHECKPOINTS === '0' ? { backgroundCheckpoints: false } : {}),
   calendar: kz,

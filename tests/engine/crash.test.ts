@@ -5,10 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../engine/clock.js';
 import { createEngine } from '../../engine/engine.js';
-import { listCaseIds, findCase } from '../../storage/cases.repository.js';
-import { listEvents } from '../../storage/events.repository.js';
-import { listOutboxForCase } from '../../storage/outbox.repository.js';
-import { listTimersForCase } from '../../storage/timers.repository.js';
 import type { CrashCommand, CrashReply } from './fixtures/crash-child.js';
 import { fakeCalendar, makeFakeProcedure } from './fixtures/fake-procedure.js';
 import { tmpDir } from './fixtures/helpers.js';
@@ -92,19 +88,19 @@ describe('crash safety', () => {
         try {
           for (const [num, a] of acked) {
             if (a.seq < 0) continue;
-            const events = await listEvents(engine.db, a.caseId);
+            const events = await engine.storage.read.events.list(a.caseId);
             const ev = events.find((e) => e.seq === a.seq);
             expect(ev, `command ${num}`).toBeDefined();
-            if (a.text) expect(JSON.parse(ev!.payload).text).toBe(a.text);
+            if (a.text) expect(JSON.parse(ev!.payloadJson).text).toBe(a.text);
           }
-          for (const id of await listCaseIds(engine.db)) {
-            const row = (await findCase(engine.db, id))!;
-            const events = await listEvents(engine.db, id);
+          for (const id of await engine.storage.read.cases.ids()) {
+            const row = (await engine.storage.read.cases.find(id))!;
+            const events = await engine.storage.read.events.list(id);
             expect(events.length).toBe(row.seq);
-            const texts = events.map((e) => (JSON.parse(e.payload) as { text?: string }).text).filter(Boolean);
+            const texts = events.map((e) => (JSON.parse(e.payloadJson) as { text?: string }).text).filter(Boolean);
             expect(new Set(texts).size, 'a retried command was applied twice').toBe(texts.length);
-            expect(await listTimersForCase(engine.db, id)).toHaveLength(1);
-            expect(await listOutboxForCase(engine.db, id)).toHaveLength(1);
+            expect(await engine.storage.read.timers.listForCase(id)).toHaveLength(1);
+            expect(await engine.storage.read.outbox.listForCase(id)).toHaveLength(1);
             const v = await engine.verify(id);
             expect(v.problems).toEqual([]);
           }
@@ -144,8 +140,9 @@ describe('crash safety', () => {
         await exited;
         if (process.env.CRASH_DEBUG) {
           const probe = await createEngine({ databasePath: db, calendar: fakeCalendar, procedures: [makeFakeProcedure()] });
-          const n = await probe.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'deadline_missed').executeTakeFirstOrThrow();
-          console.log(`cycle ${cycle}: finished=${finished} fired=${n.n}`);
+          let fired = 0;
+          for (const id of await probe.storage.read.cases.ids()) fired += (await probe.storage.read.events.list(id)).filter((e) => e.type === 'deadline_missed').length;
+          console.log(`cycle ${cycle}: finished=${finished} fired=${fired}`);
           await probe.close();
         }
       }
@@ -153,12 +150,12 @@ describe('crash safety', () => {
       try {
         await engine.start();
         await engine.idle();
-        const ids = await listCaseIds(engine.db);
+        const ids = await engine.storage.read.cases.ids();
         expect(ids).toHaveLength(300);
         for (const id of ids) {
-          const missed = (await listEvents(engine.db, id)).filter((e) => e.type === 'deadline_missed');
-          expect(missed.map((e) => JSON.parse(e.payload).key)).toEqual(['reply']);
-          expect((await listTimersForCase(engine.db, id))[0]!.status).toBe('fired');
+          const missed = (await engine.storage.read.events.list(id)).filter((e) => e.type === 'deadline_missed');
+          expect(missed.map((e) => JSON.parse(e.payloadJson).key)).toEqual(['reply']);
+          expect((await engine.storage.read.timers.listForCase(id))[0]!.status).toBe('fired');
           expect((await engine.verify(id)).ok).toBe(true);
         }
       } finally {

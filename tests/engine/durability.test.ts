@@ -32,7 +32,7 @@ describe('durability and storage failures', () => {
     }
   });
 
-  it('should answer storage_unavailable (503) while another process holds the write lock, and recover', async () => {
+  it('should answer storage_busy (503) while another process holds the write lock, and recover', async () => {
     const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
     const locker = new SqliteDatabase(t.path);
     locker.prepare('begin immediate').run();
@@ -41,7 +41,7 @@ describe('durability and storage failures', () => {
         .applyEvent(view.id, { type: 'comment', payload: { text: 'blocked' } }, { actor: unit })
         .catch((x: unknown) => x);
       expect(e).toBeInstanceOf(EngineError);
-      expect(e).toMatchObject({ code: 'storage_unavailable', status: 503 });
+      expect(e).toMatchObject({ code: 'storage_busy', status: 503 });
     } finally {
       locker.prepare('rollback').run();
       locker.close();

@@ -12,8 +12,8 @@ import { EngineError } from '../../engine/errors.js';
 import { LiveCases } from '../../engine/live-cases.js';
 import type { MachineSession, Role } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
-import { findCase, listCaseIds } from '../../storage/cases.repository.js';
 import { kz } from '../helpers/app.js';
+import { onConnection } from '../helpers/storage.js';
 
 const START = '2025-03-03T04:00:00.000Z';
 
@@ -117,9 +117,9 @@ async function walk(engine: Engine, clock: SimulatedClock, procedure: string, va
 /** Every case's stored machine state, in creation order (case ids differ between the engines). */
 async function storedStates(engine: Engine) {
   const out = [];
-  for (const id of await listCaseIds(engine.db)) {
-    const row = (await findCase(engine.db, id))!;
-    out.push({ procedure: row.procedure, seq: row.seq, state: row.state, status: row.status, snapshot: JSON.parse(row.snapshot), context: JSON.parse(row.context) });
+  for (const id of await engine.storage.read.cases.ids()) {
+    const row = (await engine.storage.read.cases.find(id))!;
+    out.push({ procedure: row.procedure, seq: row.seq, state: row.state, status: row.status, snapshot: JSON.parse(row.snapshotJson), context: JSON.parse(row.contextJson) });
   }
   return out;
 }
@@ -147,7 +147,7 @@ describe('live cases', () => {
         const b = await walk(restored.engine, restored.clock, procedure, values, 25);
         expect(a).toEqual(b);
         expect(await storedStates(live.engine)).toEqual(await storedStates(restored.engine));
-        for (const id of await listCaseIds(live.engine.db)) expect((await live.engine.verify(id)).ok).toBe(true);
+        for (const id of await live.engine.storage.read.cases.ids()) expect((await live.engine.verify(id)).ok).toBe(true);
         // The property is about the cache only if the cache was used.
         if (a.filter((o) => typeof o.status === 'number').length > 1) expect(live.engine.runner.live.taken).toBeGreaterThan(0);
         expect(restored.engine.runner.live.taken).toBe(0);
@@ -170,13 +170,11 @@ describe('live cases', () => {
     // Another writer moves the case back to its creation (as a restored backup would).
     const first = await engineWith(0);
     const other = await first.engine.createCase('feedback-inquiry', inputs['feedback-inquiry']![1], { actor: { name: 'car-user', role: 'car' } });
-    const otherRow = (await findCase(first.engine.db, other.view.id))!;
-    await engine.db
-      .updateTable('cases')
-      .set({ snapshot: otherRow.snapshot, context: otherRow.context, state: otherRow.state, seq: 1, head_hash: 'f'.repeat(64) })
-      .where('id', '=', view.id)
-      .execute();
-    await engine.db.deleteFrom('events').where('case_id', '=', view.id).where('seq', '>', 1).execute();
+    const otherRow = (await first.engine.storage.read.cases.find(other.view.id))!;
+    onConnection(engine, (db) => {
+      db.prepare('update cases set snapshot = ?, context = ?, state = ?, seq = 1, head_hash = ? where id = ?').run(otherRow.snapshotJson, otherRow.contextJson, otherRow.state, 'f'.repeat(64), view.id);
+      db.prepare('delete from events where case_id = ? and seq > 1').run(view.id);
+    });
     const taken = engine.runner.live.taken;
     // The live session is at "registered" and would refuse `register`; the stored case takes it.
     const r = await engine.applyEvent(view.id, { type: 'register', payload: { registrationNumber: 'R-2' } }, { actor: { name: 'car', role: 'car' } });

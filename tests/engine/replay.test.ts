@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeFakeProcedure } from './fixtures/fake-procedure.js';
 import { car, chairman, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
+import { onConnection } from '../helpers/storage.js';
 
 describe('replay and verify', () => {
   let t: TestEngine;
@@ -40,19 +41,19 @@ describe('replay and verify', () => {
   });
 
   it('should detect a tampered payload, snapshot or a lost event', async () => {
-    await t.engine.db.updateTable('events').set({ payload: '{"text":"forged"}' }).where('case_id', '=', id).where('seq', '=', 2).execute();
+    onConnection(t.engine, (db) => db.prepare(`update events set payload = '{"text":"forged"}' where case_id = ? and seq = 2`).run(id));
     let v = await t.engine.verify(id);
     expect(v.ok).toBe(false);
     expect(v.problems).toContainEqual(expect.objectContaining({ seq: 2, kind: 'hash_mismatch' }));
 
-    const row = await t.engine.db.selectFrom('cases').select('snapshot').where('id', '=', id).executeTakeFirstOrThrow();
-    const snap = JSON.parse(row.snapshot) as { context: { comments: number } };
+    const row = (await t.engine.storage.read.cases.find(id))!;
+    const snap = JSON.parse(row.snapshotJson) as { context: { comments: number } };
     snap.context.comments = 99;
-    await t.engine.db.updateTable('cases').set({ snapshot: JSON.stringify(snap) }).where('id', '=', id).execute();
+    onConnection(t.engine, (db) => db.prepare('update cases set snapshot = ? where id = ?').run(JSON.stringify(snap), id));
     v = await t.engine.verify(id);
     expect(v.problems.map((p) => p.kind)).toEqual(expect.arrayContaining(['hash_mismatch', 'snapshot_mismatch']));
 
-    await t.engine.db.deleteFrom('events').where('case_id', '=', id).where('seq', '=', 5).execute();
+    onConnection(t.engine, (db) => db.prepare('delete from events where case_id = ? and seq = 5').run(id));
     v = await t.engine.verify(id);
     expect(v.problems.map((p) => p.kind)).toContain('head_mismatch');
   });

@@ -1,8 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../engine/errors.js';
-import { listEvents } from '../../storage/events.repository.js';
-import { listOutboxForCase } from '../../storage/outbox.repository.js';
-import { listTimersForCase } from '../../storage/timers.repository.js';
 import { makeFakeProcedure } from './fixtures/fake-procedure.js';
 import { car, chairman, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
 
@@ -33,13 +30,13 @@ describe('runner', () => {
     expect(view.deadlines.map((d) => [d.key, d.dueAt, d.status])).toEqual([['reply', '2025-03-08T05:00:00.000Z', 'pending']]);
     expect(view.nextDueAt).toBe('2025-03-08T05:00:00.000Z');
     expect(view.waitingRoles).toEqual(expect.arrayContaining(['unit', 'chairman']));
-    const events = await listEvents(t.engine.db, view.id);
+    const events = await t.engine.storage.read.events.list(view.id);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ seq: 1, type: 'created', role: 'car', actor: car.name, prev_hash: '0'.repeat(64) });
+    expect(events[0]).toMatchObject({ seq: 1, type: 'created', role: 'car', actor: car.name, prevHash: '0'.repeat(64) });
     expect(events[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
-    const timers = await listTimersForCase(t.engine.db, view.id);
-    expect(timers).toMatchObject([{ key: 'reply', due_at: '2025-03-08T05:00:00.000Z', status: 'scheduled' }]);
-    const outbox = await listOutboxForCase(t.engine.db, view.id);
+    const timers = await t.engine.storage.read.timers.listForCase(view.id);
+    expect(timers).toMatchObject([{ key: 'reply', dueAt: '2025-03-08T05:00:00.000Z', status: 'scheduled' }]);
+    const outbox = await t.engine.storage.read.outbox.listForCase(view.id);
     expect(outbox).toMatchObject([{ kind: 'mail', template: 'acknowledgement', status: 'queued', recipient: 'aigerim@example.kz' }]);
   });
 
@@ -49,9 +46,9 @@ describe('runner', () => {
     const r = await t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'Answer' } }, { actor: unit, expectedSeq: 1 });
     expect(r.view).toMatchObject({ seq: 2, state: 'answered', status: 'done', nextDueAt: null, allowedEvents: [] });
     expect(r.view.deadlines[0]).toMatchObject({ key: 'reply', status: 'met', open: false });
-    const events = await listEvents(t.engine.db, view.id);
-    expect(events[1]!.prev_hash).toBe(events[0]!.hash);
-    expect((await listTimersForCase(t.engine.db, view.id))[0]!.status).toBe('cancelled');
+    const events = await t.engine.storage.read.events.list(view.id);
+    expect(events[1]!.prevHash).toBe(events[0]!.hash);
+    expect((await t.engine.storage.read.timers.listForCase(view.id))[0]!.status).toBe('cancelled');
     expect((await t.engine.verify(view.id)).ok).toBe(true);
   });
 
@@ -215,7 +212,7 @@ describe('runner', () => {
     const page2 = await t.engine.listCases({ limit: 1, after: page1.next! });
     expect(page2.cases[0]!.id).not.toBe(page1.cases[0]!.id);
     expect(page2.next).toBeUndefined();
-    expect((await t.engine.listCases({ waitingRole: 'unit' })).cases).toHaveLength(2);
+    expect((await t.engine.listCases({ waitingRoles: ['unit'] })).cases).toHaveLength(2);
     expect((await t.engine.listCases({ waitingRoles: ['auditor', 'chairman'] })).cases).toHaveLength(2);
     expect((await t.engine.listCases({ waitingRoles: [] })).cases).toHaveLength(0);
     expect((await t.engine.listCases({ dueBefore: '2025-03-11T00:00:00.000Z' })).cases.map((c) => c.id)).toEqual([a.id]);

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_WAKE_DELAY_MS, SystemClock } from '../../engine/clock.js';
-import { listTimersForCase } from '../../storage/timers.repository.js';
 import { car, chairman, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
 
 const types = async (t: TestEngine, id: string) => (await t.engine.history(id)).map((e) => e.type);
@@ -32,7 +31,7 @@ describe('timer worker', () => {
     const c = await t.engine.getCase(view.id);
     expect(c.deadlines[0]).toMatchObject({ status: 'missed', open: true, observedMissedAt: '2025-03-08T05:00:00.000Z' });
     expect(c.overdue).toBe(true);
-    expect((await listTimersForCase(t.engine.db, view.id))[0]).toMatchObject({ status: 'fired' });
+    expect((await t.engine.storage.read.timers.listForCase(view.id))[0]).toMatchObject({ status: 'fired' });
     expect(t.engine.timers.fired).toBe(1);
     expect(t.clock.pendingWakeups).toBe(0);
   });
@@ -44,7 +43,7 @@ describe('timer worker', () => {
     t.clock.advance(30 * 86_400_000);
     await t.engine.idle();
     expect(await types(t, view.id)).toEqual(['created', 'reply']);
-    expect((await listTimersForCase(t.engine.db, view.id))[0]!.status).toBe('cancelled');
+    expect((await t.engine.storage.read.timers.listForCase(view.id))[0]!.status).toBe('cancelled');
   });
 
   it('should move the timer when the deadline is extended', async () => {

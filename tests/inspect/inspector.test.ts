@@ -50,7 +50,7 @@ describe('the live inspector', () => {
     expect(registered.event).toMatchObject({ seq: 2, payload: { registrationNumber: 'ЖТ-55' }, actor: { name: 'car-user', role: 'car' } });
     expect(registered.sourceId).toBe('car:car-user');
     expect(last.snapshot).toMatchObject({ status: 'active', context: { registrationNumber: 'ЖТ-55' } });
-    expect(last.snapshot!.value).toEqual((JSON.parse((await t.engine.db.selectFrom('cases').select('snapshot').where('id', '=', created.id).executeTakeFirstOrThrow()).snapshot) as { value: unknown }).value);
+    expect(last.snapshot!.value).toEqual((JSON.parse((await t.engine.storage.read.cases.find(created.id))!.snapshotJson) as { value: unknown }).value);
     await client.close();
   });
 

@@ -1,6 +1,6 @@
 /**
  * SIGKILL soak: the REAL server process (`node --import tsx server/main.ts`, SQLITE_SYNCHRONOUS
- * = FULL, SQLITE_DURABLE_COMMIT inline and async on alternate cycles) under write load over HTTP from several concurrent clients, killed with SIGKILL
+ * = FULL) under write load over HTTP from several concurrent clients, killed with SIGKILL
  * at a random moment and restarted, 20 times. Every acknowledged (2xx) command must survive,
  * every hash chain must verify, and a command retried with the same Idempotency-Key after a
  * restart (whether its first answer was lost or not) must never apply twice.
@@ -194,8 +194,7 @@ describe('SIGKILL soak', () => {
 
     const started = Date.now();
     for (let cycle = 0; cycle <= CYCLES; cycle++) {
-      // Both ways of making FULL commits durable, alternately (storage/wal-sync.ts).
-      server = await startServer({ ...env, SQLITE_DURABLE_COMMIT: cycle % 2 === 0 ? 'inline' : 'async' });
+      server = await startServer(env);
       const base = server.base;
 
       // After a restart: retry every command whose answer was lost, with the same key and body.

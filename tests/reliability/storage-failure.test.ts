@@ -14,13 +14,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, SimulatedClock, type Engine } from '../../engine/index.js';
 import { procedures } from '../../machines/index.js';
 import { buildApp } from '../../server/app.js';
 import { HUMAN_ROLES, sha256Hex, UserDirectory } from '../../server/auth.js';
 import { buildTestApp, kz, token, type TestApp } from '../helpers/app.js';
+import { onConnection } from '../helpers/storage.js';
 
 const auth = (role: string) => ({ authorization: `Bearer ${token(role as never)}`, 'content-type': 'application/json' });
 const input = (text: string) => ({ applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', kind: 'question', text });
@@ -141,8 +141,7 @@ describe('storage failures under load', () => {
     // The disk fills up while clients are writing: freeze the file at its current size.
     const during = load.run('during', 4, 15);
     await answered(load, 'during', 8); // mid-load: some of this phase's commands are already stored
-    const pages = Number((await sql<{ page_count: number }>`pragma page_count`.execute(t.engine.db)).rows[0]!.page_count);
-    await sql.raw(`pragma max_page_count = ${pages}`).execute(t.engine.db);
+    onConnection(t.engine, (db) => db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`));
     await during;
     const full = load.outcomes.filter((o) => o.marker.startsWith('during'));
     expect(full.filter((o) => o.status === 503).length).toBeGreaterThan(10);
@@ -150,7 +149,7 @@ describe('storage failures under load', () => {
     expect(await health(t.app)).toEqual({ status: 503, database: 'unavailable' });
 
     // Space comes back: the same process takes writes again.
-    await sql.raw('pragma max_page_count = 1073741823').execute(t.engine.db);
+    onConnection(t.engine, (db) => db.pragma('max_page_count = 1073741823'));
     expect(await health(t.app)).toEqual({ status: 200, database: 'ok' });
     await load.run('after', 4, 5);
     expect(load.outcomes.filter((o) => o.marker.startsWith('after')).every((o) => o.status < 300)).toBe(true);
@@ -168,7 +167,7 @@ describe('storage failures under load', () => {
     await load.run('before', 4, 5);
     const during = load.run('during', 4, 10);
     await answered(load, 'during', 8);
-    await sql.raw('pragma query_only = 1').execute(t.engine.db);
+    onConnection(t.engine, (db) => db.pragma('query_only = 1'));
     await during;
     const ro = load.outcomes.filter((o) => o.marker.startsWith('during'));
     expect(ro.filter((o) => o.status === 503).length).toBeGreaterThan(10);
@@ -178,7 +177,7 @@ describe('storage failures under load', () => {
     const get = await t.app.inject({ url: `/cases/${load.caseIds[0]}`, headers: auth('auditor') });
     expect(get.statusCode).toBe(200);
 
-    await sql.raw('pragma query_only = 0').execute(t.engine.db);
+    onConnection(t.engine, (db) => db.pragma('query_only = 0'));
     expect(await health(t.app)).toEqual({ status: 200, database: 'ok' });
     await load.run('after', 4, 5);
     expect(load.outcomes.filter((o) => o.marker.startsWith('after')).every((o) => o.status < 300)).toBe(true);

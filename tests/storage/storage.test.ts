@@ -1,232 +1,297 @@
+/** The SQLite adapter through the storage port: what the engine relies on. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { insertCase, findCase, findCaseHead, listCases, updateCaseIfSeq } from '../../storage/cases.repository.js';
-import { directStatement, holdDirect, openDatabase, pragmas, releaseDirect, walSyncOf, type Db } from '../../storage/connection.js';
-import type { NewCaseRow } from '../../storage/database.js';
-import { insertEvent, listEvents } from '../../storage/events.repository.js';
-import { findIdempotencyKey, insertIdempotencyKey } from '../../storage/idempotency.repository.js';
-import { claimOutbox, insertOutbox, listDueMail, markOutboxSent, nextMailAttemptAt } from '../../storage/outbox.repository.js';
-import { claimTimer, insertTimer, listDueTimers, nextTimerDueAt } from '../../storage/timers.repository.js';
-import { migrations } from '../../storage/migrations/index.js';
-import { acquireWriteLock } from '../../storage/transaction.js';
 import SqliteDatabase from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../storage/migrations/index.js';
+import { openStorage, StorageError, type CaseRecord, type EventRecord, type SqliteStorage } from '../../storage/index.js';
 
 const T0 = '2025-03-06T05:00:00.000Z';
-const caseRow = (id: string, extra: Partial<NewCaseRow> = {}): NewCaseRow => ({
+const caseRecord = (id: string, extra: Partial<CaseRecord> = {}): CaseRecord => ({
   id,
-  procedure: 'feedback-inquiry',
-  machine_version: '1',
-  snapshot: '{}',
-  context: '{}',
+  procedure: 'test-procedure',
+  machineVersion: '1',
+  snapshotJson: '{}',
+  contextJson: '{}',
   state: 'open',
   status: 'active',
   seq: 1,
-  head_hash: 'h1',
-  next_due_at: null,
-  waiting_roles: ',unit,',
-  last_staff_occurred_at: T0,
-  created_at: T0,
-  updated_at: T0,
+  headHash: 'h1',
+  nextDueAt: null,
+  waitingRoles: ['unit'],
+  lastStaffOccurredAt: T0,
+  createdAt: T0,
+  updatedAt: T0,
   ...extra,
 });
-const event = (caseId: string, seq: number) => ({
-  case_id: caseId,
+const event = (caseId: string, seq: number): EventRecord => ({
+  caseId,
   seq,
   type: 'comment',
-  payload: '{}',
+  payloadJson: '{}',
   role: 'unit',
   actor: 'u',
-  occurred_at: T0,
-  recorded_at: T0,
-  prev_hash: 'p',
+  occurredAt: T0,
+  recordedAt: T0,
+  prevHash: 'p',
   hash: `h${seq}`,
 });
 
-describe('sqlite: storage', () => {
+describe('storage (SQLite adapter)', () => {
   let dir: string;
-  let db: Db;
+  let storage: SqliteStorage;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'storage-'));
-    db = await openDatabase({ path: join(dir, 't.db') });
+    storage = await openStorage({ path: join(dir, 't.db') });
   });
   afterEach(async () => {
-    await db.destroy();
+    await storage.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('should open with WAL, synchronous FULL, foreign keys and a busy timeout', async () => {
-    expect(await pragmas(db)).toEqual({ journalMode: 'wal', synchronous: 2, foreignKeys: 1, busyTimeout: 5000 });
-    expect(walSyncOf(db)).toBeUndefined();
-    // durableCommit async: SQLite's NORMAL plus the engine's own flush of the WAL (wal-sync.ts).
-    const flushed = await openDatabase({ path: join(dir, 'async.db'), durableCommit: 'async' });
-    expect(await pragmas(flushed)).toMatchObject({ synchronous: 1 });
-    expect(walSyncOf(flushed)?.path).toBe(`${join(dir, 'async.db')}-wal`);
-    await flushed.destroy();
-    const normal = await openDatabase({ path: join(dir, 'normal.db'), synchronous: 'NORMAL', durableCommit: 'async' });
-    expect(walSyncOf(normal)).toBeUndefined();
-    await normal.destroy();
+    expect(storage.pragmas()).toEqual({ journalMode: 'wal', synchronous: 2, foreignKeys: 1, busyTimeout: 5000 });
   });
 
   it('should honour synchronous NORMAL and refuse other modes', async () => {
-    const other = await openDatabase({ path: join(dir, 'n.db'), synchronous: 'NORMAL', busyTimeoutMs: 100 });
-    expect(await pragmas(other)).toMatchObject({ synchronous: 1, busyTimeout: 100 });
-    await other.destroy();
-    await expect(openDatabase({ path: join(dir, 'x.db'), synchronous: 'OFF' as never })).rejects.toThrow(/FULL or NORMAL/);
+    const other = await openStorage({ path: join(dir, 'n.db'), synchronous: 'NORMAL', busyTimeoutMs: 100 });
+    expect(other.pragmas()).toMatchObject({ synchronous: 1, busyTimeout: 100 });
+    await other.close();
+    await expect(openStorage({ path: join(dir, 'x.db'), synchronous: 'OFF' as never })).rejects.toThrow(/FULL or NORMAL/);
   });
 
   it('should apply every migration once and be a no-op on reopen', async () => {
-    const applied = await db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((m) => (m as { name: string }).name)).toEqual(Object.keys(migrations));
-    await db.destroy();
-    db = await openDatabase({ path: join(dir, 't.db') });
-    expect(await db.selectFrom('kysely_migration' as never).selectAll().execute()).toHaveLength(Object.keys(migrations).length);
+    const applied = () => storage.withConnectionForTests((db) => db.prepare('select name from kysely_migration order by name').all() as { name: string }[]);
+    expect(applied().map((m) => m.name)).toEqual(Object.keys(migrations));
+    await storage.close();
+    storage = await openStorage({ path: join(dir, 't.db') });
+    expect(applied()).toHaveLength(Object.keys(migrations).length);
+  });
+
+  it('should round-trip a case record, its roles list included', async () => {
+    const c = caseRecord('c1', { waitingRoles: ['car', 'unit'], nextDueAt: T0 });
+    await storage.read.cases.insert(c);
+    expect(await storage.read.cases.find('c1')).toEqual(c);
+    expect(await storage.read.cases.head('c1')).toEqual({ seq: 1, headHash: 'h1' });
+    expect(await storage.read.cases.find('nope')).toBeUndefined();
+    await storage.read.cases.insert(caseRecord('c2', { waitingRoles: [] }));
+    expect((await storage.read.cases.find('c2'))?.waitingRoles).toEqual([]);
   });
 
   it('should refuse a second event with the same seq in a case', async () => {
-    await insertCase(db, caseRow('c1'));
-    await insertEvent(db, event('c1', 1));
-    await expect(insertEvent(db, event('c1', 1))).rejects.toThrow(/UNIQUE|PRIMARY/);
-    await insertEvent(db, event('c1', 2));
-    expect((await listEvents(db, 'c1')).map((e) => e.seq)).toEqual([1, 2]);
-    expect((await listEvents(db, 'c1', 1)).map((e) => e.seq)).toEqual([1]);
+    await storage.read.cases.insert(caseRecord('c1'));
+    await storage.read.events.append(event('c1', 1));
+    await expect(storage.read.events.append(event('c1', 1))).rejects.toThrow(/UNIQUE|PRIMARY/);
+    await storage.read.events.append(event('c1', 2));
+    expect((await storage.read.events.list('c1')).map((e) => e.seq)).toEqual([1, 2]);
+    expect((await storage.read.events.list('c1', 1)).map((e) => e.seq)).toEqual([1]);
+    expect((await storage.read.events.list('c1'))[0]).toEqual(event('c1', 1));
   });
 
   it('should enforce foreign keys and check constraints', async () => {
-    await expect(insertEvent(db, event('nope', 1))).rejects.toThrow(/FOREIGN KEY/);
-    await expect(insertCase(db, caseRow('bad', { status: 'weird' as never }))).rejects.toThrow(/CHECK/);
+    await expect(storage.read.events.append(event('nope', 1))).rejects.toThrow(/FOREIGN KEY/);
+    await expect(storage.read.cases.insert(caseRecord('bad', { status: 'weird' as never }))).rejects.toThrow(/CHECK/);
   });
 
   it('should update a case only at the expected seq', async () => {
-    await insertCase(db, caseRow('c1'));
-    expect(await updateCaseIfSeq(db, 'c1', 1, { seq: 2 })).toBe(true);
-    expect(await updateCaseIfSeq(db, 'c1', 1, { seq: 3 })).toBe(false);
-    expect((await findCase(db, 'c1'))?.seq).toBe(2);
+    await storage.read.cases.insert(caseRecord('c1'));
+    expect(await storage.read.cases.updateIfSeq(1, caseRecord('c1', { seq: 2 }))).toBe(true);
+    expect(await storage.read.cases.updateIfSeq(1, caseRecord('c1', { seq: 3 }))).toBe(false);
+    expect((await storage.read.cases.find('c1'))?.seq).toBe(2);
   });
 
-  it('should list overdue cases from next_due_at', async () => {
-    await insertCase(db, caseRow('a', { next_due_at: '2025-03-07T00:00:00.000Z' }));
-    await insertCase(db, caseRow('b', { next_due_at: '2025-03-09T00:00:00.000Z' }));
-    await insertCase(db, caseRow('c'));
-    expect((await listCases(db, { overdueAt: '2025-03-08T00:00:00.000Z' })).map((c) => c.id)).toEqual(['a']);
-    expect((await listCases(db, { waitingRole: 'unit' })).map((c) => c.id)).toEqual(['a', 'b', 'c']);
-    expect(await listCases(db, { waitingRole: 'car' })).toEqual([]);
+  it('should write only the changed columns when given the previous record', async () => {
+    const before = caseRecord('c1');
+    await storage.read.cases.insert(before);
+    // A trigger per indexed column records every UPDATE that names it in its SET list.
+    storage.withConnectionForTests((db) => {
+      db.exec('create table touched (col text)');
+      for (const col of ['state', 'waiting_roles', 'next_due_at']) {
+        db.exec(`create trigger t_${col} after update of ${col} on cases begin insert into touched values ('${col}'); end`);
+      }
+    });
+    const touched = () => storage.withConnectionForTests((db) => (db.prepare('select col from touched').all() as { col: string }[]).map((r) => r.col));
+    // A comment: seq, head and updatedAt move; state, roles and deadlines stay.
+    const comment = { ...before, seq: 2, headHash: 'h2', updatedAt: '2025-03-06T06:00:00.000Z' };
+    expect(await storage.read.cases.updateIfSeq(1, comment, before)).toBe(true);
+    expect(touched()).toEqual([]);
+    const step = { ...comment, seq: 3, headHash: 'h3', state: 'registered', waitingRoles: ['supervisor'] };
+    expect(await storage.read.cases.updateIfSeq(2, step, comment)).toBe(true);
+    expect(touched().sort()).toEqual(['state', 'waiting_roles']);
+    expect(await storage.read.cases.find('c1')).toEqual(step);
   });
 
-  it('should claim a due timer exactly once, and keep (case_id, key) unique', async () => {
-    await insertCase(db, caseRow('c1'));
-    const timer = { case_id: 'c1', key: 'review', due_at: T0, status: 'scheduled' as const, fired_at: null, created_at: T0, updated_at: T0 };
-    await insertTimer(db, timer);
-    await expect(insertTimer(db, timer)).rejects.toThrow(/UNIQUE|PRIMARY/);
-    expect(await nextTimerDueAt(db)).toBe(T0);
-    expect(await listDueTimers(db, '2025-03-06T04:59:59.999Z')).toEqual([]);
-    expect(await listDueTimers(db, T0)).toHaveLength(1);
-    expect(await claimTimer(db, 'c1', 'review', '2025-03-06T06:00:00.000Z', T0)).toBe(false); // moved
-    expect(await claimTimer(db, 'c1', 'review', T0, T0)).toBe(true);
-    expect(await claimTimer(db, 'c1', 'review', T0, T0)).toBe(false);
-    expect(await nextTimerDueAt(db)).toBeUndefined();
+  it('should list cases by due date, roles, procedure and page', async () => {
+    await storage.read.cases.insert(caseRecord('a', { nextDueAt: '2025-03-07T00:00:00.000Z' }));
+    await storage.read.cases.insert(caseRecord('b', { nextDueAt: '2025-03-09T00:00:00.000Z', waitingRoles: ['car', 'unit'] }));
+    await storage.read.cases.insert(caseRecord('c', { waitingRoles: [], procedure: 'other' }));
+    const ids = async (f: Parameters<typeof storage.read.cases.list>[0]) => (await storage.read.cases.list(f)).map((c) => c.id);
+    expect(await ids({ dueBefore: '2025-03-08T00:00:00.000Z' })).toEqual(['a']);
+    expect(await ids({ waitingRoles: ['unit'] })).toEqual(['a', 'b']);
+    expect(await ids({ waitingRoles: ['car', 'chairman'] })).toEqual(['b']);
+    expect(await ids({ waitingRoles: [] })).toEqual([]);
+    expect(await ids({ procedure: 'other' })).toEqual(['c']);
+    expect(await ids({ limit: 2 })).toEqual(['a', 'b']);
+    expect(await ids({ after: { createdAt: T0, id: 'b' } })).toEqual(['c']);
+    expect(await storage.read.cases.count()).toBe(3);
+    expect(await storage.read.cases.ids()).toEqual(['a', 'b', 'c']);
+    // The work-queue indexes serve the lists (migration 000200).
+    expect((await storage.explainCaseList({ waitingRoles: ['unit'] })).join(' ')).toMatch(/cases_waiting_created/);
+    expect((await storage.explainCaseList({ dueBefore: T0 })).join(' ')).toMatch(/cases_overdue/);
   });
 
-  it('should claim an outbox row once per attempt', async () => {
-    await insertCase(db, caseRow('c1'));
-    await insertOutbox(db, {
+  it('should claim a due timer exactly once, and keep (caseId, key) unique', async () => {
+    await storage.read.cases.insert(caseRecord('c1'));
+    const timers = storage.read.timers;
+    const timer = { caseId: 'c1', key: 'review', dueAt: T0, status: 'scheduled' as const, firedAt: null, createdAt: T0, updatedAt: T0 };
+    await timers.insert(timer);
+    await expect(timers.insert(timer)).rejects.toThrow(/UNIQUE|PRIMARY/);
+    expect(await timers.nextDueAt()).toBe(T0);
+    expect(await timers.listDue('2025-03-06T04:59:59.999Z')).toEqual([]);
+    expect(await timers.listDue(T0)).toEqual([timer]);
+    expect(await timers.claim('c1', 'review', '2025-03-06T06:00:00.000Z', T0)).toBe(false); // moved
+    expect(await timers.claim('c1', 'review', T0, T0)).toBe(true);
+    expect(await timers.claim('c1', 'review', T0, T0)).toBe(false);
+    expect(await timers.nextDueAt()).toBeUndefined();
+    await timers.update('c1', 'review', { dueAt: '2025-03-07T00:00:00.000Z', status: 'scheduled', firedAt: null, updatedAt: T0 });
+    expect(await timers.listForCase('c1')).toMatchObject([{ dueAt: '2025-03-07T00:00:00.000Z', status: 'scheduled', firedAt: null }]);
+  });
+
+  it('should claim an outbox message once per attempt and record its attempts', async () => {
+    await storage.read.cases.insert(caseRecord('c1'));
+    const outbox = storage.read.outbox;
+    const message = {
       id: 'm1',
-      case_id: 'c1',
-      event_seq: 1,
-      kind: 'mail',
+      caseId: 'c1',
+      eventSeq: 1,
+      kind: 'mail' as const,
       template: 'acknowledgement',
       recipient: 'a@example.kz',
       language: 'ru',
-      payload: '{}',
-      status: 'queued',
+      payloadJson: '{}',
+      status: 'queued' as const,
       attempts: 0,
-      next_attempt_at: T0,
-      last_error: null,
-      closes_deadline: null,
-      created_at: T0,
-      sent_at: null,
-    });
-    expect(await listDueMail(db, T0)).toHaveLength(1);
-    expect(await claimOutbox(db, 'm1', 0, '2025-03-06T05:05:00.000Z')).toBe(true);
-    expect(await claimOutbox(db, 'm1', 0, '2025-03-06T05:05:00.000Z')).toBe(false);
-    expect(await listDueMail(db, T0)).toEqual([]);
-    expect(await nextMailAttemptAt(db)).toBe('2025-03-06T05:05:00.000Z');
-    await markOutboxSent(db, 'm1', T0);
-    expect(await nextMailAttemptAt(db)).toBeUndefined();
+      nextAttemptAt: T0,
+      lastError: null,
+      closesDeadline: null,
+      createdAt: T0,
+      sentAt: null,
+    };
+    await outbox.insert(message);
+    expect(await outbox.listDueMail(T0)).toEqual([message]);
+    expect(await outbox.claim('m1', 0, '2025-03-06T05:05:00.000Z')).toBe(true);
+    expect(await outbox.claim('m1', 0, '2025-03-06T05:05:00.000Z')).toBe(false);
+    expect(await outbox.listDueMail(T0)).toEqual([]);
+    expect(await outbox.nextMailAttemptAt()).toBe('2025-03-06T05:05:00.000Z');
+    const attempt = { outboxId: 'm1', attempt: 1, startedAt: T0, finishedAt: T0, outcome: 'sent' as const, error: null, response: '250 OK' };
+    await outbox.insertAttempt(attempt);
+    await outbox.markSent('m1', T0);
+    expect(await outbox.nextMailAttemptAt()).toBeUndefined();
+    expect(await outbox.listAttempts('m1')).toEqual([attempt]);
+    expect(await outbox.listForCase('c1')).toMatchObject([{ id: 'm1', status: 'sent', sentAt: T0, attempts: 1 }]);
   });
 
   it('should store and find idempotency keys', async () => {
-    await insertIdempotencyKey(db, { key: 'k', request_hash: 'r', response_status: 201, response_body: '{}', case_id: null, created_at: T0 });
-    expect(await findIdempotencyKey(db, 'k')).toMatchObject({ request_hash: 'r', response_status: 201 });
-    expect(await findIdempotencyKey(db, 'other')).toBeUndefined();
+    const record = { key: 'k', requestHash: 'r', responseStatus: 201, responseBodyJson: '{}', caseId: null, createdAt: T0 };
+    await storage.read.idempotency.insert(record);
+    expect(await storage.read.idempotency.find('k')).toEqual(record);
+    expect(await storage.read.idempotency.find('other')).toBeUndefined();
+  });
+});
+
+describe('storage batches', () => {
+  let dir: string;
+  let storage: SqliteStorage;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'batch-'));
+    storage = await openStorage({ path: join(dir, 't.db') });
+  });
+  afterEach(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('should take the write lock at the start of a transaction', async () => {
-    const trx = await db.startTransaction().execute();
-    await acquireWriteLock(trx);
+  it('should hold the write lock from the start of a batch until it ends', async () => {
+    const batch = await storage.beginBatch();
     const other = new SqliteDatabase(join(dir, 't.db'), { timeout: 10 });
     try {
       expect(() => other.prepare('begin immediate').run()).toThrow(/locked|busy/i);
-      await trx.rollback().execute();
+      await batch.rollback();
       other.prepare('begin immediate').run();
       other.prepare('rollback').run();
     } finally {
       other.close();
     }
   });
-});
 
-describe('sqlite: direct statements of a held write transaction', () => {
-  let dir: string;
-  let db: Db;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'direct-'));
-    db = await openDatabase({ path: join(dir, 't.db') });
-    await insertCase(db, caseRow('c1'));
-    await insertEvent(db, event('c1', 1));
-  });
-  afterEach(async () => {
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+  it('should keep its writes from reads outside it until it commits', async () => {
+    const batch = await storage.beginBatch();
+    await batch.repos.cases.insert(caseRecord('c1'));
+    expect(await batch.repos.cases.find('c1')).toMatchObject({ id: 'c1' });
+    // The read waits for the batch (the connection is the batch's until COMMIT).
+    let seen: CaseRecord | undefined | 'pending' = 'pending';
+    const read = storage.read.cases.find('c1').then((c) => (seen = c));
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toBe('pending');
+    await batch.commit();
+    await read;
+    expect(seen).toMatchObject({ id: 'c1' });
+    await expect(batch.repos.cases.find('c1')).rejects.toThrow(/batch is over/);
   });
 
-  it('should run only for a transaction declared held, and read, update and append as the Kysely path does', async () => {
-    expect(directStatement(db, 'select 1')).toBeUndefined();
-    const trx = await db.startTransaction().execute();
-    expect(directStatement(trx, 'select 1')).toBeUndefined();
-    const viaKysely = await findCase(trx, 'c1');
-    holdDirect(trx, db);
+  it('should undo one unit with its savepoint and keep the others', async () => {
+    const batch = await storage.beginBatch();
+    await batch.savepoint('unit');
+    await batch.repos.cases.insert(caseRecord('kept'));
+    await batch.releaseSavepoint('unit');
+    await batch.savepoint('unit');
+    await batch.repos.cases.insert(caseRecord('undone'));
+    await batch.rollbackToSavepoint('unit');
+    await batch.releaseSavepoint('unit');
+    await batch.commit();
+    expect(await storage.read.cases.ids()).toEqual(['kept']);
+    await expect((await storage.beginBatch()).savepoint('x; drop table cases')).rejects.toThrow(/invalid savepoint name/);
+  });
+
+  it('should report another process holding the lock as storage_busy', async () => {
+    const busy = await openStorage({ path: join(dir, 't.db'), busyTimeoutMs: 20 });
+    const other = new SqliteDatabase(join(dir, 't.db'));
+    other.prepare('begin immediate').run();
     try {
-      expect(directStatement(trx, 'select 1')).toBeDefined();
-      expect(await findCase(trx, 'c1')).toEqual(viaKysely);
-      expect(await findCaseHead(trx, 'c1')).toEqual({ seq: 1, head_hash: 'h1' });
-      expect(await findCase(trx, 'nope')).toBeUndefined();
-      // The seq guard: a stale expected seq changes nothing.
-      expect(await updateCaseIfSeq(trx, 'c1', 7, { seq: 8, state: 'x', updated_at: T0 })).toBe(false);
-      expect(await updateCaseIfSeq(trx, 'c1', 1, { seq: 2, state: 'registered', head_hash: 'h2', updated_at: T0 }, viaKysely)).toBe(true);
-      await insertEvent(trx, event('c1', 2));
-      // The primary key still refuses a second event at the same seq.
-      await expect(insertEvent(trx, event('c1', 2))).rejects.toThrow(/UNIQUE|constraint/i);
+      await expect(busy.beginBatch()).rejects.toMatchObject({ name: 'StorageError', code: 'storage_busy', driverCode: expect.stringMatching(/^SQLITE_BUSY/) });
     } finally {
-      releaseDirect(trx);
+      other.prepare('rollback').run();
+      other.close();
+      await busy.close();
     }
-    expect(directStatement(trx, 'select 1')).toBeUndefined();
-    await trx.commit().execute();
-    expect(await findCase(db, 'c1')).toMatchObject({ seq: 2, state: 'registered', head_hash: 'h2' });
-    expect((await listEvents(db, 'c1')).map((e) => e.seq)).toEqual([1, 2]);
   });
 
-  it('should leave a column it does not know to the Kysely path', async () => {
-    const trx = await db.startTransaction().execute();
-    holdDirect(trx, db);
+  it('should report a full database as storage_unavailable and in health, and recover', async () => {
+    await storage.read.cases.insert(caseRecord('c0'));
+    const pages = storage.withConnectionForTests((db) => Number(db.pragma('page_count', { simple: true })));
+    storage.withConnectionForTests((db) => db.pragma(`max_page_count = ${pages}`));
+    const batch = await storage.beginBatch();
+    const big = 'x'.repeat(200_000);
+    const failed = await batch.repos.cases.insert(caseRecord('c1', { snapshotJson: big })).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(StorageError);
+    expect(failed).toMatchObject({ code: 'storage_unavailable', driverCode: 'SQLITE_FULL' });
+    await batch.rollback();
+    await expect(storage.health()).rejects.toMatchObject({ reason: expect.stringMatching(/full|write_failed/) });
+    storage.withConnectionForTests((db) => db.pragma('max_page_count = 1073741823'));
+    await expect(storage.health()).resolves.toBeUndefined();
+  });
+
+  it('should open read-only beside a writer: reads work, batches are refused', async () => {
+    await storage.read.cases.insert(caseRecord('c1'));
+    const ro = await openStorage({ path: join(dir, 't.db'), readOnly: true });
     try {
-      // `created_at` is not among the columns the direct update may name.
-      expect(await updateCaseIfSeq(trx, 'c1', 1, { seq: 2, created_at: '2025-01-01T00:00:00.000Z' })).toBe(true);
+      expect(await ro.read.cases.ids()).toEqual(['c1']);
+      await expect(ro.beginBatch()).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await expect(ro.health()).rejects.toMatchObject({ reason: 'read_only' });
     } finally {
-      releaseDirect(trx);
+      await ro.close();
     }
-    await trx.commit().execute();
-    expect(await findCase(db, 'c1')).toMatchObject({ seq: 2, created_at: '2025-01-01T00:00:00.000Z' });
+    await expect(openStorage({ path: join(dir, 'missing.db'), readOnly: true })).rejects.toMatchObject({ code: 'storage_unavailable' });
   });
 });

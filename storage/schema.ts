@@ -1,8 +1,10 @@
 /**
- * Row types of every table (snake_case, as stored). Timestamps are UTC ISO text; JSON
- * columns are text. Domain types live in engine/; mappers are in the repositories.
+ * Row types of every table (snake_case, as stored), for Kysely. Timestamps are UTC ISO
+ * text; JSON columns are text. Nothing outside storage/ sees these: the port speaks in
+ * records (storage/port.ts) and storage/mappers.ts converts.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Selectable } from 'kysely';
+import type { OutboxStatus, TimerStatus } from './port.js';
 
 export interface CasesTable {
   id: string;
@@ -42,7 +44,6 @@ export interface EventsTable {
   hash: string;
 }
 
-export type TimerStatus = 'scheduled' | 'fired' | 'cancelled';
 export interface TimersTable {
   case_id: string;
   key: string;
@@ -53,7 +54,6 @@ export interface TimersTable {
   updated_at: string;
 }
 
-export type OutboxStatus = 'queued' | 'sent' | 'failed';
 export interface OutboxTable {
   id: string;
   case_id: string;
@@ -105,11 +105,8 @@ export interface Database {
 }
 
 export type CaseRow = Selectable<CasesTable>;
-export type NewCaseRow = Insertable<CasesTable>;
-export type CaseUpdate = Updateable<CasesTable>;
 export type EventRow = Selectable<EventsTable>;
 export type TimerRow = Selectable<TimersTable>;
 export type OutboxRow = Selectable<OutboxTable>;
-export type NewOutboxRow = Insertable<OutboxTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;

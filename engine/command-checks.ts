@@ -1,0 +1,105 @@
+/**
+ * The checks every command passes before the machine sees it: the actor, the payload's
+ * schema, and the `occurredAt` rules of PROCEDURES.md "Time". Each failure is an
+ * `invalid_request` whose message says what to fix.
+ */
+import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import { Value } from 'typebox/value';
+import { ROLES, type Actor, type StepResult } from '../machines/contract.js';
+import { EngineError } from './errors.js';
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses an instant with an explicit offset (or Z) to UTC ISO, or throws `invalid_request`. */
+export function normalizeInstant(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !INSTANT.test(value)) {
+    throw new EngineError('invalid_request', `${field} must be an ISO-8601 instant with an offset or Z, e.g. 2025-03-06T10:00:00+05:00`, {
+      field,
+    });
+  }
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new EngineError('invalid_request', `${field} is not a valid instant: ${value}`, { field });
+  return new Date(t).toISOString();
+}
+
+/**
+ * The occurredAt of a staff command: given (never later than the server time, never
+ * earlier than the case's previous staff event) or, when absent, the server time (kept
+ * after the previous staff event even if the clock went back).
+ */
+export function resolveOccurredAt(given: string | undefined, recordedAt: string, lowerBound: string | null): string {
+  if (given === undefined) return lowerBound !== null && lowerBound > recordedAt ? lowerBound : recordedAt;
+  const occurredAt = normalizeInstant(given, 'occurredAt');
+  if (occurredAt > recordedAt) {
+    throw new EngineError('invalid_request', `occurredAt ${given} is later than the server time ${recordedAt}`, { field: 'occurredAt' });
+  }
+  if (lowerBound !== null && occurredAt < lowerBound) {
+    throw new EngineError('invalid_request', `occurredAt ${given} is earlier than the previous staff event of the case (${lowerBound})`, {
+      field: 'occurredAt',
+      notBefore: lowerBound,
+    });
+  }
+  return occurredAt;
+}
+
+export function checkActor(actor: Actor): void {
+  if (!actor || typeof actor.name !== 'string' || actor.name.length === 0 || !(ROLES as readonly string[]).includes(actor.role)) {
+    throw new EngineError('invalid_request', 'the actor must have a name and a known role');
+  }
+}
+
+/** Compiled validators per schema object; schemas are module constants, so this stays small. */
+const validators = new WeakMap<TSchema, Validator>();
+
+/** Path-precise schema errors: `invalid_request` with "input/applicant/email: must match format…". */
+export function checkSchema(schema: TSchema, value: unknown, what: string): void {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = Compile(schema) as unknown as Validator;
+    validators.set(schema, validator);
+  }
+  // The compiled check is the hot path; the (slower) error listing runs only on failure.
+  if (validator.Check(value)) return;
+  const errors = [...Value.Errors(schema, value)]
+    // "schema is false" duplicates the additionalProperties error with a worse message.
+    .filter((e) => !(e.keyword === 'boolean' && e.message === 'schema is false'))
+    .slice(0, 10)
+    .map((e) => ({ path: e.instancePath === '' ? '/' : e.instancePath, message: describe(e) }));
+  const first = errors[0];
+  throw new EngineError(
+    'invalid_request',
+    first ? `${what}${first.path === '/' ? '' : first.path}: ${first.message}` : `${what} is invalid`,
+    { errors },
+  );
+}
+
+function describe(e: { keyword: string; message: string; params: unknown }): string {
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'required' && Array.isArray(p.requiredProperties)) return `must have required properties ${p.requiredProperties.join(', ')}`;
+  if (e.keyword === 'additionalProperties' && Array.isArray(p.additionalProperties)) return `must not have additional properties ${p.additionalProperties.join(', ')}`;
+  return e.message;
+}
+
+/** An object payload or input, or `invalid_request` naming `what`. */
+export function checkObject(value: unknown, what: string): asserts value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new EngineError('invalid_request', `${what} must be an object`);
+}
+
+/** Runs the machine; a calendar that does not know a year becomes `calendar_year_unknown`, a bad date `invalid_request`. */
+export function callMachine(fn: () => StepResult): StepResult {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code === 'calendar_year_unknown') {
+      throw new EngineError('calendar_year_unknown', e instanceof Error ? e.message : 'calendar year unknown', {
+        ...((e as { details?: Record<string, unknown> }).details ?? {}),
+      });
+    }
+    if (code === 'invalid_date' || code === 'invalid_instant' || code === 'invalid_amount') {
+      throw new EngineError('invalid_request', e instanceof Error ? e.message : String(code));
+    }
+    throw e;
+  }
+}

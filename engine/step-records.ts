@@ -1,0 +1,94 @@
+/**
+ * What an accepted step writes, computed without I/O: the event (hash-chained to the
+ * case's head) and the case record after it. The runner stores both in the command's unit
+ * of work; replay and verify recompute the same hash from the stored event.
+ */
+import type { AllowedEvent, CaseDeadline, EventMeta, ProcedureModule, StepOk } from '../machines/contract.js';
+import type { CaseRecord, EventRecord } from '../storage/index.js';
+import { deadlinesOf, nextDueAt, waitingRoles } from './case-view.js';
+import { eventHash, GENESIS_HASH } from './hash.js';
+
+/**
+ * A JSON value as stored (undefined dropped, Dates → strings) and its text: the value is
+ * what the case view and the hash see, the text is what is written, so they cannot differ.
+ */
+export function asStored<T>(v: T): { value: T; text: string } {
+  const text = JSON.stringify(v ?? {});
+  return { value: JSON.parse(text) as T, text };
+}
+
+export interface StepInput {
+  module: ProcedureModule;
+  caseId: string;
+  /** The case before the step; undefined for the creation. */
+  prev: CaseRecord | undefined;
+  type: string;
+  payload: Record<string, unknown>;
+  meta: EventMeta;
+  result: StepOk;
+  /** The events the new state accepts (the step's own list, or computed by the caller). */
+  allowed: AllowedEvent[];
+}
+
+export interface StepRecords {
+  event: EventRecord;
+  record: CaseRecord;
+  /** The payload and context exactly as stored. */
+  payload: Record<string, unknown>;
+  context: Record<string, unknown>;
+  deadlines: Record<string, CaseDeadline>;
+  /** JSON of `deadlines`, to tell whether a step moved them (then the timers need syncing). */
+  deadlinesJson: string;
+}
+
+export function stepRecords(p: StepInput): StepRecords {
+  const now = p.meta.recordedAt;
+  const seq = (p.prev?.seq ?? 0) + 1;
+  const prevHash = p.prev?.headHash ?? GENESIS_HASH;
+  const storedPayload = asStored(p.payload);
+  const hash = eventHash({
+    caseId: p.caseId,
+    seq,
+    type: p.type,
+    payload: storedPayload.value,
+    role: p.meta.actor.role,
+    actor: p.meta.actor.name,
+    occurredAt: p.meta.occurredAt,
+    recordedAt: p.meta.recordedAt,
+    prevHash,
+  });
+  const storedContext = asStored(p.result.context);
+  const deadlines = deadlinesOf(storedContext.value);
+  // The creation always bounds later staff events (even from the public intake); system
+  // events (deadline_missed, message_delivered) never do.
+  const staff = p.prev === undefined || p.meta.actor.role !== 'system';
+  const record: CaseRecord = {
+    id: p.caseId,
+    procedure: p.module.id,
+    machineVersion: p.prev?.machineVersion ?? p.module.version,
+    snapshotJson: JSON.stringify(p.result.snapshot),
+    contextJson: storedContext.text,
+    state: p.result.state,
+    status: p.result.status,
+    seq,
+    headHash: hash,
+    nextDueAt: nextDueAt(deadlines),
+    waitingRoles: waitingRoles(p.allowed),
+    lastStaffOccurredAt: staff ? p.meta.occurredAt : (p.prev?.lastStaffOccurredAt ?? null),
+    createdAt: p.prev?.createdAt ?? now,
+    updatedAt: now,
+  };
+  const event: EventRecord = {
+    caseId: p.caseId,
+    seq,
+    type: p.type,
+    payloadJson: storedPayload.text,
+    role: p.meta.actor.role,
+    actor: p.meta.actor.name,
+    occurredAt: p.meta.occurredAt,
+    recordedAt: p.meta.recordedAt,
+    prevHash,
+    hash,
+  };
+  return { event, record, payload: storedPayload.value, context: storedContext.value, deadlines, deadlinesJson: JSON.stringify(deadlines) };
+}

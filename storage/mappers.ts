@@ -1,0 +1,214 @@
+/**
+ * Rows (snake_case, as stored) ⇄ records (storage/port.ts). The only place that knows how
+ * a field is encoded, e.g. `waiting_roles` as `,car,unit,` so that one LIKE finds a role.
+ */
+import type { CaseRecord, DeliveryAttemptRecord, EventRecord, IdempotencyRecord, OutboxRecord, TimerRecord } from './port.js';
+import type { CaseRow, DeliveryAttemptRow, EventRow, IdempotencyRow, OutboxRow, TimerRow } from './schema.js';
+
+/** `,a,b,` — the empty list is `,,`. */
+export function encodeRoles(roles: readonly string[]): string {
+  return `,${roles.join(',')},`;
+}
+
+export function decodeRoles(text: string): string[] {
+  return text.split(',').filter((r) => r.length > 0);
+}
+
+/** The LIKE pattern that finds `role` in an encoded list. */
+export function roleLike(role: string): string {
+  return `%,${role},%`;
+}
+
+export function caseToRow(c: CaseRecord): CaseRow {
+  return {
+    id: c.id,
+    procedure: c.procedure,
+    machine_version: c.machineVersion,
+    snapshot: c.snapshotJson,
+    context: c.contextJson,
+    state: c.state,
+    status: c.status,
+    seq: c.seq,
+    head_hash: c.headHash,
+    next_due_at: c.nextDueAt,
+    waiting_roles: encodeRoles(c.waitingRoles),
+    last_staff_occurred_at: c.lastStaffOccurredAt,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+export function caseFromRow(r: CaseRow): CaseRecord {
+  return {
+    id: r.id,
+    procedure: r.procedure,
+    machineVersion: r.machine_version,
+    snapshotJson: r.snapshot,
+    contextJson: r.context,
+    state: r.state,
+    status: r.status,
+    seq: r.seq,
+    headHash: r.head_hash,
+    nextDueAt: r.next_due_at,
+    waitingRoles: decodeRoles(r.waiting_roles),
+    lastStaffOccurredAt: r.last_staff_occurred_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** The columns of `cases` that an update may write (everything but the key and the creation fields). */
+export const CASE_UPDATABLE = [
+  'machine_version',
+  'snapshot',
+  'context',
+  'state',
+  'status',
+  'seq',
+  'head_hash',
+  'next_due_at',
+  'waiting_roles',
+  'last_staff_occurred_at',
+  'updated_at',
+] as const satisfies readonly (keyof CaseRow)[];
+export type CaseUpdatableColumn = (typeof CASE_UPDATABLE)[number];
+
+export function eventToRow(e: EventRecord): EventRow {
+  return {
+    case_id: e.caseId,
+    seq: e.seq,
+    type: e.type,
+    payload: e.payloadJson,
+    role: e.role,
+    actor: e.actor,
+    occurred_at: e.occurredAt,
+    recorded_at: e.recordedAt,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+export function eventFromRow(r: EventRow): EventRecord {
+  return {
+    caseId: r.case_id,
+    seq: r.seq,
+    type: r.type,
+    payloadJson: r.payload,
+    role: r.role,
+    actor: r.actor,
+    occurredAt: r.occurred_at,
+    recordedAt: r.recorded_at,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export function timerToRow(t: TimerRecord): TimerRow {
+  return {
+    case_id: t.caseId,
+    key: t.key,
+    due_at: t.dueAt,
+    status: t.status,
+    fired_at: t.firedAt,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+  };
+}
+
+export function timerFromRow(r: TimerRow): TimerRecord {
+  return {
+    caseId: r.case_id,
+    key: r.key,
+    dueAt: r.due_at,
+    status: r.status,
+    firedAt: r.fired_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function outboxToRow(o: OutboxRecord): OutboxRow {
+  return {
+    id: o.id,
+    case_id: o.caseId,
+    event_seq: o.eventSeq,
+    kind: o.kind,
+    template: o.template,
+    recipient: o.recipient,
+    language: o.language,
+    payload: o.payloadJson,
+    status: o.status,
+    attempts: o.attempts,
+    next_attempt_at: o.nextAttemptAt,
+    last_error: o.lastError,
+    closes_deadline: o.closesDeadline,
+    created_at: o.createdAt,
+    sent_at: o.sentAt,
+  };
+}
+
+export function outboxFromRow(r: OutboxRow): OutboxRecord {
+  return {
+    id: r.id,
+    caseId: r.case_id,
+    eventSeq: r.event_seq,
+    kind: r.kind,
+    template: r.template,
+    recipient: r.recipient,
+    language: r.language,
+    payloadJson: r.payload,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    closesDeadline: r.closes_deadline,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+  };
+}
+
+export function attemptToRow(a: DeliveryAttemptRecord): DeliveryAttemptRow {
+  return {
+    outbox_id: a.outboxId,
+    attempt: a.attempt,
+    started_at: a.startedAt,
+    finished_at: a.finishedAt,
+    outcome: a.outcome,
+    error: a.error,
+    response: a.response,
+  };
+}
+
+export function attemptFromRow(r: DeliveryAttemptRow): DeliveryAttemptRecord {
+  return {
+    outboxId: r.outbox_id,
+    attempt: r.attempt,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    outcome: r.outcome,
+    error: r.error,
+    response: r.response,
+  };
+}
+
+export function idempotencyToRow(i: IdempotencyRecord): IdempotencyRow {
+  return {
+    key: i.key,
+    request_hash: i.requestHash,
+    response_status: i.responseStatus,
+    response_body: i.responseBodyJson,
+    case_id: i.caseId,
+    created_at: i.createdAt,
+  };
+}
+
+export function idempotencyFromRow(r: IdempotencyRow): IdempotencyRecord {
+  return {
+    key: r.key,
+    requestHash: r.request_hash,
+    responseStatus: r.response_status,
+    responseBodyJson: r.response_body,
+    caseId: r.case_id,
+    createdAt: r.created_at,
+  };
+}

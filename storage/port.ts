@@ -1,0 +1,261 @@
+/**
+ * The storage port: everything the engine may ask of a database, in dialect-free terms.
+ * The engine imports this file (types) and `storage/index.ts` (`openStorage`) and nothing
+ * else of storage/; SQL, drivers and row shapes stay behind it.
+ *
+ * Shape of a write: the commit queue (engine/commit-queue.ts) opens ONE batch
+ * (`beginBatch`: a transaction holding the database's write lock), runs each unit of work
+ * inside its own savepoint against `batch.repos`, and commits the batch once. Reads outside
+ * a batch go through `storage.read` and never see a batch's uncommitted writes.
+ *
+ * Adapters: `storage/sqlite/` (better-sqlite3, the default). A PostgreSQL adapter
+ * implements the same interface: `beginBatch` is a transaction on one pooled client, the
+ * write lock is a row lock per case, and the repositories (storage/repositories/, written
+ * once with Kysely) run unchanged on its `QuerySession`.
+ */
+
+/** A case as stored, in the engine's terms (JSON columns stay text: the engine parses what it needs). */
+export interface CaseRecord {
+  id: string;
+  procedure: string;
+  /** The machine version the case was created with; replay uses it. */
+  machineVersion: string;
+  /** JSON of the persisted machine snapshot. */
+  snapshotJson: string;
+  /** JSON of the machine context (deadlines included), for reads without the machine. */
+  contextJson: string;
+  state: string;
+  status: 'active' | 'done';
+  /** Seq of the last event (= number of events): the optimistic concurrency token. */
+  seq: number;
+  /** Hash of the last event: the next event's `prevHash`. */
+  headHash: string;
+  /** Earliest `dueAt` among open deadlines (UTC ISO); null when none. */
+  nextDueAt: string | null;
+  /** Roles that may send a non-comment event now (work queues), sorted. */
+  waitingRoles: readonly string[];
+  /** occurredAt of the last staff (non-system) event: the lower bound for the next one. */
+  lastStaffOccurredAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The head of a case: its last event's seq and hash. */
+export interface CaseHead {
+  seq: number;
+  headHash: string;
+}
+
+export interface EventRecord {
+  caseId: string;
+  seq: number;
+  type: string;
+  /** JSON of the payload, exactly as hashed. */
+  payloadJson: string;
+  role: string;
+  actor: string;
+  occurredAt: string;
+  recordedAt: string;
+  prevHash: string;
+  hash: string;
+}
+
+export type TimerStatus = 'scheduled' | 'fired' | 'cancelled';
+export interface TimerRecord {
+  caseId: string;
+  key: string;
+  dueAt: string;
+  status: TimerStatus;
+  firedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type OutboxStatus = 'queued' | 'sent' | 'failed';
+export interface OutboxRecord {
+  id: string;
+  caseId: string;
+  /** The event whose step asked for this message. */
+  eventSeq: number;
+  kind: 'mail' | 'portal_notice';
+  template: string | null;
+  /** E-mail address (mail) or null. */
+  recipient: string | null;
+  language: string | null;
+  /** JSON `{to, data, subject, text}` as rendered when queued. */
+  payloadJson: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  closesDeadline: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface DeliveryAttemptRecord {
+  outboxId: string;
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  outcome: 'sent' | 'failed';
+  error: string | null;
+  response: string | null;
+}
+
+export interface IdempotencyRecord {
+  key: string;
+  requestHash: string;
+  responseStatus: number;
+  /** JSON of the first answer. */
+  responseBodyJson: string;
+  caseId: string | null;
+  createdAt: string;
+}
+
+export interface CaseFilter {
+  procedure?: string;
+  state?: string;
+  status?: 'active' | 'done';
+  /** Only cases with an open deadline due at or before this instant (UTC ISO). */
+  dueBefore?: string;
+  /** Only cases waiting for any of these roles ("my queue"); an empty list matches none. */
+  waitingRoles?: readonly string[];
+  /** Keyset pagination: cases created after this (createdAt, id). */
+  after?: { createdAt: string; id: string };
+  /** 1–500, default 50. */
+  limit?: number;
+}
+
+export interface CaseRepository {
+  find(id: string): Promise<CaseRecord | undefined>;
+  /** The head alone, without the large columns (validating a live case). */
+  head(id: string): Promise<CaseHead | undefined>;
+  insert(record: CaseRecord): Promise<void>;
+  /** Bulk loads (benchmarks, data moves): multi-row statements. */
+  insertMany(records: readonly CaseRecord[]): Promise<void>;
+  /**
+   * Writes `next` only if the case's seq is still `expectedSeq` (optimistic concurrency
+   * across processes); false when another writer got there first. With `previous` (the
+   * record as read in the same transaction) only the changed fields are written, so indexes
+   * on unchanged columns are left alone.
+   */
+  updateIfSeq(expectedSeq: number, next: CaseRecord, previous?: CaseRecord): Promise<boolean>;
+  /** A page of cases, oldest first (createdAt, id). */
+  list(filter?: CaseFilter): Promise<CaseRecord[]>;
+  count(): Promise<number>;
+  /** Every case id, oldest first. */
+  ids(): Promise<string[]>;
+}
+
+export interface EventRepository {
+  /** Appends one event; a second event with the same (caseId, seq) is refused by the key. */
+  append(record: EventRecord): Promise<void>;
+  /** The events of a case in order, optionally only up to `uptoSeq`. */
+  list(caseId: string, uptoSeq?: number): Promise<EventRecord[]>;
+}
+
+export interface TimerRepository {
+  listForCase(caseId: string): Promise<TimerRecord[]>;
+  insert(record: TimerRecord): Promise<void>;
+  insertMany(records: readonly TimerRecord[]): Promise<void>;
+  update(caseId: string, key: string, patch: { dueAt?: string; status: TimerStatus; firedAt?: string | null; updatedAt: string }): Promise<void>;
+  /** Scheduled timers due at or before `now`, earliest first. */
+  listDue(now: string, limit?: number): Promise<TimerRecord[]>;
+  /** The earliest dueAt of a scheduled timer, if any. */
+  nextDueAt(): Promise<string | undefined>;
+  /** Flips a timer to fired only if it is still scheduled at `dueAt`: exactly one caller wins. */
+  claim(caseId: string, key: string, dueAt: string, firedAt: string): Promise<boolean>;
+}
+
+export interface OutboxRepository {
+  insert(record: OutboxRecord): Promise<void>;
+  listForCase(caseId: string): Promise<OutboxRecord[]>;
+  /** Queued mail whose next attempt is due, oldest first. */
+  listDueMail(now: string, limit?: number): Promise<OutboxRecord[]>;
+  nextMailAttemptAt(): Promise<string | undefined>;
+  /** Counts one attempt and leases the message until `leaseUntil`; only one caller wins. */
+  claim(id: string, attempts: number, leaseUntil: string): Promise<boolean>;
+  markSent(id: string, sentAt: string): Promise<void>;
+  markRetry(id: string, nextAttemptAt: string, error: string): Promise<void>;
+  markFailed(id: string, error: string): Promise<void>;
+  insertAttempt(record: DeliveryAttemptRecord): Promise<void>;
+  listAttempts(outboxId: string): Promise<DeliveryAttemptRecord[]>;
+}
+
+export interface IdempotencyRepository {
+  find(key: string): Promise<IdempotencyRecord | undefined>;
+  insert(record: IdempotencyRecord): Promise<void>;
+}
+
+export interface Repositories {
+  readonly cases: CaseRepository;
+  readonly events: EventRepository;
+  readonly timers: TimerRepository;
+  readonly outbox: OutboxRepository;
+  readonly idempotency: IdempotencyRepository;
+}
+
+/**
+ * One write transaction holding the database's write lock, as the commit queue uses it:
+ * units inside savepoints, then one commit (or rollback). Names of savepoints are the
+ * caller's identifiers (`[a-z][a-z0-9_]*`), never user input.
+ */
+export interface Batch {
+  readonly repos: Repositories;
+  savepoint(name: string): Promise<void>;
+  /** Keeps the writes since the savepoint in the transaction. */
+  releaseSavepoint(name: string): Promise<void>;
+  /** Undoes the writes since the savepoint (the savepoint stays; release it after). */
+  rollbackToSavepoint(name: string): Promise<void>;
+  commit(): Promise<void>;
+  /** Never throws: a batch whose transaction is already gone is simply over. */
+  rollback(): Promise<void>;
+}
+
+export interface Storage {
+  readonly dialect: 'sqlite';
+  /** Where the data is (a file path or `:memory:`), for messages. */
+  readonly location: string;
+  readonly readOnly: boolean;
+  /** Repositories outside any batch: reads wait for a batch in flight and never see its writes. */
+  readonly read: Repositories;
+  /** Opens a batch (throws `StorageError` when the database cannot take writes). */
+  beginBatch(): Promise<Batch>;
+  /** Resolves when the database answers AND can take writes; throws `StorageUnavailable` otherwise. */
+  health(): Promise<void>;
+  /** Closes the database (waits for nothing: the caller drains its batches first). */
+  close(): Promise<void>;
+}
+
+/** What a driver failure means for the caller; the one classification of every adapter. */
+export type StorageErrorCode =
+  /** The disk or the file refuses writes, the database is closed or corrupt: not a bug, retry later. */
+  | 'storage_unavailable'
+  /** Another process holds a lock longer than the busy timeout: retry soon. */
+  | 'storage_busy';
+
+/** A driver failure, classified by the adapter (its `cause` is the driver's error). */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    /** The driver's code (e.g. `SQLITE_FULL`), for logs and the client's `details`. */
+    readonly driverCode?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Why `health` finds the database unable to take writes. */
+export class StorageUnavailable extends Error {
+  override readonly name = 'StorageUnavailable';
+  constructor(
+    readonly reason: 'read_only' | 'full' | 'write_failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}

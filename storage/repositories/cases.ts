@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import { CASE_UPDATABLE, caseFromRow, caseToRow, roleLike, type CaseUpdatableColumn } from '../mappers.js';
+import type { CaseFilter, CaseHead, CaseRepository } from '../port.js';
+import type { CaseRow } from '../schema.js';
+import { affected, columnsOf, slotsFor, template, type QuerySession } from '../session.js';
+
+const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, created_at: true, updated_at: true });
+const FIND = template<{ id: string }, CaseRow>((db, p) => db.selectFrom('cases').selectAll().where('id', '=', p.id));
+const HEAD = template<{ id: string }, Pick<CaseRow, 'seq' | 'head_hash'>>((db, p) =>
+  db.selectFrom('cases').select(['seq', 'head_hash']).where('id', '=', p.id),
+);
+const INSERT = template<CaseRow>((db, p) => db.insertInto('cases').values(slotsFor(p, CASEROW_COLUMNS)));
+
+type UpdateArgs = Partial<Record<CaseUpdatableColumn, unknown>> & { id: string; expectedSeq: number };
+/** One template per set of changed columns (a handful occur: comment, step, closing…). */
+const updates = new Map<string, ReturnType<typeof template<UpdateArgs>>>();
+function updateTemplate(columns: readonly CaseUpdatableColumn[]) {
+  const key = columns.join(',');
+  let t = updates.get(key);
+  if (!t) {
+    t = template<UpdateArgs>((db, p) =>
+      db
+        .updateTable('cases')
+        .set(Object.fromEntries(columns.map((c) => [c, p[c]])))
+        .where('id', '=', p.id)
+        .where('seq', '=', p.expectedSeq),
+    );
+    updates.set(key, t);
+  }
+  return t;
+}
+
+/** Rows per multi-row insert of `insertMany` (SQLite allows 32,766 parameters per statement). */
+const ROWS_PER_INSERT = 200;
+
+export function caseRepository(s: QuerySession): CaseRepository {
+  return {
+    async find(id) {
+      const row = (await s.execute(FIND.bind(s.builder, { id }))).rows[0];
+      return row ? caseFromRow(row) : undefined;
+    },
+    async head(id): Promise<CaseHead | undefined> {
+      const row = (await s.execute(HEAD.bind(s.builder, { id }))).rows[0];
+      return row ? { seq: row.seq, headHash: row.head_hash } : undefined;
+    },
+    async insert(record) {
+      await s.execute(INSERT.bind(s.builder, caseToRow(record)));
+    },
+    async insertMany(records) {
+      for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
+        await s.execute(s.builder.insertInto('cases').values(records.slice(i, i + ROWS_PER_INSERT).map(caseToRow)).compile());
+      }
+    },
+    async updateIfSeq(expectedSeq, next, previous) {
+      const row = caseToRow(next);
+      const before = previous ? caseToRow(previous) : undefined;
+      // SQLite rewrites every index whose columns are in the SET list even when the value is
+      // the same: writing only what changed means a comment touches no index of `cases`.
+      let columns = CASE_UPDATABLE.filter((c) => before === undefined || row[c] !== before[c]);
+      // `seq` always moves; keep the statement valid even if a caller passes the same record.
+      if (columns.length === 0) columns = ['seq'];
+      const args: UpdateArgs = { id: next.id, expectedSeq };
+      for (const c of columns) args[c] = row[c];
+      return affected(await s.execute(updateTemplate(columns).bind(s.builder, args))) === 1;
+    },
+    async list(filter = {}) {
+      const q = listQuery(s, filter);
+      return q ? (await s.execute(q.compile())).rows.map(caseFromRow) : [];
+    },
+    async count() {
+      const q = s.builder.selectFrom('cases').select((eb) => eb.fn.countAll<number>().as('n'));
+      return Number((await s.execute(q.compile())).rows[0]?.n ?? 0);
+    },
+    async ids() {
+      const q = s.builder.selectFrom('cases').select('id').orderBy('created_at').orderBy('id');
+      return (await s.execute(q.compile())).rows.map((r) => r.id);
+    },
+  };
+}
+
+/** The query of `list` (undefined: it matches nothing), also for the plans the bench explains. */
+export function listQuery(s: QuerySession, filter: CaseFilter) {
+  let q = s.builder.selectFrom('cases').selectAll();
+  if (filter.procedure !== undefined) q = q.where('procedure', '=', filter.procedure);
+  if (filter.state !== undefined) q = q.where('state', '=', filter.state);
+  if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+  if (filter.dueBefore !== undefined) {
+    q = q.where('next_due_at', 'is not', null).where('next_due_at', '<=', filter.dueBefore);
+  }
+  const roles = filter.waitingRoles;
+  if (roles !== undefined) {
+    if (roles.length === 0) return undefined;
+    // Implied by the role test; written as a literal (not a bound parameter) so SQLite can
+    // use the partial index `cases_waiting_created` (migration 000200).
+    q = q.where(sql<boolean>`waiting_roles <> ',,'`);
+    q = q.where((eb) => eb.or(roles.map((r) => eb('waiting_roles', 'like', roleLike(r)))));
+  }
+  const after = filter.after;
+  if (after !== undefined) {
+    q = q.where((eb) =>
+      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+    );
+  }
+  return q
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+}

@@ -1,0 +1,20 @@
+import { idempotencyFromRow, idempotencyToRow } from '../mappers.js';
+import type { IdempotencyRepository } from '../port.js';
+import type { IdempotencyRow } from '../schema.js';
+import { columnsOf, slotsFor, template, type QuerySession } from '../session.js';
+
+const IDEMPOTENCYROW_COLUMNS = columnsOf<IdempotencyRow>({ key: true, request_hash: true, response_status: true, response_body: true, case_id: true, created_at: true });
+const FIND = template<{ key: string }, IdempotencyRow>((db, p) => db.selectFrom('idempotency_keys').selectAll().where('key', '=', p.key));
+const INSERT = template<IdempotencyRow>((db, p) => db.insertInto('idempotency_keys').values(slotsFor(p, IDEMPOTENCYROW_COLUMNS)));
+
+export function idempotencyRepository(s: QuerySession): IdempotencyRepository {
+  return {
+    async find(key) {
+      const row = (await s.execute(FIND.bind(s.builder, { key }))).rows[0];
+      return row ? idempotencyFromRow(row) : undefined;
+    },
+    async insert(record) {
+      await s.execute(INSERT.bind(s.builder, idempotencyToRow(record)));
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** The repositories, written once against a `QuerySession` (storage/session.ts) and bound to one by an adapter. */
+import type { Repositories } from '../port.js';
+import type { QuerySession } from '../session.js';
+import { caseRepository } from './cases.js';
+import { eventRepository } from './events.js';
+import { idempotencyRepository } from './idempotency.js';
+import { outboxRepository } from './outbox.js';
+import { timerRepository } from './timers.js';
+
+export function repositories(session: QuerySession): Repositories {
+  return {
+    cases: caseRepository(session),
+    events: eventRepository(session),
+    timers: timerRepository(session),
+    outbox: outboxRepository(session),
+    idempotency: idempotencyRepository(session),
+  };
+}
+
+export { listQuery } from './cases.js';
