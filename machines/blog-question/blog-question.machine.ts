@@ -5,6 +5,7 @@
 import { assign, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { EventMeta, MachineDeps } from '../contract.js';
+import type { EffectEvent } from '../common/effects.js';
 import { openAfter } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
@@ -13,7 +14,7 @@ import {
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
-import type { CreationInput, EffectSink, Validator } from '../runtime.js';
+import type { CreationInput, Validator } from '../runtime.js';
 import { redirectionParentActions, type RedirectRecord, type RedirectionRecord } from '../redirection/parent.js';
 import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
 import {
@@ -44,13 +45,13 @@ export interface BlogQuestionContext {
   deadlines: Deadlines;
 }
 
-type Ev = BlogQuestionEvent | DeadlineOpsEvent;
+type Ev = BlogQuestionEvent | DeadlineOpsEvent | EffectEvent;
 
 /** P4 refuses no data beyond its schemas: every check is a state check. */
 export const blogQuestionValidators: Record<string, Validator> = {};
 
-/** Builds P4 with calendar arithmetic and effects bound to `deps` and `sink`. */
-export function createBlogQuestionMachine(deps: MachineDeps, sink: EffectSink) {
+/** Builds P4 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts). */
+export function createBlogQuestionMachine(deps: MachineDeps) {
   /** Property assigners for `deadlines` (used inside `assign` so XState infers the event type). */
   const opened =
     (key: BlogQuestionDeadlineKey) =>
@@ -68,8 +69,9 @@ export function createBlogQuestionMachine(deps: MachineDeps, sink: EffectSink) {
       context: BlogQuestionContext;
       events: Ev;
       input: CreationInput<BlogQuestionInput>;
+      emitted: EffectEvent;
     },
-    actors: { redirection: createRedirectionMachine(deps, sink) },
+    actors: { redirection: createRedirectionMachine(deps) },
     guards: {
       redirectionForwarded: ({ event }) =>
         (event as unknown as { output?: RedirectionOutput }).output?.outcome === 'forwarded',

@@ -2,9 +2,10 @@
  * P3 — a question through the feedback form on the site (п. 35–40), with P5 invoked for
  * a question outside the competence (п. 48).
  */
-import { assign, setup } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { EventMeta, MachineDeps } from '../contract.js';
+import type { EffectEvent } from '../common/effects.js';
 import { openAfter } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
@@ -13,7 +14,7 @@ import {
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
-import type { CreationInput, EffectSink, Validator } from '../runtime.js';
+import type { CreationInput, Validator } from '../runtime.js';
 import { redirectionParentActions, type RedirectRecord, type RedirectionRecord } from '../redirection/parent.js';
 import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
 import {
@@ -46,7 +47,7 @@ export interface FeedbackInquiryContext {
   deadlines: Deadlines;
 }
 
-type Ev = FeedbackInquiryEvent | DeadlineOpsEvent;
+type Ev = FeedbackInquiryEvent | DeadlineOpsEvent | EffectEvent;
 
 /** Messages for refused events (the same checks as the guard `valid`). */
 export const feedbackInquiryValidators: Record<string, Validator> = {
@@ -81,8 +82,8 @@ export const feedbackInquiryValidators: Record<string, Validator> = {
 const valid = ({ context, event }: { context: FeedbackInquiryContext; event: Ev }) =>
   (feedbackInquiryValidators[event.type]?.(context, event) ?? null) === null;
 
-/** Builds P3 with calendar arithmetic and effects bound to `deps` and `sink`. */
-export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink) {
+/** Builds P3 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts). */
+export function createFeedbackInquiryMachine(deps: MachineDeps) {
   const reviewTerm = (receivedAt: Instant, extensionDays: number) =>
     openAfter(deps, P.review, receivedAt, P.review.amount + extensionDays);
 
@@ -91,8 +92,9 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
       context: FeedbackInquiryContext;
       events: Ev;
       input: CreationInput<FeedbackInquiryInput>;
+      emitted: EffectEvent;
     },
-    actors: { redirection: createRedirectionMachine(deps, sink) },
+    actors: { redirection: createRedirectionMachine(deps) },
     guards: {
       valid,
       redirectionForwarded: ({ event }) =>
@@ -100,23 +102,26 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
     },
     actions: {
       ...sharedParentActions(deps),
-      queueAcknowledgement: ({ context }) => {
+      queueAcknowledgement: emit(({ context }): EffectEvent => {
         const review = context.deadlines.review!;
-        sink.effects.push({
-          kind: 'mail',
-          template: 'acknowledgement',
-          to: context.applicant,
-          language: context.language,
-          data: {
-            receivedAt: context.receivedAt,
-            kind: context.kind,
-            text: context.text,
-            reviewDays: P.review.amount,
-            reviewLastDay: review.lastDay,
-            reviewDueAt: review.dueAt,
+        return {
+          type: 'effect',
+          effect: {
+            kind: 'mail',
+            template: 'acknowledgement',
+            to: context.applicant,
+            language: context.language,
+            data: {
+              receivedAt: context.receivedAt,
+              kind: context.kind,
+              text: context.text,
+              reviewDays: P.review.amount,
+              reviewLastDay: review.lastDay,
+              reviewDueAt: review.dueAt,
+            },
           },
-        });
-      },
+        };
+      }),
       register: assign({
         registrationNumber: ({ context, event }) =>
           event.type === 'register' ? event.payload.registrationNumber : context.registrationNumber,
@@ -147,26 +152,29 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
           },
         };
       }),
-      queueExtensionNotice: ({ context, event }) => {
+      queueExtensionNotice: enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'extend') return;
         const review = context.deadlines.review!;
-        sink.effects.push({
-          kind: 'mail',
-          template: 'extension_notice',
-          to: context.applicant,
-          language: context.language,
-          data: {
-            registrationNumber: context.registrationNumber,
-            days: event.payload.days,
-            totalExtensionDays: context.extensionDays,
-            reason: event.payload.reason,
-            decidedAt: event.occurredAt,
-            reviewLastDay: review.lastDay,
-            reviewDueAt: review.dueAt,
+        enqueue.emit({
+          type: 'effect',
+          effect: {
+            kind: 'mail',
+            template: 'extension_notice',
+            to: context.applicant,
+            language: context.language,
+            data: {
+              registrationNumber: context.registrationNumber,
+              days: event.payload.days,
+              totalExtensionDays: context.extensionDays,
+              reason: event.payload.reason,
+              decidedAt: event.occurredAt,
+              reviewLastDay: review.lastDay,
+              reviewDueAt: review.dueAt,
+            },
+            closesDeadline: 'extension_notice',
           },
-          closesDeadline: 'extension_notice',
         });
-      },
+      }),
       messageDelivered: assign({
         deadlines: ({ context, event }) =>
           event.type === 'message_delivered' && event.payload.template === 'extension_notice'
@@ -190,21 +198,26 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
       approveAnswer: assign({
         answer: ({ context, event }) => (context.answer ? { ...context.answer, approvedAt: (event as FeedbackInquiryEvent).occurredAt } : undefined),
       }),
-      queueAnswer: ({ context }) => {
-        sink.effects.push({
-          kind: 'mail',
-          template: 'answer',
-          to: context.applicant,
-          language: context.language,
-          data: {
-            registrationNumber: context.registrationNumber,
-            question: context.text,
-            text: context.answer?.text,
-            citations: context.answer?.citations ?? [],
-            unit: context.unit,
+      queueAnswer: emit(({ context }): EffectEvent => {
+        // Entered from `answer_review`, which only `submit_answer` (recording the answer) leads to.
+        const answer = context.answer!;
+        return {
+          type: 'effect',
+          effect: {
+            kind: 'mail',
+            template: 'answer',
+            to: context.applicant,
+            language: context.language,
+            data: {
+              registrationNumber: context.registrationNumber,
+              question: context.text,
+              text: answer.text,
+              citations: answer.citations,
+              unit: context.unit,
+            },
           },
-        });
-      },
+        };
+      }),
       noteProposal: assign({
         noted: ({ context, event }) =>
           event.type === 'note_proposal'
