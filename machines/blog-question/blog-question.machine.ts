@@ -15,8 +15,14 @@ import {
   type Deadlines,
 } from '../common/parent.js';
 import type { CreationInput, Validator } from '../runtime.js';
-import { redirectionParentActions, type RedirectRecord, type RedirectionRecord } from '../redirection/parent.js';
-import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
+import {
+  redirectionParentActions,
+  redirectionParentGuards,
+  redirectionState,
+  type RedirectRecord,
+  type RedirectionRecord,
+} from '../redirection/parent.js';
+import { createRedirectionMachine } from '../redirection/redirection.machine.js';
 import {
   blogQuestionDeadlinePolicies as P,
   type BlogQuestionDeadlineKey,
@@ -72,10 +78,7 @@ export function createBlogQuestionMachine(deps: MachineDeps) {
       emitted: EffectEvent;
     },
     actors: { redirection: createRedirectionMachine(deps) },
-    guards: {
-      redirectionForwarded: ({ event }) =>
-        (event as unknown as { output?: RedirectionOutput }).output?.outcome === 'forwarded',
-    },
+    guards: redirectionParentGuards,
     actions: {
       ...sharedParentActions(deps),
       register: assign({
@@ -193,30 +196,10 @@ export function createBlogQuestionMachine(deps: MachineDeps) {
         meta: { deadlines: [P.posting] },
         on: { post: { target: 'posted', actions: ['recordPost', 'closePosting'] } },
       },
-      redirection: {
-        description: 'P5: the question is forwarded to the competent body (п. 48).',
-        invoke: {
-          id: 'redirection',
-          src: 'redirection',
-          input: ({ context, event }): RedirectionInput => ({
-            receivedAt: context.receivedAt,
-            redirectedAt: (event as BlogQuestionEvent).occurredAt,
-            reason: event.type === 'redirect' ? event.payload.reason : '',
-            notice: {
-              kind: 'portal',
-              data: { channel: context.channel, author: context.author, language: context.language, registrationNumber: context.registrationNumber },
-            },
-          }),
-          onDone: [
-            { guard: 'redirectionForwarded', target: 'redirected', actions: 'redirectionDone' },
-            { target: 'in_review', actions: 'redirectionDone' },
-          ],
-        },
-        on: {
-          forward: { actions: 'forwardToRedirection' },
-          cancel_redirect: { actions: 'forwardToRedirection' },
-        },
-      },
+      redirection: redirectionState((context: BlogQuestionContext) => ({
+        kind: 'portal',
+        data: { channel: context.channel, author: context.author, language: context.language, registrationNumber: context.registrationNumber },
+      })),
       posted: { type: 'final', description: 'The approved answer is on the blog platform.' },
       redirected: { type: 'final', description: 'Forwarded to the competent body; the author is notified on the portal (п. 48).' },
     },

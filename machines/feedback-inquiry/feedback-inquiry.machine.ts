@@ -15,8 +15,14 @@ import {
   type Deadlines,
 } from '../common/parent.js';
 import type { CreationInput, Validator } from '../runtime.js';
-import { redirectionParentActions, type RedirectRecord, type RedirectionRecord } from '../redirection/parent.js';
-import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
+import {
+  redirectionParentActions,
+  redirectionParentGuards,
+  redirectionState,
+  type RedirectRecord,
+  type RedirectionRecord,
+} from '../redirection/parent.js';
+import { createRedirectionMachine } from '../redirection/redirection.machine.js';
 import {
   MAX_EXTENSION_DAYS,
   feedbackInquiryDeadlinePolicies as P,
@@ -95,11 +101,7 @@ export function createFeedbackInquiryMachine(deps: MachineDeps) {
       emitted: EffectEvent;
     },
     actors: { redirection: createRedirectionMachine(deps) },
-    guards: {
-      valid,
-      redirectionForwarded: ({ event }) =>
-        (event as unknown as { output?: RedirectionOutput }).output?.outcome === 'forwarded',
-    },
+    guards: { valid, ...redirectionParentGuards },
     actions: {
       ...sharedParentActions(deps),
       queueAcknowledgement: emit(({ context }): EffectEvent => {
@@ -289,27 +291,11 @@ export function createFeedbackInquiryMachine(deps: MachineDeps) {
           note_proposal: { guard: 'valid', target: 'noted', actions: ['noteProposal', 'closeReview'] },
         },
       },
-      redirection: {
-        description: 'P5: the question is forwarded to the competent body (п. 48).',
-        invoke: {
-          id: 'redirection',
-          src: 'redirection',
-          input: ({ context, event }): RedirectionInput => ({
-            receivedAt: context.receivedAt,
-            redirectedAt: (event as FeedbackInquiryEvent).occurredAt,
-            reason: event.type === 'redirect' ? event.payload.reason : '',
-            notice: { kind: 'mail', to: context.applicant, language: context.language },
-          }),
-          onDone: [
-            { guard: 'redirectionForwarded', target: 'redirected', actions: 'redirectionDone' },
-            { target: 'in_review', actions: 'redirectionDone' },
-          ],
-        },
-        on: {
-          forward: { actions: 'forwardToRedirection' },
-          cancel_redirect: { actions: 'forwardToRedirection' },
-        },
-      },
+      redirection: redirectionState((context: FeedbackInquiryContext) => ({
+        kind: 'mail',
+        to: context.applicant,
+        language: context.language,
+      })),
       answered: { type: 'final', description: 'The approved answer is sent to the applicant (п. 39–40).' },
       noted: { type: 'final', description: 'The proposal is taken into account (п. 40).' },
       redirected: { type: 'final', description: 'Forwarded to the competent body; the applicant is notified (п. 48).' },
