@@ -10,6 +10,7 @@
  */
 import type { TSchema } from 'typebox';
 import type { BusinessCalendar, CalendarStamp, Instant, IsoDate, Reading } from '../calendars/types.js';
+import type { Effect } from './common/effects.js';
 
 export const ROLES = [
   'initiator',
@@ -27,7 +28,23 @@ export type Role = (typeof ROLES)[number];
 export const PROCEDURE_IDS = ['publication', 'feedback-inquiry', 'blog-question'] as const;
 export type ProcedureId = (typeof PROCEDURE_IDS)[number];
 
-export type Language = 'ru' | 'kk' | 'en';
+/** Effects (typed per mail template) and the applicant's language: see common/effects.ts. */
+export type {
+  AcknowledgementData,
+  AnswerData,
+  Effect,
+  EffectEvent,
+  ExtensionNoticeData,
+  Language,
+  MailDataByTemplate,
+  MailEffect,
+  MailTemplate,
+  PortalNoticeData,
+  PortalNoticeEffect,
+  PortalNoticeOrigin,
+  Recipient,
+  RedirectNoticeData,
+} from './common/effects.js';
 
 /** Who sent an event, under which role. */
 export interface Actor {
@@ -84,25 +101,6 @@ export interface CaseDeadline {
   shortfall?: { amount: number; unit: Reading };
   calendar: CalendarStamp;
 }
-
-/** Side effects a transition asks for; the engine enqueues them in the same transaction. */
-export type MailTemplate = 'acknowledgement' | 'extension_notice' | 'answer' | 'redirect_notice';
-export type Effect =
-  | {
-      kind: 'mail';
-      template: MailTemplate;
-      to: { name: string; email: string };
-      language: Language;
-      /** Template data (review term, answer text, organisation, …). */
-      data: Record<string, unknown>;
-      /** The deadline this message closes when delivered (e.g. `extension_notice`), if any. */
-      closesDeadline?: string;
-    }
-  | {
-      kind: 'portal_notice';
-      /** P4: the applicant's notice recorded as posted on the portal. */
-      data: Record<string, unknown>;
-    };
 
 /** What a machine needs from the runtime. */
 export interface MachineDeps {

@@ -17,17 +17,32 @@
  * result is deterministic. No delayed events (`after`) are used: deadlines are data and
  * the engine fires `deadline_missed` itself.
  *
- * Effects: machines name them (`queueEffect`-style actions); the implementations close
- * over an `EffectSink` that the runtime empties before each call and reads after it.
- * A compiled machine and its sink are cached per `MachineDeps` object; steps are
- * synchronous, so one sink per deps is safe.
+ * Effects: machines emit them (XState `emit()` of an `EffectEvent`, common/effects.ts);
+ * invoked children send theirs to the parent, which re-emits them, because a child's emits
+ * reach only listeners on the child actor. Each actor the runtime creates gets one
+ * `actor.on('effect', …)` listener that appends to the array of the step in progress;
+ * emits run synchronously inside `start`/`send`, so the array holds exactly the step's
+ * effects, in the order the actions ran. Nothing mutable is shared between actors.
+ *
+ * Only XState's public API is read: the active state nodes come from `getStateNodes(root,
+ * snapshot.value)`, child snapshots are recognised with `isMachineSnapshot`. The one
+ * internal read in machines/ is `hasParent` (common/parent.ts), which says why.
  */
-import { createActor, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import {
+  createActor,
+  getStateNodes,
+  isMachineSnapshot,
+  type Actor,
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+} from 'xstate';
 import type { TSchema } from 'typebox';
 import type {
   AllowedEvent,
   DeadlinePolicy,
   Effect,
+  EffectEvent,
   EventMeta,
   MachineDeps,
   MachineSession,
@@ -39,11 +54,6 @@ import type {
   StepRejected,
   StepResult,
 } from './contract.js';
-
-/** Where a machine's named effect actions put what they queue during one step. */
-export interface EffectSink {
-  effects: Effect[];
-}
 
 /** The machine's creation input: the validated HTTP `input` and the creation event's meta. */
 export interface CreationInput<I> {
@@ -64,8 +74,8 @@ export interface ProcedureDefinition<E extends string, K extends string> {
   eventSchemas: Record<E, TSchema>;
   eventRoles: Record<E, Role[]>;
   deadlinePolicies: Record<K, DeadlinePolicy>;
-  /** Builds the machine with action/guard implementations closing over `deps` and `sink`. */
-  build(deps: MachineDeps, sink: EffectSink): AnyStateMachine;
+  /** Builds the machine with action/guard implementations closing over `deps` (no state of their own). */
+  build(deps: MachineDeps): AnyStateMachine;
   /** Cross-field checks of the creation input the schema cannot express. */
   validateInput?(input: Record<string, unknown>, meta: EventMeta): string | null;
   /** Messages for refused events, by type (the parent's and its children's). */
@@ -79,11 +89,6 @@ export interface TypedProcedureModule<E extends string, K extends string> extend
   eventSchemas: Record<E, TSchema>;
   eventRoles: Record<E, Role[]>;
   deadlinePolicies: Record<K, DeadlinePolicy>;
-}
-
-interface Compiled {
-  machine: AnyStateMachine;
-  sink: EffectSink;
 }
 
 /** Dotted state value of a machine snapshot (`a.b`; parallel regions joined with `,`). */
@@ -108,11 +113,10 @@ const ownEventsOf = new WeakMap<object, readonly string[]>();
 
 /** Event types with a transition in some active state node (guards not evaluated). */
 function structuralEvents(snapshot: AnyMachineSnapshot): Set<string> {
-  // `_nodes` (the active state nodes) and `ownEvents` are what the XState v5 docs suggest
-  // for listing the events a state can take.
-  const nodes = (snapshot as unknown as { _nodes: Array<{ ownEvents: string[] }> })._nodes;
+  // The active state nodes (the root, every active ancestor, every active region's leaf),
+  // from the public `getStateNodes`; `ownEvents` is public on `StateNode`.
   const types = new Set<string>();
-  for (const node of nodes) {
+  for (const node of getStateNodes(snapshot.machine.root, snapshot.value)) {
     let own = ownEventsOf.get(node);
     if (!own) {
       own = node.ownEvents;
@@ -123,25 +127,58 @@ function structuralEvents(snapshot: AnyMachineSnapshot): Set<string> {
   return types;
 }
 
-function activeChildren(snapshot: AnyMachineSnapshot): AnyMachineSnapshot[] {
+/** The snapshots of the invoked child machines (P2, P5), running or not. */
+function childMachineSnapshots(snapshot: AnyMachineSnapshot): Array<[string, AnyMachineSnapshot]> {
   const children = (snapshot.children ?? {}) as Record<string, AnyActorRef | undefined>;
-  return Object.values(children)
-    .map((ref) => ref?.getSnapshot() as AnyMachineSnapshot | undefined)
-    .filter((s): s is AnyMachineSnapshot => !!s && s.status === 'active' && '_nodes' in s);
+  const out: Array<[string, AnyMachineSnapshot]> = [];
+  for (const [id, ref] of Object.entries(children)) {
+    const s: unknown = ref?.getSnapshot();
+    if (isMachineSnapshot(s)) out.push([id, s as AnyMachineSnapshot]);
+  }
+  return out;
+}
+
+function activeChildren(snapshot: AnyMachineSnapshot): AnyMachineSnapshot[] {
+  return childMachineSnapshots(snapshot)
+    .map(([, s]) => s)
+    .filter((s) => s.status === 'active');
+}
+
+/**
+ * Attaches the one listener that collects `actor`'s emitted effects (before `start`, so a
+ * new case's entry effects are heard). `collect(run)` calls `run` (a `start` or `send`)
+ * and returns what was emitted during it, in order: a fresh array per call, so nothing
+ * carries over to the next step.
+ */
+function effectCollector(actor: Actor<AnyStateMachine>): (run: () => void) => Effect[] {
+  let current: Effect[] | null = null;
+  actor.on('effect', (e: EffectEvent) => {
+    // Outside `collect` nothing is emitted (restoring a snapshot runs no entry actions).
+    current?.push(e.effect);
+  });
+  return (run) => {
+    const effects: Effect[] = [];
+    current = effects;
+    try {
+      run();
+      return effects;
+    } finally {
+      current = null;
+    }
+  };
 }
 
 export function defineProcedure<E extends string, K extends string>(
   def: ProcedureDefinition<E, K>,
 ): TypedProcedureModule<E, K> {
-  const cache = new WeakMap<MachineDeps, Compiled>();
-  const compiled = (deps: MachineDeps): Compiled => {
-    let c = cache.get(deps);
-    if (!c) {
-      const sink: EffectSink = { effects: [] };
-      c = { machine: def.build(deps, sink), sink };
-      cache.set(deps, c);
+  const cache = new WeakMap<MachineDeps, AnyStateMachine>();
+  const compiled = (deps: MachineDeps): AnyStateMachine => {
+    let machine = cache.get(deps);
+    if (!machine) {
+      machine = def.build(deps);
+      cache.set(deps, machine);
     }
-    return c;
+    return machine;
   };
 
   const allowedFrom = (snapshot: AnyMachineSnapshot): AllowedEvent[] => {
@@ -190,19 +227,15 @@ export function defineProcedure<E extends string, K extends string>(
     return null;
   };
 
-  const result = (actor: ReturnType<typeof createActor>, sink: EffectSink): StepResult => {
+  const result = (actor: Actor<AnyStateMachine>, effects: Effect[]): StepResult => {
     const snap = actor.getSnapshot() as AnyMachineSnapshot;
     // A thrown action or guard (e.g. CalendarError `calendar_year_unknown`) is not a business
     // outcome: it propagates to the engine, and nothing of the step is kept.
     if (snap.status === 'error') throw snap.error;
     const persisted = actor.getPersistedSnapshot() as PersistedSnapshot;
     const context = { ...(snap.context as StepOk['context']) };
-    const children = (snap.children ?? {}) as Record<string, AnyActorRef | undefined>;
     const childContexts: Record<string, unknown> = {};
-    for (const [id, ref] of Object.entries(children)) {
-      const s = ref?.getSnapshot() as AnyMachineSnapshot | undefined;
-      if (s && '_nodes' in s) childContexts[id] = { state: stateString(s.value), context: s.context };
-    }
+    for (const [id, s] of childMachineSnapshots(snap)) childContexts[id] = { state: stateString(s.value), context: s.context };
     // The running children's progress (e.g. which translations are in), for the case view only.
     if (Object.keys(childContexts).length) context.children = childContexts;
     return {
@@ -211,7 +244,7 @@ export function defineProcedure<E extends string, K extends string>(
       state: stateString(snap.value),
       status: snap.status === 'done' ? 'done' : 'active',
       context,
-      effects: sink.effects.splice(0),
+      effects,
       allowed: allowedFrom(snap),
     };
   };
@@ -220,8 +253,9 @@ export function defineProcedure<E extends string, K extends string>(
     const actor = createActor(machine, { snapshot: snapshot as never });
     // Errors surface through the snapshot (see `result`), not as unhandled rejections.
     actor.subscribe({ error: () => {} });
+    const collect = effectCollector(actor);
     actor.start();
-    return actor;
+    return { actor, collect };
   };
 
   /**
@@ -231,8 +265,7 @@ export function defineProcedure<E extends string, K extends string>(
    * persisted snapshot `step` returns.
    */
   const open = (deps: MachineDeps, snapshot: PersistedSnapshot): MachineSession => {
-    const { machine, sink } = compiled(deps);
-    const actor = restore(machine, snapshot);
+    const { actor, collect } = restore(compiled(deps), snapshot);
     return {
       step(event) {
         const current = actor.getSnapshot() as AnyMachineSnapshot;
@@ -251,13 +284,7 @@ export function defineProcedure<E extends string, K extends string>(
         };
         const refused = refusal(current, envelope, current);
         if (refused) return refused;
-        sink.effects = [];
-        try {
-          actor.send(envelope as never);
-          return result(actor, sink);
-        } finally {
-          sink.effects = [];
-        }
+        return result(actor, collect(() => actor.send(envelope as never)));
       },
       close() {
         actor.stop();
@@ -274,21 +301,18 @@ export function defineProcedure<E extends string, K extends string>(
     eventSchemas: def.eventSchemas,
     eventRoles: def.eventRoles,
     deadlinePolicies: def.deadlinePolicies,
-    machine: (deps) => compiled(deps).machine,
+    machine: (deps) => compiled(deps),
 
     start(deps, input, meta) {
       const why = def.validateInput?.(input, meta) ?? null;
       if (why) return { ok: false, code: 'invalid_request', message: why, allowed: [] };
-      const { machine, sink } = compiled(deps);
-      sink.effects = [];
-      const actor = createActor(machine, { input: { input, meta } satisfies CreationInput<unknown> });
+      const actor = createActor(compiled(deps), { input: { input, meta } satisfies CreationInput<unknown> });
       actor.subscribe({ error: () => {} });
+      const collect = effectCollector(actor);
       try {
-        actor.start();
-        return result(actor, sink);
+        return result(actor, collect(() => actor.start()));
       } finally {
         actor.stop();
-        sink.effects = [];
       }
     },
 
@@ -304,7 +328,7 @@ export function defineProcedure<E extends string, K extends string>(
     open,
 
     allowedEvents(deps, snapshot) {
-      const actor = restore(compiled(deps).machine, snapshot);
+      const { actor } = restore(compiled(deps), snapshot);
       try {
         return allowedFrom(actor.getSnapshot() as AnyMachineSnapshot);
       } finally {

@@ -5,6 +5,7 @@
 import { assign, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { EventMeta, MachineDeps } from '../contract.js';
+import type { EffectEvent } from '../common/effects.js';
 import { openAfter } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
@@ -13,9 +14,15 @@ import {
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
-import type { CreationInput, EffectSink, Validator } from '../runtime.js';
-import { redirectionParentActions, type RedirectRecord, type RedirectionRecord } from '../redirection/parent.js';
-import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
+import type { CreationInput, Validator } from '../runtime.js';
+import {
+  redirectionParentActions,
+  redirectionParentGuards,
+  redirectionState,
+  type RedirectRecord,
+  type RedirectionRecord,
+} from '../redirection/parent.js';
+import { createRedirectionMachine } from '../redirection/redirection.machine.js';
 import {
   blogQuestionDeadlinePolicies as P,
   type BlogQuestionDeadlineKey,
@@ -44,13 +51,13 @@ export interface BlogQuestionContext {
   deadlines: Deadlines;
 }
 
-type Ev = BlogQuestionEvent | DeadlineOpsEvent;
+type Ev = BlogQuestionEvent | DeadlineOpsEvent | EffectEvent;
 
 /** P4 refuses no data beyond its schemas: every check is a state check. */
 export const blogQuestionValidators: Record<string, Validator> = {};
 
-/** Builds P4 with calendar arithmetic and effects bound to `deps` and `sink`. */
-export function createBlogQuestionMachine(deps: MachineDeps, sink: EffectSink) {
+/** Builds P4 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts). */
+export function createBlogQuestionMachine(deps: MachineDeps) {
   /** Property assigners for `deadlines` (used inside `assign` so XState infers the event type). */
   const opened =
     (key: BlogQuestionDeadlineKey) =>
@@ -68,12 +75,10 @@ export function createBlogQuestionMachine(deps: MachineDeps, sink: EffectSink) {
       context: BlogQuestionContext;
       events: Ev;
       input: CreationInput<BlogQuestionInput>;
+      emitted: EffectEvent;
     },
-    actors: { redirection: createRedirectionMachine(deps, sink) },
-    guards: {
-      redirectionForwarded: ({ event }) =>
-        (event as unknown as { output?: RedirectionOutput }).output?.outcome === 'forwarded',
-    },
+    actors: { redirection: createRedirectionMachine(deps) },
+    guards: redirectionParentGuards,
     actions: {
       ...sharedParentActions(deps),
       register: assign({
@@ -191,30 +196,10 @@ export function createBlogQuestionMachine(deps: MachineDeps, sink: EffectSink) {
         meta: { deadlines: [P.posting] },
         on: { post: { target: 'posted', actions: ['recordPost', 'closePosting'] } },
       },
-      redirection: {
-        description: 'P5: the question is forwarded to the competent body (п. 48).',
-        invoke: {
-          id: 'redirection',
-          src: 'redirection',
-          input: ({ context, event }): RedirectionInput => ({
-            receivedAt: context.receivedAt,
-            redirectedAt: (event as BlogQuestionEvent).occurredAt,
-            reason: event.type === 'redirect' ? event.payload.reason : '',
-            notice: {
-              kind: 'portal',
-              data: { channel: context.channel, author: context.author, language: context.language, registrationNumber: context.registrationNumber },
-            },
-          }),
-          onDone: [
-            { guard: 'redirectionForwarded', target: 'redirected', actions: 'redirectionDone' },
-            { target: 'in_review', actions: 'redirectionDone' },
-          ],
-        },
-        on: {
-          forward: { actions: 'forwardToRedirection' },
-          cancel_redirect: { actions: 'forwardToRedirection' },
-        },
-      },
+      redirection: redirectionState((context: BlogQuestionContext) => ({
+        kind: 'portal',
+        data: { channel: context.channel, author: context.author, language: context.language, registrationNumber: context.registrationNumber },
+      })),
       posted: { type: 'final', description: 'The approved answer is on the blog platform.' },
       redirected: { type: 'final', description: 'Forwarded to the competent body; the author is notified on the portal (п. 48).' },
     },

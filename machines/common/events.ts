@@ -5,7 +5,7 @@
  * `context.deadlines`.
  */
 import { Type, type Static, type TSchema } from 'typebox';
-import type { EventMeta, Role } from '../contract.js';
+import { ROLES, type EventMeta, type Role } from '../contract.js';
 
 /** An event as a machine sees it: the contract's `{type, payload} & EventMeta`. */
 export type Envelope<T extends string, P> = { type: T; payload: P } & EventMeta;
@@ -31,16 +31,10 @@ export function deadlineMissedPayload<K extends string>(keys: readonly K[]) {
   return Type.Object({ key: Type.Unsafe<K>(Type.Union(keys.map((k) => Type.Literal(k)))) });
 }
 
-/** Every role that may comment: all but `auditor` and `system`. */
-export const COMMENT_ROLES: Role[] = [
-  'initiator',
-  'press_secretary',
-  'administrator',
-  'car',
-  'unit',
-  'supervisor',
-  'chairman',
-];
+/** Every role that may comment: all but `auditor` and `system` (derived from `ROLES`). */
+export const COMMENT_ROLES = ROLES.filter(
+  (r): r is Exclude<Role, 'auditor' | 'system'> => r !== 'auditor' && r !== 'system',
+);
 
 /** `comment` and `deadline_missed` as machine events. */
 export type CommonEvent =

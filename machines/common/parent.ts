@@ -1,11 +1,12 @@
 /**
  * What every top-level procedure machine shares: it owns `context.deadlines`, accepts
- * `comment` and `deadline_missed` in every non-final state, and applies the deadline
- * operations its invoked children (P2, P5) report.
+ * `comment` and `deadline_missed` in every non-final state, applies the deadline
+ * operations its invoked children (P2, P5) report, and emits the effects they report.
  */
-import { assign } from 'xstate';
+import { assign, emit } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { CaseDeadline, MachineDeps } from '../contract.js';
+import type { EffectEvent } from './effects.js';
 import { close, observeMissed } from './deadlines.js';
 
 export type Deadlines = Record<string, CaseDeadline>;
@@ -49,7 +50,14 @@ export function closeKey(deps: MachineDeps, deadlines: Deadlines, key: string, a
 
 /**
  * True when the actor runs as an invoked child. A child machine on its own (the inspector,
- * Stately Studio, `xstate/graph` traversals) has no parent to report deadline operations to.
+ * Stately Studio, `xstate/graph` traversals) has no parent to report deadline operations
+ * and effects to, and `sendParent` without a parent throws ("Unable to send event to actor
+ * '#_parent'").
+ *
+ * The one read of an XState internal in machines/: v5 has no public way to ask an actor
+ * for its parent (`ActorRef._parent` is underscore-internal; `system`, `sessionId` and the
+ * snapshot say nothing about it). tests/machines/xstate-contract.test.ts fails if XState
+ * changes this (checked against xstate 5.33.3).
  */
 export function hasParent(self: unknown): boolean {
   return !!(self as { _parent?: unknown })._parent;
@@ -60,18 +68,22 @@ export const ROOT_HANDLERS = {
   comment: { actions: 'recordComment' },
   deadline_missed: { actions: 'observeMissed' },
   'deadline.ops': { actions: 'applyDeadlineOps' },
+  effect: { actions: 'emitChildEffect' },
 } as const;
 
 /**
  * The implementations of the root-level actions every procedure names in its `setup`
- * (`recordComment`, `observeMissed`, `applyDeadlineOps`), written once. Each machine
- * spreads them into its `actions`; they touch only `context.deadlines`.
+ * (`recordComment`, `observeMissed`, `applyDeadlineOps`, `emitChildEffect`), written once.
+ * Each machine spreads them into its `actions`; they touch only `context.deadlines`, and
+ * `emitChildEffect` emits a child's `effect` event unchanged as the parent's own (an
+ * invoked child's emits never reach the listeners on the root actor, which the runtime
+ * holds).
  */
 // The return type is deliberately loose: each machine's `setup` checks its actions against
 // its own context and event union, which a shared implementation cannot name. The bodies
 // are typed against the only part they touch (`deadlines`).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function sharedParentActions(deps: MachineDeps): Record<'recordComment' | 'observeMissed' | 'applyDeadlineOps', any> {
+export function sharedParentActions(deps: MachineDeps): Record<'recordComment' | 'observeMissed' | 'applyDeadlineOps' | 'emitChildEffect', any> {
   type Ctx = { deadlines: Deadlines };
   type Ev = { type: string; payload?: { key?: unknown }; occurredAt?: Instant; ops?: DeadlineOp[] };
   return {
@@ -86,5 +98,6 @@ export function sharedParentActions(deps: MachineDeps): Record<'recordComment' |
     applyDeadlineOps: assign(({ context, event }: { context: Ctx; event: Ev }) =>
       event.type === 'deadline.ops' ? { deadlines: applyDeadlineOps(deps, context.deadlines, event.ops ?? []) } : {},
     ),
+    emitChildEffect: emit(({ event }: { event: EffectEvent }) => event),
   };
 }

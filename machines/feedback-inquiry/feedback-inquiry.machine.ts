@@ -2,9 +2,10 @@
  * P3 — a question through the feedback form on the site (п. 35–40), with P5 invoked for
  * a question outside the competence (п. 48).
  */
-import { assign, setup } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { EventMeta, MachineDeps } from '../contract.js';
+import type { EffectEvent } from '../common/effects.js';
 import { openAfter } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
@@ -13,9 +14,15 @@ import {
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
-import type { CreationInput, EffectSink, Validator } from '../runtime.js';
-import { redirectionParentActions, type RedirectRecord, type RedirectionRecord } from '../redirection/parent.js';
-import { createRedirectionMachine, type RedirectionInput, type RedirectionOutput } from '../redirection/redirection.machine.js';
+import type { CreationInput, Validator } from '../runtime.js';
+import {
+  redirectionParentActions,
+  redirectionParentGuards,
+  redirectionState,
+  type RedirectRecord,
+  type RedirectionRecord,
+} from '../redirection/parent.js';
+import { createRedirectionMachine } from '../redirection/redirection.machine.js';
 import {
   MAX_EXTENSION_DAYS,
   feedbackInquiryDeadlinePolicies as P,
@@ -46,7 +53,7 @@ export interface FeedbackInquiryContext {
   deadlines: Deadlines;
 }
 
-type Ev = FeedbackInquiryEvent | DeadlineOpsEvent;
+type Ev = FeedbackInquiryEvent | DeadlineOpsEvent | EffectEvent;
 
 /** Messages for refused events (the same checks as the guard `valid`). */
 export const feedbackInquiryValidators: Record<string, Validator> = {
@@ -81,8 +88,8 @@ export const feedbackInquiryValidators: Record<string, Validator> = {
 const valid = ({ context, event }: { context: FeedbackInquiryContext; event: Ev }) =>
   (feedbackInquiryValidators[event.type]?.(context, event) ?? null) === null;
 
-/** Builds P3 with calendar arithmetic and effects bound to `deps` and `sink`. */
-export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink) {
+/** Builds P3 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts). */
+export function createFeedbackInquiryMachine(deps: MachineDeps) {
   const reviewTerm = (receivedAt: Instant, extensionDays: number) =>
     openAfter(deps, P.review, receivedAt, P.review.amount + extensionDays);
 
@@ -91,32 +98,32 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
       context: FeedbackInquiryContext;
       events: Ev;
       input: CreationInput<FeedbackInquiryInput>;
+      emitted: EffectEvent;
     },
-    actors: { redirection: createRedirectionMachine(deps, sink) },
-    guards: {
-      valid,
-      redirectionForwarded: ({ event }) =>
-        (event as unknown as { output?: RedirectionOutput }).output?.outcome === 'forwarded',
-    },
+    actors: { redirection: createRedirectionMachine(deps) },
+    guards: { valid, ...redirectionParentGuards },
     actions: {
       ...sharedParentActions(deps),
-      queueAcknowledgement: ({ context }) => {
+      queueAcknowledgement: emit(({ context }): EffectEvent => {
         const review = context.deadlines.review!;
-        sink.effects.push({
-          kind: 'mail',
-          template: 'acknowledgement',
-          to: context.applicant,
-          language: context.language,
-          data: {
-            receivedAt: context.receivedAt,
-            kind: context.kind,
-            text: context.text,
-            reviewDays: P.review.amount,
-            reviewLastDay: review.lastDay,
-            reviewDueAt: review.dueAt,
+        return {
+          type: 'effect',
+          effect: {
+            kind: 'mail',
+            template: 'acknowledgement',
+            to: context.applicant,
+            language: context.language,
+            data: {
+              receivedAt: context.receivedAt,
+              kind: context.kind,
+              text: context.text,
+              reviewDays: P.review.amount,
+              reviewLastDay: review.lastDay,
+              reviewDueAt: review.dueAt,
+            },
           },
-        });
-      },
+        };
+      }),
       register: assign({
         registrationNumber: ({ context, event }) =>
           event.type === 'register' ? event.payload.registrationNumber : context.registrationNumber,
@@ -147,26 +154,29 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
           },
         };
       }),
-      queueExtensionNotice: ({ context, event }) => {
+      queueExtensionNotice: enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'extend') return;
         const review = context.deadlines.review!;
-        sink.effects.push({
-          kind: 'mail',
-          template: 'extension_notice',
-          to: context.applicant,
-          language: context.language,
-          data: {
-            registrationNumber: context.registrationNumber,
-            days: event.payload.days,
-            totalExtensionDays: context.extensionDays,
-            reason: event.payload.reason,
-            decidedAt: event.occurredAt,
-            reviewLastDay: review.lastDay,
-            reviewDueAt: review.dueAt,
+        enqueue.emit({
+          type: 'effect',
+          effect: {
+            kind: 'mail',
+            template: 'extension_notice',
+            to: context.applicant,
+            language: context.language,
+            data: {
+              registrationNumber: context.registrationNumber,
+              days: event.payload.days,
+              totalExtensionDays: context.extensionDays,
+              reason: event.payload.reason,
+              decidedAt: event.occurredAt,
+              reviewLastDay: review.lastDay,
+              reviewDueAt: review.dueAt,
+            },
+            closesDeadline: 'extension_notice',
           },
-          closesDeadline: 'extension_notice',
         });
-      },
+      }),
       messageDelivered: assign({
         deadlines: ({ context, event }) =>
           event.type === 'message_delivered' && event.payload.template === 'extension_notice'
@@ -190,21 +200,26 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
       approveAnswer: assign({
         answer: ({ context, event }) => (context.answer ? { ...context.answer, approvedAt: (event as FeedbackInquiryEvent).occurredAt } : undefined),
       }),
-      queueAnswer: ({ context }) => {
-        sink.effects.push({
-          kind: 'mail',
-          template: 'answer',
-          to: context.applicant,
-          language: context.language,
-          data: {
-            registrationNumber: context.registrationNumber,
-            question: context.text,
-            text: context.answer?.text,
-            citations: context.answer?.citations ?? [],
-            unit: context.unit,
+      queueAnswer: emit(({ context }): EffectEvent => {
+        // Entered from `answer_review`, which only `submit_answer` (recording the answer) leads to.
+        const answer = context.answer!;
+        return {
+          type: 'effect',
+          effect: {
+            kind: 'mail',
+            template: 'answer',
+            to: context.applicant,
+            language: context.language,
+            data: {
+              registrationNumber: context.registrationNumber,
+              question: context.text,
+              text: answer.text,
+              citations: answer.citations,
+              unit: context.unit,
+            },
           },
-        });
-      },
+        };
+      }),
       noteProposal: assign({
         noted: ({ context, event }) =>
           event.type === 'note_proposal'
@@ -276,27 +291,11 @@ export function createFeedbackInquiryMachine(deps: MachineDeps, sink: EffectSink
           note_proposal: { guard: 'valid', target: 'noted', actions: ['noteProposal', 'closeReview'] },
         },
       },
-      redirection: {
-        description: 'P5: the question is forwarded to the competent body (п. 48).',
-        invoke: {
-          id: 'redirection',
-          src: 'redirection',
-          input: ({ context, event }): RedirectionInput => ({
-            receivedAt: context.receivedAt,
-            redirectedAt: (event as FeedbackInquiryEvent).occurredAt,
-            reason: event.type === 'redirect' ? event.payload.reason : '',
-            notice: { kind: 'mail', to: context.applicant, language: context.language },
-          }),
-          onDone: [
-            { guard: 'redirectionForwarded', target: 'redirected', actions: 'redirectionDone' },
-            { target: 'in_review', actions: 'redirectionDone' },
-          ],
-        },
-        on: {
-          forward: { actions: 'forwardToRedirection' },
-          cancel_redirect: { actions: 'forwardToRedirection' },
-        },
-      },
+      redirection: redirectionState((context: FeedbackInquiryContext) => ({
+        kind: 'mail',
+        to: context.applicant,
+        language: context.language,
+      })),
       answered: { type: 'final', description: 'The approved answer is sent to the applicant (п. 39–40).' },
       noted: { type: 'final', description: 'The proposal is taken into account (п. 40).' },
       redirected: { type: 'final', description: 'Forwarded to the competent body; the applicant is notified (п. 48).' },

@@ -5,6 +5,7 @@
 import { and, assign, sendTo, setup } from 'xstate';
 import type { Instant, IsoDate } from '../../calendars/types.js';
 import type { CaseDeadline, EventMeta, MachineDeps } from '../contract.js';
+import type { EffectEvent } from '../common/effects.js';
 import { close, fromComputed, openAfter } from '../common/deadlines.js';
 import {
   ROOT_HANDLERS,
@@ -13,7 +14,7 @@ import {
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
-import type { CreationInput, EffectSink, Validator } from '../runtime.js';
+import type { CreationInput, Validator } from '../runtime.js';
 import {
   publicationDeadlinePolicies as P,
   submissionPolicies,
@@ -47,7 +48,7 @@ export interface PublicationContext {
   deadlines: Deadlines;
 }
 
-type Ev = PublicationEvent | DeadlineOpsEvent;
+type Ev = PublicationEvent | DeadlineOpsEvent | EffectEvent;
 
 /**
  * The `submission` deadline (п. 11), judged at creation. Lead times (`before` P) count the
@@ -101,15 +102,16 @@ export const publicationValidators: Record<string, Validator> = {
 const valid = ({ context, event }: { context: PublicationContext; event: Ev }) =>
   (publicationValidators[event.type]?.(context, event) ?? null) === null;
 
-/** Builds P1 with calendar arithmetic and effects bound to `deps` and `sink`. */
-export function createPublicationMachine(deps: MachineDeps, sink: EffectSink) {
+/** Builds P1 with calendar arithmetic bound to `deps`. */
+export function createPublicationMachine(deps: MachineDeps) {
   return setup({
     types: {} as {
       context: PublicationContext;
       events: Ev;
       input: CreationInput<PublicationInput>;
+      emitted: EffectEvent;
     },
-    actors: { translation: createTranslationMachine(deps, sink) },
+    actors: { translation: createTranslationMachine(deps) },
     guards: {
       valid,
       lastChannel: ({ context, event }) =>

@@ -10,7 +10,7 @@ import type { MachineDeps } from '../contract.js';
 import { openAfter } from '../common/deadlines.js';
 import { hasParent } from '../common/parent.js';
 import type { Envelope } from '../common/events.js';
-import type { EffectSink, Validator } from '../runtime.js';
+import type { Validator } from '../runtime.js';
 import { publicationDeadlinePolicies as P, type TranslationLanguage } from './publication.events.js';
 
 export const TRANSLATION_MACHINE_ID = 'translation';
@@ -71,7 +71,7 @@ const region = (language: TranslationLanguage) => ({
   },
 });
 
-export function createTranslationMachine(deps: MachineDeps, _sink: EffectSink) {
+export function createTranslationMachine(deps: MachineDeps) {
   return setup({
     types: {} as {
       context: TranslationContext;

@@ -3,15 +3,18 @@
  * invoked from P3 (`feedback-inquiry`) and P4 (`blog-question`).
  *
  * The parent owns `context.deadlines`; P5 computes its two deadlines and reports them with
- * `deadline.ops` events (`sendParent`). Both count from the receipt of the question.
+ * `deadline.ops` events (`sendParent`). Both count from the receipt of the question. The
+ * applicant's notice is an `effect` event: sent to the parent, which emits it (an invoked
+ * child's emits do not reach the runtime, which listens on the root actor), or emitted
+ * directly when P5 runs on its own.
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
-import type { Effect, Language, MachineDeps } from '../contract.js';
+import type { MachineDeps } from '../contract.js';
 import { close, openAfter } from '../common/deadlines.js';
 import { hasParent, type DeadlineOp } from '../common/parent.js';
 import type { Envelope } from '../common/events.js';
-import type { EffectSink } from '../runtime.js';
+import type { Effect, EffectEvent, Language, PortalNoticeOrigin, Recipient } from '../common/effects.js';
 import {
   redirectionDeadlinePolicies as P,
   type CancelRedirectPayload,
@@ -22,8 +25,8 @@ export const REDIRECTION_MACHINE_ID = 'redirection';
 
 /** How the applicant is told of the forwarding: P3 by e-mail, P4 on the portal. */
 export type RedirectionNotice =
-  | { kind: 'mail'; to: { name: string; email: string }; language: Language }
-  | { kind: 'portal'; data: Record<string, unknown> };
+  | { kind: 'mail'; to: Recipient; language: Language }
+  | { kind: 'portal'; data: PortalNoticeOrigin };
 
 export interface RedirectionInput {
   /** Receipt of the question: both deadlines count from it. */
@@ -50,14 +53,15 @@ export interface RedirectionOutput {
   cancel?: RedirectionContext['cancel'];
 }
 
-/** Builds P5 with its deadline arithmetic and effects bound to `deps` and `sink`. */
-export function createRedirectionMachine(deps: MachineDeps, sink: EffectSink) {
+/** Builds P5 with its deadline arithmetic bound to `deps`. */
+export function createRedirectionMachine(deps: MachineDeps) {
   return setup({
     types: {} as {
       context: RedirectionContext;
       events: RedirectionEvent;
       input: RedirectionInput;
       output: RedirectionOutput;
+      emitted: EffectEvent;
     },
     actions: {
       /** Judges `redirect_notice` at once (closed by the `redirect` itself) and opens `forward`. */
@@ -74,7 +78,7 @@ export function createRedirectionMachine(deps: MachineDeps, sink: EffectSink) {
         forward: ({ event }) =>
           event.type === 'forward' ? { ...event.payload, at: event.occurredAt } : undefined,
       }),
-      queueApplicantNotice: ({ context, event }) => {
+      queueApplicantNotice: enqueueActions(({ context, event, self, enqueue }) => {
         if (event.type !== 'forward') return;
         const data = {
           organization: event.payload.organization,
@@ -86,8 +90,10 @@ export function createRedirectionMachine(deps: MachineDeps, sink: EffectSink) {
           context.notice.kind === 'mail'
             ? { kind: 'mail', template: 'redirect_notice', to: context.notice.to, language: context.notice.language, data }
             : { kind: 'portal_notice', data: { ...context.notice.data, ...data } };
-        sink.effects.push(effect);
-      },
+        const emitted: EffectEvent = { type: 'effect', effect };
+        if (hasParent(self)) enqueue.sendParent(emitted);
+        else enqueue.emit(emitted);
+      }),
       reportForwarded: enqueueActions(({ event, self, enqueue }) => {
         if (hasParent(self)) enqueue.sendParent({ type: 'deadline.ops', ops: [{ op: 'close', key: 'forward', at: event.occurredAt }] });
       }),

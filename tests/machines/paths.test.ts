@@ -128,10 +128,8 @@ describe.each(cases)('paths of $name', ({ mod, starts, events }) => {
 });
 
 describe('paths of the child machines on their own', () => {
-  const sink = { effects: [] };
-
   it('should complete translation (P2) for every choice of languages, in any order of delivery', () => {
-    const machine = createTranslationMachine(deps, sink);
+    const machine = createTranslationMachine(deps);
     const events = (['kk', 'en'] as const).map((language) => ({
       type: 'deliver_translation' as const,
       payload: { language, text: language },
@@ -146,8 +144,8 @@ describe('paths of the child machines on their own', () => {
   });
 
   it('should reach both outcomes of redirection (P5) and nothing else', () => {
-    const machine = createRedirectionMachine(deps, sink);
-    const input = { receivedAt: AT, redirectedAt: AT, reason: 'r', notice: { kind: 'portal' as const, data: {} } };
+    const machine = createRedirectionMachine(deps);
+    const input = { receivedAt: AT, redirectedAt: AT, reason: 'r', notice: { kind: 'portal' as const, data: { channel: 'blog' as const, author: { name: 'A' }, language: 'ru' as const } } };
     const m = { occurredAt: AT, recordedAt: AT, actor: { name: 'p', role: 'press_secretary' as const } };
     const events = [
       { type: 'forward' as const, payload: { organization: 'O', reference: 'R' }, ...m },

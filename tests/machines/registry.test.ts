@@ -56,8 +56,8 @@ describe('the procedure registry', () => {
   });
 
   it('should show the child machines’ deadlines in their own state meta', () => {
-    const p2 = pub.createTranslationMachine(deps, { effects: [] });
-    const p5 = redirection.createRedirectionMachine(deps, { effects: [] });
+    const p2 = pub.createTranslationMachine(deps);
+    const p5 = redirection.createRedirectionMachine(deps);
     expect(metaDeadlines(p2.root as never).map((d) => d.key)).toEqual(['translation']);
     expect(metaDeadlines(p5.root as never).map((d) => d.key)).toEqual(['redirect_notice', 'forward']);
   });
