@@ -134,7 +134,7 @@ function scanInstant(s: string): number {
       i = j;
     }
   }
-  let offset = 0;
+  let offset: number;
   const sign = s.charCodeAt(i);
   if (sign === 90 && i + 1 === s.length) {
     offset = 0;

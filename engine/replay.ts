@@ -105,7 +105,7 @@ export async function replayCase(
   try {
     return { row, events, replayed: replayEvents(module, deps, events) };
   } catch (e) {
-    if (e instanceof ReplayFailure) throw new Error(`replay failed at seq ${e.seq}: ${e.message}`);
+    if (e instanceof ReplayFailure) throw new Error(`replay failed at seq ${e.seq}: ${e.message}`, { cause: e });
     throw e;
   }
 }

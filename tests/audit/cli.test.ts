@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField, runAudit, type AuditIo } from '../../cli/audit-commands.js';
 import { canonicalJson, eventHash } from '../../engine/hash.js';
@@ -14,6 +13,7 @@ import type { Role } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 import { freePort, record } from '../inspect/helpers.js';
+import { openSqliteFile } from '../helpers/sqlite-file.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
@@ -151,7 +151,7 @@ describe('audit export', () => {
       // Every field of the hash is in the export: the chain can be checked from it alone.
       expect(eventHash({ caseId: e.caseId, seq: e.seq, type: e.type, payload: e.payload, role: e.role, actor: e.actor, occurredAt: e.occurredAt, recordedAt: e.recordedAt, prevHash: e.prevHash })).toBe(e.hash);
     }
-    const stored = new Sqlite(t.databasePath, { readonly: true }).prepare('select snapshot, state from cases where id = ?').get(inquiry) as { snapshot: string; state: string };
+    const stored = openSqliteFile(t.databasePath, { readonly: true }).prepare('select snapshot, state from cases where id = ?').get(inquiry) as { snapshot: string; state: string };
     expect(result!.ok && canonicalJson(result!.snapshot)).toBe(canonicalJson(JSON.parse(stored.snapshot)));
     expect(result!.ok && result!.state).toBe(stored.state);
   });
@@ -225,7 +225,7 @@ describe('audit replay', () => {
 
 describe('tampering', () => {
   it('should be found by GET /cases/{id}/verify and by the CLI, naming the case and the seq', async () => {
-    const sqlite = new Sqlite(t.databasePath);
+    const sqlite = openSqliteFile(t.databasePath);
     sqlite.prepare('update events set payload = ? where case_id = ? and seq = 3').run(JSON.stringify({ unit: 'Подменённый отдел' }), inquiry);
     sqlite.close();
 
@@ -251,16 +251,27 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
     } else field += c;
   }
-  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 

@@ -1,9 +1,9 @@
-import SqliteDatabase from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../engine/logger.js';
 import { EngineError } from '../../engine/errors.js';
 import { car, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
+import { openSqliteFile } from '../helpers/sqlite-file.js';
 
 describe('durability and storage failures', () => {
   let t: TestEngine;
@@ -15,7 +15,7 @@ describe('durability and storage failures', () => {
   });
 
   it('should answer a command only once it is committed and visible to another connection', async () => {
-    const other = new SqliteDatabase(t.path, { readonly: true });
+    const other = openSqliteFile(t.path, { readonly: true });
     try {
       const seen: number[] = [];
       await Promise.all(
@@ -34,7 +34,7 @@ describe('durability and storage failures', () => {
 
   it('should answer storage_busy (503) while another process holds the write lock, and recover', async () => {
     const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
-    const locker = new SqliteDatabase(t.path);
+    const locker = openSqliteFile(t.path);
     locker.prepare('begin immediate').run();
     try {
       const e = await t.engine

@@ -13,7 +13,7 @@ import { LiveCases } from '../../engine/live-cases.js';
 import type { MachineSession, Role } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
 import { kz } from '../helpers/app.js';
-import { onConnection } from '../helpers/storage.js';
+import { onConnection } from '../helpers/sqlite-file.js';
 
 const START = '2025-03-03T04:00:00.000Z';
 

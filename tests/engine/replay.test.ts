@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeFakeProcedure } from './fixtures/fake-procedure.js';
 import { car, chairman, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
-import { onConnection } from '../helpers/storage.js';
+import { onConnection } from '../helpers/sqlite-file.js';
 
 describe('replay and verify', () => {
   let t: TestEngine;

@@ -2,12 +2,12 @@
  * The live inspector: a real WebSocket client on the inspector server receives the
  * @statelyai/inspect events of every committed command, and nothing for refused ones.
  */
-import Sqlite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
 import { engineMachines, isLocalOrigin, startInspectorServer, type InspectorServer } from '../../engine/inspect.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 import { record, type Received } from './helpers.js';
+import { openSqliteFile } from '../helpers/sqlite-file.js';
 
 let t: TestApp;
 let inspector: InspectorServer;
@@ -135,7 +135,7 @@ describe('the engine without an inspector', () => {
     const seen: { caseId: string; seq: number; type: string; inDatabase: boolean }[] = [];
     t.engine.observe((o) => {
       // Called after the commit, so a second connection already sees the event.
-      const other = new Sqlite(t.databasePath, { readonly: true });
+      const other = openSqliteFile(t.databasePath, { readonly: true });
       const row = other.prepare('select count(*) as n from events where case_id = ? and seq = ?').get(o.caseId, o.seq) as { n: number };
       other.close();
       seen.push({ caseId: o.caseId, seq: o.seq, type: o.event.type, inDatabase: row.n === 1 });
@@ -145,7 +145,7 @@ describe('the engine without an inspector', () => {
 
     // A failure after the case and event rows are written (the outbox insert of the
     // acknowledgement mail) rolls the command back: the observer must not hear of it.
-    const sqlite = new Sqlite(t.databasePath);
+    const sqlite = openSqliteFile(t.databasePath);
     sqlite.exec(`create trigger fail_outbox before insert on outbox begin select raise(abort, 'disk says no'); end`);
     const inquiry = { applicant: { name: 'Айгерим', email: 'aigerim@example.kz' }, language: 'ru', kind: 'question', text: 'Вопрос' };
     expect((await t.as('car').post('/cases', { procedure: 'feedback-inquiry', input: inquiry })).statusCode).toBe(500);

@@ -5,18 +5,18 @@
  * has the `{error: {code, message}}` shape, and a refused (4xx) request leaves the database
  * unchanged: a fingerprint of every table is read through a separate read-only connection.
  */
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { procedures } from '../../machines/index.js';
 import { HUMAN_ROLES } from '../../server/auth.js';
 import { buildTestApp, token, type TestApp } from '../helpers/app.js';
+import { openSqliteFile, type SqliteFile, type SqliteStatement } from '../helpers/sqlite-file.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 
 let t: TestApp;
-let ro: Database.Database;
-let fingerprintStmt: Database.Statement;
+let ro: SqliteFile;
+let fingerprintStmt: SqliteStatement;
 const pool: string[] = [];
 
 /** Everything a request could write: cases (seq, head hash, state) and the row count and last rowid of every table. */
@@ -41,7 +41,7 @@ beforeAll(async () => {
     pool.push(r.json().id);
   }
   await t.as('car').post(`/cases/${pool[0]}/events`, { type: 'register', registrationNumber: 'R-1' });
-  ro = new Database(t.databasePath, { readonly: true });
+  ro = openSqliteFile(t.databasePath, { readonly: true });
   const tables = (ro.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
   expect(tables).toEqual(expect.arrayContaining(['cases', 'events', 'outbox', 'timers', 'idempotency_keys']));
   fingerprintStmt = ro.prepare(

@@ -13,14 +13,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, SimulatedClock, type Engine } from '../../engine/index.js';
 import { procedures } from '../../machines/index.js';
 import { buildApp } from '../../server/app.js';
 import { HUMAN_ROLES, sha256Hex, UserDirectory } from '../../server/auth.js';
 import { buildTestApp, kz, token, type TestApp } from '../helpers/app.js';
-import { onConnection } from '../helpers/storage.js';
+import { onConnection, openSqliteFile } from '../helpers/sqlite-file.js';
 
 const auth = (role: string) => ({ authorization: `Bearer ${token(role as never)}`, 'content-type': 'application/json' });
 const input = (text: string) => ({ applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', kind: 'question', text });
@@ -81,7 +80,7 @@ class Load {
 
 /** Checks every outcome against the database through a separate read-only connection. */
 function audit(databasePath: string, outcomes: Outcome[]): { acked: number; refused: number; lost: number; phantom: number; fiveHundreds: number } {
-  const ro = new Database(databasePath, { readonly: true });
+  const ro = openSqliteFile(databasePath, { readonly: true });
   try {
     const events = ro.prepare('select case_id, seq, type, payload from events').all() as { case_id: string; seq: number; type: string; payload: string }[];
     const byMarker = new Map<string, { case_id: string; seq: number }>();

@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/auth.js';
 import { freePort } from '../inspect/helpers.js';
+import { openSqliteFile } from '../helpers/sqlite-file.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
@@ -73,7 +73,7 @@ describe('the server process', () => {
     expect(await s.exited).toBe(0);
     expect(s.output()).toContain('shutting down');
 
-    const db = new Database(database, { readonly: true });
+    const db = openSqliteFile(database, { readonly: true });
     try {
       const stored = db.prepare('select id from cases').all() as { id: string }[];
       expect(stored.map((r) => r.id).sort()).toEqual(ids.sort());
