@@ -3,7 +3,6 @@
  * the typed helpers below keep event types and deadline keys checked by the compiler.
  */
 import type { DeadlinePolicy, ProcedureId, ProcedureModule, Role } from './contract.js';
-import type { TSchema } from 'typebox';
 import { blogQuestion, type BlogQuestionDeadlineKey, type BlogQuestionEventType } from './blog-question/index.js';
 import {
   feedbackInquiry,
@@ -43,9 +42,4 @@ export function deadlinePolicy<P extends ProcedureId>(p: P, key: DeadlineKeyOf<P
 /** The roles that may send `type` in procedure `p`; an unknown type does not compile. */
 export function eventRoles<P extends ProcedureId>(p: P, type: EventTypeOf<P>): Role[] {
   return procedures[p].eventRoles[type]!;
-}
-
-/** The payload schema of `type` in procedure `p`. */
-export function eventSchema<P extends ProcedureId>(p: P, type: EventTypeOf<P>): TSchema {
-  return procedures[p].eventSchemas[type]!;
 }
