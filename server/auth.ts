@@ -5,12 +5,16 @@
  * Without AUTH_FILE, the first start creates a development file under data/ with one demo
  * user per role and prints their tokens once; an existing file is never overwritten.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { sha256Hex } from '../lib/sha256.js';
 import { ROLES, type Role } from '../machines/contract.js';
+
+/** AUTH_FILE holds `sha256Hex(token)`; re-exported for the tools that write such files. */
+export { sha256Hex };
 
 /** Roles a person can hold; `system` is the engine's own. */
 export const HUMAN_ROLES = ROLES.filter((r) => r !== 'system') as Exclude<Role, 'system'>[];
@@ -29,10 +33,6 @@ export type AuthFile = Static<typeof AuthFileSchema>;
 export interface User {
   name: string;
   roles: Role[];
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Users by token hash. */
