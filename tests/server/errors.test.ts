@@ -22,6 +22,12 @@ describe('error codes', () => {
     }
   });
 
+  it('should add to the engine codes only the ones the HTTP layer raises', () => {
+    const httpOnly = Object.keys(API_ERRORS).filter((code) => !Object.hasOwn(ENGINE_ERROR_STATUS, code));
+    expect(httpOnly.sort()).toEqual(['internal_error', 'payload_too_large', 'rate_limited', 'unauthorized', 'unsupported_media_type']);
+    for (const entry of Object.values(API_ERRORS)) expect(entry.description.length).toBeGreaterThan(0);
+  });
+
   it('should document every error code in the OpenAPI description', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     for (const code of Object.keys(API_ERRORS)) expect(doc.info.description, code).toContain(`\`${code}\``);
