@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { CalendarError } from '../../calendars/errors.js';
 import { isEngineError } from '../../engine/errors.js';
 import { API_ERRORS, ApiError, errorBody, type ApiErrorCode } from '../errors.js';
+import { InstantSchema, IsoDateSchema } from '../schemas/common.js';
 
 interface Mapped {
   status: number;
@@ -38,6 +39,17 @@ function coded(code: ApiErrorCode, message: string, details?: Record<string, unk
   return { status: API_ERRORS[code].status, code, message, details };
 }
 
+/**
+ * The shared formats by pattern: a value that does not match one is told the format
+ * (description and example), not the regular expression.
+ */
+const FORMATS = new Map(
+  // TypeBox types a string schema without its options; these two set all three.
+  ([InstantSchema, IsoDateSchema] as unknown as { pattern: string; description: string; examples: string[] }[]).map(
+    (schema) => [schema.pattern, `${schema.description}, e.g. ${schema.examples[0]}`],
+  ),
+);
+
 function validationMessage(error: FastifyError): string {
   const first = error.validation?.[0];
   if (!first) return error.message;
@@ -49,6 +61,8 @@ function validationMessage(error: FastifyError): string {
   if (first.keyword === 'required' && params?.missingProperty) {
     return `${where}: missing required field '${String(params.missingProperty)}'.`;
   }
+  const format = first.keyword === 'pattern' ? FORMATS.get(String(params?.pattern)) : undefined;
+  if (format) return `${where}: expected ${format}.`;
   return `${where} ${first.message ?? 'is invalid'}.`;
 }
 

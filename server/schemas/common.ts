@@ -26,8 +26,8 @@ export function errorResponses(...codes: ApiErrorCode[]): Record<number, unknown
   return out;
 }
 
-export const IsoDateSchema = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, a day in Asia/Almaty', examples: ['2025-03-26'] });
-export const InstantSchema = Type.String({
-  description: 'ISO-8601 instant with an offset or Z',
-  examples: ['2025-03-06T10:00:00+05:00'],
-});
+/**
+ * Dates and instants: the product's one definition (machines/common/events.ts), so the
+ * API validates and documents them exactly as the machines check their payloads.
+ */
+export { InstantSchema, IsoDateSchema } from '../../machines/common/events.js';
