@@ -4,12 +4,11 @@
  * checks, applies and persists it in one transaction.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DateTime } from 'luxon';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
 import { getProcedure, procedures } from '../../machines/index.js';
 import type { Role } from '../../machines/contract.js';
-import { parseDay, parseInstant } from '../../calendars/dates.js';
+import { parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
 import {
@@ -94,12 +93,9 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
       const module = getProcedure(request.body.procedure);
       if (!module) throw new ApiError('not_found', `No procedure '${request.body.procedure}'.`);
       const user = userOf(request);
+      // The role to act under; whether it may create this procedure is the engine's check
+      // (403 `forbidden` with `details.roles`), made once, inside the command.
       const role = actingRole(request, module.createRoles);
-      if (!module.createRoles.includes(role)) {
-        throw new ApiError('forbidden', `Role ${role} may not create a ${module.id} case; it is created by: ${module.createRoles.filter((r) => r !== 'system').join(', ')}.`, {
-          roles: module.createRoles,
-        });
-      }
       const result = await engine.createCase(module.id, request.body.input, {
         actor: { name: user.name, role },
         occurredAt: request.body.occurredAt,
@@ -147,7 +143,7 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
         ),
         response: {
           200: Type.Object({ cases: Type.Array(CaseViewSchema), next: Type.Optional(Type.String()) }),
-          ...errorResponses('invalid_request', 'unauthorized'),
+          ...errorResponses('invalid_request', 'unauthorized', 'calendar_year_unknown'),
         },
       },
     },
@@ -157,12 +153,12 @@ export async function caseRoutes(app: FastifyInstance, opts: { engine: Engine })
       let dueBefore: string | undefined;
       if (q.dueBefore !== undefined) {
         // A date means "due by the end of that day" in the calendar's zone: dueAt is the exclusive
-        // end instant, so a deadline whose last day is that date has dueAt = the next midnight.
-        // Instants and dates are read by the calendar's own strict parsers (2025-02-30 or an
-        // instant without an offset is a 400).
+        // end instant, so a deadline whose last day is that date has dueAt = the calendar's
+        // endOfDay (the next midnight). Instants and dates are read by the calendar's own strict
+        // parsers (2025-02-30 or an instant without an offset is a 400); a date in a year the
+        // calendar has no data for is its 422 `calendar_year_unknown`.
         if (q.dueBefore.length === 10) {
-          parseDay(q.dueBefore);
-          dueBefore = DateTime.fromISO(q.dueBefore, { zone: engine.deps.calendar.zone }).plus({ days: 1 }).toUTC().toISO()!;
+          dueBefore = engine.deps.calendar.endOfDay(q.dueBefore);
         } else {
           dueBefore = new Date(parseInstant(q.dueBefore)).toISOString();
         }
