@@ -2,9 +2,10 @@
  * Calendars by id. `loadCalendar('kz')` reads `calendars/data/kz.json`, validates it
  * (a broken file fails naming the file and the entry) and builds the indexes.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { canonicalJson } from '../lib/canonical-json.js';
+import { sha256Hex } from '../lib/sha256.js';
 import { KazakhBusinessCalendar, type CalendarOptions } from './business-calendar.js';
 import { validateCalendarData, type CalendarData } from './data-schema.js';
 import { CalendarError } from './errors.js';
@@ -20,21 +21,13 @@ export type CalendarId = (typeof CALENDAR_IDS)[number];
 
 const DATA_DIR = fileURLToPath(new URL('./data/', import.meta.url));
 
-/** Canonical JSON: keys sorted at every level, so formatting never changes the version. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** The data version: `<id>-` + the first 12 hex digits of sha-256 over the canonical JSON. */
+/**
+ * The data version: `<id>-` + the first 12 hex digits of sha-256 over the canonical JSON
+ * (keys sorted at every level, so formatting never changes the version). Deadlines record
+ * it, so its bytes must not change for the same data (tests/calendars pins kz.json's).
+ */
 export function calendarDataVersion(data: CalendarData): string {
-  return `${data.id}-${createHash('sha256').update(canonicalJson(data)).digest('hex').slice(0, 12)}`;
+  return `${data.id}-${sha256Hex(canonicalJson(data)).slice(0, 12)}`;
 }
 
 /** Builds a calendar from already-parsed data (tests, other deployments). */

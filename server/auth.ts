@@ -5,12 +5,17 @@
  * Without AUTH_FILE, the first start creates a development file under data/ with one demo
  * user per role and prints their tokens once; an existing file is never overwritten.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { sha256Hex } from '../lib/sha256.js';
 import { ROLES, type Role } from '../machines/contract.js';
+import { LiteralUnion } from './schemas/common.js';
+
+/** AUTH_FILE holds `sha256Hex(token)`; re-exported for the tools that write such files. */
+export { sha256Hex };
 
 /** Roles a person can hold; `system` is the engine's own. */
 export const HUMAN_ROLES = ROLES.filter((r) => r !== 'system') as Exclude<Role, 'system'>[];
@@ -19,7 +24,7 @@ const AuthFileSchema = Type.Object({
   users: Type.Array(
     Type.Object({
       name: Type.String({ minLength: 1 }),
-      roles: Type.Array(Type.Union(HUMAN_ROLES.map((r) => Type.Literal(r))), { minItems: 1 }),
+      roles: Type.Array(LiteralUnion(HUMAN_ROLES), { minItems: 1 }),
       tokenSha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
     }),
   ),
@@ -29,10 +34,6 @@ export type AuthFile = Static<typeof AuthFileSchema>;
 export interface User {
   name: string;
   roles: Role[];
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Users by token hash. */
@@ -85,11 +86,11 @@ export function ensureDevAuthFile(path: string): DevAuth {
   if (existsSync(path)) return { directory: loadAuthFile(path), path };
   const created = HUMAN_ROLES.map((role) => ({
     name: `demo-${role.replace(/_/g, '-')}`,
-    roles: [role] as Role[],
+    roles: [role],
     token: randomBytes(24).toString('base64url'),
   }));
   const file: AuthFile = {
-    users: created.map((u) => ({ name: u.name, roles: u.roles as AuthFile['users'][number]['roles'], tokenSha256: sha256Hex(u.token) })),
+    users: created.map((u) => ({ name: u.name, roles: u.roles, tokenSha256: sha256Hex(u.token) })),
   };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { flag: 'wx', mode: 0o600 });

@@ -12,10 +12,6 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Listen address' }),
   DATABASE: Type.String({ minLength: 1, default: 'data/qazindustry.sqlite', description: 'SQLite file path' }),
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
-  SQLITE_DURABLE_COMMIT: Type.Union([Type.Literal('inline'), Type.Literal('async')], {
-    default: 'inline',
-    description: 'FULL only: inline = SQLite syncs inside COMMIT; async = the engine fdatasyncs the WAL off the thread (slow-fsync disks)',
-  }),
   AUTH_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON users file with sha-256 token hashes' })),
   SMTP_URL: Type.Optional(Type.String({ minLength: 1, description: 'smtp(s)://user:pass@host:port; unset = mail stays queued' })),
   MAIL_FROM: Type.String({ default: 'QazIndustry <no-reply@qazindustry.gov.kz>' }),
@@ -32,26 +28,32 @@ export const EnvSchema = Type.Object({
 });
 type Env = Static<typeof EnvSchema>;
 
-export interface Config {
-  port: number;
-  host: string;
-  database: string;
-  synchronous: 'FULL' | 'NORMAL';
-  durableCommit: 'inline' | 'async';
-  authFile: string | undefined;
-  smtpUrl: string | undefined;
-  mailFrom: string;
-  logLevel: string;
-  calendarStatutoryOnly: boolean;
-  /** Raw DEADLINE_READINGS; parsed against the machines by server/readings.ts. */
-  deadlineReadings: string | undefined;
-  intakeRateLimit: number;
-  bodyLimit: number;
-  inspect: boolean;
-  inspectPort: number;
-}
-
 const truthy = (v: string | undefined) => v === '1' || v === 'true';
+
+/**
+ * Each setting as read from the validated environment. `Config` is derived from this
+ * table, and the table's types from `EnvSchema`: a variable's type, default and allowed
+ * values are written once, in the schema.
+ */
+const SETTINGS = {
+  port: (e) => Number(e.PORT),
+  host: (e) => e.HOST,
+  database: (e) => e.DATABASE,
+  synchronous: (e) => e.SQLITE_SYNCHRONOUS,
+  authFile: (e) => e.AUTH_FILE,
+  smtpUrl: (e) => e.SMTP_URL,
+  mailFrom: (e) => e.MAIL_FROM,
+  logLevel: (e) => e.LOG_LEVEL,
+  calendarStatutoryOnly: (e) => truthy(e.CALENDAR_STATUTORY_ONLY),
+  /** Raw DEADLINE_READINGS; parsed against the machines by server/readings.ts. */
+  deadlineReadings: (e) => e.DEADLINE_READINGS,
+  intakeRateLimit: (e) => Number(e.INTAKE_RATE_LIMIT),
+  bodyLimit: (e) => Number(e.BODY_LIMIT),
+  inspect: (e) => truthy(e.INSPECT),
+  inspectPort: (e) => Number(e.INSPECT_PORT),
+} satisfies Record<string, (env: Env) => unknown>;
+
+export type Config = { [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]> };
 
 /** Reads the configuration from an environment (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -66,23 +68,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const name = first?.instancePath.replace(/^\//, '') || '(environment)';
     throw new Error(`Bad configuration: ${name}=${JSON.stringify(env[name])}: ${first?.message ?? 'invalid'}`);
   }
-  const port = Number(withDefaults.PORT);
+  const port = SETTINGS.port(withDefaults);
   if (port < 1 || port > 65535) throw new Error(`Bad configuration: PORT=${withDefaults.PORT}: must be 1–65535`);
-  return {
-    port,
-    host: withDefaults.HOST,
-    database: withDefaults.DATABASE,
-    synchronous: withDefaults.SQLITE_SYNCHRONOUS,
-    durableCommit: withDefaults.SQLITE_DURABLE_COMMIT,
-    authFile: withDefaults.AUTH_FILE,
-    smtpUrl: withDefaults.SMTP_URL,
-    mailFrom: withDefaults.MAIL_FROM,
-    logLevel: withDefaults.LOG_LEVEL,
-    calendarStatutoryOnly: truthy(withDefaults.CALENDAR_STATUTORY_ONLY),
-    deadlineReadings: withDefaults.DEADLINE_READINGS,
-    intakeRateLimit: Number(withDefaults.INTAKE_RATE_LIMIT),
-    bodyLimit: Number(withDefaults.BODY_LIMIT),
-    inspect: truthy(withDefaults.INSPECT),
-    inspectPort: Number(withDefaults.INSPECT_PORT),
-  };
+  return Object.fromEntries(Object.entries(SETTINGS).map(([key, read]) => [key, read(withDefaults)])) as Config;
 }

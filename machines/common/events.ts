@@ -15,10 +15,21 @@ export type EnvelopesOf<S extends Record<string, TSchema>> = {
   [K in keyof S & string]: Envelope<K, Static<S[K]>>;
 }[keyof S & string];
 
-export const IsoDateSchema = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
+/**
+ * The one date and instant schemas of the product: machine payloads, the HTTP API
+ * (server/schemas/common.ts re-exports them) and the OpenAPI document use these. The
+ * pattern is the shape only; the calendar's parsers (calendars/dates.ts) also refuse
+ * impossible days such as 2025-02-30.
+ */
+export const IsoDateSchema = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+  description: 'YYYY-MM-DD, a day in Asia/Almaty',
+  examples: ['2025-03-26'],
+});
 export const InstantSchema = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$',
   description: 'ISO-8601 instant with an offset or Z',
+  examples: ['2025-03-06T10:00:00+05:00'],
 });
 export const LanguageSchema = Type.Union([Type.Literal('ru'), Type.Literal('kk'), Type.Literal('en')]);
 export const NonEmpty = (description?: string) => Type.String({ minLength: 1, ...(description ? { description } : {}) });

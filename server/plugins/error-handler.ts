@@ -7,7 +7,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalendarError } from '../../calendars/errors.js';
 import { isEngineError } from '../../engine/errors.js';
-import { ApiError, errorBody, type ApiErrorCode } from '../errors.js';
+import { API_ERRORS, ApiError, errorBody, type ApiErrorCode } from '../errors.js';
+import { InstantSchema, IsoDateSchema } from '../schemas/common.js';
 
 interface Mapped {
   status: number;
@@ -33,6 +34,22 @@ const CALENDAR_CODES: Record<CalendarError['code'], ApiErrorCode> = {
   calendar_data_invalid: 'internal_error',
 };
 
+/** A mapped error whose status is the code's status in the one table (server/errors.ts). */
+function coded(code: ApiErrorCode, message: string, details?: Record<string, unknown>): Mapped {
+  return { status: API_ERRORS[code].status, code, message, details };
+}
+
+/**
+ * The shared formats by pattern: a value that does not match one is told the format
+ * (description and example), not the regular expression.
+ */
+const FORMATS = new Map(
+  // TypeBox types a string schema without its options; these two set all three.
+  ([InstantSchema, IsoDateSchema] as unknown as { pattern: string; description: string; examples: string[] }[]).map(
+    (schema) => [schema.pattern, `${schema.description}, e.g. ${schema.examples[0]}`],
+  ),
+);
+
 function validationMessage(error: FastifyError): string {
   const first = error.validation?.[0];
   if (!first) return error.message;
@@ -44,6 +61,8 @@ function validationMessage(error: FastifyError): string {
   if (first.keyword === 'required' && params?.missingProperty) {
     return `${where}: missing required field '${String(params.missingProperty)}'.`;
   }
+  const format = first.keyword === 'pattern' ? FORMATS.get(String(params?.pattern)) : undefined;
+  if (format) return `${where}: expected ${format}.`;
   return `${where} ${first.message ?? 'is invalid'}.`;
 }
 
@@ -56,35 +75,32 @@ export function mapError(error: unknown): Mapped {
     return { status: error.status, code: error.code, message: error.message, details };
   }
   if (error instanceof CalendarError) {
-    const code = CALENDAR_CODES[error.code];
-    const status = code === 'calendar_year_unknown' ? 422 : code === 'not_found' ? 404 : code === 'internal_error' ? 500 : 400;
-    return { status, code, message: error.message, details: { reason: error.code, ...error.details } };
+    return coded(CALENDAR_CODES[error.code], error.message, { reason: error.code, ...error.details });
   }
   const fe = error as FastifyError & Partial<CodedError>;
-  if (fe.validation) return { status: 400, code: 'invalid_request', message: validationMessage(fe) };
+  if (fe.validation) return coded('invalid_request', validationMessage(fe));
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, code: 'invalid_request', message: `The body is not valid JSON: ${fe.message}` };
+      return coded('invalid_request', `The body is not valid JSON: ${fe.message}`);
     case 'FST_ERR_BAD_URL':
-      return { status: 400, code: 'invalid_request', message: 'The URL has an invalid percent-encoded component.' };
+      return coded('invalid_request', 'The URL has an invalid percent-encoded component.');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return { status: 400, code: 'invalid_request', message: 'A path parameter is longer than the server accepts (100 characters).' };
+      return coded('invalid_request', 'A path parameter is longer than the server accepts (100 characters).');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, code: 'payload_too_large', message: 'The body is larger than the server accepts.' };
+      return coded('payload_too_large', 'The body is larger than the server accepts.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 415, code: 'unsupported_media_type', message: 'Send the body as application/json.' };
+      return coded('unsupported_media_type', 'Send the body as application/json.');
     default:
       break;
   }
-  if (typeof fe.statusCode === 'number' && fe.statusCode === 429) {
-    return { status: 429, code: 'rate_limited', message: fe.message };
-  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode === 429) return coded('rate_limited', fe.message);
+  // Other client errors Fastify raises (e.g. 406) keep Fastify's status under our generic code.
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, code: 'invalid_request', message: fe.message };
   }
-  return { status: 500, code: 'internal_error', message: 'Internal error; nothing was written. Quote the request id when reporting it.' };
+  return coded('internal_error', 'Internal error; nothing was written. Quote the request id when reporting it.');
 }
 
 /**

@@ -2,7 +2,7 @@
  * Calendar endpoints: a day explained, a year's counts, a deadline or lead time.
  * Read-only and public to any authenticated caller.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { BusinessCalendar } from '../../calendars/types.js';
 import { ApiError } from '../errors.js';
@@ -16,7 +16,7 @@ import {
 
 const CalendarParam = Type.String({ pattern: '^[a-z][a-z0-9-]*$', description: 'Calendar id', examples: ['kz'] });
 
-export async function calendarRoutes(app: FastifyInstance, opts: { calendars: Record<string, BusinessCalendar> }) {
+export const calendarRoutes: FastifyPluginAsyncTypebox<{ calendars: Record<string, BusinessCalendar> }> = async (app, opts) => {
   const calendarOf = (id: string): BusinessCalendar => {
     // Own keys only: 'constructor' or '__proto__' must be 404, not Object.prototype's members.
     const cal = Object.hasOwn(opts.calendars, id) ? opts.calendars[id] : undefined;
@@ -24,7 +24,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendars: Re
     return cal;
   };
 
-  app.get<{ Params: { calendarId: string; date: string } }>(
+  app.get(
     '/calendars/:calendarId/days/:date',
     {
       schema: {
@@ -42,7 +42,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendars: Re
     },
   );
 
-  app.get<{ Params: { calendarId: string; year: string } }>(
+  app.get(
     '/calendars/:calendarId/years/:year',
     {
       schema: {
@@ -55,10 +55,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendars: Re
     async (request) => calendarOf(request.params.calendarId).year(Number(request.params.year)),
   );
 
-  app.get<{
-    Params: { calendarId: string };
-    Querystring: { from?: string; before?: string; amount: number; unit: 'working' | 'calendar' };
-  }>(
+  app.get(
     '/calendars/:calendarId/deadline',
     {
       schema: {
@@ -89,4 +86,4 @@ export async function calendarRoutes(app: FastifyInstance, opts: { calendars: Re
       return cal.deadline(from!, amount, unit);
     },
   );
-}
+};

@@ -1,12 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
 import { errorResponses } from '../schemas/common.js';
 
-export async function healthRoutes(
-  app: FastifyInstance,
-  opts: { version: string; calendarVersions: Record<string, string>; engine?: Engine },
-) {
+export const healthRoutes: FastifyPluginAsyncTypebox<{
+  version: string;
+  calendarVersions: Record<string, string>;
+  engine?: Engine | undefined;
+}> = async (app, opts) => {
   const Health = Type.Object({
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
     version: Type.String(),
@@ -29,4 +30,4 @@ export async function healthRoutes(
       return reply.status(database === 'unavailable' ? 503 : 200).send(body);
     },
   );
-}
+};

@@ -5,7 +5,7 @@
  * never anything about other cases.
  */
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
 import { errorResponses, InstantSchema, IsoDateSchema } from '../schemas/common.js';
@@ -21,7 +21,7 @@ export const IntakeBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export async function intakeRoutes(app: FastifyInstance, opts: { engine: Engine; perMinute: number }) {
+export const intakeRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; perMinute: number }> = async (app, opts) => {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => {
@@ -33,7 +33,7 @@ export async function intakeRoutes(app: FastifyInstance, opts: { engine: Engine;
     },
   });
 
-  app.post<{ Body: { name: string; email: string; language: 'ru' | 'kk' | 'en'; kind: 'question' | 'proposal'; text: string } }>(
+  app.post(
     '/intake/feedback',
     {
       config: { rateLimit: { max: opts.perMinute, timeWindow: '1 minute' } },
@@ -73,4 +73,4 @@ export async function intakeRoutes(app: FastifyInstance, opts: { engine: Engine;
       });
     },
   );
-}
+};

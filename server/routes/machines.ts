@@ -2,7 +2,7 @@
  * The machines as data: the registry, each definition (loadable in Stately Studio), its
  * schemas, roles and deadline policies, and a Mermaid diagram with the deadlines on states.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AnyStateMachine } from 'xstate';
 import type { MachineDeps, ProcedureModule } from '../../machines/contract.js';
@@ -32,7 +32,7 @@ function summary(m: ProcedureModule) {
   };
 }
 
-export async function machineRoutes(app: FastifyInstance, opts: { deps: MachineDeps }) {
+export const machineRoutes: FastifyPluginAsyncTypebox<{ deps: MachineDeps }> = async (app, opts) => {
   const machines = new Map<string, AnyStateMachine>();
   const machineOf = (id: string): { module: ProcedureModule; machine: AnyStateMachine } => {
     const module = getProcedure(id);
@@ -58,7 +58,7 @@ export async function machineRoutes(app: FastifyInstance, opts: { deps: MachineD
     async () => ({ machines: Object.values(procedures).map(summary) }),
   );
 
-  app.get<{ Params: { procedure: string } }>(
+  app.get(
     '/machines/:procedure',
     {
       schema: {
@@ -87,7 +87,7 @@ export async function machineRoutes(app: FastifyInstance, opts: { deps: MachineD
     },
   );
 
-  app.get<{ Params: { procedure: string } }>(
+  app.get(
     '/machines/:procedure/diagram',
     {
       schema: {
@@ -103,4 +103,4 @@ export async function machineRoutes(app: FastifyInstance, opts: { deps: MachineD
       return reply.type('text/plain; charset=utf-8').send(toMermaid(machine));
     },
   );
-}
+};

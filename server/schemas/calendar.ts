@@ -1,12 +1,17 @@
 import { Type } from 'typebox';
-import { InstantSchema, IsoDateSchema } from './common.js';
+import type { DayKind, FactStatus } from '../../calendars/types.js';
+import { InstantSchema, IsoDateSchema, LiteralUnion } from './common.js';
 
-const Status = Type.Union(['verified', 'secondary', 'unverified', 'computed'].map((s) => Type.Literal(s)));
-const Kind = Type.Union(
-  ['workday', 'weekend', 'holiday', 'religious', 'carryover', 'transfer_day_off', 'transfer_workday'].map((k) =>
-    Type.Literal(k),
-  ),
-);
+const Status = LiteralUnion(['verified', 'secondary', 'unverified', 'computed'] satisfies FactStatus[]);
+const Kind = LiteralUnion([
+  'workday',
+  'weekend',
+  'holiday',
+  'religious',
+  'carryover',
+  'transfer_day_off',
+  'transfer_workday',
+] satisfies DayKind[]);
 
 export const DayReasonSchema = Type.Object({
   kind: Kind,

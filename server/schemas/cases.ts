@@ -2,10 +2,10 @@ import { Type } from 'typebox';
 import { ROLES } from '../../machines/contract.js';
 import { PROCEDURE_IDS } from '../../machines/contract.js';
 import { CalendarStampSchema } from './calendar.js';
-import { InstantSchema, IsoDateSchema } from './common.js';
+import { InstantSchema, IsoDateSchema, LiteralUnion } from './common.js';
 
-export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
-export const ProcedureIdSchema = Type.Union(PROCEDURE_IDS.map((p) => Type.Literal(p)));
+export const RoleSchema = LiteralUnion(ROLES);
+export const ProcedureIdSchema = LiteralUnion(PROCEDURE_IDS);
 
 export const DeadlineViewSchema = Type.Object(
   {
@@ -17,7 +17,7 @@ export const DeadlineViewSchema = Type.Object(
     from: Type.String({ description: 'The instant (or, for lead times, the date) counted from' }),
     lastDay: IsoDateSchema,
     dueAt: InstantSchema,
-    status: Type.Union(['pending', 'met', 'missed', 'met_late'].map((s) => Type.Literal(s))),
+    status: LiteralUnion(['pending', 'met', 'missed', 'met_late']),
     open: Type.Boolean(),
     overdue: Type.Boolean({ description: 'Open and past dueAt now' }),
     closedAt: Type.Optional(InstantSchema),

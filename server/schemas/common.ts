@@ -1,10 +1,19 @@
-import { Type } from 'typebox';
+import { Type, type TSchemaOptions, type TUnsafe } from 'typebox';
 import { API_ERRORS, type ApiErrorCode } from '../errors.js';
+
+/**
+ * A union of string literals that keeps its static type: `Type.Union(list.map(Type.Literal))`
+ * over an array (not a tuple) is typed `never`, which the route type provider would then
+ * demand of handlers. The JSON Schema is the same `anyOf` of `const`s.
+ */
+export function LiteralUnion<const T extends readonly string[]>(values: T, options?: TSchemaOptions): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v)), options));
+}
 
 export const ErrorSchema = Type.Object(
   {
     error: Type.Object({
-      code: Type.Union(Object.keys(API_ERRORS).map((code) => Type.Literal(code))),
+      code: LiteralUnion(Object.keys(API_ERRORS) as ApiErrorCode[]),
       message: Type.String(),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     }),
@@ -26,8 +35,8 @@ export function errorResponses(...codes: ApiErrorCode[]): Record<number, unknown
   return out;
 }
 
-export const IsoDateSchema = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, a day in Asia/Almaty', examples: ['2025-03-26'] });
-export const InstantSchema = Type.String({
-  description: 'ISO-8601 instant with an offset or Z',
-  examples: ['2025-03-06T10:00:00+05:00'],
-});
+/**
+ * Dates and instants: the product's one definition (machines/common/events.ts), so the
+ * API validates and documents them exactly as the machines check their payloads.
+ */
+export { InstantSchema, IsoDateSchema } from '../../machines/common/events.js';

@@ -54,8 +54,16 @@ describe('authorisation matrix', () => {
     for (const module of Object.values(procedures)) {
       for (const role of HUMAN_ROLES) {
         const res = await t.as(role).post('/cases', { procedure: module.id, input: inputs[module.id]![1] });
-        if (module.createRoles.includes(role)) expect(res.statusCode, `${module.id} by ${role}`).toBe(201);
-        else expect(res.statusCode, `${module.id} by ${role}`).toBe(403);
+        if (module.createRoles.includes(role)) {
+          expect(res.statusCode, `${module.id} by ${role}`).toBe(201);
+          continue;
+        }
+        // The engine's refusal: the code, a message naming the role, and who may create.
+        expect(res.statusCode, `${module.id} by ${role}`).toBe(403);
+        const { error } = res.json() as { error: { code: string; message: string; details: { roles: string[] } } };
+        expect(error.code).toBe('forbidden');
+        expect(error.message).toContain(role);
+        expect(error.details.roles).toEqual(module.createRoles);
       }
     }
   });

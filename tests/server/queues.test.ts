@@ -53,6 +53,14 @@ describe('work queues', () => {
     expect((await list('?dueBefore=2025-03-17')).cases.map((c) => c.procedure)).toEqual(['blog-question']);
     expect((await list('?dueBefore=2025-03-25&procedure=feedback-inquiry')).cases).toHaveLength(0);
     expect((await list('?dueBefore=2025-03-26&procedure=feedback-inquiry')).cases).toHaveLength(7);
+    // A date is the calendar's end of that day (the next midnight in Asia/Almaty, UTC+5).
+    expect(t.engine.deps.calendar.endOfDay('2025-03-17')).toBe('2025-03-17T19:00:00.000Z');
+    expect((await list('?dueBefore=2025-03-17T19:00:00Z')).cases.map((c) => c.procedure)).toEqual(['blog-question']);
+    expect((await list('?dueBefore=2025-03-17T23:59:59%2B05:00')).cases).toHaveLength(0);
+    // A day the calendar has no data for has no end it can state.
+    const unknownYear = await t.as('auditor').get('/cases?dueBefore=2031-01-01');
+    expect(unknownYear.statusCode, unknownYear.body).toBe(422);
+    expect(unknownYear.json().error.code).toBe('calendar_year_unknown');
     expect((await list('?overdue=true')).cases).toHaveLength(0);
     t.clock.set('2025-03-27T05:00:00.000Z');
     expect((await list('?overdue=true&procedure=blog-question')).cases).toHaveLength(1);
