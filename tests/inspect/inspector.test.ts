@@ -5,7 +5,7 @@
 import Sqlite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
-import { engineMachines, isLocalOrigin, startInspectorServer, type InspectorServer } from '../../engine/inspect.js';
+import { engineMachines, isLocalOrigin, startInspectorServer, type InspectorServer } from '../../inspector/index.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 import { record, type Received } from './helpers.js';
 
