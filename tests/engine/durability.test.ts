@@ -20,7 +20,7 @@ describe('durability and storage failures', () => {
       const seen: number[] = [];
       await Promise.all(
         Array.from({ length: 5 }, () =>
-          t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }).then((r) => {
+          t.engine.createCase('test-procedure', inquiry(), { actor: car }).then((r) => {
             const row = other.prepare('select count(*) as n from events where case_id = ?').get(r.view.id) as { n: number };
             seen.push(row.n);
           }),
@@ -33,7 +33,7 @@ describe('durability and storage failures', () => {
   });
 
   it('should answer storage_unavailable (503) while another process holds the write lock, and recover', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const locker = new SqliteDatabase(t.path);
     locker.prepare('begin immediate').run();
     try {
@@ -53,15 +53,15 @@ describe('durability and storage failures', () => {
 
   it('should refuse commands after close with storage_unavailable', async () => {
     await t.engine.close();
-    const e = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }).catch((x: unknown) => x);
+    const e = await t.engine.createCase('test-procedure', inquiry(), { actor: car }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'storage_unavailable' });
     t.engine = await t.reopen();
   });
 
   it('should bound later staff events by the creation even when the intake (system) created the case', async () => {
-    const base = t.engine.registry.current('feedback-inquiry')!;
+    const base = t.engine.registry.current('test-procedure')!;
     await t.reopen({ procedures: [{ ...base, createRoles: ['car', 'system'] }] });
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: { name: 'intake', role: 'system' } });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: { name: 'intake', role: 'system' } });
     const e = await t.engine
       .applyEvent(view.id, { type: 'comment', payload: { text: 'x' }, occurredAt: '2025-03-06T04:00:00Z' }, { actor: unit })
       .catch((x: unknown) => x);

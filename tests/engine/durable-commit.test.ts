@@ -48,7 +48,7 @@ describe('durable commits', () => {
   it('should answer a command, and show its case, only after the WAL flush that follows the commit', async () => {
     const held = heldFlush();
     t = await testEngine({ durableCommit: 'async', fileSync: held.flush });
-    const first = t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const first = t.engine.createCase('test-procedure', inquiry(), { actor: car });
     await until(() => held.waiting.length === 1);
     expect(held.waiting[0]!.path).toBe(`${t.path}-wal`);
     // Committed (another connection sees it) but not answered: the disk has not confirmed it.
@@ -70,9 +70,9 @@ describe('durable commits', () => {
     const held = heldFlush();
     t = await testEngine({ durableCommit: 'async', fileSync: held.flush });
     const answered: string[] = [];
-    const a = t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }).then((r) => (answered.push('a'), r));
+    const a = t.engine.createCase('test-procedure', inquiry(), { actor: car }).then((r) => (answered.push('a'), r));
     await until(() => held.waiting.length === 1);
-    const b = t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }).then((r) => (answered.push('b'), r));
+    const b = t.engine.createCase('test-procedure', inquiry(), { actor: car }).then((r) => (answered.push('b'), r));
     // b is committed while a's flush is still out; its own flush waits for a's to end.
     const other = new SqliteDatabase(t.path, { readonly: true });
     try {
@@ -97,10 +97,10 @@ describe('durable commits', () => {
       if (failures-- > 0) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     };
     t = await testEngine({ durableCommit: 'async', fileSync: flush });
-    const e = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }).catch((x: unknown) => x);
+    const e = await t.engine.createCase('test-procedure', inquiry(), { actor: car }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'storage_unavailable', status: 503 });
     expect(await t.engine.health()).toEqual({ ok: false });
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     expect(await t.engine.health()).toEqual({ ok: true });
     await t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'after the disk came back' } }, { actor: unit });
     expect((await t.engine.verify(view.id)).ok).toBe(true);
@@ -108,7 +108,7 @@ describe('durable commits', () => {
 
   it('should flush the real WAL file with fdatasync', async () => {
     t = await testEngine({ durableCommit: 'async' });
-    await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const wal = walSyncOf(t.engine.db)!;
     expect(existsSync(wal.path)).toBe(true);
     expect(wal.flushes).toBeGreaterThan(0);
