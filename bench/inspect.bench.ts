@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { loadKzCalendar } from '../calendars/index.js';
 import { createEngine } from '../engine/engine.js';
-import { engineMachines, startInspectorServer } from '../engine/inspect.js';
+import { engineMachines, startInspectorServer } from '../inspector/index.js';
 import type { Actor } from '../machines/contract.js';
 import { procedures } from '../machines/index.js';
 

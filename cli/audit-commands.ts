@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadKzCalendar } from '../calendars/index.js';
 import { openAuditStore, type AuditEvent, type AuditStore, type CaseAsOf } from '../engine/audit.js';
 import { isEngineError } from '../engine/errors.js';
-import { engineMachines, startInspectorServer } from '../engine/inspect.js';
+import { engineMachines, startInspectorServer } from '../inspector/index.js';
 import { normalizeInstant } from '../engine/command-checks.js';
 import { procedures } from '../machines/index.js';
 import { loadConfig } from '../server/config.js';

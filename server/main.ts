@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadCalendar } from '../calendars/index.js';
 import { createEngine } from '../engine/index.js';
-import { engineMachines, startInspectorServer, type InspectorServer } from '../engine/inspect.js';
+import { engineMachines, startInspectorServer, type InspectorServer } from '../inspector/index.js';
 import { procedures } from '../machines/index.js';
 import { buildApp } from './app.js';
 import { ensureDevAuthFile, loadAuthFile, type UserDirectory } from './auth.js';

@@ -123,7 +123,7 @@ describe('crash safety', () => {
       const setup = await createEngine({ databasePath: db, clock, calendar: fakeCalendar, procedures: [makeFakeProcedure()] });
       await Promise.all(
         Array.from({ length: 300 }, (_, i) =>
-          setup.createCase('feedback-inquiry', { applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', days: 1 + (i % 3) }, {
+          setup.createCase('test-procedure', { applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', days: 1 + (i % 3) }, {
             actor: { name: 'c', role: 'car' },
           }),
         ),

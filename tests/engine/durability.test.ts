@@ -2,6 +2,8 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../engine/logger.js';
 import { EngineError } from '../../engine/errors.js';
+import type { MailTransport } from '../../engine/outbox-worker.js';
+import { applicant } from './fixtures/fake-procedure.js';
 import { car, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
 import { openSqliteFile } from '../helpers/sqlite-file.js';
 
@@ -20,7 +22,7 @@ describe('durability and storage failures', () => {
       const seen: number[] = [];
       await Promise.all(
         Array.from({ length: 5 }, () =>
-          t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }).then((r) => {
+          t.engine.createCase('test-procedure', inquiry(), { actor: car }).then((r) => {
             const row = other.prepare('select count(*) as n from events where case_id = ?').get(r.view.id) as { n: number };
             seen.push(row.n);
           }),
@@ -33,7 +35,7 @@ describe('durability and storage failures', () => {
   });
 
   it('should answer storage_busy (503) while another process holds the write lock, and recover', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const locker = openSqliteFile(t.path);
     locker.prepare('begin immediate').run();
     try {
@@ -53,23 +55,73 @@ describe('durability and storage failures', () => {
 
   it('should refuse commands after close with storage_unavailable', async () => {
     await t.engine.close();
-    const e = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }).catch((x: unknown) => x);
+    const e = await t.engine.createCase('test-procedure', inquiry(), { actor: car }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'storage_unavailable' });
     t.engine = await t.reopen();
   });
 
   it('should bound later staff events by the creation even when the intake (system) created the case', async () => {
-    const base = t.engine.registry.current('feedback-inquiry')!;
+    const base = t.engine.registry.current('test-procedure')!;
     await t.reopen({ procedures: [{ ...base, createRoles: ['car', 'system'] }] });
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: { name: 'intake', role: 'system' } });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: { name: 'intake', role: 'system' } });
     const e = await t.engine
       .applyEvent(view.id, { type: 'comment', payload: { text: 'x' }, occurredAt: '2025-03-06T04:00:00Z' }, { actor: unit })
       .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'invalid_request' });
   });
 
-  it('should accept a pino logger', () => {
-    const logger: Logger = pino({ level: 'silent' });
-    expect(logger).toBeDefined();
+  /**
+   * The engine's Logger is pino's shape (engine/logger.ts), so a pino logger is passed as is
+   * (server/main.ts does). What it must say through it: the missing SMTP configuration, a
+   * failed transaction, a failed delivery — and never the applicant's name or e-mail, which
+   * sit in every case's input and every mail's recipient.
+   */
+  it('should report problems through the given pino logger, without the applicant\'s personal data', async () => {
+    const lines: string[] = [];
+    const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const logs = () => lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message?: string }; [k: string]: unknown });
+    const WARN = 40;
+    const ERROR = 50;
+
+    await t.reopen({ logger });
+    expect(logs()).toContainEqual(expect.objectContaining({ level: WARN, msg: expect.stringMatching(/SMTP_URL/) }));
+
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
+    expect(logs().filter((l) => l.level >= ERROR)).toEqual([]);
+    const locker = openSqliteFile(t.path);
+    locker.prepare('begin immediate').run();
+    try {
+      await expect(t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'blocked' } }, { actor: unit })).rejects.toMatchObject({
+        code: 'storage_busy',
+      });
+    } finally {
+      locker.prepare('rollback').run();
+      locker.close();
+    }
+    const failures = logs().filter((l) => l.level >= ERROR);
+    expect(failures.length).toBeGreaterThan(0);
+    // pino's err serializer: the cause is logged, not just a message.
+    expect(failures[0]!.err?.message).toEqual(expect.any(String));
+
+    // A delivery that fails (the server refuses it for good): logged with the message's id.
+    const refusing: MailTransport = {
+      sendMail: () => Promise.reject(Object.assign(new Error('554 5.7.1 Message rejected'), { responseCode: 554 })),
+    };
+    await t.reopen({ logger, transport: refusing });
+    await t.engine.start();
+    const second = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
+    await t.engine.idle();
+    const [mail] = await t.engine.messages(second.view.id);
+    expect(mail).toMatchObject({ status: 'failed' });
+    expect(logs()).toContainEqual(expect.objectContaining({ level: WARN, messageId: mail!.id, attempt: 1, final: true }));
+
+    const all = lines.join('');
+    expect(all).not.toContain(applicant.email);
+    expect(all).not.toContain(applicant.name);
   });
+
+  // Known gap (engine/outbox-worker.ts #failed logs the transport's error text verbatim): a
+  // real SMTP refusal often names the recipient ("550 5.1.1 <a@b.kz>: Recipient address
+  // rejected"), which then reaches the log. Fix there (redact the address), then make this a test.
+  it.todo("should not log the recipient's address when the SMTP server's refusal names it");
 });

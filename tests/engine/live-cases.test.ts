@@ -182,11 +182,23 @@ describe('live cases', () => {
     expect(r.view.seq).toBe(2);
     expect(r.view.context).toMatchObject({ registrationNumber: 'R-2' });
   });
+});
 
-  it('should keep the latest state of a case, close what it drops, and hold no more than its capacity', () => {
+/**
+ * The cache itself (engine/live-cases.ts `LiveCases`), without an engine: what it keeps,
+ * what it drops and that every session it drops is closed exactly once (a session it
+ * hands out is the caller's, and is never closed behind its back).
+ */
+describe('LiveCases (the cache)', () => {
+  const row = (seq: number) => ({ seq }) as never;
+  function sessions() {
     const closed: string[] = [];
     const session = (name: string): MachineSession => ({ step: () => ({ ok: false, code: 'event_not_allowed', message: '', allowed: [] }), close: () => closed.push(name) });
-    const row = (seq: number) => ({ seq }) as never;
+    return { closed, session };
+  }
+
+  it('should keep the latest state of a case, close what it drops, and hold no more than its capacity', () => {
+    const { closed, session } = sessions();
     const cache = new LiveCases(2);
     cache.put('a', { row: row(2), session: session('a2') });
     cache.put('a', { row: row(1), session: session('a1') });
@@ -202,5 +214,57 @@ describe('live cases', () => {
     off.put('x', { row: row(1), session: session('x1') });
     expect(off.size).toBe(0);
     expect(closed).toContain('x1');
+  });
+
+  it('should drop the least recently put case, not the first one put', () => {
+    const { closed, session } = sessions();
+    const cache = new LiveCases(2);
+    const a = session('a');
+    cache.put('a', { row: row(1), session: a });
+    cache.put('b', { row: row(1), session: session('b') });
+    // Case a advanced: put again (its own session, a later seq), so b is now the oldest.
+    cache.put('a', { row: row(2), session: a });
+    expect(closed).toEqual([]);
+    cache.put('c', { row: row(1), session: session('c') });
+    expect(closed).toEqual(['b']);
+    expect(cache.take('b')).toBeUndefined();
+    expect(cache.take('a')?.row).toEqual(row(2));
+  });
+
+  it('should replace an entry at the same seq and close the session it replaces', () => {
+    const { closed, session } = sessions();
+    const cache = new LiveCases(4);
+    cache.put('a', { row: row(3), session: session('old') });
+    cache.put('a', { row: row(3), session: session('new') });
+    expect(closed).toEqual(['old']);
+    expect(cache.size).toBe(1);
+  });
+
+  it('should hand out a taken session without closing it, and count only hits', () => {
+    const { closed, session } = sessions();
+    const cache = new LiveCases(2);
+    cache.put('a', { row: row(1), session: session('a') });
+    expect(cache.take('nope')).toBeUndefined();
+    expect(cache.taken).toBe(0);
+    expect(cache.take('a')).toBeDefined();
+    expect(cache.taken).toBe(1);
+    expect(cache.size).toBe(0);
+    expect(closed).toEqual([]);
+  });
+
+  it('should close every session on clear', () => {
+    const { closed, session } = sessions();
+    const cache = new LiveCases(3);
+    cache.put('a', { row: row(1), session: session('a') });
+    cache.put('b', { row: row(1), session: session('b') });
+    cache.clear();
+    expect(closed.sort()).toEqual(['a', 'b']);
+    expect(cache.size).toBe(0);
+    expect(cache.take('a')).toBeUndefined();
+  });
+
+  it('should take a whole, non-negative capacity', () => {
+    expect(new LiveCases(2.7).capacity).toBe(2);
+    expect(new LiveCases(-5).capacity).toBe(0);
   });
 });

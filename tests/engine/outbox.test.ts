@@ -50,7 +50,7 @@ describe('outbox worker', () => {
   it('should keep mail queued and visible without SMTP_URL, and record portal notices as sent', async () => {
     t = await testEngine();
     await t.engine.start();
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     await t.engine.applyEvent(view.id, { type: 'post_notice' }, { actor: { name: 'PS', role: 'press_secretary' } });
     t.clock.advance(86_400_000);
     await t.engine.idle();
@@ -68,7 +68,7 @@ describe('outbox worker', () => {
     servers.push(server);
     t = await testEngine({ smtpUrl: `smtp://127.0.0.1:${server.port}` });
     await t.engine.start();
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     t.clock.advance(60_000);
     await t.engine.applyEvent(view.id, { type: 'extend', payload: { days: 5 } }, { actor: chairman });
     await t.engine.idle();
@@ -94,7 +94,7 @@ describe('outbox worker', () => {
     t = await testEngine({ smtpUrl: `smtp://127.0.0.1:${port}`, retry: { baseDelayMs: 1000, maxDelayMs: 60_000 } });
     await t.engine.start();
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car })).view.id);
+    for (let i = 0; i < 3; i++) ids.push((await t.engine.createCase('test-procedure', inquiry(), { actor: car })).view.id);
     await t.engine.applyEvent(ids[0]!, { type: 'reply', payload: { text: 'The answer.' } }, { actor: unit });
     await t.engine.idle();
     t.clock.advance(1000);

@@ -9,7 +9,7 @@ describe('replay and verify', () => {
   beforeEach(async () => {
     t = await testEngine();
     await t.engine.start();
-    id = (await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car })).view.id;
+    id = (await t.engine.createCase('test-procedure', inquiry(), { actor: car })).view.id;
     t.clock.advance(3600_000);
     await t.engine.applyEvent(id, { type: 'comment', payload: { text: 'first' } }, { actor: unit });
     await t.engine.applyEvent(id, { type: 'extend', payload: { days: 2 } }, { actor: chairman });
@@ -62,7 +62,7 @@ describe('replay and verify', () => {
     await t.reopen({ procedures: [makeFakeProcedure('2')], legacyModules: [makeFakeProcedure('1')] });
     expect((await t.engine.getCase(id)).version).toBe('1');
     expect((await t.engine.verify(id)).ok).toBe(true);
-    const fresh = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const fresh = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     expect(fresh.view.version).toBe('2');
     await t.reopen({ procedures: [makeFakeProcedure('2')] });
     const v = await t.engine.verify(id);

@@ -23,10 +23,10 @@ describe('runner', () => {
   });
 
   it('should create a case with event 1, a timer for its open deadline and the acknowledgement queued', async () => {
-    const { status, view, replayed } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { status, view, replayed } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     expect(status).toBe(201);
     expect(replayed).toBe(false);
-    expect(view).toMatchObject({ procedure: 'feedback-inquiry', version: '1', state: 'open', status: 'active', seq: 1 });
+    expect(view).toMatchObject({ procedure: 'test-procedure', version: '1', state: 'open', status: 'active', seq: 1 });
     expect(view.deadlines.map((d) => [d.key, d.dueAt, d.status])).toEqual([['reply', '2025-03-08T05:00:00.000Z', 'pending']]);
     expect(view.nextDueAt).toBe('2025-03-08T05:00:00.000Z');
     expect(view.waitingRoles).toEqual(expect.arrayContaining(['unit', 'chairman']));
@@ -41,7 +41,7 @@ describe('runner', () => {
   });
 
   it('should append events with a hash chain and cancel the timer of a met deadline', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     t.clock.advance(3600_000);
     const r = await t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'Answer' } }, { actor: unit, expectedSeq: 1 });
     expect(r.view).toMatchObject({ seq: 2, state: 'answered', status: 'done', nextDueAt: null, allowedEvents: [] });
@@ -54,22 +54,22 @@ describe('runner', () => {
 
   it('should report a schema violation as invalid_request with the exact path', async () => {
     const e = await rejects(
-      t.engine.createCase('feedback-inquiry', { applicant: { name: 'A', email: 42 }, language: 'en' }, { actor: car }),
+      t.engine.createCase('test-procedure', { applicant: { name: 'A', email: 42 }, language: 'en' }, { actor: car }),
     );
     expect(e.code).toBe('invalid_request');
     expect(e.status).toBe(400);
     expect(e.message).toContain('input/applicant/email');
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const e2 = await rejects(t.engine.applyEvent(view.id, { type: 'extend', payload: { days: 31 } }, { actor: chairman }));
     expect(e2.code).toBe('invalid_request');
     expect(e2.message).toMatch(/^extend\/days: /);
-    const e3 = await rejects(t.engine.createCase('feedback-inquiry', { ...inquiry(), extra: 1 }, { actor: car }));
+    const e3 = await rejects(t.engine.createCase('test-procedure', { ...inquiry(), extra: 1 }, { actor: car }));
     expect(e3.message).toContain('extra');
   });
 
   it('should refuse a role that may not send the event, and system events from outside', async () => {
-    expect((await rejects(t.engine.createCase('feedback-inquiry', inquiry(), { actor: unit }))).code).toBe('forbidden');
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    expect((await rejects(t.engine.createCase('test-procedure', inquiry(), { actor: unit }))).code).toBe('forbidden');
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const e = await rejects(t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'x' } }, { actor: chairman }));
     expect(e).toMatchObject({ code: 'forbidden', status: 403 });
     const s = await rejects(
@@ -79,7 +79,7 @@ describe('runner', () => {
   });
 
   it('should refuse an event the state does not accept with the allowed events', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     // Not an event of the procedure at all: invalid_request listing the procedure's events.
     const unknown = await rejects(t.engine.applyEvent(view.id, { type: 'nope' }, { actor: unit }));
     expect(unknown.code).toBe('invalid_request');
@@ -90,14 +90,14 @@ describe('runner', () => {
   });
 
   it('should turn a guard refusal into invalid_request and write nothing', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const e = await rejects(t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'bad' } }, { actor: unit }));
     expect(e.code).toBe('invalid_request');
     expect((await t.engine.getCase(view.id)).seq).toBe(1);
   });
 
   it('should apply the occurredAt rules', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), {
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), {
       actor: car,
       occurredAt: '2025-03-06T09:00:00+05:00', // = 04:00Z, an hour before the server time
     });
@@ -119,7 +119,7 @@ describe('runner', () => {
   });
 
   it('should let a back-dated staff event precede a system deadline_missed event', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     await t.engine.start();
     t.clock.set('2025-03-09T00:00:00Z'); // past the reply deadline (2025-03-08T05:00Z)
     await t.engine.idle();
@@ -132,14 +132,14 @@ describe('runner', () => {
   });
 
   it('should fail a stale expectedSeq with version_conflict', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     await t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'a' } }, { actor: unit, expectedSeq: 1 });
     const e = await rejects(t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'b' } }, { actor: unit, expectedSeq: 1 }));
     expect(e).toMatchObject({ code: 'version_conflict', status: 409, details: { currentSeq: 2 } });
   });
 
   it('should let exactly one of concurrent commands with the same expectedSeq win', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
         t.engine.applyEvent(view.id, { type: 'comment', payload: { text: `c${i}` } }, { actor: unit, expectedSeq: 1 }),
@@ -154,8 +154,8 @@ describe('runner', () => {
   });
 
   it('should answer an idempotent retry with the first answer and apply nothing twice', async () => {
-    const first = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car, idempotencyKey: 'create-1' });
-    const again = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car, idempotencyKey: 'create-1' });
+    const first = await t.engine.createCase('test-procedure', inquiry(), { actor: car, idempotencyKey: 'create-1' });
+    const again = await t.engine.createCase('test-procedure', inquiry(), { actor: car, idempotencyKey: 'create-1' });
     expect(again).toMatchObject({ status: 201, replayed: true });
     expect(again.view.id).toBe(first.view.id);
     const id = first.view.id;
@@ -171,12 +171,12 @@ describe('runner', () => {
   });
 
   it('should commit a batch where one command fails without failing its neighbours', async () => {
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const before = { ...t.engine.runner.queue.stats };
     const results = await Promise.allSettled([
       t.engine.applyEvent(view.id, { type: 'comment', payload: { text: '1' } }, { actor: unit }),
       t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'bad' } }, { actor: unit }),
-      t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }),
+      t.engine.createCase('test-procedure', inquiry(), { actor: car }),
       t.engine.applyEvent('missing', { type: 'comment', payload: { text: 'x' } }, { actor: unit }),
       t.engine.applyEvent(view.id, { type: 'comment', payload: { text: '2' } }, { actor: unit }),
     ]);
@@ -195,18 +195,18 @@ describe('runner', () => {
       },
     };
     await t.reopen({ procedures: [failing] });
-    const e = await rejects(t.engine.createCase('feedback-inquiry', inquiry(), { actor: car }));
+    const e = await rejects(t.engine.createCase('test-procedure', inquiry(), { actor: car }));
     expect(e).toMatchObject({ code: 'calendar_year_unknown', status: 422 });
   });
 
   it('should list cases by procedure, state and overdue', async () => {
-    const a = (await t.engine.createCase('feedback-inquiry', inquiry(1), { actor: car })).view;
-    const b = (await t.engine.createCase('feedback-inquiry', inquiry(5), { actor: car })).view;
+    const a = (await t.engine.createCase('test-procedure', inquiry(1), { actor: car })).view;
+    const b = (await t.engine.createCase('test-procedure', inquiry(5), { actor: car })).view;
     t.clock.advance(2 * 86_400_000);
     const overdue = await t.engine.listCases({ overdue: true });
     expect(overdue.cases.map((c) => c.id)).toEqual([a.id]);
     expect(overdue.cases[0]!.deadlines[0]!.status).toBe('missed');
-    expect((await t.engine.listCases({ procedure: 'feedback-inquiry', state: 'open' })).cases.map((c) => c.id).sort()).toEqual([a.id, b.id].sort());
+    expect((await t.engine.listCases({ procedure: 'test-procedure', state: 'open' })).cases.map((c) => c.id).sort()).toEqual([a.id, b.id].sort());
     const page1 = await t.engine.listCases({ limit: 1 });
     expect(page1.cases).toHaveLength(1);
     const page2 = await t.engine.listCases({ limit: 1, after: page1.next! });

@@ -15,7 +15,7 @@ describe('timer worker', () => {
 
   it('should fire deadline_missed once at dueAt, woken by the clock (one wake-up, no polling)', async () => {
     await t.engine.start();
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     await t.engine.idle();
     expect(t.clock.pendingWakeups).toBe(1);
     t.clock.set('2025-03-08T04:59:59.999Z');
@@ -38,7 +38,7 @@ describe('timer worker', () => {
 
   it('should never fire a deadline that was met', async () => {
     await t.engine.start();
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     await t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'done' } }, { actor: unit });
     t.clock.advance(30 * 86_400_000);
     await t.engine.idle();
@@ -48,7 +48,7 @@ describe('timer worker', () => {
 
   it('should move the timer when the deadline is extended', async () => {
     await t.engine.start();
-    const { view } = await t.engine.createCase('feedback-inquiry', inquiry(), { actor: car });
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     await t.engine.applyEvent(view.id, { type: 'extend', payload: { days: 3 } }, { actor: chairman });
     t.clock.set('2025-03-08T06:00:00.000Z'); // past the old due, before the new one (2025-03-11T05:00Z)
     await t.engine.idle();
@@ -65,7 +65,7 @@ describe('timer worker', () => {
 
   it('should fire timers that fell due while stopped at start, and exactly once across restarts', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await t.engine.createCase('feedback-inquiry', inquiry(1 + (i % 2)), { actor: car })).view.id);
+    for (let i = 0; i < 5; i++) ids.push((await t.engine.createCase('test-procedure', inquiry(1 + (i % 2)), { actor: car })).view.id);
     await t.reopen(); // not started: nothing fires
     t.clock.set('2025-03-20T00:00:00Z');
     await t.engine.idle();

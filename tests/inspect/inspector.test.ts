@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
-import { engineMachines, isLocalOrigin, startInspectorServer, type InspectorServer } from '../../engine/inspect.js';
+import { engineMachines, isLocalOrigin, startInspectorServer, type InspectorServer } from '../../inspector/index.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 import { record, type Received } from './helpers.js';
 import { openSqliteFile } from '../helpers/sqlite-file.js';
