@@ -57,7 +57,7 @@ export function loadAuthFile(path: string): UserDirectory {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`AUTH_FILE ${path}: cannot be read as JSON: ${(error as Error).message}`);
+    throw new Error(`AUTH_FILE ${path}: cannot be read as JSON: ${(error as Error).message}`, { cause: error });
   }
   if (!Value.Check(AuthFileSchema, raw)) {
     const first = Value.Errors(AuthFileSchema, raw)[0];

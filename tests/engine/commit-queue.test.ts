@@ -1,0 +1,289 @@
+/** engine/commit-queue.ts: group commit over a real SQLite storage. */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CommitQueue } from '../../engine/commit-queue.js';
+import { EngineError } from '../../engine/errors.js';
+import { openStorage, StorageError, type CaseRecord, type SqliteStorage } from '../../storage/index.js';
+import { openSqliteFile } from '../helpers/sqlite-file.js';
+import { tmpDir } from './fixtures/helpers.js';
+
+const T0 = '2025-03-06T05:00:00.000Z';
+const caseRecord = (id: string): CaseRecord => ({
+  id,
+  procedure: 'test-procedure',
+  machineVersion: '1',
+  snapshotJson: '{}',
+  contextJson: '{}',
+  state: 'open',
+  status: 'active',
+  seq: 1,
+  headHash: 'h1',
+  nextDueAt: null,
+  waitingRoles: ['unit'],
+  lastStaffOccurredAt: T0,
+  createdAt: T0,
+  updatedAt: T0,
+});
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('CommitQueue', () => {
+  let storage: SqliteStorage;
+  let path: string;
+  let cleanup: () => void;
+  beforeEach(async () => {
+    const t = tmpDir('commit-queue-');
+    cleanup = t.cleanup;
+    path = join(t.dir, 'q.db');
+    storage = await openStorage({ path });
+  });
+  afterEach(async () => {
+    await storage.close();
+    cleanup();
+  });
+
+  it('should run the units submitted in the same tick in one transaction', async () => {
+    const q = new CommitQueue(storage);
+    const results = await Promise.all(
+      ['c1', 'c2', 'c3', 'c4'].map((id) =>
+        q.submit(async (repos) => {
+          await repos.cases.insert(caseRecord(id));
+          return id.toUpperCase();
+        }),
+      ),
+    );
+    expect(results).toEqual(['C1', 'C2', 'C3', 'C4']);
+    expect(q.stats).toEqual({ transactions: 1, units: 4 });
+    expect(await storage.read.cases.ids()).toEqual(['c1', 'c2', 'c3', 'c4']);
+  });
+
+  it('should fail a throwing unit alone, rolling back its writes while the others commit', async () => {
+    const q = new CommitQueue(storage);
+    const boom = new Error('boom');
+    const a = q.submit(async (repos) => repos.cases.insert(caseRecord('c1')));
+    const b = q.submit(async (repos) => {
+      await repos.cases.insert(caseRecord('c2'));
+      await repos.events.append({
+        caseId: 'c2',
+        seq: 1,
+        type: 'created',
+        payloadJson: '{}',
+        role: 'car',
+        actor: 'x',
+        occurredAt: T0,
+        recordedAt: T0,
+        prevHash: '0',
+        hash: 'h',
+      });
+      throw boom;
+    });
+    const c = q.submit(async (repos) => repos.cases.insert(caseRecord('c3')));
+    await expect(a).resolves.toBeUndefined();
+    expect(await rejection(b)).toBe(boom);
+    await expect(c).resolves.toBeUndefined();
+    expect(q.stats).toEqual({ transactions: 1, units: 3 });
+    expect(await storage.read.cases.ids()).toEqual(['c1', 'c3']);
+    expect(await storage.read.events.list('c2')).toEqual([]);
+  });
+
+  it('should fail a unit whose write the database refuses, and commit the others', async () => {
+    const q = new CommitQueue(storage);
+    const a = q.submit(async (repos) => repos.cases.insert(caseRecord('c1')));
+    const dup = q.submit(async (repos) => {
+      await repos.cases.insert(caseRecord('c2'));
+      await repos.cases.insert(caseRecord('c1'));
+    });
+    await a;
+    await expect(dup).rejects.toThrow();
+    expect(await storage.read.cases.ids()).toEqual(['c1']);
+  });
+
+  it('should run after-commit hooks only for committed units, once the commit is visible to another connection', async () => {
+    const q = new CommitQueue(storage);
+    const other = openSqliteFile(path, { readonly: true });
+    try {
+      const seen: string[][] = [];
+      const hookRan: string[] = [];
+      let hookCallsDuringUnit = -1;
+      const ok = q.submit(async (repos, tx) => {
+        await repos.cases.insert(caseRecord('c1'));
+        tx.afterCommit(() => {
+          hookRan.push('c1');
+          seen.push((other.prepare('select id from cases order by id').all() as { id: string }[]).map((r) => r.id));
+        });
+        hookCallsDuringUnit = hookRan.length;
+        return 'ok';
+      });
+      const failed = q.submit(async (repos, tx) => {
+        await repos.cases.insert(caseRecord('c2'));
+        tx.afterCommit(() => hookRan.push('c2'));
+        throw new Error('no');
+      });
+      const later = q.submit(async (repos, tx) => {
+        await repos.cases.insert(caseRecord('c3'));
+        tx.afterCommit(() => hookRan.push('c3'));
+      });
+      await expect(ok).resolves.toBe('ok');
+      await expect(failed).rejects.toThrow('no');
+      await later;
+      expect(hookCallsDuringUnit).toBe(0);
+      expect(hookRan).toEqual(['c1', 'c3']);
+      // Read by another connection inside the hook: only committed rows are visible there.
+      expect(seen).toEqual([['c1', 'c3']]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('should report a throwing after-commit hook to onError and still answer the caller and run the other hooks', async () => {
+    const onError = vi.fn();
+    const q = new CommitQueue(storage, { onError });
+    const ran: string[] = [];
+    const hookError = new Error('hook failed');
+    const v = await q.submit(async (repos, tx) => {
+      await repos.cases.insert(caseRecord('c1'));
+      tx.afterCommit(() => {
+        throw hookError;
+      });
+      tx.afterCommit(() => ran.push('second'));
+      return 42;
+    });
+    expect(v).toBe(42);
+    expect(ran).toEqual(['second']);
+    expect(onError).toHaveBeenCalledWith(hookError);
+  });
+
+  it('should roll back only the inner writes of a failed nested() and keep the outer ones', async () => {
+    const q = new CommitQueue(storage);
+    const inner = new Error('inner');
+    const out = await q.submit(async (repos, tx) => {
+      await repos.cases.insert(caseRecord('c1'));
+      const caught = await tx
+        .nested(async () => {
+          await repos.cases.insert(caseRecord('c2'));
+          throw inner;
+        })
+        .catch((e: unknown) => e);
+      const kept = await tx.nested(async () => {
+        await repos.cases.insert(caseRecord('c3'));
+        return 'kept';
+      });
+      return { caught, kept };
+    });
+    expect(out.caught).toBe(inner);
+    expect(out.kept).toBe('kept');
+    expect(await storage.read.cases.ids()).toEqual(['c1', 'c3']);
+  });
+
+  it('should undo a committed nested() when its unit fails afterwards', async () => {
+    const q = new CommitQueue(storage);
+    const p = q.submit(async (repos, tx) => {
+      await tx.nested(() => repos.cases.insert(caseRecord('c1')));
+      throw new Error('after nested');
+    });
+    await expect(p).rejects.toThrow('after nested');
+    expect(await storage.read.cases.ids()).toEqual([]);
+  });
+
+  it('should use one transaction per unit with groupCommit: false', async () => {
+    const q = new CommitQueue(storage, { groupCommit: false });
+    await Promise.all(['c1', 'c2', 'c3'].map((id) => q.submit((repos) => repos.cases.insert(caseRecord(id)))));
+    expect(q.stats).toEqual({ transactions: 3, units: 3 });
+    expect(await storage.read.cases.ids()).toEqual(['c1', 'c2', 'c3']);
+  });
+
+  it('should split a tick into batches of at most maxBatch units', async () => {
+    const q = new CommitQueue(storage, { maxBatch: 2 });
+    await Promise.all(['c1', 'c2', 'c3', 'c4', 'c5'].map((id) => q.submit((repos) => repos.cases.insert(caseRecord(id)))));
+    expect(q.stats).toEqual({ transactions: 3, units: 5 });
+    expect(await storage.read.cases.ids()).toHaveLength(5);
+  });
+
+  it('should let close() wait for queued work, then refuse new work with storage_unavailable', async () => {
+    const q = new CommitQueue(storage);
+    const queued = q.submit((repos) => repos.cases.insert(caseRecord('c1')));
+    await q.close();
+    await expect(queued).resolves.toBeUndefined();
+    expect(await storage.read.cases.ids()).toEqual(['c1']);
+    const ran = vi.fn();
+    const e = await rejection(q.submit(async () => ran()));
+    expect(e).toBeInstanceOf(EngineError);
+    expect((e as EngineError).code).toBe('storage_unavailable');
+    expect((e as EngineError).status).toBe(503);
+    expect(ran).not.toHaveBeenCalled();
+  });
+
+  it('should turn a StorageError thrown by a unit into an EngineError with the same code, failing that unit alone', async () => {
+    const q = new CommitQueue(storage);
+    const busy = q.submit(async (repos) => {
+      await repos.cases.insert(caseRecord('c1'));
+      throw new StorageError('storage_busy', 'database is locked', 'SQLITE_BUSY');
+    });
+    const full = q.submit(async () => {
+      throw new StorageError('storage_unavailable', 'disk full', 'SQLITE_FULL');
+    });
+    const fine = q.submit((repos) => repos.cases.insert(caseRecord('c2')));
+    const e1 = await rejection(busy);
+    expect(e1).toBeInstanceOf(EngineError);
+    expect(e1).toMatchObject({ code: 'storage_busy', message: 'database is locked', details: { cause: 'SQLITE_BUSY' }, status: 503 });
+    const e2 = await rejection(full);
+    expect(e2).toBeInstanceOf(EngineError);
+    expect(e2).toMatchObject({ code: 'storage_unavailable', details: { cause: 'SQLITE_FULL' } });
+    await fine;
+    expect(await storage.read.cases.ids()).toEqual(['c2']);
+  });
+
+  it('should reject every unit of a batch that cannot begin with storage_unavailable and tell onError', async () => {
+    const onError = vi.fn();
+    const broken = await openStorage({ path: ':memory:' });
+    await broken.close();
+    const q = new CommitQueue(broken, { onError });
+    const ran = vi.fn();
+    const [e1, e2] = await Promise.all([rejection(q.submit(async () => ran())), rejection(q.submit(async () => ran()))]);
+    for (const e of [e1, e2]) {
+      expect(e).toBeInstanceOf(EngineError);
+      expect((e as EngineError).code).toBe('storage_unavailable');
+    }
+    expect(e1).toBe(e2);
+    expect(ran).not.toHaveBeenCalled();
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(q.stats).toEqual({ transactions: 0, units: 0 });
+  });
+
+  it('should resolve whenIdle at once when idle, and after the queue drains when busy', async () => {
+    const q = new CommitQueue(storage);
+    expect(q.busy).toBe(false);
+    await q.whenIdle();
+    const done: string[] = [];
+    const pending = ['c1', 'c2', 'c3'].map((id) =>
+      q.submit(async (repos) => {
+        await repos.cases.insert(caseRecord(id));
+        done.push(id);
+      }),
+    );
+    expect(q.busy).toBe(true);
+    await q.whenIdle();
+    expect(q.busy).toBe(false);
+    expect(done).toEqual(['c1', 'c2', 'c3']);
+    expect(await storage.read.cases.ids()).toEqual(['c1', 'c2', 'c3']);
+    await Promise.all(pending);
+  });
+
+  it('should wait in whenIdle for work submitted by a unit woken by an earlier commit', async () => {
+    const q = new CommitQueue(storage);
+    const chained = q.submit((repos) => repos.cases.insert(caseRecord('c1'))).then(() => q.submit((repos) => repos.cases.insert(caseRecord('c2'))));
+    await new Promise<void>((r) => setImmediate(r));
+    await q.whenIdle();
+    // The second unit was submitted after the first commit; whenIdle must not resolve between them.
+    expect(await storage.read.cases.ids()).toEqual(['c1', 'c2']);
+    await chained;
+    expect(q.stats.transactions).toBe(2);
+  });
+});
