@@ -202,7 +202,9 @@ export class OutboxWorker {
       if (final) await repos.outbox.markFailed(message.id, error);
       else await repos.outbox.markRetry(message.id, nextAt, error);
     });
-    this.#log.warn({ messageId: message.id, attempt, error, final }, 'mail delivery failed');
+    // The record keeps the server's words (staff read them, as they read the address); the
+    // log must not carry personal data, and a refusal often quotes the recipient.
+    this.#log.warn({ messageId: message.id, attempt, error: redactRecipient(error, message), final }, 'mail delivery failed');
     return final ? 'failed' : 'retry';
   }
 }
@@ -211,4 +213,14 @@ export class OutboxWorker {
 function isPermanent(e: unknown): boolean {
   const code = (e as { responseCode?: unknown } | null)?.responseCode;
   return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** `text` without the message's recipient address and name (for logs). */
+export function redactRecipient(text: string, message: OutboxRecord): string {
+  let out = text;
+  const to = (JSON.parse(message.payloadJson) as { to?: { name?: string; email?: string } }).to;
+  for (const s of [message.recipient, to?.email, to?.name]) {
+    if (s) out = out.split(s).join('[recipient]');
+  }
+  return out;
 }

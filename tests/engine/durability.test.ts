@@ -120,8 +120,25 @@ describe('durability and storage failures', () => {
     expect(all).not.toContain(applicant.name);
   });
 
-  // Known gap (engine/outbox-worker.ts #failed logs the transport's error text verbatim): a
-  // real SMTP refusal often names the recipient ("550 5.1.1 <a@b.kz>: Recipient address
-  // rejected"), which then reaches the log. Fix there (redact the address), then make this a test.
-  it.todo("should not log the recipient's address when the SMTP server's refusal names it");
+  it("should not log the recipient's address or name when the SMTP server's refusal names them", async () => {
+    const lines: string[] = [];
+    const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    // A real refusal often quotes the recipient ("550 5.1.1 <a@b.kz>: Recipient address rejected").
+    const refusing: MailTransport = {
+      sendMail: (m) => Promise.reject(Object.assign(new Error(`550 5.1.1 ${m.to}: Recipient address rejected`), { responseCode: 550 })),
+    };
+    await t.reopen({ logger, transport: refusing });
+    await t.engine.start();
+    const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
+    await t.engine.idle();
+    const [mail] = await t.engine.messages(view.id);
+    // The record keeps the server's words for staff (it is personal data only they read)…
+    expect(mail).toMatchObject({ status: 'failed', lastError: expect.stringContaining(applicant.email) });
+    // …the log says what happened without them.
+    const warn = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.messageId === mail!.id);
+    expect(warn).toMatchObject({ error: expect.stringMatching(/^550 5\.1\.1 .*Recipient address rejected$/) });
+    const all = lines.join('');
+    expect(all).not.toContain(applicant.email);
+    expect(all).not.toContain(applicant.name);
+  });
 });
