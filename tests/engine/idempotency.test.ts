@@ -1,0 +1,112 @@
+/** engine/idempotency.ts: a retried command gets the first answer; a reused key with another request is refused. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CaseView } from '../../engine/case-view.js';
+import { EngineError } from '../../engine/errors.js';
+import { canonicalJson, sha256Hex } from '../../engine/hash.js';
+import { checkIdempotency, rememberAnswer, type CommandResult } from '../../engine/idempotency.js';
+import { openStorage, type IdempotencyRepository, type SqliteStorage } from '../../storage/index.js';
+
+const T0 = '2025-03-06T05:00:00.000Z';
+
+const view = (id: string, seq = 1): CaseView => ({
+  id,
+  procedure: 'feedback-inquiry',
+  version: '1',
+  state: 'open',
+  status: 'active',
+  seq,
+  context: { applicant: { name: 'Aigerim', email: 'aigerim@example.kz' }, deadlines: {} },
+  deadlines: [],
+  allowedEvents: [{ type: 'reply', roles: ['unit'] }],
+  waitingRoles: ['unit'],
+  nextDueAt: '2025-03-08T05:00:00.000Z',
+  overdue: false,
+  createdAt: T0,
+  updatedAt: T0,
+});
+
+async function rejection(p: Promise<unknown>): Promise<EngineError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(EngineError);
+    return e as EngineError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('idempotency', () => {
+  let storage: SqliteStorage;
+  let repo: IdempotencyRepository;
+  const request = { op: 'create', procedure: 'feedback-inquiry', input: { language: 'en', applicant: { name: 'Aigerim' } } };
+  beforeEach(async () => {
+    storage = await openStorage({ path: ':memory:' });
+    repo = storage.read.idempotency;
+  });
+  afterEach(async () => {
+    await storage.close();
+  });
+
+  it('should do nothing without a key', async () => {
+    expect(await checkIdempotency(repo, undefined, request)).toEqual({});
+  });
+
+  it('should claim a new key with the hash of the canonical request', async () => {
+    const r = await checkIdempotency(repo, 'key-1', request);
+    expect(r).toEqual({ claim: { key: 'key-1', hash: sha256Hex(canonicalJson(request)) } });
+    expect(r.claim!.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await repo.find('key-1')).toBeUndefined();
+  });
+
+  it('should answer the same request after rememberAnswer with the stored view, replayed', async () => {
+    const { claim } = await checkIdempotency(repo, 'key-1', request);
+    const first: CommandResult = { status: 201, view: view('c1'), replayed: false };
+    await rememberAnswer(repo, claim!, first, 'c1', T0);
+    expect(await repo.find('key-1')).toMatchObject({ key: 'key-1', requestHash: claim!.hash, responseStatus: 201, caseId: 'c1', createdAt: T0 });
+
+    const again = await checkIdempotency(repo, 'key-1', request);
+    expect(again.claim).toBeUndefined();
+    expect(again.hit).toEqual({ status: 201, view: view('c1'), replayed: true });
+  });
+
+  it('should keep the status of the first answer (200 for an event)', async () => {
+    const req = { op: 'event', caseId: 'c1', type: 'reply', payload: { text: 'Answer' } };
+    const { claim } = await checkIdempotency(repo, 'ev-1', req);
+    await rememberAnswer(repo, claim!, { status: 200, view: view('c1', 2), replayed: false }, 'c1', T0);
+    expect((await checkIdempotency(repo, 'ev-1', req)).hit).toEqual({ status: 200, view: view('c1', 2), replayed: true });
+  });
+
+  it('should treat the same request with its keys in another order as the same request', async () => {
+    const { claim } = await checkIdempotency(repo, 'key-1', request);
+    await rememberAnswer(repo, claim!, { status: 201, view: view('c1'), replayed: false }, 'c1', T0);
+    const reordered = { input: { applicant: { name: 'Aigerim' }, language: 'en' }, procedure: 'feedback-inquiry', op: 'create' };
+    expect((await checkIdempotency(repo, 'key-1', reordered)).hit?.replayed).toBe(true);
+  });
+
+  it('should refuse the same key with another request as idempotency_key_reused', async () => {
+    const { claim } = await checkIdempotency(repo, 'key-1', request);
+    await rememberAnswer(repo, claim!, { status: 201, view: view('c1'), replayed: false }, 'c1', T0);
+    const other = { ...request, input: { ...request.input, language: 'ru' } };
+    const e = await rejection(checkIdempotency(repo, 'key-1', other));
+    expect(e.code).toBe('idempotency_key_reused');
+    expect(e.status).toBe(422);
+    expect(e.details).toEqual({ caseId: 'c1' });
+  });
+
+  it('should keep keys apart: another key with the same request is a new claim', async () => {
+    const { claim } = await checkIdempotency(repo, 'key-1', request);
+    await rememberAnswer(repo, claim!, { status: 201, view: view('c1'), replayed: false }, 'c1', T0);
+    expect(await checkIdempotency(repo, 'key-2', request)).toEqual({ claim: { key: 'key-2', hash: claim!.hash } });
+  });
+
+  it('should accept a key of 255 characters and refuse longer or empty keys as invalid_request', async () => {
+    expect((await checkIdempotency(repo, 'k'.repeat(255), request)).claim?.key).toHaveLength(255);
+    for (const key of ['k'.repeat(256), 'k'.repeat(1000), '']) {
+      const e = await rejection(checkIdempotency(repo, key, request));
+      expect(e.code).toBe('invalid_request');
+      expect(e.message).toBe('Idempotency-Key must be 1 to 255 characters');
+    }
+    const notString = await rejection(checkIdempotency(repo, 42 as unknown as string, request));
+    expect(notString.code).toBe('invalid_request');
+  });
+});
