@@ -9,7 +9,7 @@
  * await engine.close();
  */
 import type { BusinessCalendar } from '../calendars/types.js';
-import type { Actor, MachineDeps, ProcedureModule } from '../machines/contract.js';
+import type { MachineDeps, ProcedureModule } from '../machines/contract.js';
 import { openStorage, type CaseFilter, type CheckpointerOptions, type Storage, type SynchronousMode } from '../storage/index.js';
 import { buildCaseView, type CaseView } from './case-view.js';
 import { SystemClock, type Clock } from './clock.js';
@@ -321,4 +321,3 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   return engine;
 }
 
-export type { Actor };
