@@ -276,6 +276,31 @@ describe('CommitQueue', () => {
     await Promise.all(pending);
   });
 
+  it('should not resolve whenIdle while a batch is running with nothing left queued', async () => {
+    const q = new CommitQueue(storage);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const unit = q.submit(async (repos) => {
+      started();
+      await gate;
+      await repos.cases.insert(caseRecord('c1'));
+    });
+    await running;
+    let idle = false;
+    const idleP = q.whenIdle().then(() => (idle = true));
+    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+    expect(q.busy).toBe(true);
+    expect(idle).toBe(false);
+    open();
+    await idleP;
+    expect(idle).toBe(true);
+    expect(q.busy).toBe(false);
+    await unit;
+    expect(await storage.read.cases.ids()).toEqual(['c1']);
+  });
+
   it('should wait in whenIdle for work submitted by a unit woken by an earlier commit', async () => {
     const q = new CommitQueue(storage);
     const chained = q.submit((repos) => repos.cases.insert(caseRecord('c1'))).then(() => q.submit((repos) => repos.cases.insert(caseRecord('c2'))));
