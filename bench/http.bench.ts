@@ -143,26 +143,26 @@ export async function runHttpBench(o: { seconds?: number; warmup?: number; conne
     connections: o.connections ?? 50,
     cases: o.cases ?? 1000,
   };
-  const [naive, full, async, normal] = (await measureAll(opts)) as [Run, Run, Run, Run];
+  const [naive, full, normal] = (await measureAll(opts)) as [Run, Run, Run];
   const r = full.reqPerSec / naive.reqPerSec;
   const md = [
-    `autocannon, ${opts.connections} connections, ${opts.seconds} s per server in ${opts.rounds} alternating rounds (naive, engine FULL, engine FULL async, engine NORMAL, naive, …) after a ${opts.warmup} s warm-up; req/s, p50 and p99 are the means of the rounds. Each server runs in its own child process on 127.0.0.1 (autocannon in the parent); \`POST /cases/{id}/events\` \`comment\` with a bearer token, rotating 5 staff roles over ${opts.cases.toLocaleString('en-US')} pre-created P3 cases. The naive server does per request one \`BEGIN IMMEDIATE\` transaction (read the case, append the event, rewrite a ~1.5 KB snapshot); the engine checks the command, steps the machine, hash-chains the event, syncs timers and answers the full case view, with group commit.`,
+    `autocannon, ${opts.connections} connections, ${opts.seconds} s per server in ${opts.rounds} alternating rounds (naive, engine FULL, engine NORMAL, naive, …) after a ${opts.warmup} s warm-up; req/s, p50 and p99 are the means of the rounds. Each server runs in its own child process on 127.0.0.1 (autocannon in the parent); \`POST /cases/{id}/events\` \`comment\` with a bearer token, rotating 5 staff roles over ${opts.cases.toLocaleString('en-US')} pre-created P3 cases. The naive server does per request one \`BEGIN IMMEDIATE\` transaction (read the case, append the event, rewrite a ~1.5 KB snapshot); the engine checks the command, steps the machine, hash-chains the event, syncs timers and answers the full case view, with group commit.`,
     '',
     'The engine with FULL answers a command only once its group commit is on disk. NORMAL is shown for scale only: it may lose the last commits on power loss. Every server runs with the V8 flags of `npm start` (`--max-semi-space-size=64`).',
     '',
     '| server | durability | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | server CPU ms/request | server CPU busy | vs naive |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...[naive, full, async, normal].map(
+    ...[naive, full, normal].map(
       (x) =>
         `| ${x.name} | ${x.durability} | ${fmt(x.reqPerSec)} | ${x.p50} | ${x.p99} | ${x.requests.toLocaleString('en-US')} | ${x.non2xx} | ${x.errors} | ${fmt(x.cpuMsPerRequest, 3)} | ${Math.round(x.cpuShare * 100)}% | **${ratio(x.reqPerSec, naive.reqPerSec)}** |`,
     ),
     '',
-    `Per round, engine FULL / naive: ${full.perRound.map((x, i) => ratio(x, naive.perRound[i]!)).join(', ')}; engine FULL p99 per round: ${full.p99PerRound.join(', ')} ms. Server CPU per request, engine FULL / naive: ${ratio(full.cpuMsPerRequest, naive.cpuMsPerRequest)}. Engine FULL async / FULL: ${ratio(async.reqPerSec, full.reqPerSec)}; engine FULL / NORMAL: ${ratio(full.reqPerSec, normal.reqPerSec)}.`,
+    `Per round, engine FULL / naive: ${full.perRound.map((x, i) => ratio(x, naive.perRound[i]!)).join(', ')}; engine FULL p99 per round: ${full.p99PerRound.join(', ')} ms. Server CPU per request, engine FULL / naive: ${ratio(full.cpuMsPerRequest, naive.cpuMsPerRequest)}. Engine FULL / NORMAL: ${ratio(full.reqPerSec, normal.reqPerSec)}.`,
     '',
     `Targets (engine, FULL): ≥ 1.5× the naive server: ${r >= 1.5 ? 'met' : 'NOT met'} (${ratio(full.reqPerSec, naive.reqPerSec)}); p99 ≤ 25 ms: ${full.p99 <= 25 ? 'met' : 'NOT met'} (${full.p99} ms).`,
   ];
   return {
     markdown: md,
-    summary: `engine FULL ${fmt(full.reqPerSec)} req/s (p99 ${full.p99} ms) vs naive ${fmt(naive.reqPerSec)} req/s (p99 ${naive.p99} ms): ${ratio(full.reqPerSec, naive.reqPerSec)}; FULL async ${fmt(async.reqPerSec)} req/s; NORMAL ${fmt(normal.reqPerSec)} req/s`,
+    summary: `engine FULL ${fmt(full.reqPerSec)} req/s (p99 ${full.p99} ms) vs naive ${fmt(naive.reqPerSec)} req/s (p99 ${naive.p99} ms): ${ratio(full.reqPerSec, naive.reqPerSec)}; NORMAL ${fmt(normal.reqPerSec)} req/s`,
   };
 }

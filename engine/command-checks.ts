@@ -6,7 +6,7 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { Value } from 'typebox/value';
-import { ROLES, type Actor, type StepResult } from '../machines/contract.js';
+import { ROLES, type Actor, type EventMeta, type ProcedureModule, type StepResult } from '../machines/contract.js';
 import { EngineError } from './errors.js';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -102,4 +102,42 @@ export function callMachine(fn: () => StepResult): StepResult {
     }
     throw e;
   }
+}
+
+/**
+ * The checks of a staff or system event on a case, in the order that decides what the
+ * caller learns: a stale `If-Match` first, then whether the procedure has the event at all
+ * (400), then the role (403: a caller who may not send it learns nothing of its schema),
+ * then the payload and the occurredAt rules. Returns the event's meta. Whether the current
+ * state accepts the event is the machine's answer, not checked here.
+ */
+export function checkEvent(
+  module: ProcedureModule,
+  row: { procedure: string; seq: number; lastStaffOccurredAt: string | null },
+  e: { type: string; occurredAt?: string },
+  payload: unknown,
+  o: { actor: Actor; expectedSeq?: number },
+  recordedAt: string,
+): EventMeta {
+  if (o.expectedSeq !== undefined && o.expectedSeq !== row.seq) {
+    throw new EngineError('version_conflict', `the case is at seq ${row.seq}, not ${o.expectedSeq}; reload it and retry`, {
+      expectedSeq: o.expectedSeq,
+      currentSeq: row.seq,
+    });
+  }
+  if (typeof e.type !== 'string' || !Object.hasOwn(module.eventSchemas, e.type)) {
+    const events = Object.keys(module.eventSchemas);
+    throw new EngineError('invalid_request', `procedure ${row.procedure} has no event '${String(e.type)}'; its events are: ${events.join(', ')}`, {
+      events,
+    });
+  }
+  const roles = module.eventRoles[e.type] ?? [];
+  if (!roles.includes(o.actor.role)) {
+    throw new EngineError('forbidden', `role ${o.actor.role} may not send ${e.type}; it is sent by: ${roles.join(', ')}`, { roles });
+  }
+  checkObject(payload, 'the payload');
+  checkSchema(module.eventSchemas[e.type]!, payload, e.type);
+  const staff = o.actor.role !== 'system';
+  const occurredAt = resolveOccurredAt(e.occurredAt, recordedAt, staff ? row.lastStaffOccurredAt : null);
+  return { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } };
 }

@@ -5,12 +5,21 @@
  * messages (engine/outbox-rows.ts). Observers and the workers hear of it only after commit.
  */
 import { randomUUID } from 'node:crypto';
-import type { TSchema } from 'typebox';
-import type { Actor, EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepResult } from '../machines/contract.js';
+import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepResult } from '../machines/contract.js';
 import type { CaseRecord, Repositories, Storage } from '../storage/index.js';
 import { buildCaseView, deadlinesOf, type CaseView } from './case-view.js';
 import type { Clock } from './clock.js';
-import { callMachine, checkActor, checkObject, checkSchema, resolveOccurredAt } from './command-checks.js';
+import { callMachine, checkActor, checkEvent, checkObject, checkSchema, resolveOccurredAt } from './command-checks.js';
+import {
+  CREATED_EVENT,
+  SYSTEM_ACTOR,
+  type CommitNotice,
+  type CommitObservation,
+  type CommitObserver,
+  type CreateOptions,
+  type EventInput,
+  type EventOptions,
+} from './commands.js';
 import { CommitQueue, type TxContext } from './commit-queue.js';
 import { EngineError } from './errors.js';
 import { checkIdempotency, rememberAnswer, type CommandResult, type IdempotencyClaim } from './idempotency.js';
@@ -21,56 +30,8 @@ import { stepRecords } from './step-records.js';
 import { syncTimers } from './timer-sync.js';
 
 export type { CommandResult } from './idempotency.js';
-
-/** The type of the first event of every case; its payload is the creation input. */
-export const CREATED_EVENT = 'created';
-export const SYSTEM_ACTOR: Actor = { name: 'engine', role: 'system' };
-
-export interface CreateOptions {
-  actor: Actor;
-  /** When it happened in the office; defaults to the server time; never later. */
-  occurredAt?: string;
-  idempotencyKey?: string;
-}
-export interface EventInput {
-  type: string;
-  payload?: Record<string, unknown>;
-  occurredAt?: string;
-}
-export interface EventOptions {
-  actor: Actor;
-  /** The `seq` the client saw (`If-Match`); a stale one fails with `version_conflict`. */
-  expectedSeq?: number;
-  idempotencyKey?: string;
-}
-
-/** What a committed command changed, for waking the workers. */
-export interface CommitNotice {
-  caseId: string;
-  /** Earliest dueAt among timers (re)scheduled by the command. */
-  scheduledDueAt?: string;
-  mailQueued: number;
-}
-
-/**
- * A committed command, for observers (the live inspector). Only commands whose transaction
- * committed are observed; a rejected or rolled-back command never is.
- */
-export interface CommitObservation {
-  caseId: string;
-  procedure: string;
-  /** The machine version the case is pinned to. */
-  version: string;
-  seq: number;
-  /** The stored event (type `created` for the creation, its payload is the input). */
-  event: { type: string; payload: Record<string, unknown>; occurredAt: string; recordedAt: string; actor: Actor };
-  /** The persisted machine snapshot after the event. */
-  snapshot: PersistedSnapshot;
-  state: string;
-  status: 'active' | 'done';
-}
-/** Called after the commit; must not throw (a throw is logged and otherwise ignored). */
-export type CommitObserver = (o: CommitObservation) => void;
+export { CREATED_EVENT, SYSTEM_ACTOR } from './commands.js';
+export type { CommitNotice, CommitObservation, CommitObserver, CreateOptions, EventInput, EventOptions } from './commands.js';
 
 export interface RunnerOptions {
   storage: Storage;
@@ -236,32 +197,8 @@ export class Runner {
     let module: ProcedureModule;
     let meta: EventMeta;
     try {
-      if (o.expectedSeq !== undefined && o.expectedSeq !== row.seq) {
-        throw new EngineError('version_conflict', `the case is at seq ${row.seq}, not ${o.expectedSeq}; reload it and retry`, {
-          expectedSeq: o.expectedSeq,
-          currentSeq: row.seq,
-        });
-      }
       module = this.moduleOf(row);
-      if (typeof e.type !== 'string' || !Object.hasOwn(module.eventSchemas, e.type)) {
-        // Not an event of this procedure at all: a bad request, not a matter of the state.
-        const events = Object.keys(module.eventSchemas);
-        throw new EngineError('invalid_request', `procedure ${row.procedure} has no event '${String(e.type)}'; its events are: ${events.join(', ')}`, {
-          events,
-        });
-      }
-      // Authorisation before the payload: a caller who may not send the event learns nothing
-      // about its schema, and gets 403 rather than a validation error.
-      const roles = module.eventRoles[e.type] ?? [];
-      if (!roles.includes(o.actor.role)) {
-        throw new EngineError('forbidden', `role ${o.actor.role} may not send ${e.type}; it is sent by: ${roles.join(', ')}`, { roles });
-      }
-      checkObject(payload, 'the payload');
-      checkSchema(module.eventSchemas[e.type] as TSchema, payload, e.type);
-      const staff = o.actor.role !== 'system';
-      const recordedAt = this.#clock.now().toISOString();
-      const occurredAt = resolveOccurredAt(e.occurredAt, recordedAt, staff ? row.lastStaffOccurredAt : null);
-      meta = { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } };
+      meta = checkEvent(module, row, e, payload, o, this.#clock.now().toISOString());
     } catch (err) {
       keep();
       throw err;
