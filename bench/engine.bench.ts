@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createEngine } from '../engine/engine.js';
 import type { Actor } from '../machines/contract.js';
-import { fakeCalendar, makeFakeProcedure } from '../tests/engine/fixtures/fake-procedure.js';
+import { fakeCalendar, makeFakeProcedure, TEST_PROCEDURE } from '../tests/engine/fixtures/fake-procedure.js';
 
 export interface ModeResult {
   commands: number;
@@ -49,7 +49,7 @@ async function runMode(groupCommit: boolean, clients: number, perClient: number,
     await Promise.all(
       Array.from({ length: clients }, async (_, c) => {
         const { view } = await engine.createCase(
-          'feedback-inquiry',
+          TEST_PROCEDURE,
           { applicant: { name: `A${c}`, email: `a${c}@example.kz` }, language: 'ru' },
           { actor: car },
         );
