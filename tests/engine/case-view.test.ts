@@ -3,24 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { buildCaseView, deadlinesOf, nextDueAt, waitingRoles } from '../../engine/case-view.js';
 import type { AllowedEvent, CaseDeadline } from '../../machines/contract.js';
 import type { CaseRecord } from '../../storage/index.js';
+import { deadline, T0 } from '../helpers/records.js';
 
 const NOW = new Date('2025-03-10T05:00:00.000Z');
-const T0 = '2025-03-06T05:00:00.000Z';
 
-const deadline = (key: string, dueAt: string, extra: Partial<CaseDeadline> = {}): CaseDeadline => ({
-  key,
-  rule: 'п. 38',
-  amount: 2,
-  unit: 'working_days',
-  reading: 'working',
-  from: T0,
-  lastDay: dueAt.slice(0, 10),
-  dueAt,
-  status: 'pending',
-  open: true,
-  calendar: { id: 'kz', version: 'kz-test', statutoryOnly: false, statutoryOnlyYears: [] },
-  ...extra,
-});
 
 const row = (extra: Partial<CaseRecord> = {}): CaseRecord => ({
   id: 'c1',

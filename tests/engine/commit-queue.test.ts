@@ -3,27 +3,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CommitQueue } from '../../engine/commit-queue.js';
 import { EngineError } from '../../engine/errors.js';
-import { openStorage, StorageError, type CaseRecord, type SqliteStorage } from '../../storage/index.js';
+import { openStorage, StorageError, type SqliteStorage } from '../../storage/index.js';
 import { openSqliteFile } from '../helpers/sqlite-file.js';
 import { tmpDir } from './fixtures/helpers.js';
+import { caseRecord, T0 } from '../helpers/records.js';
 
-const T0 = '2025-03-06T05:00:00.000Z';
-const caseRecord = (id: string): CaseRecord => ({
-  id,
-  procedure: 'test-procedure',
-  machineVersion: '1',
-  snapshotJson: '{}',
-  contextJson: '{}',
-  state: 'open',
-  status: 'active',
-  seq: 1,
-  headHash: 'h1',
-  nextDueAt: null,
-  waitingRoles: ['unit'],
-  lastStaffOccurredAt: T0,
-  createdAt: T0,
-  updatedAt: T0,
-});
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {

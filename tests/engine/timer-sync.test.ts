@@ -2,44 +2,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { syncTimers } from '../../engine/timer-sync.js';
 import type { CaseDeadline } from '../../machines/contract.js';
-import { openStorage, type CaseRecord, type SqliteStorage, type TimerRepository } from '../../storage/index.js';
+import { openStorage, type SqliteStorage, type TimerRepository } from '../../storage/index.js';
+import { caseRecord, deadline, T0 } from '../helpers/records.js';
 
-const T0 = '2025-03-06T05:00:00.000Z';
 const T1 = '2025-03-06T06:00:00.000Z';
 const T2 = '2025-03-06T07:00:00.000Z';
 const CASE = 'c1';
 
-const caseRecord = (id: string): CaseRecord => ({
-  id,
-  procedure: 'test-procedure',
-  machineVersion: '1',
-  snapshotJson: '{}',
-  contextJson: '{}',
-  state: 'open',
-  status: 'active',
-  seq: 1,
-  headHash: 'h1',
-  nextDueAt: null,
-  waitingRoles: [],
-  lastStaffOccurredAt: T0,
-  createdAt: T0,
-  updatedAt: T0,
-});
 
-const deadline = (key: string, dueAt: string, extra: Partial<CaseDeadline> = {}): CaseDeadline => ({
-  key,
-  rule: 'п. 38',
-  amount: 2,
-  unit: 'working_days',
-  reading: 'working',
-  from: T0,
-  lastDay: dueAt.slice(0, 10),
-  dueAt,
-  status: 'pending',
-  open: true,
-  calendar: { id: 'kz', version: 'kz-test', statutoryOnly: false, statutoryOnlyYears: [] },
-  ...extra,
-});
 
 const byKey = (...ds: CaseDeadline[]): Record<string, CaseDeadline> => Object.fromEntries(ds.map((d) => [d.key, d]));
 

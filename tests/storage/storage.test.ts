@@ -6,25 +6,8 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../storage/migrations/index.js';
 import { openStorage, StorageError, type CaseRecord, type EventRecord, type SqliteStorage } from '../../storage/index.js';
+import { caseRecord, T0 } from '../helpers/records.js';
 
-const T0 = '2025-03-06T05:00:00.000Z';
-const caseRecord = (id: string, extra: Partial<CaseRecord> = {}): CaseRecord => ({
-  id,
-  procedure: 'test-procedure',
-  machineVersion: '1',
-  snapshotJson: '{}',
-  contextJson: '{}',
-  state: 'open',
-  status: 'active',
-  seq: 1,
-  headHash: 'h1',
-  nextDueAt: null,
-  waitingRoles: ['unit'],
-  lastStaffOccurredAt: T0,
-  createdAt: T0,
-  updatedAt: T0,
-  ...extra,
-});
 const event = (caseId: string, seq: number): EventRecord => ({
   caseId,
   seq,
