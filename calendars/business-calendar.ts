@@ -26,6 +26,7 @@ import type {
   Reading,
   YearSummary,
 } from './types.js';
+import { DAY_KINDS } from './types.js';
 import { ZoneAdapter } from './zone.js';
 
 export interface CalendarOptions {
@@ -42,15 +43,8 @@ export interface CalendarOptions {
 const STATUTORY_MAX_YEAR = 2200;
 const MAX_AMOUNT = 3660;
 
-const KIND_CODES: DayKind[] = [
-  'workday',
-  'weekend',
-  'holiday',
-  'religious',
-  'carryover',
-  'transfer_day_off',
-  'transfer_workday',
-];
+/** The index of a day's kind in the precomputed arrays is its position in DAY_KINDS. */
+const KIND_CODES: readonly DayKind[] = DAY_KINDS;
 const WEEKDAY_EN = ['', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 interface RangeIndex {

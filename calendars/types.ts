@@ -19,7 +19,8 @@ export type Instant = string;
 export type Reading = 'calendar' | 'working';
 
 /** Reliability of a calendar fact, carried over from calendar-facts.md. */
-export type FactStatus = 'verified' | 'secondary' | 'unverified' | 'computed';
+export const FACT_STATUSES = ['verified', 'secondary', 'unverified', 'computed'] as const;
+export type FactStatus = (typeof FACT_STATUSES)[number];
 
 /**
  * What kind of day a day is.
@@ -31,14 +32,8 @@ export type FactStatus = 'verified' | 'secondary' | 'unverified' | 'computed';
  * - `transfer_day_off`: a weekday made a day off by a transfer order.
  * - `transfer_workday`: a Saturday/Sunday made a working day by a transfer order.
  */
-export type DayKind =
-  | 'workday'
-  | 'weekend'
-  | 'holiday'
-  | 'religious'
-  | 'carryover'
-  | 'transfer_day_off'
-  | 'transfer_workday';
+export const DAY_KINDS = ['workday', 'weekend', 'holiday', 'religious', 'carryover', 'transfer_day_off', 'transfer_workday'] as const;
+export type DayKind = (typeof DAY_KINDS)[number];
 
 /** Why a day is off (or why a weekend day is working), with its source. */
 export interface DayReason {

@@ -26,7 +26,7 @@ import { checkIdempotency, rememberAnswer, type CommandResult, type IdempotencyC
 import { LiveCases, type LiveCase } from './live-cases.js';
 import { outboxRecord } from './outbox-rows.js';
 import type { ModuleRegistry } from './registry.js';
-import { stepRecords } from './step-records.js';
+import { stepRecords, type StepInput } from './step-records.js';
 import { syncTimers } from './timer-sync.js';
 
 export type { CommandResult } from './idempotency.js';
@@ -46,17 +46,12 @@ export interface RunnerOptions {
   liveCases?: number;
 }
 
-interface PersistInput {
-  module: ProcedureModule;
-  caseId: string;
-  prev: CaseRecord | undefined;
-  type: string;
-  payload: Record<string, unknown>;
-  meta: EventMeta;
+/** A step to persist: what `stepRecords` needs, before the machine's answer is known to be an acceptance. */
+type PersistInput = Omit<StepInput, 'result' | 'allowed'> & {
   result: StepResult;
   idempotency: IdempotencyClaim | undefined;
   status: 200 | 201;
-}
+};
 
 export class Runner {
   readonly queue: CommitQueue;
@@ -267,7 +262,7 @@ export class Runner {
     }
     const now = p.meta.recordedAt;
     const allowed = r.allowed ?? p.module.allowedEvents(this.#deps, r.snapshot);
-    const step = stepRecords({ module: p.module, caseId: p.caseId, prev: p.prev, type: p.type, payload: p.payload, meta: p.meta, result: r, allowed });
+    const step = stepRecords({ ...p, result: r, allowed });
     const { record, event } = step;
     // The case first: a concurrent writer (another process) makes this fail before anything else is written.
     if (p.prev) {

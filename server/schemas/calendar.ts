@@ -1,17 +1,9 @@
 import { Type } from 'typebox';
-import type { DayKind, FactStatus } from '../../calendars/types.js';
+import { DAY_KINDS, FACT_STATUSES } from '../../calendars/types.js';
 import { InstantSchema, IsoDateSchema, LiteralUnion } from './common.js';
 
-const Status = LiteralUnion(['verified', 'secondary', 'unverified', 'computed'] satisfies FactStatus[]);
-const Kind = LiteralUnion([
-  'workday',
-  'weekend',
-  'holiday',
-  'religious',
-  'carryover',
-  'transfer_day_off',
-  'transfer_workday',
-] satisfies DayKind[]);
+const Status = LiteralUnion(FACT_STATUSES);
+const Kind = LiteralUnion(DAY_KINDS);
 
 export const DayReasonSchema = Type.Object({
   kind: Kind,

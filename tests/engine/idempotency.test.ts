@@ -1,10 +1,10 @@
 /** engine/idempotency.ts: a retried command gets the first answer; a reused key with another request is refused. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CaseView } from '../../engine/case-view.js';
-import { EngineError } from '../../engine/errors.js';
 import { canonicalJson, sha256Hex } from '../../engine/hash.js';
 import { checkIdempotency, rememberAnswer, type CommandResult } from '../../engine/idempotency.js';
 import { openStorage, type IdempotencyRepository, type SqliteStorage } from '../../storage/index.js';
+import { engineRejection } from './fixtures/helpers.js';
 
 const T0 = '2025-03-06T05:00:00.000Z';
 
@@ -24,16 +24,6 @@ const view = (id: string, seq = 1): CaseView => ({
   createdAt: T0,
   updatedAt: T0,
 });
-
-async function rejection(p: Promise<unknown>): Promise<EngineError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(EngineError);
-    return e as EngineError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('idempotency', () => {
   let storage: SqliteStorage;
@@ -87,7 +77,7 @@ describe('idempotency', () => {
     const { claim } = await checkIdempotency(repo, 'key-1', request);
     await rememberAnswer(repo, claim!, { status: 201, view: view('c1'), replayed: false }, 'c1', T0);
     const other = { ...request, input: { ...request.input, language: 'ru' } };
-    const e = await rejection(checkIdempotency(repo, 'key-1', other));
+    const e = await engineRejection(checkIdempotency(repo, 'key-1', other));
     expect(e.code).toBe('idempotency_key_reused');
     expect(e.status).toBe(422);
     expect(e.details).toEqual({ caseId: 'c1' });
@@ -102,11 +92,11 @@ describe('idempotency', () => {
   it('should accept a key of 255 characters and refuse longer or empty keys as invalid_request', async () => {
     expect((await checkIdempotency(repo, 'k'.repeat(255), request)).claim?.key).toHaveLength(255);
     for (const key of ['k'.repeat(256), 'k'.repeat(1000), '']) {
-      const e = await rejection(checkIdempotency(repo, key, request));
+      const e = await engineRejection(checkIdempotency(repo, key, request));
       expect(e.code).toBe('invalid_request');
       expect(e.message).toBe('Idempotency-Key must be 1 to 255 characters');
     }
-    const notString = await rejection(checkIdempotency(repo, 42 as unknown as string, request));
+    const notString = await engineRejection(checkIdempotency(repo, 42 as unknown as string, request));
     expect(notString.code).toBe('invalid_request');
   });
 });

@@ -1,17 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../engine/errors.js';
 import { makeFakeProcedure } from './fixtures/fake-procedure.js';
-import { car, chairman, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
-
-async function rejects(p: Promise<unknown>): Promise<EngineError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(EngineError);
-    return e as EngineError;
-  }
-  throw new Error('expected a rejection');
-}
+import { car, chairman, engineRejection, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
 
 describe('runner', () => {
   let t: TestEngine;
@@ -53,26 +43,26 @@ describe('runner', () => {
   });
 
   it('should report a schema violation as invalid_request with the exact path', async () => {
-    const e = await rejects(
+    const e = await engineRejection(
       t.engine.createCase('test-procedure', { applicant: { name: 'A', email: 42 }, language: 'en' }, { actor: car }),
     );
     expect(e.code).toBe('invalid_request');
     expect(e.status).toBe(400);
     expect(e.message).toContain('input/applicant/email');
     const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
-    const e2 = await rejects(t.engine.applyEvent(view.id, { type: 'extend', payload: { days: 31 } }, { actor: chairman }));
+    const e2 = await engineRejection(t.engine.applyEvent(view.id, { type: 'extend', payload: { days: 31 } }, { actor: chairman }));
     expect(e2.code).toBe('invalid_request');
     expect(e2.message).toMatch(/^extend\/days: /);
-    const e3 = await rejects(t.engine.createCase('test-procedure', { ...inquiry(), extra: 1 }, { actor: car }));
+    const e3 = await engineRejection(t.engine.createCase('test-procedure', { ...inquiry(), extra: 1 }, { actor: car }));
     expect(e3.message).toContain('extra');
   });
 
   it('should refuse a role that may not send the event, and system events from outside', async () => {
-    expect((await rejects(t.engine.createCase('test-procedure', inquiry(), { actor: unit }))).code).toBe('forbidden');
+    expect((await engineRejection(t.engine.createCase('test-procedure', inquiry(), { actor: unit }))).code).toBe('forbidden');
     const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
-    const e = await rejects(t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'x' } }, { actor: chairman }));
+    const e = await engineRejection(t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'x' } }, { actor: chairman }));
     expect(e).toMatchObject({ code: 'forbidden', status: 403 });
-    const s = await rejects(
+    const s = await engineRejection(
       t.engine.applyEvent(view.id, { type: 'deadline_missed', payload: { key: 'reply' } }, { actor: { name: 'x', role: 'system' } }),
     );
     expect(s.code).toBe('forbidden');
@@ -81,17 +71,17 @@ describe('runner', () => {
   it('should refuse an event the state does not accept with the allowed events', async () => {
     const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     // Not an event of the procedure at all: invalid_request listing the procedure's events.
-    const unknown = await rejects(t.engine.applyEvent(view.id, { type: 'nope' }, { actor: unit }));
+    const unknown = await engineRejection(t.engine.applyEvent(view.id, { type: 'nope' }, { actor: unit }));
     expect(unknown.code).toBe('invalid_request');
     expect(unknown.details.events).toEqual(expect.arrayContaining(['reply']));
     await t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'ok' } }, { actor: unit });
-    const closed = await rejects(t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'late' } }, { actor: unit }));
+    const closed = await engineRejection(t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'late' } }, { actor: unit }));
     expect(closed).toMatchObject({ code: 'event_not_allowed', status: 409, details: { allowed: [] } });
   });
 
   it('should turn a guard refusal into invalid_request and write nothing', async () => {
     const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
-    const e = await rejects(t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'bad' } }, { actor: unit }));
+    const e = await engineRejection(t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'bad' } }, { actor: unit }));
     expect(e.code).toBe('invalid_request');
     expect((await t.engine.getCase(view.id)).seq).toBe(1);
   });
@@ -102,15 +92,15 @@ describe('runner', () => {
       occurredAt: '2025-03-06T09:00:00+05:00', // = 04:00Z, an hour before the server time
     });
     expect((await t.engine.history(view.id))[0]).toMatchObject({ occurredAt: '2025-03-06T04:00:00.000Z', recordedAt: '2025-03-06T05:00:00.000Z' });
-    const future = await rejects(
+    const future = await engineRejection(
       t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'x' }, occurredAt: '2025-03-06T05:00:01Z' }, { actor: unit }),
     );
     expect(future.code).toBe('invalid_request');
-    const noOffset = await rejects(
+    const noOffset = await engineRejection(
       t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'x' }, occurredAt: '2025-03-06T04:30:00' }, { actor: unit }),
     );
     expect(noOffset.message).toContain('offset');
-    const beforePrev = await rejects(
+    const beforePrev = await engineRejection(
       t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'x' }, occurredAt: '2025-03-06T03:59:59Z' }, { actor: unit }),
     );
     expect(beforePrev.details.notBefore).toBe('2025-03-06T04:00:00.000Z');
@@ -134,7 +124,7 @@ describe('runner', () => {
   it('should fail a stale expectedSeq with version_conflict', async () => {
     const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     await t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'a' } }, { actor: unit, expectedSeq: 1 });
-    const e = await rejects(t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'b' } }, { actor: unit, expectedSeq: 1 }));
+    const e = await engineRejection(t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'b' } }, { actor: unit, expectedSeq: 1 }));
     expect(e).toMatchObject({ code: 'version_conflict', status: 409, details: { currentSeq: 2 } });
   });
 
@@ -164,7 +154,7 @@ describe('runner', () => {
     const c = await send();
     expect([a.view.seq, b.view.seq, c.view.seq]).toEqual([2, 2, 2]);
     expect((await t.engine.history(id)).length).toBe(2);
-    const reused = await rejects(
+    const reused = await engineRejection(
       t.engine.applyEvent(id, { type: 'comment', payload: { text: 'other' } }, { actor: unit, idempotencyKey: 'ev-1' }),
     );
     expect(reused).toMatchObject({ code: 'idempotency_key_reused', status: 422 });
@@ -195,7 +185,7 @@ describe('runner', () => {
       },
     };
     await t.reopen({ procedures: [failing] });
-    const e = await rejects(t.engine.createCase('test-procedure', inquiry(), { actor: car }));
+    const e = await engineRejection(t.engine.createCase('test-procedure', inquiry(), { actor: car }));
     expect(e).toMatchObject({ code: 'calendar_year_unknown', status: 422 });
   });
 
