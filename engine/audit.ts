@@ -13,7 +13,9 @@
 import type { BusinessCalendar } from '../calendars/types.js';
 import type { CaseDeadline, EventMeta, MachineDeps, ProcedureModule, Role } from '../machines/contract.js';
 import { openStorage, type CaseRecord, type EventRecord, type Storage } from '../storage/index.js';
+import { isBackdated } from './backdating.js';
 import { deadlinesOf } from './case-view.js';
+import { canonicalJson } from './hash.js';
 import { EngineError, toEngineError } from './errors.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
 import { replayCase, verifyCase, type ReplayedCase, type VerifyResult } from './replay.js';
@@ -39,6 +41,9 @@ export interface AuditEvent {
   actor: string;
   role: string;
   payload: Record<string, unknown>;
+  /** A staff event recorded more than the tolerance after it occurred. */
+  backdated: boolean;
+  backdatingReason: string | null;
   prevHash: string;
   hash: string;
 }
@@ -57,6 +62,31 @@ export interface CaseAsOf {
   context: Record<string, unknown>;
 }
 
+/**
+ * A deadline judged on the strength of a back-dated event: the event was recorded at or
+ * after the deadline's dueAt, yet, dated earlier, it
+ * - `closed_in_time`: closed the deadline `met` (recorded when it was already past due), or
+ * - `moved`: moved a deadline that had already passed to a later dueAt (an extension
+ *   decided "in time" but recorded after the term ended).
+ */
+export interface BackdatedJudgement {
+  caseId: string;
+  procedure: string;
+  key: string;
+  rule: string;
+  effect: 'closed_in_time' | 'moved';
+  /** dueAt when the event was recorded (before a move). */
+  dueAt: string;
+  status: CaseDeadline['status'];
+  seq: number;
+  type: string;
+  occurredAt: string;
+  recordedAt: string;
+  actor: string;
+  role: string;
+  backdatingReason: string | null;
+}
+
 export interface AuditStore {
   readonly storage: Storage;
   readonly registry: ModuleRegistry;
@@ -73,6 +103,11 @@ export interface AuditStore {
   seqAt(caseId: string, instant: string): Promise<number>;
   /** The case's events as the commits the engine made, in order (for replaying into the inspector). */
   observations(caseId: string): Promise<CommitObservation[]>;
+  /**
+   * Every deadline whose judgement depends on a back-dated event (engine/backdating.ts):
+   * of one case, or of every case flagged `backdated`, oldest case first.
+   */
+  backdatedJudgements(caseId?: string): Promise<BackdatedJudgement[]>;
   close(): Promise<void>;
 }
 
@@ -123,11 +158,69 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
       const row = await load(caseId);
       return replayObservations(moduleOf(row), deps, row, await read.events.list(caseId));
     },
+    async backdatedJudgements(caseId) {
+      const rows: CaseRecord[] = [];
+      if (caseId !== undefined) rows.push(await load(caseId));
+      else {
+        let after: { createdAt: string; id: string } | undefined;
+        for (;;) {
+          const page = await read.cases.list({ backdated: true, limit: 500, ...(after ? { after } : {}) });
+          rows.push(...page);
+          const last = page[page.length - 1];
+          if (page.length < 500 || !last) break;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+      }
+      const out: BackdatedJudgement[] = [];
+      for (const row of rows) {
+        if (!row.backdated) continue;
+        const events = await read.events.list(row.id);
+        out.push(...judgementsOf(row, events, replayObservations(moduleOf(row), deps, row, events)));
+      }
+      return out;
+    },
     async close() {
       await storage.close();
     },
   };
   return store;
+}
+
+/** The deadlines a case's back-dated events judged (see BackdatedJudgement). */
+function judgementsOf(row: CaseRecord, events: EventRecord[], steps: CommitObservation[]): BackdatedJudgement[] {
+  const out: BackdatedJudgement[] = [];
+  let before: Record<string, CaseDeadline> = {};
+  steps.forEach((step, i) => {
+    const e = events[i]!;
+    const after = deadlinesOf((step.snapshot.context ?? {}) as Record<string, unknown>);
+    if (e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt)) {
+      for (const d of Object.values(after)) {
+        const was = before[d.key];
+        if (canonicalJson(was) === canonicalJson(d)) continue;
+        const base = {
+          caseId: row.id,
+          procedure: row.procedure,
+          key: d.key,
+          rule: d.rule,
+          status: d.status,
+          seq: e.seq,
+          type: e.type,
+          occurredAt: e.occurredAt,
+          recordedAt: e.recordedAt,
+          actor: e.actor,
+          role: e.role,
+          backdatingReason: e.backdatingReason,
+        };
+        if (!d.open && d.status === 'met' && d.closedAt === e.occurredAt && e.recordedAt >= d.dueAt) {
+          out.push({ ...base, effect: 'closed_in_time', dueAt: d.dueAt });
+        } else if (d.open && was && was.dueAt <= e.recordedAt && d.dueAt > was.dueAt) {
+          out.push({ ...base, effect: 'moved', dueAt: was.dueAt });
+        }
+      }
+    }
+    before = after;
+  });
+  return out;
 }
 
 function toAuditEvent(e: EventRecord): AuditEvent {
@@ -147,6 +240,8 @@ function toAuditEvent(e: EventRecord): AuditEvent {
     actor: e.actor,
     role: e.role,
     payload,
+    backdated: e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt),
+    backdatingReason: e.backdatingReason,
     prevHash: e.prevHash,
     hash: e.hash,
   };

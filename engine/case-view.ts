@@ -18,6 +18,8 @@ export interface CaseView {
   waitingRoles: Role[];
   nextDueAt: string | null;
   overdue: boolean;
+  /** Some staff event of the case was back-dated beyond the tolerance (engine/backdating.ts). */
+  backdated: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -72,6 +74,7 @@ export function buildCaseView(row: CaseRecord, context: Record<string, unknown>,
     waitingRoles: [...row.waitingRoles] as Role[],
     nextDueAt: row.nextDueAt,
     overdue: row.nextDueAt !== null && Date.parse(row.nextDueAt) <= nowMs,
+    backdated: row.backdated,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -7,6 +7,8 @@ import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { ROLES, type Actor, type EventMeta, type ProcedureModule, type StepResult } from '../machines/contract.js';
+import type { BusinessCalendar } from '../calendars/types.js';
+import { checkBackdating, type BackdatingLimit } from './backdating.js';
 import { EngineError } from './errors.js';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -35,12 +37,63 @@ export function resolveOccurredAt(given: string | undefined, recordedAt: string,
     throw new EngineError('invalid_request', `occurredAt ${given} is later than the server time ${recordedAt}`, { field: 'occurredAt' });
   }
   if (lowerBound !== null && occurredAt < lowerBound) {
-    throw new EngineError('invalid_request', `occurredAt ${given} is earlier than the previous staff event of the case (${lowerBound})`, {
+    throw new EngineError('invalid_request', `occurredAt ${given} is earlier than the previous staff event of the case (${lowerBound}): events are dated in the order they happened`, {
       field: 'occurredAt',
       notBefore: lowerBound,
     });
   }
   return occurredAt;
+}
+
+/** What the back-dating rules need: the calendar (working days) and the deployment's limit. */
+export interface BackdatingPolicy {
+  calendar: BusinessCalendar;
+  limit: BackdatingLimit;
+}
+
+/**
+ * The time of a staff command: its occurredAt (resolveOccurredAt) and the back-dating
+ * rules (engine/backdating.ts); the reason to store, or null. System commands are dated
+ * by the engine or the public intake and are not judged.
+ */
+export function resolveStaffTime(
+  given: string | undefined,
+  recordedAt: string,
+  lowerBound: string | null,
+  reason: unknown,
+  staff: boolean,
+  policy: BackdatingPolicy,
+): { occurredAt: string; backdatingReason: string | null } {
+  const occurredAt = resolveOccurredAt(given, recordedAt, lowerBound);
+  if (!staff) {
+    if (reason !== undefined) throw new EngineError('invalid_request', 'backdatingReason is for staff events only', { field: 'backdatingReason' });
+    return { occurredAt, backdatingReason: null };
+  }
+  return { occurredAt, backdatingReason: checkBackdating(policy.calendar, policy.limit, occurredAt, recordedAt, reason) };
+}
+
+/**
+ * The creation's receipt: `input.receivedAt` is another name for the creation's
+ * occurredAt (PROCEDURES.md "Time"). Both given and different → `invalid_request`.
+ * Returns the occurredAt to judge and the input to store, without `receivedAt`: the
+ * record keeps the receipt once, as the event's occurredAt (the machines read
+ * `input.receivedAt ?? occurredAt`, so cases stored with both replay the same).
+ */
+export function receiptOf(
+  input: Record<string, unknown>,
+  occurredAt: string | undefined,
+): { occurredAt: string | undefined; input: Record<string, unknown> } {
+  if (!Object.hasOwn(input, 'receivedAt')) return { occurredAt, input };
+  const { receivedAt, ...rest } = input;
+  const received = normalizeInstant(receivedAt, 'input.receivedAt');
+  if (occurredAt !== undefined && normalizeInstant(occurredAt, 'occurredAt') !== received) {
+    throw new EngineError(
+      'invalid_request',
+      `input.receivedAt (${String(receivedAt)}) and occurredAt (${occurredAt}) both name the receipt and differ: send one of them`,
+      { field: 'input.receivedAt' },
+    );
+  }
+  return { occurredAt: received, input: rest };
 }
 
 export function checkActor(actor: Actor): void {
@@ -108,17 +161,19 @@ export function callMachine(fn: () => StepResult): StepResult {
  * The checks of a staff or system event on a case, in the order that decides what the
  * caller learns: a stale `If-Match` first, then whether the procedure has the event at all
  * (400), then the role (403: a caller who may not send it learns nothing of its schema),
- * then the payload and the occurredAt rules. Returns the event's meta. Whether the current
+ * then the payload and the occurredAt and back-dating rules. Returns the event's meta and
+ * the back-dating reason to store. Whether the current
  * state accepts the event is the machine's answer, not checked here.
  */
 export function checkEvent(
   module: ProcedureModule,
   row: { procedure: string; seq: number; lastStaffOccurredAt: string | null },
-  e: { type: string; occurredAt?: string },
+  e: { type: string; occurredAt?: string; backdatingReason?: string },
   payload: unknown,
   o: { actor: Actor; expectedSeq?: number },
   recordedAt: string,
-): EventMeta {
+  backdating: BackdatingPolicy,
+): { meta: EventMeta; backdatingReason: string | null } {
   if (o.expectedSeq !== undefined && o.expectedSeq !== row.seq) {
     throw new EngineError('version_conflict', `the case is at seq ${row.seq}, not ${o.expectedSeq}; reload it and retry`, {
       expectedSeq: o.expectedSeq,
@@ -138,6 +193,13 @@ export function checkEvent(
   checkObject(payload, 'the payload');
   checkSchema(module.eventSchemas[e.type]!, payload, e.type);
   const staff = o.actor.role !== 'system';
-  const occurredAt = resolveOccurredAt(e.occurredAt, recordedAt, staff ? row.lastStaffOccurredAt : null);
-  return { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } };
+  const { occurredAt, backdatingReason } = resolveStaffTime(
+    e.occurredAt,
+    recordedAt,
+    staff ? row.lastStaffOccurredAt : null,
+    e.backdatingReason,
+    staff,
+    backdating,
+  );
+  return { meta: { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } }, backdatingReason };
 }

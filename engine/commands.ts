@@ -10,14 +10,22 @@ export const SYSTEM_ACTOR: Actor = { name: 'engine', role: 'system' };
 
 export interface CreateOptions {
   actor: Actor;
-  /** When it happened in the office; defaults to the server time; never later. */
+  /**
+   * When it happened in the office — for a question, its receipt (`input.receivedAt` is
+   * another name for it); defaults to the server time; never later; never before the
+   * back-dating limit (engine/backdating.ts).
+   */
   occurredAt?: string;
+  /** Required when occurredAt is more than the tolerance before now: why it is recorded late. */
+  backdatingReason?: string;
   idempotencyKey?: string;
 }
 export interface EventInput {
   type: string;
   payload?: Record<string, unknown>;
   occurredAt?: string;
+  /** Required when occurredAt is more than the tolerance before now: why it is recorded late. */
+  backdatingReason?: string;
 }
 export interface EventOptions {
   actor: Actor;

@@ -11,6 +11,7 @@
 import type { BusinessCalendar } from '../calendars/types.js';
 import type { MachineDeps, ProcedureModule } from '../machines/contract.js';
 import { openStorage, type CaseFilter, type CheckpointerOptions, type Storage, type SynchronousMode } from '../storage/index.js';
+import { isBackdated, type BackdatingLimit } from './backdating.js';
 import { buildCaseView, type CaseView } from './case-view.js';
 import { SystemClock, type Clock } from './clock.js';
 import { EngineError, toEngineError } from './errors.js';
@@ -57,6 +58,8 @@ export interface EngineOptions {
    * entry is never used.
    */
   liveCases?: number;
+  /** How far back a staff event may be dated (MAX_BACKDATING; default 10 working days). */
+  maxBackdating?: BackdatingLimit;
 }
 
 export interface HistoryEvent {
@@ -67,6 +70,9 @@ export interface HistoryEvent {
   occurredAt: string;
   recordedAt: string;
   payload: Record<string, unknown>;
+  /** A staff event recorded more than the tolerance after its occurredAt (engine/backdating.ts). */
+  backdated: boolean;
+  backdatingReason?: string;
   hash: string;
   prevHash: string;
 }
@@ -162,6 +168,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     onError: (e) => logger.error({ err: e }, 'transaction failed'),
     ...(o.observer ? { observer: o.observer } : {}),
     ...(o.liveCases !== undefined ? { liveCases: o.liveCases } : {}),
+    ...(o.maxBackdating ? { maxBackdating: o.maxBackdating } : {}),
   });
   const timers = new TimerWorker({ storage, clock, runner, logger });
   const transport = o.transport ?? (o.smtpUrl ? smtpTransport(o.smtpUrl) : undefined);
@@ -232,6 +239,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
           occurredAt: e.occurredAt,
           recordedAt: e.recordedAt,
           payload: JSON.parse(e.payloadJson) as Record<string, unknown>,
+          backdated: e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt),
+          ...(e.backdatingReason !== null ? { backdatingReason: e.backdatingReason } : {}),
           hash: e.hash,
           prevHash: e.prevHash,
         }));
@@ -277,7 +286,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         const module = runner.moduleOf(row);
         const context = JSON.parse(JSON.stringify(replayed.context)) as Record<string, unknown>;
         const at = seq === undefined ? row.updatedAt : (events[events.length - 1]?.recordedAt ?? row.updatedAt);
-        const asOf = { ...row, seq: replayed.seq, state: replayed.state, status: replayed.status, nextDueAt: null, waitingRoles: [], updatedAt: at };
+        const asOf = { ...row, seq: replayed.seq, state: replayed.state, status: replayed.status, nextDueAt: null, waitingRoles: [], updatedAt: at,
+          backdated: events.some((e) => e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt)) };
         return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at));
       }),
     verify: (caseId) => reading(() => verifyCase(read, registry, deps, caseId)),

@@ -20,6 +20,8 @@ export interface HashedEventFields {
   occurredAt: string;
   recordedAt: string;
   prevHash: string;
+  /** Hashed only when present: events without one (every event before it existed) keep their hash. */
+  backdatingReason?: string | null;
 }
 
 /** sha-256 (hex) over the canonical JSON of an event's fields and the previous hash. */
@@ -35,6 +37,7 @@ export function eventHash(e: HashedEventFields): string {
       occurredAt: e.occurredAt,
       recordedAt: e.recordedAt,
       prevHash: e.prevHash,
+      ...(typeof e.backdatingReason === 'string' ? { backdatingReason: e.backdatingReason } : {}),
     }),
   );
 }

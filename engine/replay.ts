@@ -135,6 +135,7 @@ export async function verifyCase(repos: Repositories, registry: ModuleRegistry, 
       occurredAt: e.occurredAt,
       recordedAt: e.recordedAt,
       prevHash: e.prevHash,
+      backdatingReason: e.backdatingReason,
     });
     if (h !== e.hash) problems.push({ seq: e.seq, kind: 'hash_mismatch', message: 'the event does not match its hash' });
     prev = e.hash;

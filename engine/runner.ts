@@ -9,7 +9,8 @@ import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepRe
 import type { CaseRecord, Repositories, Storage } from '../storage/index.js';
 import { buildCaseView, deadlinesOf, type CaseView } from './case-view.js';
 import type { Clock } from './clock.js';
-import { callMachine, checkActor, checkEvent, checkObject, checkSchema, resolveOccurredAt } from './command-checks.js';
+import { DEFAULT_MAX_BACKDATING, type BackdatingLimit } from './backdating.js';
+import { callMachine, checkActor, checkEvent, checkObject, checkSchema, receiptOf, resolveStaffTime, type BackdatingPolicy } from './command-checks.js';
 import {
   CREATED_EVENT,
   SYSTEM_ACTOR,
@@ -44,6 +45,8 @@ export interface RunnerOptions {
   observer?: CommitObserver;
   /** How many recently advanced cases keep their restored machine between commands (default 1000; 0: none). */
   liveCases?: number;
+  /** How far back a staff event may be dated (MAX_BACKDATING; default 10 working days). */
+  maxBackdating?: BackdatingLimit;
 }
 
 /** A step to persist: what `stepRecords` needs, before the machine's answer is known to be an acceptance. */
@@ -63,6 +66,7 @@ export class Runner {
   readonly #deps: MachineDeps;
   readonly #registry: ModuleRegistry;
   readonly #commitListeners = new Set<(n: CommitNotice) => void>();
+  readonly #backdating: BackdatingPolicy;
 
   constructor(o: RunnerOptions) {
     this.observer = o.observer;
@@ -70,6 +74,7 @@ export class Runner {
     this.#clock = o.clock;
     this.#deps = o.deps;
     this.#registry = o.registry;
+    this.#backdating = { calendar: o.deps.calendar, limit: o.maxBackdating ?? DEFAULT_MAX_BACKDATING };
     this.live = new LiveCases(o.liveCases ?? 1000);
     this.queue = new CommitQueue(o.storage, {
       ...(o.groupCommit !== undefined ? { groupCommit: o.groupCommit } : {}),
@@ -137,6 +142,7 @@ export class Runner {
       procedure,
       input,
       occurredAt: o.occurredAt ?? null,
+      backdatingReason: o.backdatingReason ?? null,
       actor: o.actor,
     });
     if (idem.hit) return idem.hit;
@@ -150,16 +156,21 @@ export class Runner {
     checkObject(input, 'input');
     checkSchema(module.inputSchema, input, 'input');
     const recordedAt = this.#clock.now().toISOString();
-    const occurredAt = resolveOccurredAt(o.occurredAt, recordedAt, null);
+    // The receipt is one instant: the creation's occurredAt, which `input.receivedAt` also names.
+    const receipt = receiptOf(input, o.occurredAt);
+    const staff = o.actor.role !== 'system';
+    const { occurredAt, backdatingReason } = resolveStaffTime(receipt.occurredAt, recordedAt, null, o.backdatingReason, staff, this.#backdating);
     const meta: EventMeta = { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } };
-    const result = callMachine(() => module.start(this.#deps, input, meta));
+    const stored = receipt.input;
+    const result = callMachine(() => module.start(this.#deps, stored, meta));
     const persisted = await this.#persist(repos, tx, {
       module,
       caseId: randomUUID(),
       prev: undefined,
       type: CREATED_EVENT,
-      payload: input,
+      payload: stored,
       meta,
+      backdatingReason,
       result,
       idempotency: idem.claim,
       status: 201,
@@ -176,6 +187,7 @@ export class Runner {
       type: e.type,
       payload,
       occurredAt: e.occurredAt ?? null,
+      backdatingReason: e.backdatingReason ?? null,
       expectedSeq: o.expectedSeq ?? null,
       actor: o.actor,
     });
@@ -191,9 +203,10 @@ export class Runner {
     };
     let module: ProcedureModule;
     let meta: EventMeta;
+    let backdatingReason: string | null;
     try {
       module = this.moduleOf(row);
-      meta = checkEvent(module, row, e, payload, o, this.#clock.now().toISOString());
+      ({ meta, backdatingReason } = checkEvent(module, row, e, payload, o, this.#clock.now().toISOString(), this.#backdating));
     } catch (err) {
       keep();
       throw err;
@@ -222,6 +235,7 @@ export class Runner {
         type: e.type,
         payload,
         meta,
+        backdatingReason,
         result,
         idempotency: idem.claim,
         status: 200,

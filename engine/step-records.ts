@@ -5,6 +5,7 @@
  */
 import type { AllowedEvent, CaseDeadline, EventMeta, ProcedureModule, StepOk } from '../machines/contract.js';
 import type { CaseRecord, EventRecord } from '../storage/index.js';
+import { isBackdated } from './backdating.js';
 import { deadlinesOf, nextDueAt, waitingRoles } from './case-view.js';
 import { eventHash, GENESIS_HASH } from './hash.js';
 
@@ -25,6 +26,8 @@ export interface StepInput {
   type: string;
   payload: Record<string, unknown>;
   meta: EventMeta;
+  /** The staff's reason for a late recording (engine/backdating.ts), or null. */
+  backdatingReason: string | null;
   result: StepOk;
   /** The events the new state accepts (the step's own list, or computed by the caller). */
   allowed: AllowedEvent[];
@@ -56,6 +59,7 @@ export function stepRecords(p: StepInput): StepRecords {
     occurredAt: p.meta.occurredAt,
     recordedAt: p.meta.recordedAt,
     prevHash,
+    backdatingReason: p.backdatingReason,
   });
   const storedContext = asStored(p.result.context);
   const deadlines = deadlinesOf(storedContext.value);
@@ -75,6 +79,8 @@ export function stepRecords(p: StepInput): StepRecords {
     nextDueAt: nextDueAt(deadlines),
     waitingRoles: waitingRoles(p.allowed),
     lastStaffOccurredAt: staff ? p.meta.occurredAt : (p.prev?.lastStaffOccurredAt ?? null),
+    // System events are dated by the engine (deadline_missed at dueAt): never "back-dated".
+    backdated: (p.prev?.backdated ?? false) || (p.meta.actor.role !== 'system' && isBackdated(p.meta.occurredAt, p.meta.recordedAt)),
     createdAt: p.prev?.createdAt ?? now,
     updatedAt: now,
   };
@@ -89,6 +95,7 @@ export function stepRecords(p: StepInput): StepRecords {
     recordedAt: p.meta.recordedAt,
     prevHash,
     hash,
+    backdatingReason: p.backdatingReason,
   };
   return { event, record, payload: storedPayload.value, context: storedContext.value, deadlines, deadlinesJson: JSON.stringify(deadlines) };
 }

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { parseMaxBackdating } from '../engine/backdating.js';
 
 const Bool = Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')]);
 
@@ -23,6 +24,11 @@ export const EnvSchema = Type.Object({
   DEADLINE_READINGS: Type.Optional(Type.String({ description: 'key=calendar|working,… for the Rules\' unqualified "дней"' })),
   INTAKE_RATE_LIMIT: Type.String({ pattern: '^\\d+$', default: '10', description: 'Public intake requests per minute per address' }),
   BODY_LIMIT: Type.String({ pattern: '^\\d+$', default: '262144', description: 'Largest accepted body, bytes' }),
+  MAX_BACKDATING: Type.String({
+    pattern: '^\\d{1,3}(wd|d)$',
+    default: '10wd',
+    description: 'How far back a staff event may be dated: <N>wd working days or <N>d calendar days',
+  }),
   INSPECT: Type.Optional(Bool),
   INSPECT_PORT: Type.String({ pattern: '^\\d{1,5}$', default: '5678' }),
 });
@@ -49,6 +55,7 @@ const SETTINGS = {
   deadlineReadings: (e) => e.DEADLINE_READINGS,
   intakeRateLimit: (e) => Number(e.INTAKE_RATE_LIMIT),
   bodyLimit: (e) => Number(e.BODY_LIMIT),
+  maxBackdating: (e) => parseMaxBackdating(e.MAX_BACKDATING),
   inspect: (e) => truthy(e.INSPECT),
   inspectPort: (e) => Number(e.INSPECT_PORT),
 } satisfies Record<string, (env: Env) => unknown>;

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     procedures,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
+    maxBackdating: config.maxBackdating,
     logger,
   });
   if (!config.smtpUrl) logger.warn('no SMTP_URL: e-mails stay queued and visible at /cases/{id}/messages');

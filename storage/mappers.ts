@@ -33,6 +33,7 @@ export function caseToRow(c: CaseRecord): CaseRow {
     next_due_at: c.nextDueAt,
     waiting_roles: encodeRoles(c.waitingRoles),
     last_staff_occurred_at: c.lastStaffOccurredAt,
+    backdated: c.backdated ? 1 : 0,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
@@ -52,6 +53,7 @@ export function caseFromRow(r: CaseRow): CaseRecord {
     nextDueAt: r.next_due_at,
     waitingRoles: decodeRoles(r.waiting_roles),
     lastStaffOccurredAt: r.last_staff_occurred_at,
+    backdated: r.backdated === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -69,6 +71,7 @@ export const CASE_UPDATABLE = [
   'next_due_at',
   'waiting_roles',
   'last_staff_occurred_at',
+  'backdated',
   'updated_at',
 ] as const satisfies readonly (keyof CaseRow)[];
 export type CaseUpdatableColumn = (typeof CASE_UPDATABLE)[number];
@@ -85,6 +88,7 @@ export function eventToRow(e: EventRecord): EventRow {
     recorded_at: e.recordedAt,
     prev_hash: e.prevHash,
     hash: e.hash,
+    backdating_reason: e.backdatingReason,
   };
 }
 
@@ -100,6 +104,7 @@ export function eventFromRow(r: EventRow): EventRecord {
     recordedAt: r.recorded_at,
     prevHash: r.prev_hash,
     hash: r.hash,
+    backdatingReason: r.backdating_reason,
   };
 }
 

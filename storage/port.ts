@@ -36,6 +36,8 @@ export interface CaseRecord {
   waitingRoles: readonly string[];
   /** occurredAt of the last staff (non-system) event: the lower bound for the next one. */
   lastStaffOccurredAt: string | null;
+  /** True once an event of the case was back-dated beyond the tolerance (never cleared). */
+  backdated: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -58,6 +60,8 @@ export interface EventRecord {
   recordedAt: string;
   prevHash: string;
   hash: string;
+  /** Why a staff event was recorded late (engine/backdating.ts); null when not given. Hashed when present. */
+  backdatingReason: string | null;
 }
 
 export type TimerStatus = 'scheduled' | 'fired' | 'cancelled';
@@ -121,6 +125,8 @@ export interface CaseFilter {
   dueBefore?: string;
   /** Only cases waiting for any of these roles ("my queue"); an empty list matches none. */
   waitingRoles?: readonly string[];
+  /** Only cases with an event back-dated beyond the tolerance. */
+  backdated?: boolean;
   /** Keyset pagination: cases created after this (createdAt, id). */
   after?: { createdAt: string; id: string };
   /** 1–500, default 50. */

@@ -27,6 +27,8 @@ export interface CasesTable {
   waiting_roles: string;
   /** occurredAt of the last staff (non-system) event: the lower bound for the next one. */
   last_staff_occurred_at: string | null;
+  /** 1 once an event of the case was back-dated beyond the tolerance (never cleared). */
+  backdated: number;
   created_at: string;
   updated_at: string;
 }
@@ -42,6 +44,8 @@ export interface EventsTable {
   recorded_at: string;
   prev_hash: string;
   hash: string;
+  /** Why a staff event was recorded late (beyond the tolerance); null otherwise. */
+  backdating_reason: string | null;
 }
 
 export interface TimersTable {

@@ -66,7 +66,7 @@ export const feedbackInquiryValidators: Record<string, Validator> = {
     }
     const review = ctx.deadlines.review;
     if (review && Date.parse(ev.occurredAt) >= Date.parse(review.dueAt)) {
-      return `The review term ended at ${review.dueAt} (last day ${review.lastDay}); п. 39 extends a running term. Give the decision's real occurredAt if it was taken in time.`;
+      return `The review term ended at ${review.dueAt} (last day ${review.lastDay}); п. 39 extends a term that is still running; a term that has ended cannot be extended.`;
     }
     return null;
   },

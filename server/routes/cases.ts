@@ -87,7 +87,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         summary: 'Create a case (the creation is the first event of its history)',
         description:
           'Roles: `publication` — initiator; `feedback-inquiry` — car; `blog-question` — press_secretary. ' +
-          '`occurredAt` (e.g. when a question was received) may be earlier than now, never later.',
+          '`occurredAt` is the receipt of a question or the submission of a material (`input.receivedAt` is ' +
+          'another name for it; both given and different is a 400). It may be earlier than now, never later, ' +
+          'never before the MAX_BACKDATING limit; more than 15 minutes earlier needs `backdatingReason`.',
         security,
         headers: IdempotencyHeaders,
         body: CreateCaseBodySchema,
@@ -108,6 +110,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
       const result = await engine.createCase(module.id, request.body.input, {
         actor: { name: user.name, role },
         occurredAt: request.body.occurredAt,
+        backdatingReason: request.body.backdatingReason,
         idempotencyKey: scopedKey(user.name, request.headers['idempotency-key']),
       });
       return reply.status(result.replayed ? 200 : 201).send(asBody(result.view));
@@ -122,7 +125,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         summary: 'A page of cases, oldest first, filtered',
         description:
           '`overdue=true`: cases with an open deadline past due now. `dueBefore`: an open deadline due at or before ' +
-          'this instant or date. `mine=true`: "my queue", the cases waiting on one of the caller\'s roles. ' +
+          'this instant or date. `backdated=true`: cases with an event recorded more than 15 minutes after it occurred. `mine=true`: "my queue", the cases waiting on one of the caller\'s roles. ' +
           'Pagination: pass `next` from a page as `after`.',
         security,
         querystring: Type.Object(
@@ -133,6 +136,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
             overdue: Type.Optional(Type.Boolean()),
             dueBefore: Type.Optional(Type.Union([InstantSchema, IsoDateSchema])),
             mine: Type.Optional(Type.Boolean()),
+            backdated: Type.Optional(Type.Boolean({ description: 'Only cases with a back-dated event' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
             after: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
           },
@@ -167,6 +171,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         overdue: q.overdue,
         dueBefore,
         waitingRoles: q.mine ? user.roles.filter((r) => r !== 'auditor') : undefined,
+        backdated: q.backdated,
         limit: q.limit ?? 50,
         after: decodeCursor(q.after),
       });
@@ -228,7 +233,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     },
     async (request) => {
       const seq = expectedSeq(request.headers['if-match']);
-      const { type, occurredAt, ...payload } = request.body;
+      const { type, occurredAt, backdatingReason, ...payload } = request.body;
       const user = userOf(request);
       // The role to act under. A single-role user, or an explicit X-Acting-Role, needs no
       // look at the case (the engine checks the role against the case's procedure, before
@@ -247,7 +252,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
       }
       const result = await engine.applyEvent(
         request.params.id,
-        { type, payload, occurredAt },
+        { type, payload, occurredAt, backdatingReason },
         { actor: { name: user.name, role }, expectedSeq: seq, idempotencyKey: scopedKey(user.name, request.headers['idempotency-key']) },
       );
       return asBody(result.view);

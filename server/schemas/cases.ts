@@ -44,11 +44,20 @@ export const CaseViewSchema = Type.Object(
     waitingRoles: Type.Array(RoleSchema),
     nextDueAt: Type.Union([InstantSchema, Type.Null()]),
     overdue: Type.Boolean(),
+    backdated: Type.Boolean({ description: 'Some event of the case was back-dated (see its history and `GET /cases?backdated=true`)' }),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   },
   { additionalProperties: true },
 );
+
+export const BackdatingReasonSchema = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description:
+    'Why the event is recorded late: required when occurredAt is more than 15 minutes before now ' +
+    '(kept in the history, hashed, and flagged: `backdated`). occurredAt may go back at most MAX_BACKDATING.',
+});
 
 export const CreateCaseBodySchema = Type.Object(
   {
@@ -57,6 +66,7 @@ export const CreateCaseBodySchema = Type.Object(
       description: 'The creation input of the procedure (see the procedure\'s input schema in /machines/{procedure})',
     }),
     occurredAt: Type.Optional(InstantSchema),
+    backdatingReason: Type.Optional(BackdatingReasonSchema),
   },
   { additionalProperties: false },
 );
@@ -65,8 +75,9 @@ export const EventBodySchema = Type.Object(
   {
     type: Type.String({ minLength: 1, description: 'The event type; the rest of the body is its payload' }),
     occurredAt: Type.Optional(InstantSchema),
+    backdatingReason: Type.Optional(BackdatingReasonSchema),
   },
-  { additionalProperties: true, description: '`{type, occurredAt?, …payload}`' },
+  { additionalProperties: true, description: '`{type, occurredAt?, backdatingReason?, …payload}`' },
 );
 
 export const CaseIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -79,6 +90,8 @@ export const HistoryEventSchema = Type.Object({
   occurredAt: InstantSchema,
   recordedAt: InstantSchema,
   payload: Type.Record(Type.String(), Type.Unknown()),
+  backdated: Type.Boolean({ description: 'A staff event recorded more than 15 minutes after its occurredAt' }),
+  backdatingReason: Type.Optional(Type.String({ description: 'Why it was recorded late (hashed with the event)' })),
   hash: Type.String(),
   prevHash: Type.String(),
 });

@@ -4,7 +4,7 @@ import type { CaseFilter, CaseHead, CaseRepository } from '../port.js';
 import type { CaseRow } from '../schema.js';
 import { affected, columnsOf, slotsFor, template, type QuerySession } from '../session.js';
 
-const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, created_at: true, updated_at: true });
+const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, created_at: true, updated_at: true });
 const FIND = template<{ id: string }, CaseRow>((db, p) => db.selectFrom('cases').selectAll().where('id', '=', p.id));
 const HEAD = template<{ id: string }, Pick<CaseRow, 'seq' | 'head_hash'>>((db, p) =>
   db.selectFrom('cases').select(['seq', 'head_hash']).where('id', '=', p.id),
@@ -95,6 +95,8 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
     q = q.where(sql<boolean>`waiting_roles <> ',,'`);
     q = q.where((eb) => eb.or(roles.map((r) => eb('waiting_roles', 'like', roleLike(r)))));
   }
+  // Written as a literal so SQLite can use the partial index `cases_backdated_created`.
+  if (filter.backdated === true) q = q.where(sql<boolean>`backdated = 1`);
   const after = filter.after;
   if (after !== undefined) {
     q = q.where((eb) =>

@@ -138,7 +138,7 @@ describe('audit export', () => {
     expect(r.code).toBe(0);
     const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     expect(events.map((e) => e.type)).toEqual(['created', 'register', 'assign', 'comment']);
-    expect(Object.keys(events[0]!).sort()).toEqual(['actor', 'caseId', 'hash', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'role', 'seq', 'type']);
+    expect(Object.keys(events[0]!).sort()).toEqual(['actor', 'backdated', 'backdatingReason', 'caseId', 'hash', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'role', 'seq', 'type']);
 
     // Replay the export (not the database) through the machine's start/step.
     const module = procedures['feedback-inquiry'];
@@ -149,7 +149,7 @@ describe('audit export', () => {
       result = e.seq === 1 ? module.start(deps, e.payload, meta) : module.step(deps, (result as any).snapshot, { type: e.type, payload: e.payload, ...meta });
       expect(result.ok).toBe(true);
       // Every field of the hash is in the export: the chain can be checked from it alone.
-      expect(eventHash({ caseId: e.caseId, seq: e.seq, type: e.type, payload: e.payload, role: e.role, actor: e.actor, occurredAt: e.occurredAt, recordedAt: e.recordedAt, prevHash: e.prevHash })).toBe(e.hash);
+      expect(eventHash({ caseId: e.caseId, seq: e.seq, type: e.type, payload: e.payload, role: e.role, actor: e.actor, occurredAt: e.occurredAt, recordedAt: e.recordedAt, prevHash: e.prevHash, backdatingReason: e.backdatingReason as string | null })).toBe(e.hash);
     }
     const stored = openSqliteFile(t.databasePath, { readonly: true }).prepare('select snapshot, state from cases where id = ?').get(inquiry) as { snapshot: string; state: string };
     expect(result!.ok && canonicalJson(result!.snapshot)).toBe(canonicalJson(JSON.parse(stored.snapshot)));

@@ -21,6 +21,7 @@ const row = (extra: Partial<CaseRecord> = {}): CaseRecord => ({
   nextDueAt: null,
   waitingRoles: ['chairman', 'unit'],
   lastStaffOccurredAt: T0,
+  backdated: false,
   createdAt: T0,
   updatedAt: '2025-03-07T05:00:00.000Z',
   ...extra,
@@ -110,6 +111,7 @@ describe('case view', () => {
         waitingRoles: ['chairman', 'unit'],
         nextDueAt: '2025-03-12T05:00:00.000Z',
         overdue: false,
+        backdated: false,
         createdAt: T0,
         updatedAt: '2025-03-07T05:00:00.000Z',
       });

@@ -65,6 +65,7 @@ describe('CommitQueue', () => {
         recordedAt: T0,
         prevHash: '0',
         hash: 'h',
+        backdatingReason: null,
       });
       throw boom;
     });

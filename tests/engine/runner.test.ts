@@ -90,6 +90,7 @@ describe('runner', () => {
     const { view } = await t.engine.createCase('test-procedure', inquiry(), {
       actor: car,
       occurredAt: '2025-03-06T09:00:00+05:00', // = 04:00Z, an hour before the server time
+      backdatingReason: 'received by post',
     });
     expect((await t.engine.history(view.id))[0]).toMatchObject({ occurredAt: '2025-03-06T04:00:00.000Z', recordedAt: '2025-03-06T05:00:00.000Z' });
     const future = await engineRejection(
@@ -104,7 +105,11 @@ describe('runner', () => {
       t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'x' }, occurredAt: '2025-03-06T03:59:59Z' }, { actor: unit }),
     );
     expect(beforePrev.details.notBefore).toBe('2025-03-06T04:00:00.000Z');
-    const same = await t.engine.applyEvent(view.id, { type: 'comment', payload: { text: 'x' }, occurredAt: '2025-03-06T04:00:00Z' }, { actor: unit });
+    const same = await t.engine.applyEvent(
+      view.id,
+      { type: 'comment', payload: { text: 'x' }, occurredAt: '2025-03-06T04:00:00Z', backdatingReason: 'noted on paper' },
+      { actor: unit },
+    );
     expect(same.view.seq).toBe(2);
   });
 
@@ -117,7 +122,7 @@ describe('runner', () => {
     expect(h.map((e) => e.type)).toEqual(['created', 'deadline_missed']);
     expect(h[1]).toMatchObject({ role: 'system', occurredAt: '2025-03-08T05:00:00.000Z' });
     // Replied on time in the office, registered late: still met.
-    const r = await t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'on time' }, occurredAt: '2025-03-07T10:00:00Z' }, { actor: unit });
+    const r = await t.engine.applyEvent(view.id, { type: 'reply', payload: { text: 'on time' }, occurredAt: '2025-03-07T10:00:00Z', backdatingReason: 'signed on paper on the 7th' }, { actor: unit });
     expect(r.view.deadlines[0]).toMatchObject({ key: 'reply', status: 'met' });
   });
 

@@ -18,6 +18,7 @@ export const caseRecord = (id: string, extra: Partial<CaseRecord> = {}): CaseRec
   nextDueAt: null,
   waitingRoles: ['unit'],
   lastStaffOccurredAt: T0,
+  backdated: false,
   createdAt: T0,
   updatedAt: T0,
   ...extra,

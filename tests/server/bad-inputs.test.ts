@@ -20,7 +20,7 @@ async function fingerprint(): Promise<string> {
 
 beforeAll(async () => {
   t = await buildTestApp({ now: '2025-03-06T05:00:00.000Z' });
-  id = (await t.as('car').post('/cases', { procedure: 'feedback-inquiry', input, occurredAt: '2025-03-06T04:00:00Z' })).json().id;
+  id = (await t.as('car').post('/cases', { procedure: 'feedback-inquiry', input, occurredAt: '2025-03-06T04:00:00Z', backdatingReason: 'received by phone' })).json().id;
   await t.as('car').post(`/cases/${id}/events`, { type: 'register', registrationNumber: 'R-1' });
 });
 afterAll(async () => {

@@ -77,12 +77,15 @@ describe('P3 feedback-inquiry over HTTP', () => {
   });
 
   it('should show a case received in the past as overdue', async () => {
-    t.clock.set('2025-04-01T05:00:00.000Z');
+    // Registered 9 working days after its receipt (within MAX_BACKDATING's default 10wd).
+    t.clock.set('2025-03-19T05:00:00.000Z');
     const res = await t.as('car').post('/cases', {
       procedure: 'feedback-inquiry',
       input: { ...question, receivedAt: '2025-03-06T10:00:00+05:00' },
+      backdatingReason: 'found in the paper mail',
     });
     expect(res.statusCode).toBe(201);
+    t.clock.set('2025-04-01T05:00:00.000Z');
     await t.engine.idle();
     const view = (await t.as('car').get(`/cases/${res.json().id}`)).json();
     expect(view.overdue).toBe(true);

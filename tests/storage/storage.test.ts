@@ -19,6 +19,7 @@ const event = (caseId: string, seq: number): EventRecord => ({
   recordedAt: T0,
   prevHash: 'p',
   hash: `h${seq}`,
+  backdatingReason: null,
 });
 
 describe('storage (SQLite adapter)', () => {
