@@ -7,7 +7,7 @@ import type { CaseRecord, EventRecord, Repositories } from '../storage/index.js'
 import { EngineError } from './errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH } from './hash.js';
 import type { ModuleRegistry } from './registry.js';
-import { CREATED_EVENT } from './runner.js';
+import { foldHistory, FoldRefusal, type HistoryItem } from './corrections.js';
 
 export interface ReplayedCase {
   seq: number;
@@ -53,28 +53,30 @@ function metaOf(e: EventRecord): EventMeta {
   return { occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: { name: e.actor, role: e.role as Role } };
 }
 
-/** Folds `events` (seq 1 = creation) through `module.start` and `module.step`. Pure given the deps. */
+/** A stored event as the fold takes it. */
+export function historyItem(e: EventRecord): HistoryItem {
+  return { seq: e.seq, type: e.type, payload: JSON.parse(e.payloadJson) as Record<string, unknown>, meta: metaOf(e) };
+}
+
+/**
+ * Folds `events` (seq 1 = creation) through `module.start` and `module.step`, corrections
+ * applied (engine/corrections.ts, the runner's own fold). Pure given the deps.
+ */
 export function replayEvents(module: ProcedureModule, deps: MachineDeps, events: EventRecord[]): ReplayedCase {
-  let current: ReplayedCase | undefined;
-  for (const e of events) {
-    const payload = JSON.parse(e.payloadJson) as Record<string, unknown>;
-    let r;
-    try {
-      r =
-        current === undefined
-          ? module.start(deps, payload, metaOf(e))
-          : module.step(deps, current.snapshot, { type: e.type, payload, ...metaOf(e) });
-    } catch (err) {
-      throw new ReplayFailure(e.seq, 'replay_error', err instanceof Error ? err.message : String(err));
+  if (events.length === 0) throw new ReplayFailure(0, 'replay_error', 'no events');
+  const progress = { seq: 0 };
+  let r: StepOk;
+  try {
+    r = foldHistory(module, deps, events.map(historyItem), progress);
+  } catch (err) {
+    if (err instanceof FoldRefusal) {
+      const kind = err.code === 'replay_error' ? 'replay_error' : 'replay_rejected';
+      throw new ReplayFailure(err.seq, kind, kind === 'replay_error' ? err.message : `${err.type} was refused on replay: ${err.code}: ${err.message}`);
     }
-    if (current === undefined && e.type !== CREATED_EVENT) {
-      throw new ReplayFailure(e.seq, 'replay_error', `the first event is ${e.type}, not ${CREATED_EVENT}`);
-    }
-    if (!r.ok) throw new ReplayFailure(e.seq, 'replay_rejected', `${e.type} was refused on replay: ${r.code}: ${r.message}`);
-    current = { seq: e.seq, snapshot: r.snapshot, state: r.state, status: r.status, context: r.context };
+    throw new ReplayFailure(progress.seq, 'replay_error', err instanceof Error ? err.message : String(err));
   }
-  if (!current) throw new ReplayFailure(0, 'replay_error', 'no events');
-  return current;
+  const last = events[events.length - 1]!;
+  return { seq: last.seq, snapshot: r.snapshot, state: r.state, status: r.status, context: r.context };
 }
 
 async function load(repos: Repositories, caseId: string): Promise<CaseRecord> {

@@ -9,6 +9,9 @@ import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepRe
 import type { CaseRecord, Repositories, Storage } from '../storage/index.js';
 import { buildCaseView, deadlinesOf, type CaseView } from './case-view.js';
 import type { Clock } from './clock.js';
+import { CORRECT_EVENT } from '../machines/common/corrections.js';
+import { carryCorrections, checkCorrection, foldHistory, FoldRefusal, mayHaveCorrections, type CorrectPayloadValue } from './corrections.js';
+import { historyItem } from './replay.js';
 import { DEFAULT_MAX_BACKDATING, type BackdatingLimit } from './backdating.js';
 import { callMachine, checkActor, checkEvent, checkObject, checkSchema, receiptOf, resolveStaffTime, type BackdatingPolicy } from './command-checks.js';
 import {
@@ -215,15 +218,22 @@ export class Runner {
     // the allowed events); asking allowedEvents first would restore the actor twice.
     const stepEvent = { type: e.type, payload, ...meta };
     let result: StepResult;
-    try {
-      if (!session && module.open && this.live.capacity > 0) session = module.open(this.#deps, JSON.parse(row.snapshotJson) as PersistedSnapshot);
-      const s = session;
-      result = callMachine(() => (s ? s.step(stepEvent) : module.step(this.#deps, JSON.parse(row.snapshotJson) as PersistedSnapshot, stepEvent)));
-    } catch (err) {
-      // A step that threw leaves the session unusable.
+    if (e.type === CORRECT_EVENT) {
+      // A correction re-runs the history (engine/corrections.ts): the live machine is of no use.
       session?.close();
       session = undefined;
-      throw err;
+      result = await this.#correction(repos, row, module, payload, meta);
+    } else {
+      try {
+        if (!session && module.open && this.live.capacity > 0) session = module.open(this.#deps, JSON.parse(row.snapshotJson) as PersistedSnapshot);
+        const s = session;
+        result = callMachine(() => (s ? s.step(stepEvent) : module.step(this.#deps, JSON.parse(row.snapshotJson) as PersistedSnapshot, stepEvent)));
+      } catch (err) {
+        // A step that threw leaves the session unusable.
+        session?.close();
+        session = undefined;
+        throw err;
+      }
     }
     if (!result.ok) keep();
     let persisted: { result: CommandResult; record: CaseRecord };
@@ -256,6 +266,19 @@ export class Runner {
     return persisted.result;
   }
 
+  /** The case after a `correct` event: its history folded again with the corrected value. */
+  async #correction(repos: Repositories, row: CaseRecord, module: ProcedureModule, payload: Record<string, unknown>, meta: EventMeta): Promise<StepResult> {
+    const items = (await repos.events.list(row.id)).map(historyItem);
+    const c = payload as unknown as CorrectPayloadValue;
+    checkCorrection(module, items, c, meta.actor);
+    try {
+      return callMachine(() => foldHistory(module, this.#deps, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]));
+    } catch (e) {
+      if (e instanceof FoldRefusal) throw new EngineError('invalid_request', `correct: ${e.message}`, { seq: e.seq });
+      throw e;
+    }
+  }
+
   /**
    * The live entry of a case whose head in the database (read in this transaction) is
    * still the entry's; otherwise undefined (the caller reads the case).
@@ -276,7 +299,12 @@ export class Runner {
     }
     const now = p.meta.recordedAt;
     const allowed = r.allowed ?? p.module.allowedEvents(this.#deps, r.snapshot);
-    const step = stepRecords({ ...p, result: r, allowed });
+    // The machine does not know the engine-owned corrections: carried from the stored context.
+    const carried =
+      p.prev && p.type !== CORRECT_EVENT && mayHaveCorrections(p.prev.contextJson)
+        ? { ...r, context: carryCorrections(JSON.parse(p.prev.contextJson) as Record<string, unknown>, r.context) }
+        : r;
+    const step = stepRecords({ ...p, result: carried, allowed });
     const { record, event } = step;
     // The case first: a concurrent writer (another process) makes this fail before anything else is written.
     if (p.prev) {

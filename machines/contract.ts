@@ -155,6 +155,11 @@ export interface ProcedureModule {
   eventSchemas: Record<string, TSchema>;
   /** Roles allowed per event type. */
   eventRoles: Record<string, Role[]>;
+  /**
+   * Roles that may `correct` a correctable field of any event (machines/common/corrections.ts),
+   * besides the role that sent it.
+   */
+  correctRoles?: Role[];
   deadlinePolicies: Record<string, DeadlinePolicy>;
   /** The XState machine (for the inspector, diagrams and Stately Studio). */
   machine(deps: MachineDeps): unknown;

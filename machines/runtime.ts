@@ -54,6 +54,7 @@ import type {
   StepRejected,
   StepResult,
 } from './contract.js';
+import { CORRECT_EVENT, CORRECT_REQUEST_ROLES, CorrectPayload } from './common/corrections.js';
 
 /** The machine's creation input: the validated HTTP `input` and the creation event's meta. */
 export interface CreationInput<I> {
@@ -80,6 +81,8 @@ export interface ProcedureDefinition<E extends string, K extends string> {
   validateInput?(input: Record<string, unknown>, meta: EventMeta): string | null;
   /** Messages for refused events, by type (the parent's and its children's). */
   validators: Partial<Record<E, Validator>>;
+  /** Roles that may correct any correctable field, besides the role that sent the original. */
+  correctRoles?: Role[];
   /** Events structurally accepted but never valid for this case (e.g. `note_proposal` for a question). */
   unavailable?(context: any): E[];
 }
@@ -298,8 +301,10 @@ export function defineProcedure<E extends string, K extends string>(
     title: def.title,
     inputSchema: def.inputSchema,
     createRoles: def.createRoles,
-    eventSchemas: def.eventSchemas,
-    eventRoles: def.eventRoles,
+    // `correct` is every procedure's (machines/common/corrections.ts); the engine handles it.
+    eventSchemas: { ...def.eventSchemas, [CORRECT_EVENT]: CorrectPayload },
+    eventRoles: { ...def.eventRoles, [CORRECT_EVENT]: [...CORRECT_REQUEST_ROLES] },
+    correctRoles: [...(def.correctRoles ?? [])],
     deadlinePolicies: def.deadlinePolicies,
     machine: (deps) => compiled(deps),
 

@@ -10,6 +10,7 @@ import {
   deadlineMissedPayload,
   type EnvelopesOf,
 } from '../common/events.js';
+import { Correctable } from '../common/corrections.js';
 import {
   REDIRECTION_DEADLINE_KEYS,
   RedirectPayload,
@@ -20,7 +21,7 @@ import {
 
 export const BlogQuestionInput = Type.Object({
   channel: Type.Union([Type.Literal('blog'), Type.Literal('e-otinish')]),
-  author: Type.Object({ name: NonEmpty('author name'), contact: Type.Optional(Type.String()) }),
+  author: Type.Object({ name: Correctable(NonEmpty('author name')), contact: Type.Optional(Correctable(Type.String())) }),
   language: LanguageSchema,
   text: NonEmpty('the question'),
   receivedAt: Type.Optional(InstantSchema),
@@ -31,15 +32,15 @@ export const BLOG_DEADLINE_KEYS = ['unit_answer', 'to_chairman', 'rework', 'post
 export type BlogQuestionDeadlineKey = (typeof BLOG_DEADLINE_KEYS)[number];
 
 export const blogQuestionEventSchemas = {
-  register: Type.Object({ registrationNumber: NonEmpty('EDMS registration number') }),
-  assign: Type.Object({ unit: NonEmpty('the responsible unit') }),
+  register: Type.Object({ registrationNumber: Correctable(NonEmpty('EDMS registration number')) }),
+  assign: Type.Object({ unit: Correctable(NonEmpty('the responsible unit')) }),
   submit_answer: Type.Object({ text: NonEmpty('the unit’s draft answer') }),
   return_answer: Type.Object({ comment: NonEmpty('what to change') }),
   agree_answer: Type.Object({}),
   forward_to_chairman: Type.Object({ text: Type.Optional(NonEmpty('the corrected answer (п. 46)')) }),
   approve: Type.Object({}),
   return_for_rework: Type.Object({ comment: NonEmpty('what to rework') }),
-  post: Type.Object({ url: NonEmpty('where the answer is posted on the blog') }),
+  post: Type.Object({ url: Correctable(NonEmpty('where the answer is posted on the blog')) }),
   redirect: RedirectPayload,
   ...redirectionEventSchemas,
   comment: CommentPayload,

@@ -27,6 +27,8 @@ export const blogQuestion = defineProcedure<BlogQuestionEventType, BlogQuestionD
   eventSchemas: blogQuestionEventSchemas,
   eventRoles: blogQuestionEventRoles,
   deadlinePolicies: blogQuestionDeadlinePolicies,
+  /** Corrects any correctable field besides the sender of the original: the press secretary, who coordinates the blog answers (п. 41, 44, 46). */
+  correctRoles: ['press_secretary'],
   build: createBlogQuestionMachine,
   validators: blogQuestionValidators,
 });

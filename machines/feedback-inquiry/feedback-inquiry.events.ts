@@ -10,6 +10,7 @@ import {
   deadlineMissedPayload,
   type EnvelopesOf,
 } from '../common/events.js';
+import { Correctable } from '../common/corrections.js';
 import {
   REDIRECTION_DEADLINE_KEYS,
   RedirectPayload,
@@ -19,7 +20,10 @@ import {
 } from '../redirection/redirection.events.js';
 
 export const FeedbackInquiryInput = Type.Object({
-  applicant: Type.Object({ name: NonEmpty('applicant name'), email: Type.String({ format: 'email', minLength: 3 }) }),
+  applicant: Type.Object({
+    name: Correctable(NonEmpty('applicant name')),
+    email: Correctable(Type.String({ format: 'email', minLength: 3 })),
+  }),
   language: LanguageSchema,
   kind: Type.Union([Type.Literal('question'), Type.Literal('proposal')]),
   text: NonEmpty('the question or proposal'),
@@ -38,8 +42,8 @@ const MailTemplateSchema = Type.Union([
 ]);
 
 export const feedbackInquiryEventSchemas = {
-  register: Type.Object({ registrationNumber: NonEmpty('EDMS registration number') }),
-  assign: Type.Object({ unit: NonEmpty('the responsible unit') }),
+  register: Type.Object({ registrationNumber: Correctable(NonEmpty('EDMS registration number')) }),
+  assign: Type.Object({ unit: Correctable(NonEmpty('the responsible unit')) }),
   extend: Type.Object({
     days: Type.Integer({ minimum: 1, maximum: 30, description: 'calendar days added to the review term' }),
     reason: NonEmpty('why extra study or checking is needed'),

@@ -27,6 +27,8 @@ export const feedbackInquiry = defineProcedure<FeedbackInquiryEventType, Feedbac
   eventSchemas: feedbackInquiryEventSchemas,
   eventRoles: feedbackInquiryEventRoles,
   deadlinePolicies: feedbackInquiryDeadlinePolicies,
+  /** Corrects any correctable field besides the sender of the original: the supervisor, who routes and approves the case (п. 37, 39). */
+  correctRoles: ['supervisor'],
   build: createFeedbackInquiryMachine,
   validators: feedbackInquiryValidators,
   unavailable: (ctx: FeedbackInquiryContext) => (ctx.kind === 'question' ? ['note_proposal'] : []),

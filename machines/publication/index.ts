@@ -44,6 +44,8 @@ export const publication = defineProcedure<PublicationEventType, PublicationDead
   eventSchemas: publicationEventSchemas,
   eventRoles: publicationEventRoles,
   deadlinePolicies: publicationDeadlinePolicies,
+  /** Corrects any correctable field besides the sender of the original: the press secretary, who coordinates publication (п. 8, 12–15). */
+  correctRoles: ['press_secretary'],
   build: createPublicationMachine,
   validateInput: validatePublicationInput,
   validators: { ...publicationValidators, ...translationValidators },

@@ -10,6 +10,7 @@ import {
   deadlineMissedPayload,
   type EnvelopesOf,
 } from '../common/events.js';
+import { Correctable } from '../common/corrections.js';
 
 export const CHANNELS = ['site', 'facebook', 'instagram', 'telegram'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -26,12 +27,12 @@ export const MaterialKindSchema = Type.Union([Type.Literal('regular'), Type.Lite
 export type MaterialKind = Static<typeof MaterialKindSchema>;
 
 export const PublicationInput = Type.Object({
-  title: NonEmpty('title of the material'),
+  title: Correctable(NonEmpty('title of the material')),
   body: Type.Optional(Type.String()),
   kind: MaterialKindSchema,
   channels: Type.Array(ChannelSchema, { minItems: 1, description: 'target channels (п. 3, 6.5, 8)' }),
-  plannedFor: Type.Optional(IsoDateSchema),
-  announcementPublishedAt: Type.Optional(InstantSchema),
+  plannedFor: Type.Optional(Correctable(IsoDateSchema)),
+  announcementPublishedAt: Type.Optional(Correctable(InstantSchema)),
 });
 export type PublicationInput = Static<typeof PublicationInput>;
 
@@ -54,7 +55,7 @@ export const publicationEventSchemas = {
   }),
   ...translationEventSchemas,
   send_to_administrator: Type.Object({}),
-  post: Type.Object({ channel: ChannelSchema, url: NonEmpty('URL of the posted material') }),
+  post: Type.Object({ channel: ChannelSchema, url: Correctable(NonEmpty('URL of the posted material')) }),
   comment: CommentPayload,
   deadline_missed: deadlineMissedPayload(PUBLICATION_DEADLINE_KEYS),
 } as const;

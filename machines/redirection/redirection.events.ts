@@ -2,10 +2,11 @@
 import { Type, type Static } from 'typebox';
 import type { DeadlinePolicy, Role } from '../contract.js';
 import { NonEmpty } from '../common/events.js';
+import { Correctable } from '../common/corrections.js';
 
 export const ForwardPayload = Type.Object({
-  organization: NonEmpty('the competent organisation or state body'),
-  reference: NonEmpty('the reference of the forwarding on the «Открытый диалог» portal'),
+  organization: Correctable(NonEmpty('the competent organisation or state body')),
+  reference: Correctable(NonEmpty('the reference of the forwarding on the «Открытый диалог» portal')),
 });
 export const CancelRedirectPayload = Type.Object({ reason: NonEmpty('why the question stays with the unit') });
 

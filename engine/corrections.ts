@@ -1,0 +1,243 @@
+/**
+ * Corrections without rewriting history (issue 12 §5; machines/common/corrections.ts).
+ *
+ * A `correct {seq, field, value, reason}` event supersedes one correctable payload field of
+ * an earlier event. The stored events are never changed: the case's state is the fold of
+ * its history in which each event's payload carries the corrections recorded after it.
+ * On a `correct` event the fold starts again from the creation with the corrected
+ * payloads (every deadline is judged again from the corrected facts; the effects of the
+ * re-run are not sent again), and the context gets an engine-owned `corrections` list:
+ * what was corrected, from what to what, by whom, why, and which deadline judgements
+ * changed (`rejudged`). The runner and replay/verify use this one fold, so a replay
+ * reproduces exactly what the runner stored.
+ */
+import type { CaseDeadline, EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepOk } from '../machines/contract.js';
+import { CORRECT_EVENT, correctableField, correctableFields } from '../machines/common/corrections.js';
+import { CREATED_EVENT } from './commands.js';
+import { checkSchema } from './command-checks.js';
+import { EngineError } from './errors.js';
+import { canonicalJson } from './hash.js';
+
+/** One event of a history, as the fold takes it. */
+export interface HistoryItem {
+  seq: number;
+  type: string;
+  payload: Record<string, unknown>;
+  meta: EventMeta;
+}
+
+export interface CorrectPayloadValue {
+  seq: number;
+  field: string;
+  value: unknown;
+  reason: string;
+}
+
+/** A deadline judgement before and after a correction. */
+export interface Rejudgement {
+  key: string;
+  before: Pick<CaseDeadline, 'status' | 'dueAt' | 'lastDay'> | null;
+  after: Pick<CaseDeadline, 'status' | 'dueAt' | 'lastDay'> | null;
+}
+
+/** An entry of `context.corrections`. */
+export interface CorrectionEntry {
+  /** The seq of the `correct` event. */
+  seq: number;
+  of: { seq: number; type: string; field: string };
+  from: unknown;
+  to: unknown;
+  reason: string;
+  by: EventMeta['actor'];
+  at: string;
+  rejudged: Rejudgement[];
+}
+
+/** Thrown by the fold when the machine refuses an event of the (corrected) history. */
+export class FoldRefusal extends Error {
+  constructor(
+    readonly seq: number,
+    readonly type: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function getPath(obj: unknown, path: string): unknown {
+  let v: unknown = obj;
+  for (const part of path.split('.')) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, part)) return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const [head, ...rest] = path.split('.') as [string, ...string[]];
+  if (rest.length === 0) return { ...obj, [head]: value };
+  const inner = obj[head];
+  return { ...obj, [head]: setPath(inner !== null && typeof inner === 'object' ? (inner as Record<string, unknown>) : {}, rest.join('.'), value) };
+}
+
+function correctionsOf(context: Record<string, unknown> | undefined): CorrectionEntry[] {
+  const c = context?.corrections;
+  return Array.isArray(c) ? (c as CorrectionEntry[]) : [];
+}
+
+/**
+ * The context to store after a machine step: the machine's, with the engine-owned
+ * `corrections` of the previous context carried over (the machine does not know them).
+ */
+export function carryCorrections(previous: Record<string, unknown> | undefined, next: StepOk['context']): StepOk['context'] {
+  const kept = correctionsOf(previous);
+  return kept.length === 0 || Object.hasOwn(next, 'corrections') ? next : { ...next, corrections: kept };
+}
+
+/** Whether a stored context (its JSON) has corrections: a cheap test before parsing it. */
+export function mayHaveCorrections(contextJson: string): boolean {
+  return contextJson.includes('"corrections":');
+}
+
+function judgement(d: CaseDeadline | undefined): Rejudgement['before'] {
+  return d ? { status: d.status, dueAt: d.dueAt, lastDay: d.lastDay } : null;
+}
+
+function rejudged(before: Record<string, CaseDeadline>, after: Record<string, CaseDeadline>): Rejudgement[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return keys
+    .map((key) => ({ key, before: judgement(before[key]), after: judgement(after[key]) }))
+    .filter((r) => canonicalJson(r.before) !== canonicalJson(r.after));
+}
+
+function deadlinesIn(context: Record<string, unknown>): Record<string, CaseDeadline> {
+  const d = context.deadlines;
+  return d !== null && typeof d === 'object' ? (d as Record<string, CaseDeadline>) : {};
+}
+
+/**
+ * Folds a history (seq 1 = creation) through the machine, applying each `correct` to the
+ * events before it. Returns the last step. Throws FoldRefusal naming the event the
+ * machine refuses (on a correction: the event the corrected facts make invalid).
+ */
+export function foldHistory(
+  module: ProcedureModule,
+  deps: MachineDeps,
+  items: readonly HistoryItem[],
+  /** Set to the seq being folded (to name the event when the machine throws). */
+  progress: { seq: number } = { seq: 0 },
+): StepOk {
+  let current: StepOk | undefined;
+  /** Corrections so far, by target seq: the payload each target now carries. */
+  const payloads = new Map<number, Record<string, unknown>>();
+  /** The machine's fold of the events before `upto`, with the corrected payloads (corrections skipped). */
+  const run = (upto: number): StepOk => {
+    let r: StepOk | undefined;
+    for (const item of items) {
+      if (item.seq >= upto) break;
+      if (item.type !== CORRECT_EVENT) r = stepOne(r?.snapshot, item, payloads.get(item.seq) ?? item.payload);
+    }
+    if (!r) throw new FoldRefusal(1, CREATED_EVENT, 'replay_error', 'no creation event');
+    return r;
+  };
+  const stepOne = (snapshot: PersistedSnapshot | undefined, item: HistoryItem, payload: Record<string, unknown>): StepOk => {
+    progress.seq = item.seq;
+    if (snapshot === undefined && item.type !== CREATED_EVENT) {
+      throw new FoldRefusal(item.seq, item.type, 'replay_error', `the first event is ${item.type}, not ${CREATED_EVENT}`);
+    }
+    const r = snapshot === undefined ? module.start(deps, payload, item.meta) : module.step(deps, snapshot, { type: item.type, payload, ...item.meta });
+    if (!r.ok) throw new FoldRefusal(item.seq, item.type, r.code, r.message);
+    return r;
+  };
+
+  let corrections: CorrectionEntry[] = [];
+  for (const item of items) {
+    if (item.type !== CORRECT_EVENT) {
+      const r = stepOne(current?.snapshot, item, payloads.get(item.seq) ?? item.payload);
+      current = { ...r, context: corrections.length ? { ...r.context, corrections } : r.context };
+      continue;
+    }
+    progress.seq = item.seq;
+    const c = item.payload as unknown as CorrectPayloadValue;
+    const target = items.find((i) => i.seq === c.seq);
+    if (!current || !target) throw new FoldRefusal(item.seq, item.type, 'replay_error', `correct: no event ${c.seq} before it`);
+    const before = payloads.get(c.seq) ?? target.payload;
+    payloads.set(c.seq, setPath(before, c.field, c.value));
+    let after: StepOk;
+    try {
+      after = run(item.seq);
+    } catch (e) {
+      if (e instanceof FoldRefusal) {
+        payloads.set(c.seq, before);
+        throw new FoldRefusal(
+          item.seq,
+          item.type,
+          'invalid_request',
+          `the correction would make event ${e.seq} (${e.type}) invalid: ${e.message}`,
+        );
+      }
+      throw e;
+    }
+    corrections = [
+      ...corrections,
+      {
+        seq: item.seq,
+        of: { seq: c.seq, type: target.type, field: c.field },
+        from: getPath(before, c.field) ?? null,
+        to: c.value,
+        reason: c.reason,
+        by: item.meta.actor,
+        at: item.meta.occurredAt,
+        rejudged: rejudged(deadlinesIn(current.context), deadlinesIn(after.context)),
+      },
+    ];
+    // The re-run's effects were sent the first time (or are the corrected re-sends the
+    // staff asks for separately): a correction queues nothing.
+    current = { ...after, effects: [], context: { ...after.context, corrections } };
+  }
+  if (!current) throw new FoldRefusal(0, '', 'replay_error', 'no events');
+  return current;
+}
+
+/**
+ * The checks of a `correct` command against the history it corrects: the target exists
+ * and is a staff event, the field is marked correctable, the sender sent the original or
+ * holds one of the procedure's `correctRoles`, the value fits the field's schema and
+ * differs from the current one.
+ */
+export function checkCorrection(module: ProcedureModule, items: readonly HistoryItem[], c: CorrectPayloadValue, actor: EventMeta['actor']): void {
+  const target = items.find((i) => i.seq === c.seq);
+  if (!target) throw new EngineError('invalid_request', `correct: the case has no event ${c.seq}`, { field: 'seq' });
+  if (target.type === CORRECT_EVENT || target.meta.actor.role === 'system') {
+    throw new EngineError('invalid_request', `correct: event ${c.seq} is ${target.type === CORRECT_EVENT ? 'a correction' : "the engine's own"}; only staff events are corrected`, {
+      field: 'seq',
+    });
+  }
+  const schema = target.type === CREATED_EVENT ? module.inputSchema : module.eventSchemas[target.type];
+  const fieldSchema = correctableField(schema, c.field);
+  if (!fieldSchema) {
+    const fields = correctableFields(schema);
+    throw new EngineError(
+      'invalid_request',
+      `correct: "${c.field}" of ${target.type} cannot be corrected; ${fields.length ? `correctable fields: ${fields.join(', ')}` : `${target.type} has no correctable field`}`,
+      { field: 'field', correctable: fields },
+    );
+  }
+  const roles = [target.meta.actor.role, ...(module.correctRoles ?? [])];
+  if (!roles.includes(actor.role)) {
+    throw new EngineError('forbidden', `correct: event ${c.seq} was sent by ${target.meta.actor.role}; it is corrected by: ${[...new Set(roles)].join(', ')}`, {
+      roles: [...new Set(roles)],
+    });
+  }
+  checkSchema(fieldSchema, c.value, `value (${c.field})`);
+  const corrected = items.filter((i) => i.type === CORRECT_EVENT && (i.payload as unknown as CorrectPayloadValue).seq === c.seq);
+  let currentPayload = target.payload;
+  for (const i of corrected) {
+    const p = i.payload as unknown as CorrectPayloadValue;
+    currentPayload = setPath(currentPayload, p.field, p.value);
+  }
+  if (canonicalJson(getPath(currentPayload, c.field) ?? null) === canonicalJson(c.value)) {
+    throw new EngineError('invalid_request', `correct: ${c.field} of event ${c.seq} is already ${JSON.stringify(c.value)}`, { field: 'value' });
+  }
+}
