@@ -20,6 +20,7 @@ import { createModuleRegistry, type ModuleRegistry } from './registry.js';
 import { replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
+import type { UnitDirectory } from './units.js';
 
 export interface EngineOptions {
   /** SQLite file path (or `:memory:`). */
@@ -57,6 +58,11 @@ export interface EngineOptions {
    * entry is never used.
    */
   liveCases?: number;
+  /**
+   * The configured units and the people of each (engine/units.ts): `assign` must name one,
+   * a `unit` actor acts only on its units' cases. The server always passes it (UNITS_FILE).
+   */
+  units?: UnitDirectory;
 }
 
 export interface HistoryEvent {
@@ -97,7 +103,12 @@ export interface CasePage {
   next?: { createdAt: string; id: string };
 }
 
-/** `listCases`' filter: the storage's, with `overdue` (due at or before now) instead of an instant. */
+/**
+ * `listCases`' filter: the storage's, with `overdue` (due at or before now) instead of an
+ * instant. "My queue" is `waitingRoles` (the user's roles) with `unitScope` (a unit user's
+ * units and name): a case waits on me when its next step is one of my roles' and, for a
+ * unit step, the case is my unit's and taken by nobody or by me.
+ */
 export type CaseListFilter = CaseFilter & { overdue?: boolean };
 
 export interface Engine {
@@ -162,6 +173,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     onError: (e) => logger.error({ err: e }, 'transaction failed'),
     ...(o.observer ? { observer: o.observer } : {}),
     ...(o.liveCases !== undefined ? { liveCases: o.liveCases } : {}),
+    ...(o.units ? { units: o.units } : {}),
   });
   const timers = new TimerWorker({ storage, clock, runner, logger });
   const transport = o.transport ?? (o.smtpUrl ? smtpTransport(o.smtpUrl) : undefined);

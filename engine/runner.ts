@@ -28,6 +28,7 @@ import { outboxRecord } from './outbox-rows.js';
 import type { ModuleRegistry } from './registry.js';
 import { stepRecords, type StepInput } from './step-records.js';
 import { syncTimers } from './timer-sync.js';
+import type { UnitDirectory } from './units.js';
 
 export type { CommandResult } from './idempotency.js';
 export { CREATED_EVENT, SYSTEM_ACTOR } from './commands.js';
@@ -44,6 +45,8 @@ export interface RunnerOptions {
   observer?: CommitObserver;
   /** How many recently advanced cases keep their restored machine between commands (default 1000; 0: none). */
   liveCases?: number;
+  /** The configured units and their people (engine/units.ts); without it only an actor's own `units` are checked. */
+  units?: UnitDirectory;
 }
 
 /** A step to persist: what `stepRecords` needs, before the machine's answer is known to be an acceptance. */
@@ -62,6 +65,7 @@ export class Runner {
   readonly #clock: Clock;
   readonly #deps: MachineDeps;
   readonly #registry: ModuleRegistry;
+  readonly #units: UnitDirectory | undefined;
   readonly #commitListeners = new Set<(n: CommitNotice) => void>();
 
   constructor(o: RunnerOptions) {
@@ -70,6 +74,7 @@ export class Runner {
     this.#clock = o.clock;
     this.#deps = o.deps;
     this.#registry = o.registry;
+    this.#units = o.units;
     this.live = new LiveCases(o.liveCases ?? 1000);
     this.queue = new CommitQueue(o.storage, {
       ...(o.groupCommit !== undefined ? { groupCommit: o.groupCommit } : {}),
@@ -193,7 +198,7 @@ export class Runner {
     let meta: EventMeta;
     try {
       module = this.moduleOf(row);
-      meta = checkEvent(module, row, e, payload, o, this.#clock.now().toISOString());
+      meta = checkEvent(module, row, e, payload, o, this.#clock.now().toISOString(), this.#units);
     } catch (err) {
       keep();
       throw err;

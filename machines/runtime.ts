@@ -82,6 +82,10 @@ export interface ProcedureDefinition<E extends string, K extends string> {
   validators: Partial<Record<E, Validator>>;
   /** Events structurally accepted but never valid for this case (e.g. `note_proposal` for a question). */
   unavailable?(context: any): E[];
+  /** Events merely possible, never waited for (`ProcedureModule.optionalEvents`). */
+  optional?: E[];
+  /** Events whose payload `unit` names a configured unit (`ProcedureModule.unitEvents`). */
+  unitEvents?: E[];
 }
 
 /** A procedure module whose event types and deadline keys are known to the compiler. */
@@ -301,6 +305,8 @@ export function defineProcedure<E extends string, K extends string>(
     eventSchemas: def.eventSchemas,
     eventRoles: def.eventRoles,
     deadlinePolicies: def.deadlinePolicies,
+    optionalEvents: def.optional ?? [],
+    unitEvents: def.unitEvents ?? [],
     machine: (deps) => compiled(deps),
 
     start(deps, input, meta) {

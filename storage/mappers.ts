@@ -33,6 +33,8 @@ export function caseToRow(c: CaseRecord): CaseRow {
     next_due_at: c.nextDueAt,
     waiting_roles: encodeRoles(c.waitingRoles),
     last_staff_occurred_at: c.lastStaffOccurredAt,
+    unit: c.unit ?? null,
+    assignee: c.assignee ?? null,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
@@ -52,6 +54,9 @@ export function caseFromRow(r: CaseRow): CaseRecord {
     nextDueAt: r.next_due_at,
     waitingRoles: decodeRoles(r.waiting_roles),
     lastStaffOccurredAt: r.last_staff_occurred_at,
+    // Absent rather than null, as the records the engine builds for a case without them.
+    ...(r.unit !== null ? { unit: r.unit } : {}),
+    ...(r.assignee !== null ? { assignee: r.assignee } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -69,6 +74,8 @@ export const CASE_UPDATABLE = [
   'next_due_at',
   'waiting_roles',
   'last_staff_occurred_at',
+  'unit',
+  'assignee',
   'updated_at',
 ] as const satisfies readonly (keyof CaseRow)[];
 export type CaseUpdatableColumn = (typeof CASE_UPDATABLE)[number];

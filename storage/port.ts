@@ -36,6 +36,10 @@ export interface CaseRecord {
   waitingRoles: readonly string[];
   /** occurredAt of the last staff (non-system) event: the lower bound for the next one. */
   lastStaffOccurredAt: string | null;
+  /** The responsible unit (the machine context's `unit`); absent or null: none yet. */
+  unit?: string | null;
+  /** The person of the unit who took the case (context `assignee`); absent or null: the whole unit's. */
+  assignee?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -121,6 +125,11 @@ export interface CaseFilter {
   dueBefore?: string;
   /** Only cases waiting for any of these roles ("my queue"); an empty list matches none. */
   waitingRoles?: readonly string[];
+  /**
+   * With `waitingRoles` holding `unit`: a case waiting on `unit` counts only if it is
+   * assigned to one of `units` and taken by nobody or by `person` (a unit user's queue).
+   */
+  unitScope?: { units: readonly string[]; person: string };
   /** Keyset pagination: cases created after this (createdAt, id). */
   after?: { createdAt: string; id: string };
   /** 1–500, default 50. */

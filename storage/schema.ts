@@ -27,6 +27,10 @@ export interface CasesTable {
   waiting_roles: string;
   /** occurredAt of the last staff (non-system) event: the lower bound for the next one. */
   last_staff_occurred_at: string | null;
+  /** The responsible unit; null: none yet (migration 000300). */
+  unit: string | null;
+  /** The person of the unit who took the case; null: the whole unit's (migration 000300). */
+  assignee: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -6,6 +6,8 @@ import {
   blogQuestionDeadlinePolicies,
   blogQuestionEventRoles,
   blogQuestionEventSchemas,
+  blogQuestionOptionalEvents,
+  blogQuestionUnitEvents,
   type BlogQuestionDeadlineKey,
   type BlogQuestionEventType,
 } from './blog-question.events.js';
@@ -29,4 +31,6 @@ export const blogQuestion = defineProcedure<BlogQuestionEventType, BlogQuestionD
   deadlinePolicies: blogQuestionDeadlinePolicies,
   build: createBlogQuestionMachine,
   validators: blogQuestionValidators,
+  optional: blogQuestionOptionalEvents,
+  unitEvents: blogQuestionUnitEvents,
 });
