@@ -54,9 +54,10 @@ export function caseFromRow(r: CaseRow): CaseRecord {
     nextDueAt: r.next_due_at,
     waitingRoles: decodeRoles(r.waiting_roles),
     lastStaffOccurredAt: r.last_staff_occurred_at,
-    // Absent rather than null, as the records the engine builds for a case without them.
-    ...(r.unit !== null ? { unit: r.unit } : {}),
-    ...(r.assignee !== null ? { assignee: r.assignee } : {}),
+    // Absent rather than null, as the records the engine builds for a case without them
+    // (and absent when a read-only reader opens a database not yet migrated to 000300).
+    ...(typeof r.unit === 'string' ? { unit: r.unit } : {}),
+    ...(typeof r.assignee === 'string' ? { assignee: r.assignee } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
