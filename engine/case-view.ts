@@ -43,10 +43,15 @@ export function nextDueAt(deadlines: Record<string, CaseDeadline>): string | nul
 /** Event types that are not work (anyone may comment; the engine sends system events). */
 const NOT_WORK = new Set(['comment', 'deadline_missed', 'message_delivered']);
 
-export function waitingRoles(allowed: AllowedEvent[]): Role[] {
+/**
+ * The roles the case waits on: those of its allowed events that are work. `optional`: the
+ * procedure's events that are merely possible (`ProcedureModule.optionalEvents`: an
+ * extension, taking a case), which queue nobody.
+ */
+export function waitingRoles(allowed: AllowedEvent[], optional: readonly string[] = []): Role[] {
   const roles = new Set<Role>();
   for (const a of allowed) {
-    if (NOT_WORK.has(a.type)) continue;
+    if (NOT_WORK.has(a.type) || optional.includes(a.type)) continue;
     for (const r of a.roles) if (r !== 'system' && r !== 'auditor') roles.add(r);
   }
   return [...roles].sort();

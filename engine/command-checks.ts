@@ -10,6 +10,7 @@ import { ROLES, type Actor, type EventMeta, type ProcedureModule, type StepResul
 import type { BusinessCalendar } from '../calendars/types.js';
 import { checkBackdating, type BackdatingLimit } from './backdating.js';
 import { EngineError } from './errors.js';
+import { checkUnitAccess, checkUnitPayload, type UnitDirectory, type UnitOfCase } from './units.js';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -100,6 +101,9 @@ export function checkActor(actor: Actor): void {
   if (!actor || typeof actor.name !== 'string' || actor.name.length === 0 || !(ROLES as readonly string[]).includes(actor.role)) {
     throw new EngineError('invalid_request', 'the actor must have a name and a known role');
   }
+  if (actor.units !== undefined && (!Array.isArray(actor.units) || !actor.units.every((u) => typeof u === 'string'))) {
+    throw new EngineError('invalid_request', 'the actor\'s units must be a list of unit names');
+  }
 }
 
 /** Compiled validators per schema object; schemas are module constants, so this stays small. */
@@ -161,18 +165,20 @@ export function callMachine(fn: () => StepResult): StepResult {
  * The checks of a staff or system event on a case, in the order that decides what the
  * caller learns: a stale `If-Match` first, then whether the procedure has the event at all
  * (400), then the role (403: a caller who may not send it learns nothing of its schema),
- * then the payload and the occurredAt and back-dating rules. Returns the event's meta and
- * the back-dating reason to store. Whether the current
+ * then the unit (403 `not_your_unit`: engine/units.ts), then the payload (with a configured
+ * `unit`) and the occurredAt and back-dating rules. Returns the event's meta and the
+ * back-dating reason to store. Whether the current
  * state accepts the event is the machine's answer, not checked here.
  */
 export function checkEvent(
   module: ProcedureModule,
-  row: { procedure: string; seq: number; lastStaffOccurredAt: string | null },
+  row: { procedure: string; seq: number; lastStaffOccurredAt: string | null } & UnitOfCase,
   e: { type: string; occurredAt?: string; backdatingReason?: string },
   payload: unknown,
   o: { actor: Actor; expectedSeq?: number },
   recordedAt: string,
   backdating: BackdatingPolicy,
+  units?: UnitDirectory,
 ): { meta: EventMeta; backdatingReason: string | null } {
   if (o.expectedSeq !== undefined && o.expectedSeq !== row.seq) {
     throw new EngineError('version_conflict', `the case is at seq ${row.seq}, not ${o.expectedSeq}; reload it and retry`, {
@@ -190,8 +196,10 @@ export function checkEvent(
   if (!roles.includes(o.actor.role)) {
     throw new EngineError('forbidden', `role ${o.actor.role} may not send ${e.type}; it is sent by: ${roles.join(', ')}`, { roles });
   }
+  checkUnitAccess(row, e.type, o.actor, units);
   checkObject(payload, 'the payload');
   checkSchema(module.eventSchemas[e.type]!, payload, e.type);
+  checkUnitPayload(module, e.type, payload, row, units);
   const staff = o.actor.role !== 'system';
   const { occurredAt, backdatingReason } = resolveStaffTime(
     e.occurredAt,

@@ -21,6 +21,7 @@ import { createModuleRegistry, type ModuleRegistry } from './registry.js';
 import { replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
+import type { UnitDirectory } from './units.js';
 
 export interface EngineOptions {
   /** SQLite file path (or `:memory:`). */
@@ -60,6 +61,11 @@ export interface EngineOptions {
   liveCases?: number;
   /** How far back a staff event may be dated (MAX_BACKDATING; default 10 working days). */
   maxBackdating?: BackdatingLimit;
+  /**
+   * The configured units and the people of each (engine/units.ts): `assign` must name one,
+   * a `unit` actor acts only on its units' cases. The server always passes it (UNITS_FILE).
+   */
+  units?: UnitDirectory;
 }
 
 export interface HistoryEvent {
@@ -103,7 +109,12 @@ export interface CasePage {
   next?: { createdAt: string; id: string };
 }
 
-/** `listCases`' filter: the storage's, with `overdue` (due at or before now) instead of an instant. */
+/**
+ * `listCases`' filter: the storage's, with `overdue` (due at or before now) instead of an
+ * instant. "My queue" is `waitingRoles` (the user's roles) with `unitScope` (a unit user's
+ * units and name): a case waits on me when its next step is one of my roles' and, for a
+ * unit step, the case is my unit's and taken by nobody or by me.
+ */
 export type CaseListFilter = CaseFilter & { overdue?: boolean };
 
 export interface Engine {
@@ -169,6 +180,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     ...(o.observer ? { observer: o.observer } : {}),
     ...(o.liveCases !== undefined ? { liveCases: o.liveCases } : {}),
     ...(o.maxBackdating ? { maxBackdating: o.maxBackdating } : {}),
+    ...(o.units ? { units: o.units } : {}),
   });
   const timers = new TimerWorker({ storage, clock, runner, logger });
   const transport = o.transport ?? (o.smtpUrl ? smtpTransport(o.smtpUrl) : undefined);

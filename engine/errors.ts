@@ -4,6 +4,7 @@ import { StorageError } from '../storage/index.js';
 export const ENGINE_ERROR_STATUS = {
   invalid_request: 400,
   forbidden: 403,
+  not_your_unit: 403,
   not_found: 404,
   event_not_allowed: 409,
   version_conflict: 409,

@@ -32,6 +32,7 @@ import { outboxRecord } from './outbox-rows.js';
 import type { ModuleRegistry } from './registry.js';
 import { stepRecords, type StepInput } from './step-records.js';
 import { syncTimers } from './timer-sync.js';
+import type { UnitDirectory } from './units.js';
 
 export type { CommandResult } from './idempotency.js';
 export { CREATED_EVENT, SYSTEM_ACTOR } from './commands.js';
@@ -50,6 +51,8 @@ export interface RunnerOptions {
   liveCases?: number;
   /** How far back a staff event may be dated (MAX_BACKDATING; default 10 working days). */
   maxBackdating?: BackdatingLimit;
+  /** The configured units and their people (engine/units.ts); without it only an actor's own `units` are checked. */
+  units?: UnitDirectory;
 }
 
 /** A step to persist: what `stepRecords` needs, before the machine's answer is known to be an acceptance. */
@@ -68,6 +71,7 @@ export class Runner {
   readonly #clock: Clock;
   readonly #deps: MachineDeps;
   readonly #registry: ModuleRegistry;
+  readonly #units: UnitDirectory | undefined;
   readonly #commitListeners = new Set<(n: CommitNotice) => void>();
   readonly #backdating: BackdatingPolicy;
 
@@ -78,6 +82,7 @@ export class Runner {
     this.#deps = o.deps;
     this.#registry = o.registry;
     this.#backdating = { calendar: o.deps.calendar, limit: o.maxBackdating ?? DEFAULT_MAX_BACKDATING };
+    this.#units = o.units;
     this.live = new LiveCases(o.liveCases ?? 1000);
     this.queue = new CommitQueue(o.storage, {
       ...(o.groupCommit !== undefined ? { groupCommit: o.groupCommit } : {}),
@@ -209,7 +214,7 @@ export class Runner {
     let backdatingReason: string | null;
     try {
       module = this.moduleOf(row);
-      ({ meta, backdatingReason } = checkEvent(module, row, e, payload, o, this.#clock.now().toISOString(), this.#backdating));
+      ({ meta, backdatingReason } = checkEvent(module, row, e, payload, o, this.#clock.now().toISOString(), this.#backdating, this.#units));
     } catch (err) {
       keep();
       throw err;

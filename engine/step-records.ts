@@ -18,6 +18,11 @@ export function asStored<T>(v: T): { value: T; text: string } {
   return { value: JSON.parse(text) as T, text };
 }
 
+/** `{[key]: value}` for a string, `{}` otherwise (a record without the field). */
+function textField<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {
+  return typeof value === 'string' ? ({ [key]: value } as Record<K, string>) : {};
+}
+
 export interface StepInput {
   module: ProcedureModule;
   caseId: string;
@@ -77,10 +82,13 @@ export function stepRecords(p: StepInput): StepRecords {
     seq,
     headHash: hash,
     nextDueAt: nextDueAt(deadlines),
-    waitingRoles: waitingRoles(p.allowed),
+    waitingRoles: waitingRoles(p.allowed, p.module.optionalEvents),
     lastStaffOccurredAt: staff ? p.meta.occurredAt : (p.prev?.lastStaffOccurredAt ?? null),
     // System events are dated by the engine (deadline_missed at dueAt): never "back-dated".
     backdated: (p.prev?.backdated ?? false) || (p.meta.actor.role !== 'system' && isBackdated(p.meta.occurredAt, p.meta.recordedAt)),
+    // The queues' unit and person (ProcedureModule: context `unit`, `assignee`).
+    ...textField('unit', storedContext.value.unit),
+    ...textField('assignee', storedContext.value.assignee),
     createdAt: p.prev?.createdAt ?? now,
     updatedAt: now,
   };

@@ -46,10 +46,15 @@ export type {
   RedirectNoticeData,
 } from './common/effects.js';
 
-/** Who sent an event, under which role. */
+/**
+ * Who sends an event, under which role. `units`: the organisational units a `unit` user
+ * belongs to (AUTH_FILE); the engine lets a `unit` actor act only on cases assigned to one
+ * of them. The history stores `name` and `role` only (`EventMeta.actor`).
+ */
 export interface Actor {
   name: string;
   role: Role;
+  units?: readonly string[];
 }
 
 /** Fields the runtime adds to every event and to the creation input. */
@@ -141,7 +146,14 @@ export interface AllowedEvent {
   roles: Role[];
 }
 
-/** One procedure, as the registry lists it. */
+/**
+ * One procedure, as the registry lists it.
+ *
+ * Queues: a machine whose context has `unit` (the responsible unit, set by `assign`) and
+ * `assignee` (the person of that unit who took the case: `claim`, `reassign`) strings has
+ * them copied to the case record, where the engine checks a `unit` actor against them and
+ * "my queue" filters on them.
+ */
 export interface ProcedureModule {
   id: ProcedureId;
   /** Bumped on every behavioural change; a case is pinned to the version it was created with. */
@@ -161,6 +173,16 @@ export interface ProcedureModule {
    */
   correctRoles?: Role[];
   deadlinePolicies: Record<string, DeadlinePolicy>;
+  /**
+   * Events that are merely possible (an extension, taking a case): never "waiting" on
+   * their roles, so they put no case in anybody's queue (`waitingRoles`).
+   */
+  optionalEvents?: readonly string[];
+  /**
+   * Events whose payload `unit` names an organisational unit: the engine refuses a name
+   * outside the configured list before the machine sees it (machines stay pure).
+   */
+  unitEvents?: readonly string[];
   /** The XState machine (for the inspector, diagrams and Stately Studio). */
   machine(deps: MachineDeps): unknown;
   /** The first step: the case as created. Input already validated against `inputSchema`. */

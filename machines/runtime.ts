@@ -85,6 +85,10 @@ export interface ProcedureDefinition<E extends string, K extends string> {
   correctRoles?: Role[];
   /** Events structurally accepted but never valid for this case (e.g. `note_proposal` for a question). */
   unavailable?(context: any): E[];
+  /** Events merely possible, never waited for (`ProcedureModule.optionalEvents`). */
+  optional?: E[];
+  /** Events whose payload `unit` names a configured unit (`ProcedureModule.unitEvents`). */
+  unitEvents?: E[];
 }
 
 /** A procedure module whose event types and deadline keys are known to the compiler. */
@@ -306,6 +310,8 @@ export function defineProcedure<E extends string, K extends string>(
     eventRoles: { ...def.eventRoles, [CORRECT_EVENT]: [...CORRECT_REQUEST_ROLES] },
     correctRoles: [...(def.correctRoles ?? [])],
     deadlinePolicies: def.deadlinePolicies,
+    optionalEvents: def.optional ?? [],
+    unitEvents: def.unitEvents ?? [],
     machine: (deps) => compiled(deps),
 
     start(deps, input, meta) {

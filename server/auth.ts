@@ -1,6 +1,9 @@
 /**
  * Authentication: bearer tokens checked against sha-256 hashes in AUTH_FILE
- * (`{"users":[{"name","roles","tokenSha256"}]}`). Tokens themselves are never stored.
+ * (`{"users":[{"name","roles","units"?,"tokenSha256"}]}`). Tokens themselves are never stored.
+ * A user with the `unit` role lists the units they belong to (names or ids of the
+ * configured units, server/units.ts); a `unit` user without units, or with an unknown
+ * one, fails start-up naming the entry.
  *
  * Without AUTH_FILE, the first start creates a development file under data/ with one demo
  * user per role and prints their tokens once; an existing file is never overwritten.
@@ -13,6 +16,7 @@ import { Value } from 'typebox/value';
 import { sha256Hex } from '../lib/sha256.js';
 import { ROLES, type Role } from '../machines/contract.js';
 import { LiteralUnion } from './schemas/common.js';
+import type { UnitList } from './units.js';
 
 /** AUTH_FILE holds `sha256Hex(token)`; re-exported for the tools that write such files. */
 export { sha256Hex };
@@ -25,6 +29,7 @@ const AuthFileSchema = Type.Object({
     Type.Object({
       name: Type.String({ minLength: 1 }),
       roles: Type.Array(LiteralUnion(HUMAN_ROLES), { minItems: 1 }),
+      units: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 })),
       tokenSha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
     }),
   ),
@@ -34,13 +39,23 @@ export type AuthFile = Static<typeof AuthFileSchema>;
 export interface User {
   name: string;
   roles: Role[];
+  /** The units (by name) a `unit` user belongs to. */
+  units?: readonly string[];
 }
 
 /** Users by token hash. */
 export class UserDirectory {
   private readonly byHash = new Map<string, User>();
   constructor(file: AuthFile) {
-    for (const u of file.users) this.byHash.set(u.tokenSha256, { name: u.name, roles: [...u.roles] });
+    for (const u of file.users) {
+      this.byHash.set(u.tokenSha256, { name: u.name, roles: [...u.roles], ...(u.units ? { units: [...u.units] } : {}) });
+    }
+  }
+  /** The units of each `unit` user, by name (the engine checks `reassign.to` against it). */
+  people(): Map<string, readonly string[]> {
+    const out = new Map<string, readonly string[]>();
+    for (const u of this.byHash.values()) if (u.roles.includes('unit') && u.units) out.set(u.name, u.units);
+    return out;
   }
   /** The user holding this token, or undefined. */
   byToken(token: string): User | undefined {
@@ -51,8 +66,34 @@ export class UserDirectory {
   }
 }
 
-/** Reads and validates an auth file; a bad file fails start-up naming the file and the entry. */
-export function loadAuthFile(path: string): UserDirectory {
+/**
+ * Checks the users' units against the configured ones and writes them as names: a `unit`
+ * user needs at least one; nobody may name an unknown unit. Throws naming the entry.
+ */
+export function resolveUserUnits(file: AuthFile, units: UnitList, source: string): AuthFile {
+  return {
+    users: file.users.map((u, i) => {
+      const isUnit = u.roles.includes('unit');
+      if (isUnit && (u.units === undefined || u.units.length === 0)) {
+        throw new Error(`${source}: /users/${i} (${u.name}): a unit user needs "units": [...], one or more of: ${units.names.join('; ')}`);
+      }
+      if (u.units === undefined) return u;
+      if (!isUnit) throw new Error(`${source}: /users/${i} (${u.name}): "units" is for users with the unit role only`);
+      const names = u.units.map((key) => {
+        const name = units.resolve(key);
+        if (name === undefined) throw new Error(`${source}: /users/${i} (${u.name}): unknown unit "${key}"; the units are: ${units.names.join('; ')}`);
+        return name;
+      });
+      return { ...u, units: [...new Set(names)] };
+    }),
+  };
+}
+
+/**
+ * Reads and validates an auth file; a bad file fails start-up naming the file and the
+ * entry. With `units`, the users' units are checked and resolved (`resolveUserUnits`).
+ */
+export function loadAuthFile(path: string, units?: UnitList): UserDirectory {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -68,29 +109,38 @@ export function loadAuthFile(path: string): UserDirectory {
     if (seen.has(u.tokenSha256)) throw new Error(`AUTH_FILE ${path}: /users/${i}: a second user with the same token`);
     seen.add(u.tokenSha256);
   });
-  return new UserDirectory(raw);
+  return new UserDirectory(units ? resolveUserUnits(raw, units, `AUTH_FILE ${path}`) : raw);
 }
 
 export interface DevAuth {
   directory: UserDirectory;
   path: string;
   /** Present only when the file was created by this call: the tokens, to print once. */
-  created?: { name: string; roles: Role[]; token: string }[];
+  created?: { name: string; roles: Role[]; units?: string[]; token: string }[];
 }
 
 /**
  * Loads the development auth file at `path`, creating it (one demo user per role, random
  * tokens) when it does not exist. Never overwrites: creation uses the exclusive `wx` flag.
+ * The demo unit user belongs to the first configured unit.
  */
-export function ensureDevAuthFile(path: string): DevAuth {
-  if (existsSync(path)) return { directory: loadAuthFile(path), path };
+export function ensureDevAuthFile(path: string, units?: UnitList): DevAuth {
+  if (existsSync(path)) {
+    try {
+      return { directory: loadAuthFile(path, units), path };
+    } catch (error) {
+      throw new Error(`${(error as Error).message} (a development file: delete it to have a new one created)`, { cause: error });
+    }
+  }
+  const firstUnit = units?.names[0];
   const created = HUMAN_ROLES.map((role) => ({
     name: `demo-${role.replace(/_/g, '-')}`,
     roles: [role],
+    ...(role === 'unit' && firstUnit !== undefined ? { units: [firstUnit] } : {}),
     token: randomBytes(24).toString('base64url'),
   }));
   const file: AuthFile = {
-    users: created.map((u) => ({ name: u.name, roles: u.roles, tokenSha256: sha256Hex(u.token) })),
+    users: created.map(({ token, ...u }) => ({ ...u, tokenSha256: sha256Hex(token) })),
   };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { flag: 'wx', mode: 0o600 });

@@ -14,6 +14,7 @@ export const EnvSchema = Type.Object({
   DATABASE: Type.String({ minLength: 1, default: 'data/qazindustry.sqlite', description: 'SQLite file path' }),
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
   AUTH_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON users file with sha-256 token hashes' })),
+  UNITS_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON list of the organisational units; unset = the built-in development list' })),
   SMTP_URL: Type.Optional(Type.String({ minLength: 1, description: 'smtp(s)://user:pass@host:port; unset = mail stays queued' })),
   MAIL_FROM: Type.String({ default: 'QazIndustry <no-reply@qazindustry.gov.kz>' }),
   LOG_LEVEL: Type.Union(
@@ -47,6 +48,7 @@ const SETTINGS = {
   database: (e) => e.DATABASE,
   synchronous: (e) => e.SQLITE_SYNCHRONOUS,
   authFile: (e) => e.AUTH_FILE,
+  unitsFile: (e) => e.UNITS_FILE,
   smtpUrl: (e) => e.SMTP_URL,
   mailFrom: (e) => e.MAIL_FROM,
   logLevel: (e) => e.LOG_LEVEL,

@@ -18,7 +18,8 @@ interface ErrorEntry {
 /** What each engine code means to an API caller. */
 const ENGINE_ERROR_DESCRIPTIONS: Record<EngineErrorCode, string> = {
   invalid_request: 'The request is malformed or a field is invalid; the message names the field.',
-  forbidden: 'The caller has no role that may do this.',
+  forbidden: 'The caller has no role that may do this (or the case is taken by another person of the unit).',
+  not_your_unit: 'A unit user acts only on cases assigned to one of their units; `details.unit` is the case\'s unit, `details.units` the caller\'s.',
   not_found: 'No such route, case, procedure or calendar.',
   event_not_allowed: 'The case\'s current state does not accept this event; `details.allowed` lists what it accepts.',
   version_conflict: 'If-Match named a stale seq; reload the case and retry.',

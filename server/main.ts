@@ -14,6 +14,7 @@ import { buildApp } from './app.js';
 import { ensureDevAuthFile, loadAuthFile, type UserDirectory } from './auth.js';
 import { loadConfig } from './config.js';
 import { parseReadings } from './readings.js';
+import { loadUnits } from './units.js';
 
 const DEV_AUTH_FILE = 'data/auth.dev.json';
 
@@ -24,12 +25,15 @@ async function main(): Promise<void> {
   const readings = parseReadings(config.deadlineReadings);
   if (Object.keys(readings).length > 0) logger.info({ readings }, 'deadline readings set by DEADLINE_READINGS');
 
+  // The units first: the users' units are checked against them.
+  const units = loadUnits(config.unitsFile);
+  logger.info({ unitsFile: config.unitsFile ?? '(built-in list)', units: units.names.length }, 'units loaded');
   let users: UserDirectory;
   if (config.authFile) {
-    users = loadAuthFile(config.authFile);
+    users = loadAuthFile(config.authFile, units);
     logger.info({ authFile: config.authFile, users: users.size }, 'users loaded');
   } else {
-    const dev = ensureDevAuthFile(resolve(DEV_AUTH_FILE));
+    const dev = ensureDevAuthFile(resolve(DEV_AUTH_FILE), units);
     users = dev.directory;
     if (dev.created) {
       const lines = dev.created.map((u) => `  ${u.roles[0]!.padEnd(16)} ${u.token}`);
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     mailFrom: config.mailFrom,
     maxBackdating: config.maxBackdating,
     logger,
+    units: units.directory(users.people()),
   });
   if (!config.smtpUrl) logger.warn('no SMTP_URL: e-mails stay queued and visible at /cases/{id}/messages');
 

@@ -34,6 +34,8 @@ export function caseToRow(c: CaseRecord): CaseRow {
     waiting_roles: encodeRoles(c.waitingRoles),
     last_staff_occurred_at: c.lastStaffOccurredAt,
     backdated: c.backdated ? 1 : 0,
+    unit: c.unit ?? null,
+    assignee: c.assignee ?? null,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
@@ -54,6 +56,10 @@ export function caseFromRow(r: CaseRow): CaseRecord {
     waitingRoles: decodeRoles(r.waiting_roles),
     lastStaffOccurredAt: r.last_staff_occurred_at,
     backdated: r.backdated === 1,
+    // Absent rather than null, as the records the engine builds for a case without them
+    // (and absent when a read-only reader opens a database not yet migrated to 000300).
+    ...(typeof r.unit === 'string' ? { unit: r.unit } : {}),
+    ...(typeof r.assignee === 'string' ? { assignee: r.assignee } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -72,6 +78,8 @@ export const CASE_UPDATABLE = [
   'waiting_roles',
   'last_staff_occurred_at',
   'backdated',
+  'unit',
+  'assignee',
   'updated_at',
 ] as const satisfies readonly (keyof CaseRow)[];
 export type CaseUpdatableColumn = (typeof CASE_UPDATABLE)[number];

@@ -38,6 +38,10 @@ export interface CaseRecord {
   lastStaffOccurredAt: string | null;
   /** True once an event of the case was back-dated beyond the tolerance (never cleared). */
   backdated: boolean;
+  /** The responsible unit (the machine context's `unit`); absent or null: none yet. */
+  unit?: string | null;
+  /** The person of the unit who took the case (context `assignee`); absent or null: the whole unit's. */
+  assignee?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -127,6 +131,11 @@ export interface CaseFilter {
   waitingRoles?: readonly string[];
   /** Only cases with an event back-dated beyond the tolerance. */
   backdated?: boolean;
+  /**
+   * With `waitingRoles` holding `unit`: a case waiting on `unit` counts only if it is
+   * assigned to one of `units` and taken by nobody or by `person` (a unit user's queue).
+   */
+  unitScope?: { units: readonly string[]; person: string };
   /** Keyset pagination: cases created after this (createdAt, id). */
   after?: { createdAt: string; id: string };
   /** 1–500, default 50. */

@@ -29,6 +29,10 @@ export interface CasesTable {
   last_staff_occurred_at: string | null;
   /** 1 once an event of the case was back-dated beyond the tolerance (never cleared). */
   backdated: number;
+  /** The responsible unit; null: none yet (migration 000300). */
+  unit: string | null;
+  /** The person of the unit who took the case; null: the whole unit's (migration 000300). */
+  assignee: string | null;
   created_at: string;
   updated_at: string;
 }

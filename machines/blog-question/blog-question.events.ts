@@ -33,7 +33,12 @@ export type BlogQuestionDeadlineKey = (typeof BLOG_DEADLINE_KEYS)[number];
 
 export const blogQuestionEventSchemas = {
   register: Type.Object({ registrationNumber: Correctable(NonEmpty('EDMS registration number')) }),
-  assign: Type.Object({ unit: Correctable(NonEmpty('the responsible unit')) }),
+  assign: Type.Object({ unit: Correctable(NonEmpty('the responsible unit (one of the configured units)')) }),
+  claim: Type.Object({}),
+  reassign: Type.Object({
+    to: NonEmpty('the user name of the person who takes the case over'),
+    unit: Type.Optional(NonEmpty('another responsible unit (press secretary only)')),
+  }),
   submit_answer: Type.Object({ text: NonEmpty('the unit’s draft answer') }),
   return_answer: Type.Object({ comment: NonEmpty('what to change') }),
   agree_answer: Type.Object({}),
@@ -53,6 +58,10 @@ export const blogQuestionCreateRoles: Role[] = ['press_secretary'];
 export const blogQuestionEventRoles: Record<BlogQuestionEventType, Role[]> = {
   register: ['car'],
   assign: ['press_secretary'],
+  // A person of the unit takes the case; the press secretary (who passes it to the unit,
+  // п. 44) or the person who took it hands it over.
+  claim: ['unit'],
+  reassign: ['press_secretary', 'unit'],
   submit_answer: ['unit'],
   return_answer: ['supervisor'],
   agree_answer: ['supervisor'],
@@ -64,6 +73,11 @@ export const blogQuestionEventRoles: Record<BlogQuestionEventType, Role[]> = {
   comment: COMMENT_ROLES,
   deadline_missed: ['system'],
 };
+
+/** Possible but never waited for: they queue no case. */
+export const blogQuestionOptionalEvents: BlogQuestionEventType[] = ['claim', 'reassign'];
+/** Events whose `unit` must be a configured unit. */
+export const blogQuestionUnitEvents: BlogQuestionEventType[] = ['assign', 'reassign'];
 
 export const blogQuestionDeadlinePolicies: Record<BlogQuestionDeadlineKey, DeadlinePolicy> = {
   unit_answer: {

@@ -23,6 +23,7 @@ import {
   type RedirectionRecord,
 } from '../redirection/parent.js';
 import { createRedirectionMachine } from '../redirection/redirection.machine.js';
+import { claimRefusal, reassignRefusal, takeCase } from '../common/assignee.js';
 import {
   blogQuestionDeadlinePolicies as P,
   type BlogQuestionDeadlineKey,
@@ -40,7 +41,10 @@ export interface BlogQuestionContext {
   receivedAt: Instant;
   createdBy: EventMeta['actor'];
   registrationNumber?: string;
+  /** The responsible unit (`assign`, `reassign`); the engine copies it to the case record. */
   unit?: string;
+  /** The person of the unit who took the case (`claim`, `reassign`); absent: the whole unit's. */
+  assignee?: string;
   /** The current answer: the unit's draft, then the press secretary's correction. */
   answer?: { text: string; submittedAt: Instant; agreedAt?: Instant; approvedAt?: Instant };
   /** Every turn of the loops, in order (п. 47: each turn is in the history). */
@@ -53,8 +57,14 @@ export interface BlogQuestionContext {
 
 type Ev = BlogQuestionEvent | DeadlineOpsEvent | EffectEvent;
 
-/** P4 refuses no data beyond its schemas: every check is a state check. */
-export const blogQuestionValidators: Record<string, Validator> = {};
+/** Messages for refused events; P4's other checks are state checks. */
+export const blogQuestionValidators: Record<string, Validator> = {
+  claim: (ctx: BlogQuestionContext, ev: Extract<BlogQuestionEvent, { type: 'claim' }>) => claimRefusal(ctx, ev),
+  reassign: (ctx: BlogQuestionContext, ev: Extract<BlogQuestionEvent, { type: 'reassign' }>) => reassignRefusal(ctx, ev),
+};
+
+const valid = ({ context, event }: { context: BlogQuestionContext; event: Ev }) =>
+  (blogQuestionValidators[event.type]?.(context, event) ?? null) === null;
 
 /** Builds P4 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts). */
 export function createBlogQuestionMachine(deps: MachineDeps) {
@@ -78,14 +88,16 @@ export function createBlogQuestionMachine(deps: MachineDeps) {
       emitted: EffectEvent;
     },
     actors: { redirection: createRedirectionMachine(deps) },
-    guards: redirectionParentGuards,
+    guards: { valid, ...redirectionParentGuards },
     actions: {
       ...sharedParentActions(deps),
       register: assign({
         registrationNumber: ({ context, event }) =>
           event.type === 'register' ? event.payload.registrationNumber : context.registrationNumber,
       }),
-      assignUnit: assign({ unit: ({ context, event }) => (event.type === 'assign' ? event.payload.unit : context.unit) }),
+      // A (new) unit's case is nobody's in particular until one of its people takes it.
+      assignUnit: assign(({ context, event }) => (event.type === 'assign' ? { unit: event.payload.unit, assignee: undefined } : { unit: context.unit })),
+      takeCase: assign(({ context, event }) => takeCase(context, event)),
       recordDraft: assign({
         answer: ({ context, event }) =>
           event.type === 'submit_answer' ? { text: event.payload.text, submittedAt: event.occurredAt } : context.answer,
@@ -160,6 +172,8 @@ export function createBlogQuestionMachine(deps: MachineDeps) {
         on: {
           submit_answer: { target: 'answer_review', actions: 'recordDraft' },
           redirect: { target: 'redirection', actions: ['recordRedirect', 'closeUnitAnswer'] },
+          claim: { guard: 'valid', actions: 'takeCase' },
+          reassign: { guard: 'valid', actions: 'takeCase' },
         },
       },
       answer_review: {
@@ -168,6 +182,8 @@ export function createBlogQuestionMachine(deps: MachineDeps) {
         on: {
           return_answer: { target: 'in_review', actions: 'recordTurn' },
           agree_answer: { target: 'with_press_secretary', actions: ['agreeAnswer', 'closeUnitAnswer', 'openToChairman'] },
+          claim: { guard: 'valid', actions: 'takeCase' },
+          reassign: { guard: 'valid', actions: 'takeCase' },
         },
       },
       with_press_secretary: {

@@ -6,6 +6,8 @@ import {
   blogQuestionDeadlinePolicies,
   blogQuestionEventRoles,
   blogQuestionEventSchemas,
+  blogQuestionOptionalEvents,
+  blogQuestionUnitEvents,
   type BlogQuestionDeadlineKey,
   type BlogQuestionEventType,
 } from './blog-question.events.js';
@@ -31,4 +33,6 @@ export const blogQuestion = defineProcedure<BlogQuestionEventType, BlogQuestionD
   correctRoles: ['press_secretary'],
   build: createBlogQuestionMachine,
   validators: blogQuestionValidators,
+  optional: blogQuestionOptionalEvents,
+  unitEvents: blogQuestionUnitEvents,
 });

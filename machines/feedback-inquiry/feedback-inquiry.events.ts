@@ -43,7 +43,12 @@ const MailTemplateSchema = Type.Union([
 
 export const feedbackInquiryEventSchemas = {
   register: Type.Object({ registrationNumber: Correctable(NonEmpty('EDMS registration number')) }),
-  assign: Type.Object({ unit: Correctable(NonEmpty('the responsible unit')) }),
+  assign: Type.Object({ unit: Correctable(NonEmpty('the responsible unit (one of the configured units)')) }),
+  claim: Type.Object({}),
+  reassign: Type.Object({
+    to: NonEmpty('the user name of the person who takes the case over'),
+    unit: Type.Optional(NonEmpty('another responsible unit (supervisor only)')),
+  }),
   extend: Type.Object({
     days: Type.Integer({ minimum: 1, maximum: 30, description: 'calendar days added to the review term' }),
     reason: NonEmpty('why extra study or checking is needed'),
@@ -70,6 +75,10 @@ export const feedbackInquiryCreateRoles: Role[] = ['car', 'system'];
 export const feedbackInquiryEventRoles: Record<FeedbackInquiryEventType, Role[]> = {
   register: ['car'],
   assign: ['supervisor'],
+  // A person of the unit takes the case; the supervisor (who names the unit, п. 37) or the
+  // person who took it hands it over.
+  claim: ['unit'],
+  reassign: ['supervisor', 'unit'],
   extend: ['chairman'],
   submit_answer: ['unit'],
   return_answer: ['supervisor'],
@@ -80,6 +89,11 @@ export const feedbackInquiryEventRoles: Record<FeedbackInquiryEventType, Role[]>
   comment: COMMENT_ROLES,
   deadline_missed: ['system'],
 };
+
+/** Possible at any time of the review but never waited for: they queue no case (an extension, taking a case). */
+export const feedbackInquiryOptionalEvents: FeedbackInquiryEventType[] = ['extend', 'claim', 'reassign'];
+/** Events whose `unit` must be a configured unit. */
+export const feedbackInquiryUnitEvents: FeedbackInquiryEventType[] = ['assign', 'reassign'];
 
 /** The most the review term may be extended in total (п. 39). */
 export const MAX_EXTENSION_DAYS = 30;

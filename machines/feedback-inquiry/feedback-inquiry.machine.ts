@@ -23,6 +23,7 @@ import {
   type RedirectionRecord,
 } from '../redirection/parent.js';
 import { createRedirectionMachine } from '../redirection/redirection.machine.js';
+import { claimRefusal, reassignRefusal, takeCase } from '../common/assignee.js';
 import {
   MAX_EXTENSION_DAYS,
   feedbackInquiryDeadlinePolicies as P,
@@ -41,7 +42,10 @@ export interface FeedbackInquiryContext {
   receivedAt: Instant;
   createdBy: EventMeta['actor'];
   registrationNumber?: string;
+  /** The responsible unit (`assign`, `reassign`); the engine copies it to the case record. */
   unit?: string;
+  /** The person of the unit who took the case (`claim`, `reassign`); absent: the whole unit's. */
+  assignee?: string;
   extensions: Array<{ days: number; reason: string; at: Instant }>;
   /** Sum of all extensions, ≤ 30 (п. 39). */
   extensionDays: number;
@@ -79,6 +83,8 @@ export const feedbackInquiryValidators: Record<string, Validator> = {
     }
     return null;
   },
+  claim: (ctx: FeedbackInquiryContext, ev: Extract<FeedbackInquiryEvent, { type: 'claim' }>) => claimRefusal(ctx, ev),
+  reassign: (ctx: FeedbackInquiryContext, ev: Extract<FeedbackInquiryEvent, { type: 'reassign' }>) => reassignRefusal(ctx, ev),
   note_proposal: (ctx: FeedbackInquiryContext) =>
     ctx.kind === 'proposal'
       ? null
@@ -128,9 +134,9 @@ export function createFeedbackInquiryMachine(deps: MachineDeps) {
         registrationNumber: ({ context, event }) =>
           event.type === 'register' ? event.payload.registrationNumber : context.registrationNumber,
       }),
-      assignUnit: assign({
-        unit: ({ context, event }) => (event.type === 'assign' ? event.payload.unit : context.unit),
-      }),
+      // A (new) unit's case is nobody's in particular until one of its people takes it.
+      assignUnit: assign(({ context, event }) => (event.type === 'assign' ? { unit: event.payload.unit, assignee: undefined } : { unit: context.unit })),
+      takeCase: assign(({ context, event }) => takeCase(context, event)),
       extend: assign(({ context, event }) => {
         if (event.type !== 'extend') return {};
         const extensionDays = context.extensionDays + event.payload.days;
@@ -277,6 +283,8 @@ export function createFeedbackInquiryMachine(deps: MachineDeps) {
         on: {
           submit_answer: { guard: 'valid', target: 'answer_review', actions: 'recordAnswer' },
           redirect: { target: 'redirection', actions: ['recordRedirect', 'closeReview'] },
+          claim: { guard: 'valid', actions: 'takeCase' },
+          reassign: { guard: 'valid', actions: 'takeCase' },
           extend: { guard: 'valid', actions: ['extend', 'queueExtensionNotice'] },
           note_proposal: { guard: 'valid', target: 'noted', actions: ['noteProposal', 'closeReview'] },
         },
@@ -287,6 +295,8 @@ export function createFeedbackInquiryMachine(deps: MachineDeps) {
         on: {
           return_answer: { target: 'in_review', actions: 'recordReturn' },
           approve_answer: { target: 'answered', actions: ['approveAnswer', 'closeReview', 'queueAnswer'] },
+          claim: { guard: 'valid', actions: 'takeCase' },
+          reassign: { guard: 'valid', actions: 'takeCase' },
           extend: { guard: 'valid', actions: ['extend', 'queueExtensionNotice'] },
           note_proposal: { guard: 'valid', target: 'noted', actions: ['noteProposal', 'closeReview'] },
         },

@@ -6,6 +6,8 @@ import {
   feedbackInquiryDeadlinePolicies,
   feedbackInquiryEventRoles,
   feedbackInquiryEventSchemas,
+  feedbackInquiryOptionalEvents,
+  feedbackInquiryUnitEvents,
   type FeedbackInquiryDeadlineKey,
   type FeedbackInquiryEventType,
 } from './feedback-inquiry.events.js';
@@ -31,5 +33,7 @@ export const feedbackInquiry = defineProcedure<FeedbackInquiryEventType, Feedbac
   correctRoles: ['supervisor'],
   build: createFeedbackInquiryMachine,
   validators: feedbackInquiryValidators,
+  optional: feedbackInquiryOptionalEvents,
+  unitEvents: feedbackInquiryUnitEvents,
   unavailable: (ctx: FeedbackInquiryContext) => (ctx.kind === 'question' ? ['note_proposal'] : []),
 });

@@ -7,7 +7,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { CaseView, Engine } from '../../engine/index.js';
 import { getProcedure, procedures } from '../../machines/index.js';
-import type { ProcedureId, Role } from '../../machines/contract.js';
+import type { Actor, ProcedureId, Role } from '../../machines/contract.js';
+import type { User } from '../auth.js';
 import { parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
@@ -47,6 +48,11 @@ function expectedSeq(raw: string | undefined): number | undefined {
 type CaseViewBody = CaseView & { procedure: ProcedureId };
 const asBody = (view: CaseView) => view as CaseViewBody;
 const asBodies = (views: CaseView[]) => views as CaseViewBody[];
+
+/** The engine's actor: a unit user carries their units (the engine checks the case's unit against them). */
+function actorOf(user: User, role: Role): Actor {
+  return role === 'unit' && user.units ? { name: user.name, role, units: user.units } : { name: user.name, role };
+}
 
 /** Idempotency keys are per user: two users who happen to pick the same key never collide. */
 function scopedKey(user: string, key: string | undefined): string | undefined {
@@ -125,7 +131,10 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         summary: 'A page of cases, oldest first, filtered',
         description:
           '`overdue=true`: cases with an open deadline past due now. `dueBefore`: an open deadline due at or before ' +
-          'this instant or date. `backdated=true`: cases with an event recorded more than 15 minutes after it occurred. `mine=true`: "my queue", the cases waiting on one of the caller\'s roles. ' +
+          'this instant or date. `backdated=true`: cases with an event recorded more than 15 minutes after it occurred. ' +
+          '`mine=true`: "my queue", the cases whose next step waits on one of the caller\'s roles ' +
+          'and, for a unit step, on one of the caller\'s units and (once a person of the unit took the case with `claim`) on the caller; ' +
+          'a step that is merely possible (an extension, `claim`, `reassign`, a comment) is not waiting. ' +
           'Pagination: pass `next` from a page as `after`.',
         security,
         querystring: Type.Object(
@@ -172,6 +181,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         dueBefore,
         waitingRoles: q.mine ? user.roles.filter((r) => r !== 'auditor') : undefined,
         backdated: q.backdated,
+        ...(q.mine && user.units && user.roles.includes('unit') ? { unitScope: { units: user.units, person: user.name } } : {}),
         limit: q.limit ?? 50,
         after: decodeCursor(q.after),
       });
@@ -222,6 +232,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
             'unauthorized',
             'forbidden',
             'not_found',
+            'not_your_unit',
             'event_not_allowed',
             'version_conflict',
             'idempotency_key_reused',
@@ -253,7 +264,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
       const result = await engine.applyEvent(
         request.params.id,
         { type, payload, occurredAt, backdatingReason },
-        { actor: { name: user.name, role }, expectedSeq: seq, idempotencyKey: scopedKey(user.name, request.headers['idempotency-key']) },
+        { actor: actorOf(user, role), expectedSeq: seq, idempotencyKey: scopedKey(user.name, request.headers['idempotency-key']) },
       );
       return asBody(result.view);
     },

@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { CASE_UPDATABLE, caseFromRow, caseToRow, roleLike, type CaseUpdatableColumn } from '../mappers.js';
 import type { CaseFilter, CaseHead, CaseRepository } from '../port.js';
-import type { CaseRow } from '../schema.js';
+import type { CaseRow, Database } from '../schema.js';
 import { affected, columnsOf, slotsFor, template, type QuerySession } from '../session.js';
 
-const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, created_at: true, updated_at: true });
+const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, unit: true, assignee: true, created_at: true, updated_at: true });
 const FIND = template<{ id: string }, CaseRow>((db, p) => db.selectFrom('cases').selectAll().where('id', '=', p.id));
 const HEAD = template<{ id: string }, Pick<CaseRow, 'seq' | 'head_hash'>>((db, p) =>
   db.selectFrom('cases').select(['seq', 'head_hash']).where('id', '=', p.id),
@@ -87,13 +87,30 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
   if (filter.dueBefore !== undefined) {
     q = q.where('next_due_at', 'is not', null).where('next_due_at', '<=', filter.dueBefore);
   }
-  const roles = filter.waitingRoles;
+  const scope = filter.unitScope;
+  let roles = filter.waitingRoles;
+  // A unit user's queue: `unit` steps count only for their units' cases not taken by another.
+  const scoped = roles !== undefined && scope !== undefined && roles.includes('unit');
+  if (scoped && scope.units.length === 0) roles = roles!.filter((r) => r !== 'unit');
   if (roles !== undefined) {
     if (roles.length === 0) return undefined;
-    // Implied by the role test; written as a literal (not a bound parameter) so SQLite can
-    // use the partial index `cases_waiting_created` (migration 000200).
-    q = q.where(sql<boolean>`waiting_roles <> ',,'`);
-    q = q.where((eb) => eb.or(roles.map((r) => eb('waiting_roles', 'like', roleLike(r)))));
+    const unitSteps = (eb: ExpressionBuilder<Database, 'cases'>) =>
+      eb.and([eb('unit', 'in', [...scope!.units]), eb.or([eb('assignee', 'is', null), eb('assignee', '=', scope!.person)])]);
+    const others = scoped ? roles.filter((r) => r !== 'unit') : roles;
+    if (scoped && others.length === 0) {
+      // Written as a literal so SQLite can use the partial index `cases_unit_queue` (migration 000300).
+      q = q.where(sql<boolean>`waiting_roles like '%,unit,%'`).where(unitSteps);
+    } else {
+      // Implied by the role test; written as a literal (not a bound parameter) so SQLite can
+      // use the partial index `cases_waiting_created` (migration 000200).
+      q = q.where(sql<boolean>`waiting_roles <> ',,'`);
+      q = q.where((eb) =>
+        eb.or([
+          ...others.map((r) => eb('waiting_roles', 'like', roleLike(r))),
+          ...(scoped && roles.includes('unit') ? [eb.and([eb('waiting_roles', 'like', roleLike('unit')), unitSteps(eb)])] : []),
+        ]),
+      );
+    }
   }
   // Written as a literal so SQLite can use the partial index `cases_backdated_created`.
   if (filter.backdated === true) q = q.where(sql<boolean>`backdated = 1`);

@@ -14,7 +14,7 @@ export const inspect = is<Equal<Config['inspect'], boolean>>(true);
 export const keys = is<
   Equal<
     keyof Config,
-    | 'port' | 'host' | 'database' | 'synchronous' | 'authFile' | 'smtpUrl' | 'mailFrom' | 'logLevel'
+    | 'port' | 'host' | 'database' | 'synchronous' | 'authFile' | 'unitsFile' | 'smtpUrl' | 'mailFrom' | 'logLevel'
     | 'calendarStatutoryOnly' | 'deadlineReadings' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'inspect' | 'inspectPort'
   >
 >(true);

@@ -1,0 +1,85 @@
+/**
+ * The organisational units of the deployment: one list, read once at start-up from
+ * UNITS_FILE (`{"units":[{"id"?, "name"}, …]}`), or the built-in development list below.
+ * A bad file fails start-up naming the entry. `assign`/`reassign` name a unit by its
+ * `name` (what the case and the history keep); AUTH_FILE users list theirs by name or id.
+ */
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import type { UnitDirectory } from '../engine/index.js';
+
+const UnitsFileSchema = Type.Object(
+  {
+    units: Type.Array(
+      Type.Object(
+        {
+          id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'a short key, e.g. "export"' })),
+          name: Type.String({ minLength: 1, maxLength: 200, description: 'the unit as the resolution names it' }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 1000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type UnitsFile = Static<typeof UnitsFileSchema>;
+
+/** Used without UNITS_FILE (development, the demo): the units the examples and the demo users name. */
+export const DEFAULT_UNITS: UnitsFile = {
+  units: [
+    { id: 'export', name: 'Департамент экспорта' },
+    { id: 'industry', name: 'Департамент промышленности' },
+    { id: 'legal', name: 'Юридический департамент' },
+    { id: 'analytics', name: 'Департамент аналитики' },
+    { id: 'pr', name: 'Управление по связям с общественностью' },
+  ],
+};
+
+/** The configured units; `resolve` turns a name or id into the unit's name. */
+export class UnitList {
+  readonly names: readonly string[];
+  readonly #byKey = new Map<string, string>();
+  constructor(file: UnitsFile, source = 'UNITS_FILE') {
+    const names: string[] = [];
+    file.units.forEach((u, i) => {
+      const name = u.name.trim();
+      if (name.length === 0) throw new Error(`${source}: /units/${i}: the name is blank`);
+      if (this.#byKey.has(name)) throw new Error(`${source}: /units/${i}: a second unit named "${name}"`);
+      if (u.id !== undefined && this.#byKey.has(u.id)) throw new Error(`${source}: /units/${i}: a second unit with id "${u.id}"`);
+      this.#byKey.set(name, name);
+      if (u.id !== undefined) this.#byKey.set(u.id, name);
+      names.push(name);
+    });
+    this.names = names;
+  }
+  /** The unit's name for a name or an id, or undefined. */
+  resolve(key: string): string | undefined {
+    return this.#byKey.get(key);
+  }
+  /** The engine's directory: these units, and the people of each from the users' `units`. */
+  directory(people: ReadonlyMap<string, readonly string[]> = new Map()): UnitDirectory {
+    return { units: this.names, people };
+  }
+}
+
+/** Reads and validates a units file; a bad file fails start-up naming the file and the entry. */
+export function loadUnitsFile(path: string): UnitList {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`UNITS_FILE ${path}: cannot be read as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (!Value.Check(UnitsFileSchema, raw)) {
+    const first = Value.Errors(UnitsFileSchema, raw)[0];
+    throw new Error(`UNITS_FILE ${path}: ${first?.instancePath || '(root)'} ${first?.message ?? 'is invalid'}`);
+  }
+  return new UnitList(raw, `UNITS_FILE ${path}`);
+}
+
+/** UNITS_FILE when set, otherwise the built-in list. */
+export function loadUnits(path: string | undefined): UnitList {
+  return path === undefined ? new UnitList(DEFAULT_UNITS, 'the built-in units') : loadUnitsFile(path);
+}
