@@ -32,7 +32,7 @@ import { outboxRecord } from './outbox-rows.js';
 import type { ModuleRegistry } from './registry.js';
 import { stepRecords, type StepInput } from './step-records.js';
 import { syncTimers } from './timer-sync.js';
-import type { UnitDirectory } from './units.js';
+import { checkUnitPayload, type UnitDirectory } from './units.js';
 
 export type { CommandResult } from './idempotency.js';
 export { CREATED_EVENT, SYSTEM_ACTOR } from './commands.js';
@@ -276,6 +276,9 @@ export class Runner {
     const items = (await repos.events.list(row.id)).map(historyItem);
     const c = payload as unknown as CorrectPayloadValue;
     checkCorrection(module, items, c, meta.actor);
+    // A corrected unit must be a configured one, as in the original event.
+    const target = items.find((i) => i.seq === c.seq);
+    if (target && c.field === 'unit') checkUnitPayload(module, target.type, { unit: c.value }, row, this.#units);
     try {
       return callMachine(() => foldHistory(module, this.#deps, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]));
     } catch (e) {
