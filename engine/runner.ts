@@ -9,7 +9,7 @@ import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepRe
 import type { CaseRecord, Repositories, Storage } from '../storage/index.js';
 import { buildCaseView, deadlinesOf, type CaseView } from './case-view.js';
 import type { Clock } from './clock.js';
-import { callMachine, checkActor, checkEvent, checkObject, checkSchema, resolveOccurredAt } from './command-checks.js';
+import { callMachine, checkActor, checkDepth, checkEvent, checkObject, checkSchema, resolveOccurredAt } from './command-checks.js';
 import {
   CREATED_EVENT,
   SYSTEM_ACTOR,
@@ -132,6 +132,8 @@ export class Runner {
 
   async #create(repos: Repositories, tx: TxContext, procedure: string, input: Record<string, unknown>, o: CreateOptions): Promise<CommandResult> {
     checkActor(o.actor);
+    // Before anything walks the input (the idempotency hash first).
+    checkDepth(input, 'input');
     const idem = await checkIdempotency(repos.idempotency, o.idempotencyKey, {
       op: 'create',
       procedure,
@@ -170,6 +172,8 @@ export class Runner {
   async #event(repos: Repositories, tx: TxContext, caseId: string, e: EventInput, o: EventOptions): Promise<CommandResult> {
     checkActor(o.actor);
     const payload = e.payload ?? {};
+    // Before anything walks the payload (the idempotency hash first).
+    checkDepth(payload, 'the payload');
     const idem = await checkIdempotency(repos.idempotency, o.idempotencyKey, {
       op: 'event',
       caseId,

@@ -54,6 +54,7 @@ import type {
   StepRejected,
   StepResult,
 } from './contract.js';
+import { strict } from './common/strict.js';
 
 /** The machine's creation input: the validated HTTP `input` and the creation event's meta. */
 export interface CreationInput<I> {
@@ -292,13 +293,19 @@ export function defineProcedure<E extends string, K extends string>(
     };
   };
 
+  // The schemas callers are checked against, and that /machines/{procedure} documents:
+  // closed and bounded (common/strict.ts), so an event added later is strict too.
+  const eventSchemas = Object.fromEntries(
+    Object.entries<TSchema>(def.eventSchemas).map(([type, schema]) => [type, strict(schema)]),
+  ) as Record<E, TSchema>;
+
   return {
     id: def.id,
     version: def.version,
     title: def.title,
-    inputSchema: def.inputSchema,
+    inputSchema: strict(def.inputSchema),
     createRoles: def.createRoles,
-    eventSchemas: def.eventSchemas,
+    eventSchemas,
     eventRoles: def.eventRoles,
     deadlinePolicies: def.deadlinePolicies,
     machine: (deps) => compiled(deps),
