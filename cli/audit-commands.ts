@@ -3,8 +3,10 @@
  * (default data/qazindustry.sqlite), opened read-only: safe while the server runs.
  *
  * Exit codes: 0 done, 1 a verification found problems (or an unexpected error),
- * 2 bad usage, an unknown case or an unreadable database.
+ * 2 bad usage, an unknown case, an unreadable database, an unwritable `--out` file or an
+ * inspector port that is in use.
  */
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadKzCalendar } from '../calendars/index.js';
 import { openAuditStore, type AuditEvent, type AuditStore, type CaseAsOf } from '../engine/audit.js';
@@ -16,7 +18,7 @@ import { loadConfig } from '../server/config.js';
 
 export const USAGE = `usage: npm run audit -- <command> [options]
 
-commands:
+commands (each takes --out <file>: write the output there instead of stdout):
   verify [--case <id>]                       check the hash chain and that the replay equals the
                                              stored state, for every case (or one); exit 1 on a problem
   export <caseId> [--format jsonl|csv]       print the full history: both times, actor, role,
@@ -26,6 +28,8 @@ commands:
                                              <seq>, or as recorded at <instant> (default: now);
                                              --inspect replays the case into the live inspector on
                                              ws://127.0.0.1:INSPECT_PORT and waits for Ctrl-C (or --exit)
+
+Redirecting stdout with npm? Use \`npm run -s audit -- …\` (or --out), or npm's banner lands in the file.
 
 environment: DATABASE (default data/qazindustry.sqlite), INSPECT_PORT (default 5678)`;
 
@@ -41,6 +45,29 @@ export interface AuditIo {
 
 /** A usage error or an unknown case: exit 2 with the message. */
 export class UsageError extends Error {}
+
+/** An error the operator can fix (a busy port, an unwritable --out file): exit 2, one line, no usage text. */
+export class CommandError extends Error {}
+
+/**
+ * `--out FILE`: the command's output goes to FILE (created or truncated at the first write,
+ * appended after), stdout gets nothing. No output, no file (a refused command leaves none).
+ */
+function outputTo(file: string, io: AuditIo): AuditIo {
+  let started = false;
+  return {
+    ...io,
+    out(text) {
+      try {
+        if (started) appendFileSync(file, text);
+        else writeFileSync(file, text);
+        started = true;
+      } catch (e) {
+        throw new CommandError(`--out ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+  };
+}
 
 export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -59,8 +86,13 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
       calendar: loadKzCalendar({ allowStatutoryOnly: config.calendarStatutoryOnly }),
       procedures,
     });
-    return await run(store, args, io, config.inspectPort);
+    const out = args.values.out as string | undefined;
+    return await run(store, args, out === undefined ? io : outputTo(out, io), config.inspectPort);
   } catch (e) {
+    if (e instanceof CommandError) {
+      io.err(`audit: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError) {
       io.err(`audit: ${e.message}\n${e.message.startsWith('case ') ? '' : `\n${USAGE}\n`}`);
       return 2;
@@ -90,9 +122,9 @@ interface Args {
 }
 
 const OPTIONS = {
-  verify: { case: { type: 'string' } },
-  export: { format: { type: 'string' } },
-  replay: { at: { type: 'string' }, inspect: { type: 'boolean' }, exit: { type: 'boolean' }, json: { type: 'boolean' } },
+  verify: { case: { type: 'string' }, out: { type: 'string' } },
+  export: { format: { type: 'string' }, out: { type: 'string' } },
+  replay: { at: { type: 'string' }, inspect: { type: 'boolean' }, exit: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
 } as const;
 const POSITIONALS: Record<string, number> = { verify: 0, export: 1, replay: 1 };
 
@@ -199,7 +231,14 @@ async function replayCommand(store: AuditStore, args: Args, io: AuditIo, inspect
   io.out(args.values.json ? JSON.stringify(asOf, null, 2) + '\n' : formatAsOf(asOf, row.seq));
   if (!args.values.inspect) return 0;
 
-  const inspector = await startInspectorServer({ port: inspectPort, machineOf: engineMachines(store) });
+  let inspector: Awaited<ReturnType<typeof startInspectorServer>>;
+  try {
+    inspector = await startInspectorServer({ port: inspectPort, machineOf: engineMachines(store) });
+  } catch (e) {
+    // The inspector could not start (its port in use, a bad INSPECT_PORT): the operator's to
+    // fix, said in one line (the inspector's message names the port and INSPECT_PORT).
+    throw new CommandError(`replay --inspect: ${e instanceof Error ? e.message : String(e)}`);
+  }
   try {
     const observations = (await store.observations(id)).filter((o) => seq === undefined || o.seq <= seq);
     for (const o of observations) inspector.observe(o);

@@ -6,6 +6,7 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { Value } from 'typebox/value';
+import { isRealInstant } from '../machines/common/events.js';
 import { ROLES, type Actor, type EventMeta, type ProcedureModule, type StepResult } from '../machines/contract.js';
 import type { BusinessCalendar } from '../calendars/types.js';
 import { checkBackdating, type BackdatingLimit } from './backdating.js';
@@ -14,7 +15,11 @@ import { checkUnitAccess, checkUnitPayload, type UnitDirectory, type UnitOfCase 
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Parses an instant with an explicit offset (or Z) to UTC ISO, or throws `invalid_request`. */
+/**
+ * Parses an instant with an explicit offset (or Z) to UTC ISO, or throws `invalid_request`.
+ * Its components must exist (`isRealInstant`, the check of the payloads' InstantSchema):
+ * `Date.parse` would read 2026-02-30 as 2 March.
+ */
 export function normalizeInstant(value: unknown, field: string): string {
   if (typeof value !== 'string' || !INSTANT.test(value)) {
     throw new EngineError('invalid_request', `${field} must be an ISO-8601 instant with an offset or Z, e.g. 2025-03-06T10:00:00+05:00`, {
@@ -22,8 +27,57 @@ export function normalizeInstant(value: unknown, field: string): string {
     });
   }
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new EngineError('invalid_request', `${field} is not a valid instant: ${value}`, { field });
+  if (!isRealInstant(value) || Number.isNaN(t)) {
+    throw new EngineError('invalid_request', `${field} is not a valid instant: ${value}`, { field });
+  }
   return new Date(t).toISOString();
+}
+
+/** How deep a creation input or event payload may nest (objects and arrays); the payloads need 3. */
+export const MAX_DEPTH = 32;
+
+/**
+ * Refuses a value nested deeper than `MAX_DEPTH`, before any other work on it: the
+ * idempotency hash, the schema's error listing and the event hash all walk the value
+ * recursively, and a body nested 5,000 deep overflowed the stack there (a 500). Iterative,
+ * so the check itself cannot overflow.
+ */
+export function checkDepth(value: unknown, what: string, max = MAX_DEPTH): void {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) throw new EngineError('invalid_request', `${what} is nested deeper than ${max} levels (objects and arrays); no input or event needs more than a few`, { maxDepth: max });
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
+
+/** Optimal-string-alignment distance (a swap of two neighbours counts 1: "emial" → "email"). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The known name closest to `name` if it is close (at most 2 edits, fewer than half its length), else undefined. */
+export function nearest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const dist = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (dist < bestDistance) {
+      best = k;
+      bestDistance = dist;
+    }
+  }
+  return best !== undefined && bestDistance <= 2 && bestDistance * 2 < Math.max(name.length, best.length) ? best : undefined;
 }
 
 /**
@@ -109,7 +163,64 @@ export function checkActor(actor: Actor): void {
 /** Compiled validators per schema object; schemas are module constants, so this stays small. */
 const validators = new WeakMap<TSchema, Validator>();
 
-/** Path-precise schema errors: `invalid_request` with "input/applicant/email: must match format…". */
+/** The schema node at a TypeBox error's `schemaPath` (`#/properties/kind/anyOf/0`), or undefined. */
+function schemaAt(schema: TSchema, pointer: string): Record<string, unknown> | undefined {
+  let node: unknown = schema;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node !== null && typeof node === 'object' ? (node as Record<string, unknown>) : undefined;
+}
+
+/** The allowed values of a union of literals (`anyOf` of `const`s) or an `enum`, or undefined. */
+function allowedValues(node: Record<string, unknown> | undefined): unknown[] | undefined {
+  if (!node) return undefined;
+  if (Array.isArray(node.enum)) return node.enum;
+  const branches = node.anyOf;
+  if (!Array.isArray(branches) || branches.length === 0) return undefined;
+  if (!branches.every((b) => b !== null && typeof b === 'object' && 'const' in b)) return undefined;
+  return branches.map((b) => (b as { const: unknown }).const);
+}
+
+interface SchemaError {
+  keyword: string;
+  schemaPath: string;
+  instancePath: string;
+  message: string;
+  params: unknown;
+}
+
+/**
+ * TypeBox lists a value outside a union of literals once per branch ("must be equal to
+ * constant" ×n, then "must match a schema in anyOf"); these become one error listing the
+ * allowed values, at the union's place.
+ */
+function collapseUnions(schema: TSchema, errors: SchemaError[]): SchemaError[] {
+  const out: SchemaError[] = [];
+  const done = new Set<string>();
+  for (const e of errors) {
+    const m = /^(.*)\/anyOf\/\d+$/.exec(e.schemaPath);
+    const base = e.keyword === 'anyOf' ? e.schemaPath : m?.[1];
+    const values = base !== undefined ? allowedValues(schemaAt(schema, base)) : undefined;
+    if (base === undefined || values === undefined) {
+      out.push(e);
+      continue;
+    }
+    const key = `${e.instancePath}\u0000${base}`;
+    if (done.has(key)) continue;
+    done.add(key);
+    out.push({ keyword: 'enum', schemaPath: base, instancePath: e.instancePath, message: `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, params: { allowedValues: values } });
+  }
+  return out;
+}
+
+/**
+ * Path-precise schema errors: `invalid_request` with "input/applicant/email: must match
+ * format…", "input/applicant: unknown field "emial"; did you mean "email"?" or
+ * "input/kind: must be one of "question", "proposal"".
+ */
 export function checkSchema(schema: TSchema, value: unknown, what: string): void {
   let validator = validators.get(schema);
   if (!validator) {
@@ -118,11 +229,15 @@ export function checkSchema(schema: TSchema, value: unknown, what: string): void
   }
   // The compiled check is the hot path; the (slower) error listing runs only on failure.
   if (validator.Check(value)) return;
-  const errors = [...Value.Errors(schema, value)]
+  const listed = [...Value.Errors(schema, value)]
     // "schema is false" duplicates the additionalProperties error with a worse message.
-    .filter((e) => !(e.keyword === 'boolean' && e.message === 'schema is false'))
+    .filter((e) => !(e.keyword === 'boolean' && e.message === 'schema is false')) as SchemaError[];
+  // An unknown field first: a typo ("emial") is also reported as the missing field it
+  // meant, and the unknown one, with its nearest known name, says what to fix.
+  const errors = collapseUnions(schema, listed)
+    .sort((a, b) => Number(b.keyword === 'additionalProperties') - Number(a.keyword === 'additionalProperties'))
     .slice(0, 10)
-    .map((e) => ({ path: e.instancePath === '' ? '/' : e.instancePath, message: describe(e) }));
+    .map((e) => ({ path: e.instancePath === '' ? '/' : e.instancePath, message: describe(schema, e), ...unknownFields(schema, e) }));
   const first = errors[0];
   throw new EngineError(
     'invalid_request',
@@ -131,10 +246,33 @@ export function checkSchema(schema: TSchema, value: unknown, what: string): void
   );
 }
 
-function describe(e: { keyword: string; message: string; params: unknown }): string {
+/** For an unknown-field error: the fields, and the nearest known one of each (when one is close). */
+function unknownFields(schema: TSchema, e: SchemaError): { unknown?: string[]; suggestions?: Record<string, string> } {
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword !== 'additionalProperties' || !Array.isArray(p.additionalProperties)) return {};
+  const node = schemaAt(schema, e.schemaPath);
+  const known = node && node.properties && typeof node.properties === 'object' ? Object.keys(node.properties) : [];
+  const unknown = p.additionalProperties.map(String);
+  const suggestions: Record<string, string> = {};
+  for (const f of unknown) {
+    const near = nearest(f, known);
+    if (near !== undefined) suggestions[f] = near;
+  }
+  return Object.keys(suggestions).length > 0 ? { unknown, suggestions } : { unknown };
+}
+
+function describe(schema: TSchema, e: SchemaError): string {
   const p = e.params as Record<string, unknown>;
   if (e.keyword === 'required' && Array.isArray(p.requiredProperties)) return `must have required properties ${p.requiredProperties.join(', ')}`;
-  if (e.keyword === 'additionalProperties' && Array.isArray(p.additionalProperties)) return `must not have additional properties ${p.additionalProperties.join(', ')}`;
+  const fields = unknownFields(schema, e);
+  if (fields.unknown) {
+    const hint = (f: string) => (fields.suggestions?.[f] !== undefined ? `did you mean ${JSON.stringify(fields.suggestions[f])}?` : '');
+    if (fields.unknown.length === 1) {
+      const f = fields.unknown[0]!;
+      return `unknown field ${JSON.stringify(f)}${hint(f) ? `; ${hint(f)}` : ''}`;
+    }
+    return `unknown fields ${fields.unknown.map((f) => (hint(f) ? `${JSON.stringify(f)} (${hint(f)})` : JSON.stringify(f))).join(', ')}`;
+  }
   return e.message;
 }
 
@@ -188,9 +326,12 @@ export function checkEvent(
   }
   if (typeof e.type !== 'string' || !Object.hasOwn(module.eventSchemas, e.type)) {
     const events = Object.keys(module.eventSchemas);
-    throw new EngineError('invalid_request', `procedure ${row.procedure} has no event '${String(e.type)}'; its events are: ${events.join(', ')}`, {
-      events,
-    });
+    const near = typeof e.type === 'string' ? nearest(e.type, events) : undefined;
+    throw new EngineError(
+      'invalid_request',
+      `procedure ${row.procedure} has no event '${String(e.type)}'${near ? ` (did you mean '${near}'?)` : ''}; its events are: ${events.join(', ')}`,
+      { events, ...(near ? { suggestion: near } : {}) },
+    );
   }
   const roles = module.eventRoles[e.type] ?? [];
   if (!roles.includes(o.actor.role)) {

@@ -13,7 +13,7 @@ import { CORRECT_EVENT } from '../machines/common/corrections.js';
 import { carryCorrections, checkCorrection, foldHistory, FoldRefusal, mayHaveCorrections, type CorrectPayloadValue } from './corrections.js';
 import { historyItem } from './replay.js';
 import { DEFAULT_MAX_BACKDATING, type BackdatingLimit } from './backdating.js';
-import { callMachine, checkActor, checkEvent, checkObject, checkSchema, receiptOf, resolveStaffTime, type BackdatingPolicy } from './command-checks.js';
+import { callMachine, checkActor, checkDepth, checkEvent, checkObject, checkSchema, receiptOf, resolveStaffTime, type BackdatingPolicy } from './command-checks.js';
 import {
   CREATED_EVENT,
   SYSTEM_ACTOR,
@@ -145,6 +145,8 @@ export class Runner {
 
   async #create(repos: Repositories, tx: TxContext, procedure: string, input: Record<string, unknown>, o: CreateOptions): Promise<CommandResult> {
     checkActor(o.actor);
+    // Before anything walks the input (the idempotency hash first).
+    checkDepth(input, 'input');
     const idem = await checkIdempotency(repos.idempotency, o.idempotencyKey, {
       op: 'create',
       procedure,
@@ -189,6 +191,8 @@ export class Runner {
   async #event(repos: Repositories, tx: TxContext, caseId: string, e: EventInput, o: EventOptions): Promise<CommandResult> {
     checkActor(o.actor);
     const payload = e.payload ?? {};
+    // Before anything walks the payload (the idempotency hash first).
+    checkDepth(payload, 'the payload');
     const idem = await checkIdempotency(repos.idempotency, o.idempotencyKey, {
       op: 'event',
       caseId,

@@ -55,6 +55,7 @@ import type {
   StepResult,
 } from './contract.js';
 import { CORRECT_EVENT, CORRECT_REQUEST_ROLES, CorrectPayload } from './common/corrections.js';
+import { strict } from './common/strict.js';
 
 /** The machine's creation input: the validated HTTP `input` and the creation event's meta. */
 export interface CreationInput<I> {
@@ -299,14 +300,20 @@ export function defineProcedure<E extends string, K extends string>(
     };
   };
 
+  // The schemas callers are checked against, and that /machines/{procedure} documents:
+  // closed and bounded (common/strict.ts), so an event added later is strict too.
+  const eventSchemas = Object.fromEntries(
+    Object.entries<TSchema>(def.eventSchemas).map(([type, schema]) => [type, strict(schema)]),
+  ) as Record<E, TSchema>;
+
   return {
     id: def.id,
     version: def.version,
     title: def.title,
-    inputSchema: def.inputSchema,
+    inputSchema: strict(def.inputSchema),
     createRoles: def.createRoles,
     // `correct` is every procedure's (machines/common/corrections.ts); the engine handles it.
-    eventSchemas: { ...def.eventSchemas, [CORRECT_EVENT]: CorrectPayload },
+    eventSchemas: { ...eventSchemas, [CORRECT_EVENT]: strict(CorrectPayload) },
     eventRoles: { ...def.eventRoles, [CORRECT_EVENT]: [...CORRECT_REQUEST_ROLES] },
     correctRoles: [...(def.correctRoles ?? [])],
     deadlinePolicies: def.deadlinePolicies,

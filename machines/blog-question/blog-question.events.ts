@@ -4,6 +4,7 @@ import type { DeadlinePolicy, Role } from '../contract.js';
 import {
   COMMENT_ROLES,
   CommentPayload,
+  HttpUrlSchema,
   InstantSchema,
   LanguageSchema,
   NonEmpty,
@@ -45,7 +46,7 @@ export const blogQuestionEventSchemas = {
   forward_to_chairman: Type.Object({ text: Type.Optional(NonEmpty('the corrected answer (п. 46)')) }),
   approve: Type.Object({}),
   return_for_rework: Type.Object({ comment: NonEmpty('what to rework') }),
-  post: Type.Object({ url: Correctable(NonEmpty('where the answer is posted on the blog')) }),
+  post: Type.Object({ url: Correctable(HttpUrlSchema('where the answer is posted on the blog')) }),
   redirect: RedirectPayload,
   ...redirectionEventSchemas,
   comment: CommentPayload,

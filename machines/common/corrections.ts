@@ -29,7 +29,11 @@ export const CORRECT_REQUEST_ROLES = COMMENT_ROLES;
 
 /** Marks a field of a payload or input schema as correctable. */
 export function Correctable<T extends TSchema>(schema: T): T {
-  return { ...schema, correctable: true };
+  // A copy with every property descriptor: TypeBox keeps `~kind` and `~refine` (a
+  // refinement such as HttpUrlSchema's) non-enumerable, which a spread would drop.
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(schema)) as T & { correctable?: boolean };
+  copy.correctable = true;
+  return copy;
 }
 
 /** The schema of `path` (dotted) inside an object schema, if it is marked correctable. */

@@ -4,6 +4,7 @@ import type { DeadlinePolicy, Role } from '../contract.js';
 import {
   COMMENT_ROLES,
   CommentPayload,
+  HttpUrlSchema,
   InstantSchema,
   IsoDateSchema,
   NonEmpty,
@@ -28,7 +29,7 @@ export type MaterialKind = Static<typeof MaterialKindSchema>;
 
 export const PublicationInput = Type.Object({
   title: Correctable(NonEmpty('title of the material')),
-  body: Type.Optional(Type.String()),
+  body: Type.Optional(Type.String({ maxLength: 200_000, description: 'the text of the material' })),
   kind: MaterialKindSchema,
   channels: Type.Array(ChannelSchema, { minItems: 1, description: 'target channels (п. 3, 6.5, 8)' }),
   plannedFor: Type.Optional(Correctable(IsoDateSchema)),
@@ -47,7 +48,7 @@ export const translationEventSchemas = {
 export const publicationEventSchemas = {
   accept: Type.Object({ note: Type.Optional(Type.String({ description: 'accept the material for its planned date' })) }),
   request_changes: Type.Object({ comment: NonEmpty('what the initiator must change') }),
-  resubmit: Type.Object({ title: Type.Optional(NonEmpty()), body: Type.Optional(Type.String()) }),
+  resubmit: Type.Object({ title: Type.Optional(NonEmpty()), body: Type.Optional(Type.String({ maxLength: 200_000 })) }),
   reschedule: Type.Object({ plannedFor: IsoDateSchema }),
   reject: Type.Object({ reason: NonEmpty('why the material is rejected') }),
   send_for_translation: Type.Object({
@@ -55,7 +56,7 @@ export const publicationEventSchemas = {
   }),
   ...translationEventSchemas,
   send_to_administrator: Type.Object({}),
-  post: Type.Object({ channel: ChannelSchema, url: Correctable(NonEmpty('URL of the posted material')) }),
+  post: Type.Object({ channel: ChannelSchema, url: Correctable(HttpUrlSchema('URL of the posted material')) }),
   comment: CommentPayload,
   deadline_missed: deadlineMissedPayload(PUBLICATION_DEADLINE_KEYS),
 } as const;

@@ -61,6 +61,9 @@ function validationMessage(error: FastifyError): string {
   if (first.keyword === 'required' && params?.missingProperty) {
     return `${where}: missing required field '${String(params.missingProperty)}'.`;
   }
+  if (first.keyword === 'enum' && Array.isArray(params?.allowedValues)) {
+    return `${where}: must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}.`;
+  }
   const format = first.keyword === 'pattern' ? FORMATS.get(String(params?.pattern)) : undefined;
   if (format) return `${where}: expected ${format}.`;
   return `${where} ${first.message ?? 'is invalid'}.`;

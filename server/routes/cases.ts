@@ -20,6 +20,7 @@ import {
   HistoryEventSchema,
   MessageSchema,
   ProcedureIdSchema,
+  splitEventBody,
   VerifySchema,
 } from '../schemas/cases.js';
 import { errorResponses, InstantSchema, IsoDateSchema } from '../schemas/common.js';
@@ -244,7 +245,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     },
     async (request) => {
       const seq = expectedSeq(request.headers['if-match']);
-      const { type, occurredAt, backdatingReason, ...payload } = request.body;
+      const event = splitEventBody(request.body);
+      const { type } = event;
       const user = userOf(request);
       // The role to act under. A single-role user, or an explicit X-Acting-Role, needs no
       // look at the case (the engine checks the role against the case's procedure, before
@@ -263,7 +265,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
       }
       const result = await engine.applyEvent(
         request.params.id,
-        { type, payload, occurredAt, backdatingReason },
+        event,
         { actor: actorOf(user, role), expectedSeq: seq, idempotencyKey: scopedKey(user.name, request.headers['idempotency-key']) },
       );
       return asBody(result.view);

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { ROLES } from '../../machines/contract.js';
 import { PROCEDURE_IDS } from '../../machines/contract.js';
 import { CalendarStampSchema } from './calendar.js';
@@ -63,21 +63,69 @@ export const CreateCaseBodySchema = Type.Object(
   {
     procedure: ProcedureIdSchema,
     input: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'The creation input of the procedure (see the procedure\'s input schema in /machines/{procedure})',
+      description:
+        'The creation input of the procedure (its schema: `inputSchema` in /machines/{procedure}). ' +
+        'Unknown fields are refused (400 `invalid_request` naming them).',
     }),
     occurredAt: Type.Optional(InstantSchema),
     backdatingReason: Type.Optional(BackdatingReasonSchema),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // Swagger's "Try it out" starts from these, not from a generated `additionalProp1`.
+    examples: [
+      {
+        procedure: 'feedback-inquiry',
+        input: { applicant: { name: 'Айгерим Сатпаева', email: 'applicant@example.kz' }, language: 'ru', kind: 'question', text: 'Когда откроется приём заявок?' },
+      },
+      { procedure: 'publication', input: { title: 'Итоги квартала', kind: 'regular', channels: ['site', 'telegram'], plannedFor: '2025-03-26' } },
+      { procedure: 'blog-question', input: { channel: 'blog', author: { name: 'Ерлан' }, language: 'kk', text: 'Сұрақ' } },
+    ],
+  },
 );
+
+/**
+ * The fields of an event body that are not its payload (the body is flat: `{type,
+ * occurredAt?, …payload}`). The one place that says so: `splitEventBody` takes exactly
+ * these out, so an envelope field added here (one line, plus the engine's `EventInput`)
+ * is never stored as payload, and every other field is the payload, checked by the
+ * event's strict schema (an unknown field, `recordedAt` or `seq` included, is a 400).
+ */
+export const EventEnvelopeProperties = {
+  occurredAt: Type.Optional(InstantSchema),
+  backdatingReason: Type.Optional(BackdatingReasonSchema),
+};
+type Envelope = Static<ReturnType<typeof Type.Object<typeof EventEnvelopeProperties>>>;
+const ENVELOPE_KEYS = Object.keys(EventEnvelopeProperties);
+
+/** An event body split into the engine's `{type, payload, …envelope}`. */
+export function splitEventBody(body: { type: string } & Record<string, unknown>): { type: string; payload: Record<string, unknown> } & Envelope {
+  const envelope: Record<string, unknown> = {};
+  const payload: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (k === 'type') continue;
+    if (ENVELOPE_KEYS.includes(k)) envelope[k] = v;
+    else payload[k] = v;
+  }
+  return { type: body.type, payload, ...(envelope as Envelope) };
+}
 
 export const EventBodySchema = Type.Object(
   {
     type: Type.String({ minLength: 1, description: 'The event type; the rest of the body is its payload' }),
-    occurredAt: Type.Optional(InstantSchema),
-    backdatingReason: Type.Optional(BackdatingReasonSchema),
+    ...EventEnvelopeProperties,
   },
-  { additionalProperties: true, description: '`{type, occurredAt?, backdatingReason?, …payload}`' },
+  {
+    // The payload's fields are checked by the event's own schema (`eventSchemas` in
+    // /machines/{procedure}), closed: a field it does not name is a 400.
+    additionalProperties: true,
+    description: '`{type, occurredAt?, backdatingReason?, …payload}`; the payload fields of each event: `eventSchemas` in /machines/{procedure}',
+    examples: [
+      { type: 'register', registrationNumber: 'ЗТ-1' },
+      { type: 'assign', unit: 'Департамент экспорта' },
+      { type: 'comment', text: 'Позвонили заявителю' },
+    ],
+  },
 );
 
 export const CaseIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

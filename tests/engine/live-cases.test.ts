@@ -18,7 +18,7 @@ import { onConnection } from '../helpers/sqlite-file.js';
 const START = '2025-03-03T04:00:00.000Z';
 
 const inputs: Record<string, [Role, Record<string, unknown>]> = {
-  publication: ['initiator', { title: 'T', kind: 'regular', channels: ['site', 'telegram'], plannedFor: '2025-03-20', languages: ['kk', 'en'] }],
+  publication: ['initiator', { title: 'T', kind: 'regular', channels: ['site', 'telegram'], plannedFor: '2025-03-20' }],
   'feedback-inquiry': ['car', { applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', kind: 'question', text: 'Q' }],
   'blog-question': ['press_secretary', { channel: 'blog', author: { name: 'B' }, language: 'ru', text: 'Q' }],
 };
