@@ -10,6 +10,7 @@ import {
   deadlineMissedPayload,
   type EnvelopesOf,
 } from '../common/events.js';
+import { recordEventRoles, recordEventSchemas } from '../common/record-events.js';
 import {
   REDIRECTION_DEADLINE_KEYS,
   RedirectPayload,
@@ -30,19 +31,15 @@ export type FeedbackInquiryInput = Static<typeof FeedbackInquiryInput>;
 export const FEEDBACK_DEADLINE_KEYS = ['review', 'extension_notice', ...REDIRECTION_DEADLINE_KEYS] as const;
 export type FeedbackInquiryDeadlineKey = (typeof FEEDBACK_DEADLINE_KEYS)[number];
 
-const MailTemplateSchema = Type.Union([
-  Type.Literal('acknowledgement'),
-  Type.Literal('extension_notice'),
-  Type.Literal('answer'),
-  Type.Literal('redirect_notice'),
-]);
-
 export const feedbackInquiryEventSchemas = {
   register: Type.Object({ registrationNumber: NonEmpty('EDMS registration number') }),
   assign: Type.Object({ unit: NonEmpty('the responsible unit') }),
   extend: Type.Object({
     days: Type.Integer({ minimum: 1, maximum: 30, description: 'calendar days added to the review term' }),
-    reason: NonEmpty('why extra study or checking is needed'),
+    reason: NonEmpty('why extra study or checking is needed (internal: never sent to the applicant)'),
+    applicantReason: Type.Optional(
+      NonEmpty('the reason as the applicant is told it, in their language; absent: the standard sentence of п. 39'),
+    ),
   }),
   submit_answer: Type.Object({
     text: NonEmpty('the answer'),
@@ -54,8 +51,8 @@ export const feedbackInquiryEventSchemas = {
   note_proposal: Type.Object({ comment: Type.Optional(Type.String()) }),
   redirect: RedirectPayload,
   ...redirectionEventSchemas,
-  message_delivered: Type.Object({ messageId: NonEmpty('outbox message id'), template: MailTemplateSchema }),
   comment: CommentPayload,
+  ...recordEventSchemas(FEEDBACK_DEADLINE_KEYS),
   deadline_missed: deadlineMissedPayload(FEEDBACK_DEADLINE_KEYS),
 } as const;
 export type FeedbackInquiryEventType = keyof typeof feedbackInquiryEventSchemas;
@@ -72,8 +69,9 @@ export const feedbackInquiryEventRoles: Record<FeedbackInquiryEventType, Role[]>
   approve_answer: ['supervisor'],
   note_proposal: ['supervisor'],
   ...redirectionEventRoles,
-  message_delivered: ['system'],
   comment: COMMENT_ROLES,
+  // ЦАР answers the applicant's mail (п. 36–37): it resends what failed.
+  ...recordEventRoles(['car']),
   deadline_missed: ['system'],
 };
 

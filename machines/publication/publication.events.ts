@@ -10,6 +10,7 @@ import {
   deadlineMissedPayload,
   type EnvelopesOf,
 } from '../common/events.js';
+import { recordEventRoles, recordEventSchemas } from '../common/record-events.js';
 
 export const CHANNELS = ['site', 'facebook', 'instagram', 'telegram'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -56,6 +57,7 @@ export const publicationEventSchemas = {
   send_to_administrator: Type.Object({}),
   post: Type.Object({ channel: ChannelSchema, url: NonEmpty('URL of the posted material') }),
   comment: CommentPayload,
+  ...recordEventSchemas(PUBLICATION_DEADLINE_KEYS),
   deadline_missed: deadlineMissedPayload(PUBLICATION_DEADLINE_KEYS),
 } as const;
 export type PublicationEventType = keyof typeof publicationEventSchemas;
@@ -73,6 +75,8 @@ export const publicationEventRoles: Record<PublicationEventType, Role[]> = {
   send_to_administrator: ['press_secretary'],
   post: ['administrator'],
   comment: COMMENT_ROLES,
+  // P1 sends no mail today; a failed message would be the press secretary's to resend.
+  ...recordEventRoles(['press_secretary']),
   deadline_missed: ['system'],
 };
 
