@@ -35,6 +35,7 @@ export function caseToRow(c: CaseRecord): CaseRow {
     last_staff_occurred_at: c.lastStaffOccurredAt,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
+    undelivered: c.undelivered ? 1 : 0,
   };
 }
 
@@ -54,6 +55,8 @@ export function caseFromRow(r: CaseRow): CaseRecord {
     lastStaffOccurredAt: r.last_staff_occurred_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    // Absent when false, as in records written before the column (migration 000400).
+    ...(r.undelivered === 1 ? { undelivered: true } : {}),
   };
 }
 
@@ -70,6 +73,7 @@ export const CASE_UPDATABLE = [
   'waiting_roles',
   'last_staff_occurred_at',
   'updated_at',
+  'undelivered',
 ] as const satisfies readonly (keyof CaseRow)[];
 export type CaseUpdatableColumn = (typeof CASE_UPDATABLE)[number];
 
@@ -144,6 +148,7 @@ export function outboxToRow(o: OutboxRecord): OutboxRow {
     closes_deadline: o.closesDeadline,
     created_at: o.createdAt,
     sent_at: o.sentAt,
+    resent_at_attempt: o.resentAtAttempt ?? 0,
   };
 }
 
@@ -164,6 +169,7 @@ export function outboxFromRow(r: OutboxRow): OutboxRecord {
     closesDeadline: r.closes_deadline,
     createdAt: r.created_at,
     sentAt: r.sent_at,
+    ...(r.resent_at_attempt > 0 ? { resentAtAttempt: r.resent_at_attempt } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_26_000100_initial.js';
 import * as workQueueIndexes from './2026_11_26_000200_work_queue_indexes.js';
+import * as undelivered from './2026_12_01_000400_undelivered.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -10,4 +11,5 @@ import * as workQueueIndexes from './2026_11_26_000200_work_queue_indexes.js';
 export const migrations: Record<string, Migration> = {
   '2026_11_26_000100_initial': initial,
   '2026_11_26_000200_work_queue_indexes': workQueueIndexes,
+  '2026_12_01_000400_undelivered': undelivered,
 };
