@@ -5,7 +5,7 @@
  */
 import type { AllowedEvent, CaseDeadline, EventMeta, ProcedureModule, StepOk } from '../machines/contract.js';
 import type { CaseRecord, EventRecord } from '../storage/index.js';
-import { deadlinesOf, nextDueAt, waitingRoles } from './case-view.js';
+import { deadlinesOf, hasUndelivered, nextDueAt, waitingRoles } from './case-view.js';
 import { eventHash, GENESIS_HASH } from './hash.js';
 
 /**
@@ -77,6 +77,7 @@ export function stepRecords(p: StepInput): StepRecords {
     lastStaffOccurredAt: staff ? p.meta.occurredAt : (p.prev?.lastStaffOccurredAt ?? null),
     createdAt: p.prev?.createdAt ?? now,
     updatedAt: now,
+    ...(hasUndelivered(storedContext.value) ? { undelivered: true } : {}),
   };
   const event: EventRecord = {
     caseId: p.caseId,

@@ -122,7 +122,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         summary: 'A page of cases, oldest first, filtered',
         description:
           '`overdue=true`: cases with an open deadline past due now. `dueBefore`: an open deadline due at or before ' +
-          'this instant or date. `mine=true`: "my queue", the cases waiting on one of the caller\'s roles. ' +
+          'this instant or date. `undelivered=true`: cases with a message to the applicant that finally failed and ' +
+          'is not resent yet (`resend_message`). `mine=true`: "my queue", the cases waiting on one of the caller\'s roles. ' +
           'Pagination: pass `next` from a page as `after`.',
         security,
         querystring: Type.Object(
@@ -131,6 +132,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
             state: Type.Optional(Type.String({ minLength: 1 })),
             status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('done')])),
             overdue: Type.Optional(Type.Boolean()),
+            undelivered: Type.Optional(Type.Boolean({ description: 'only cases with (true) or without (false) an undelivered message' })),
             dueBefore: Type.Optional(Type.Union([InstantSchema, IsoDateSchema])),
             mine: Type.Optional(Type.Boolean()),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
@@ -165,6 +167,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         state: q.state,
         status: q.status,
         overdue: q.overdue,
+        undelivered: q.undelivered,
         dueBefore,
         waitingRoles: q.mine ? user.roles.filter((r) => r !== 'auditor') : undefined,
         limit: q.limit ?? 50,

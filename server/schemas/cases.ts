@@ -44,6 +44,9 @@ export const CaseViewSchema = Type.Object(
     waitingRoles: Type.Array(RoleSchema),
     nextDueAt: Type.Union([InstantSchema, Type.Null()]),
     overdue: Type.Boolean(),
+    undelivered: Type.Boolean({
+      description: 'A message to the applicant finally failed and is not resent yet (context.undelivered lists them; resend_message)',
+    }),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   },

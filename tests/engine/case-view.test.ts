@@ -110,6 +110,7 @@ describe('case view', () => {
         waitingRoles: ['chairman', 'unit'],
         nextDueAt: '2025-03-12T05:00:00.000Z',
         overdue: false,
+        undelivered: false,
         createdAt: T0,
         updatedAt: '2025-03-07T05:00:00.000Z',
       });

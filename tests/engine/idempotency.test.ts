@@ -21,6 +21,7 @@ const view = (id: string, seq = 1): CaseView => ({
   waitingRoles: ['unit'],
   nextDueAt: '2025-03-08T05:00:00.000Z',
   overdue: false,
+  undelivered: false,
   createdAt: T0,
   updatedAt: T0,
 });
