@@ -277,12 +277,6 @@ export function defineProcedure<E extends string, K extends string>(
   };
 
   /**
-   * A restored actor that takes the case's events one after another (see `MachineSession`).
-   * Each step is the same computation as restoring the persisted snapshot and stepping it:
-   * a refused event leaves the actor as it was, an accepted one moves it to the state whose
-   * persisted snapshot `step` returns.
-   */
-  /**
    * A record event (common/record-events.ts) on a closed case: the reducer applied to the
    * persisted snapshot's context, nothing else (same state, status `done`); the session's
    * actor is replaced by one restored from the result, so it is in the new state.
@@ -305,6 +299,12 @@ export function defineProcedure<E extends string, K extends string>(
     return result(restored.actor, effects);
   };
 
+  /**
+   * A restored actor that takes the case's events one after another (see `MachineSession`).
+   * Each step is the same computation as restoring the persisted snapshot and stepping it:
+   * a refused event leaves the actor as it was, an accepted one moves it to the state whose
+   * persisted snapshot `step` returns.
+   */
   const open = (deps: MachineDeps, snapshot: PersistedSnapshot): MachineSession => {
     const session = restore(compiled(deps), snapshot);
     return {
