@@ -20,6 +20,11 @@ export interface CaseView {
   overdue: boolean;
   /** Some staff event of the case was back-dated beyond the tolerance (engine/backdating.ts). */
   backdated: boolean;
+  /**
+   * A message to the applicant finally failed and is not resent yet (the context's
+   * `undelivered` lists them): a problem staff must act on, like `overdue`.
+   */
+  undelivered: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -27,6 +32,11 @@ export interface CaseView {
 export function deadlinesOf(context: Record<string, unknown>): Record<string, CaseDeadline> {
   const d = context.deadlines;
   return d !== null && typeof d === 'object' ? (d as Record<string, CaseDeadline>) : {};
+}
+
+/** Whether the context lists a finally failed message not yet resent (machines/common/record-events.ts). */
+export function hasUndelivered(context: Record<string, unknown>): boolean {
+  return Array.isArray(context.undelivered) && context.undelivered.length > 0;
 }
 
 /** Earliest dueAt of an open deadline, as UTC ISO, or null. */
@@ -80,6 +90,7 @@ export function buildCaseView(row: CaseRecord, context: Record<string, unknown>,
     nextDueAt: row.nextDueAt,
     overdue: row.nextDueAt !== null && Date.parse(row.nextDueAt) <= nowMs,
     backdated: row.backdated,
+    undelivered: hasUndelivered(context),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

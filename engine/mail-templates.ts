@@ -25,6 +25,22 @@ type Renderer<T extends MailTemplate> = (name: string, d: MailDataByTemplate[T])
 
 const lines = (...ls: (string | undefined | false)[]): string => ls.filter((l): l is string => typeof l === 'string').join('\n');
 
+/**
+ * The reason an extension notice gives the applicant: staff's `applicantReason` (written
+ * for them, in their language) or the standard sentence of п. 39 in the applicant's
+ * language. The chairman's own `reason` is internal and is not in the data at all.
+ */
+const STANDARD_EXTENSION_REASON: Record<Language, string> = {
+  ru: 'для рассмотрения обращения требуется дополнительное изучение или проверка.',
+  kk: 'өтінішті қарау үшін қосымша зерделеу немесе тексеру қажет.',
+  en: 'the review of your inquiry requires additional study or checking.',
+};
+function reasonOf(d: MailDataByTemplate['extension_notice'], language: Language): string {
+  const given = d.applicantReason?.trim();
+  if (!given) return STANDARD_EXTENSION_REASON[language];
+  return /[.!?…]$/.test(given) ? given : `${given}.`;
+}
+
 const TEMPLATES: { [T in MailTemplate]: Record<Language, Renderer<T>> } = {
   acknowledgement: {
     ru: (n, d) => ({
@@ -63,7 +79,7 @@ const TEMPLATES: { [T in MailTemplate]: Record<Language, Renderer<T>> } = {
         `Уважаемый(ая) ${n}!`,
         '',
         `Срок рассмотрения вашего обращения продлён на ${d.days} календарных дней, до ${d.reviewLastDay} включительно.`,
-        `Причина: ${d.reason}.`,
+        `Причина: ${reasonOf(d, 'ru')}`,
         ORG.ru,
       ),
     }),
@@ -73,7 +89,7 @@ const TEMPLATES: { [T in MailTemplate]: Record<Language, Renderer<T>> } = {
         `Құрметті ${n}!`,
         '',
         `Сіздің өтінішіңізді қарау мерзімі ${d.days} күнтізбелік күнге ұзартылды, ${d.reviewLastDay} қоса алғанда.`,
-        `Себебі: ${d.reason}.`,
+        `Себебі: ${reasonOf(d, 'kk')}`,
         ORG.kk,
       ),
     }),
@@ -83,7 +99,7 @@ const TEMPLATES: { [T in MailTemplate]: Record<Language, Renderer<T>> } = {
         `Dear ${n},`,
         '',
         `The review term of your inquiry has been extended by ${d.days} calendar days, to ${d.reviewLastDay} inclusive.`,
-        `Reason: ${d.reason}.`,
+        `Reason: ${reasonOf(d, 'en')}`,
         ORG.en,
       ),
     }),

@@ -1,26 +1,45 @@
 /**
  * Delivers queued mail through SMTP (nodemailer), at least once, with exponential backoff.
  * Every attempt is recorded in `delivery_attempts`. A message that closes a deadline (e.g.
- * the extension notice) makes the worker apply `message_delivered` {messageId, template}
- * (role system, occurredAt = delivery time) in the same transaction that marks it sent.
+ * the extension notice) makes the worker apply `message_delivered` {messageId, template,
+ * deadline} (role system, occurredAt = delivery time) in the same transaction that marks
+ * it sent, whatever the case's state (a closed case records it too). A message that
+ * finally fails makes it apply `message_failed` {messageId, template, deadline?} in the
+ * transaction that marks it failed: the case shows it as undelivered until staff resend
+ * it (`resend_message`, which requeues the row for a new round of attempts).
+ *
+ * One case's mail goes out in the order it was queued: the storage lists only the first
+ * queued message of each case (storage/port.ts `listDueMail`), so a later one waits while
+ * an earlier one is retried; a finally failed one holds nothing back.
+ *
+ * Addresses are nodemailer address objects (`{name, address}`), never text put together
+ * here: nodemailer encodes the display name, whatever it contains (quotes, `\`, `<`).
  *
  * Without a transport (no SMTP_URL) nothing is sent: messages stay `queued` and visible.
  * The Message-ID is stable per outbox row, so a resend after a crash between the SMTP
  * reply and the commit can be recognised by the receiver.
  */
 import nodemailer from 'nodemailer';
-import type { OutboxRecord, Storage } from '../storage/index.js';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
+import type { OutboxRecord, Repositories, Storage } from '../storage/index.js';
 import type { Clock } from './clock.js';
+import type { TxContext } from './commit-queue.js';
 import { isEngineError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Runner } from './runner.js';
 import { WorkerLoop } from './worker-loop.js';
 
+/** A mailbox as nodemailer takes it: the name is encoded by nodemailer, never by us. */
+export interface MailAddress {
+  name: string;
+  address: string;
+}
+
 /** What the worker needs from a transport (nodemailer's Transporter fits). */
 export interface MailTransport {
   sendMail(message: {
-    from: string;
-    to: string;
+    from: MailAddress;
+    to: MailAddress;
     subject: string;
     text: string;
     messageId: string;
@@ -68,7 +87,7 @@ export class OutboxWorker {
   readonly #runner: Runner;
   readonly #log: Logger;
   readonly #transport: MailTransport | undefined;
-  readonly #from: string;
+  readonly #from: MailAddress;
   readonly #retry: RetryPolicy;
   readonly #batch: number;
   readonly #loop: WorkerLoop;
@@ -80,7 +99,7 @@ export class OutboxWorker {
     this.#runner = o.runner;
     this.#log = o.logger;
     this.#transport = o.transport;
-    this.#from = o.from ?? 'JSC QazIndustry <noreply@qazindustry.kz>';
+    this.#from = parseMailbox(o.from ?? 'JSC QazIndustry <noreply@qazindustry.kz>');
     this.#retry = { ...DEFAULT_RETRY, ...(o.retry ?? {}) };
     this.#batch = o.batchSize ?? 20;
     this.#loop = new WorkerLoop(
@@ -145,7 +164,7 @@ export class OutboxWorker {
     try {
       info = await transport.sendMail({
         from: this.#from,
-        to: payload.to.name ? `"${payload.to.name.replace(/"/g, "'")}" <${payload.to.email}>` : payload.to.email,
+        to: { name: payload.to.name, address: payload.to.email },
         subject: payload.subject,
         text: payload.text,
         messageId: `<${message.id.replace(/:/g, '.')}@engine.qazindustry.kz>`,
@@ -167,29 +186,40 @@ export class OutboxWorker {
         response: info.response ?? null,
       });
       if (message.closesDeadline !== null) {
-        try {
-          await tx.nested(() =>
-            this.#runner.applySystemEvent(repos, tx, message.caseId, {
-              type: 'message_delivered',
-              payload: { messageId: message.id, template: message.template ?? '' },
-              occurredAt: sentAt,
-            }),
-          );
-        } catch (e) {
-          if (!isEngineError(e)) throw e;
-          this.#log.warn({ caseId: message.caseId, messageId: message.id, err: e }, 'message_delivered was refused by the machine');
-        }
+        await this.#record(repos, tx, message, 'message_delivered', sentAt);
       }
     });
     return 'sent';
   }
 
+  /**
+   * Applies the system event `type` about `message` to its case in the open unit (its own
+   * savepoint): {messageId, template, deadline?}. No error text: it may quote the
+   * recipient, and the history is permanent; the attempts keep it. A refusal (which the
+   * record events should never meet) is logged and leaves the outbox write in place.
+   */
+  async #record(repos: Repositories, tx: TxContext, message: OutboxRecord, type: 'message_delivered' | 'message_failed', occurredAt: string): Promise<void> {
+    const payload = {
+      messageId: message.id,
+      template: message.template ?? '',
+      ...(message.closesDeadline !== null ? { deadline: message.closesDeadline } : {}),
+    };
+    try {
+      await tx.nested(() => this.#runner.applySystemEvent(repos, tx, message.caseId, { type, payload, occurredAt }));
+    } catch (e) {
+      if (!isEngineError(e)) throw e;
+      this.#log.warn({ caseId: message.caseId, messageId: message.id, code: e.code }, `${type} was refused by the machine`);
+    }
+  }
+
   async #failed(message: OutboxRecord, attempt: number, startedAt: Date, e: unknown): Promise<DeliveryOutcome> {
     const error = e instanceof Error ? e.message : String(e);
     const finishedAt = this.#clock.now();
-    const final = attempt >= this.#retry.maxAttempts || isPermanent(e);
-    const nextAt = new Date(finishedAt.getTime() + backoffMs(this.#retry, attempt)).toISOString();
-    await this.#runner.queue.submit(async (repos) => {
+    // A resent message has a new round of attempts, counted from the resend.
+    const inRound = attempt - (message.resentAtAttempt ?? 0);
+    const final = inRound >= this.#retry.maxAttempts || isPermanent(e);
+    const nextAt = new Date(finishedAt.getTime() + backoffMs(this.#retry, inRound)).toISOString();
+    await this.#runner.queue.submit(async (repos, tx) => {
       await repos.outbox.insertAttempt({
         outboxId: message.id,
         attempt,
@@ -199,14 +229,30 @@ export class OutboxWorker {
         error,
         response: null,
       });
-      if (final) await repos.outbox.markFailed(message.id, error);
-      else await repos.outbox.markRetry(message.id, nextAt, error);
+      if (final) {
+        await repos.outbox.markFailed(message.id, error);
+        await this.#record(repos, tx, message, 'message_failed', finishedAt.toISOString());
+      } else await repos.outbox.markRetry(message.id, nextAt, error);
     });
     // The record keeps the server's words (staff read them, as they read the address); the
     // log must not carry personal data, and a refusal often quotes the recipient.
     this.#log.warn({ messageId: message.id, attempt, error: redactRecipient(error, message), final }, 'mail delivery failed');
     return final ? 'failed' : 'retry';
   }
+}
+
+/**
+ * The configured sender (`MAIL_FROM`, e.g. `QazIndustry <no-reply@example.kz>`) as one
+ * address object, read once by nodemailer's own parser; anything but exactly one mailbox
+ * with an address is a configuration error.
+ */
+export function parseMailbox(text: string): MailAddress {
+  const parsed = addressparser(text);
+  const one = parsed.length === 1 ? parsed[0] : undefined;
+  if (!one || 'group' in one || !one.address || !one.address.includes('@')) {
+    throw new Error(`the sender must be one mailbox, e.g. "QazIndustry <no-reply@example.kz>"; got ${JSON.stringify(text)}`);
+  }
+  return { name: one.name ?? '', address: one.address };
 }
 
 /** SMTP 5xx replies (other than 421-like transient ones) will not succeed on retry. */

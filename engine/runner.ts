@@ -28,7 +28,7 @@ import { CommitQueue, type TxContext } from './commit-queue.js';
 import { EngineError } from './errors.js';
 import { checkIdempotency, rememberAnswer, type CommandResult, type IdempotencyClaim } from './idempotency.js';
 import { LiveCases, type LiveCase } from './live-cases.js';
-import { outboxRecord } from './outbox-rows.js';
+import { queueEffect } from './outbox-rows.js';
 import type { ModuleRegistry } from './registry.js';
 import { stepRecords, type StepInput } from './step-records.js';
 import { syncTimers } from './timer-sync.js';
@@ -334,8 +334,7 @@ export class Runner {
     const scheduledDueAt = unchanged ? undefined : await syncTimers(repos.timers, p.caseId, step.deadlines, now);
     let mailQueued = 0;
     for (const [i, effect] of r.effects.entries()) {
-      await repos.outbox.insert(outboxRecord(p.caseId, event.seq, i, effect, now));
-      if (effect.kind === 'mail') mailQueued++;
+      if (await queueEffect(repos.outbox, p.caseId, event.seq, i, effect, now)) mailQueued++;
     }
     const result: CommandResult = { status: p.status, view: buildCaseView(record, step.context, allowed, new Date(now)), replayed: false };
     if (p.idempotency) await rememberAnswer(repos.idempotency, p.idempotency, result, p.caseId, now);

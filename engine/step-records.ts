@@ -6,7 +6,7 @@
 import type { AllowedEvent, CaseDeadline, EventMeta, ProcedureModule, StepOk } from '../machines/contract.js';
 import type { CaseRecord, EventRecord } from '../storage/index.js';
 import { isBackdated } from './backdating.js';
-import { deadlinesOf, nextDueAt, waitingRoles } from './case-view.js';
+import { deadlinesOf, hasUndelivered, nextDueAt, waitingRoles } from './case-view.js';
 import { eventHash, GENESIS_HASH } from './hash.js';
 
 /**
@@ -91,6 +91,7 @@ export function stepRecords(p: StepInput): StepRecords {
     ...textField('assignee', storedContext.value.assignee),
     createdAt: p.prev?.createdAt ?? now,
     updatedAt: now,
+    ...(hasUndelivered(storedContext.value) ? { undelivered: true } : {}),
   };
   const event: EventRecord = {
     caseId: p.caseId,

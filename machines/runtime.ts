@@ -56,6 +56,13 @@ import type {
 } from './contract.js';
 import { CORRECT_EVENT, CORRECT_REQUEST_ROLES, CorrectPayload } from './common/corrections.js';
 import { strict } from './common/strict.js';
+import {
+  applyRecordEvent,
+  isRecordEvent,
+  recordEventRefusal,
+  unavailableRecordEvents,
+  type RecordContext,
+} from './common/record-events.js';
 
 /** The machine's creation input: the validated HTTP `input` and the creation event's meta. */
 export interface CreationInput<I> {
@@ -190,10 +197,18 @@ export function defineProcedure<E extends string, K extends string>(
   };
 
   const allowedFrom = (snapshot: AnyMachineSnapshot): AllowedEvent[] => {
+    const hidden = new Set<string>([...(def.unavailable?.(snapshot.context) ?? []), ...unavailableRecordEvents(snapshot.context)]);
+    if (snapshot.status === 'done') {
+      // A closed case takes only the record events; staff see the ones they can send now
+      // (a resend of an undelivered message), the engine's own are not listed.
+      return (Object.keys(def.eventRoles) as E[])
+        .filter((t) => isRecordEvent(t) && !hidden.has(t))
+        .map((t) => ({ type: t, roles: def.eventRoles[t].filter((r) => r !== 'system') }))
+        .filter((a) => a.roles.length > 0);
+    }
     if (snapshot.status !== 'active') return [];
     const types = structuralEvents(snapshot);
     for (const child of activeChildren(snapshot)) for (const t of structuralEvents(child)) types.add(t);
-    const hidden = new Set<string>(def.unavailable?.(snapshot.context) ?? []);
     return (Object.keys(def.eventRoles) as E[])
       .filter((t) => types.has(t) && !hidden.has(t))
       .map((t) => ({ type: t, roles: [...def.eventRoles[t]] }));
@@ -220,6 +235,9 @@ export function defineProcedure<E extends string, K extends string>(
         root,
       );
     }
+    // A record event the case cannot take now (a resend of a message that is not undelivered).
+    const notNow = isRecordEvent(event.type) ? recordEventRefusal(snapshot.context, event as never) : null;
+    if (notNow) return reject('invalid_request', notNow, root);
     if (!snapshot.can(event as never)) {
       const why = def.validators[event.type as E]?.(snapshot.context, event);
       return reject(
@@ -267,22 +285,41 @@ export function defineProcedure<E extends string, K extends string>(
   };
 
   /**
+   * A record event (common/record-events.ts) on a closed case: the reducer applied to the
+   * persisted snapshot's context, nothing else (same state, status `done`); the session's
+   * actor is replaced by one restored from the result, so it is in the new state.
+   */
+  const stepClosed = (
+    deps: MachineDeps,
+    session: { actor: Actor<AnyStateMachine>; collect: (run: () => void) => Effect[] },
+    envelope: { type: string; payload: Record<string, unknown>; occurredAt: string },
+  ): StepResult => {
+    const current = session.actor.getSnapshot() as AnyMachineSnapshot;
+    const why = recordEventRefusal(current.context as RecordContext, envelope);
+    if (why) return reject('invalid_request', why, current);
+    const { changes, effects } = applyRecordEvent(deps, current.context as RecordContext, envelope, true);
+    const persisted = session.actor.getPersistedSnapshot() as unknown as PersistedSnapshot & { context: Record<string, unknown> };
+    const next = { ...persisted, context: { ...persisted.context, ...changes } };
+    const restored = restore(compiled(deps), next);
+    session.actor.stop();
+    session.actor = restored.actor;
+    session.collect = restored.collect;
+    return result(restored.actor, effects);
+  };
+
+  /**
    * A restored actor that takes the case's events one after another (see `MachineSession`).
    * Each step is the same computation as restoring the persisted snapshot and stepping it:
    * a refused event leaves the actor as it was, an accepted one moves it to the state whose
    * persisted snapshot `step` returns.
    */
   const open = (deps: MachineDeps, snapshot: PersistedSnapshot): MachineSession => {
-    const { actor, collect } = restore(compiled(deps), snapshot);
+    const session = restore(compiled(deps), snapshot);
     return {
       step(event) {
+        const { actor, collect } = session;
         const current = actor.getSnapshot() as AnyMachineSnapshot;
-        if (current.status !== 'active') {
-          return reject('event_not_allowed', `The case is ${current.status === 'done' ? 'closed' : current.status}: it accepts no events.`, current);
-        }
-        if (!Object.prototype.hasOwnProperty.call(def.eventRoles, event.type)) {
-          return reject('event_not_allowed', `"${event.type}" is not an event of procedure "${def.id}".`, current);
-        }
+        const known = Object.prototype.hasOwnProperty.call(def.eventRoles, event.type);
         const envelope = {
           type: event.type,
           payload: event.payload,
@@ -290,12 +327,26 @@ export function defineProcedure<E extends string, K extends string>(
           recordedAt: event.recordedAt,
           actor: event.actor,
         };
+        // A closed case still records what happens to its deadlines and messages (a notice
+        // delivered after the answer): the record events, and only they.
+        if (current.status === 'done' && known && isRecordEvent(event.type)) return stepClosed(deps, session, envelope);
+        if (current.status !== 'active') {
+          const allowed = allowedFrom(current).map((a) => a.type);
+          return reject(
+            'event_not_allowed',
+            `The case is ${current.status === 'done' ? 'closed' : current.status}: it accepts no workflow events${allowed.length ? ` (only: ${allowed.join(', ')})` : ''}.`,
+            current,
+          );
+        }
+        if (!known) {
+          return reject('event_not_allowed', `"${event.type}" is not an event of procedure "${def.id}".`, current);
+        }
         const refused = refusal(current, envelope, current);
         if (refused) return refused;
         return result(actor, collect(() => actor.send(envelope as never)));
       },
       close() {
-        actor.stop();
+        session.actor.stop();
       },
     };
   };

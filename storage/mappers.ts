@@ -38,6 +38,7 @@ export function caseToRow(c: CaseRecord): CaseRow {
     assignee: c.assignee ?? null,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
+    undelivered: c.undelivered ? 1 : 0,
   };
 }
 
@@ -62,6 +63,8 @@ export function caseFromRow(r: CaseRow): CaseRecord {
     ...(typeof r.assignee === 'string' ? { assignee: r.assignee } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    // Absent when false, as in records written before the column (migration 000400).
+    ...(r.undelivered === 1 ? { undelivered: true } : {}),
   };
 }
 
@@ -81,6 +84,7 @@ export const CASE_UPDATABLE = [
   'unit',
   'assignee',
   'updated_at',
+  'undelivered',
 ] as const satisfies readonly (keyof CaseRow)[];
 export type CaseUpdatableColumn = (typeof CASE_UPDATABLE)[number];
 
@@ -157,6 +161,7 @@ export function outboxToRow(o: OutboxRecord): OutboxRow {
     closes_deadline: o.closesDeadline,
     created_at: o.createdAt,
     sent_at: o.sentAt,
+    resent_at_attempt: o.resentAtAttempt ?? 0,
   };
 }
 
@@ -177,6 +182,7 @@ export function outboxFromRow(r: OutboxRow): OutboxRecord {
     closesDeadline: r.closes_deadline,
     createdAt: r.created_at,
     sentAt: r.sent_at,
+    ...(r.resent_at_attempt > 0 ? { resentAtAttempt: r.resent_at_attempt } : {}),
   };
 }
 

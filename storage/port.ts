@@ -44,6 +44,8 @@ export interface CaseRecord {
   assignee?: string | null;
   createdAt: string;
   updatedAt: string;
+  /** A message of the case finally failed and is not resent yet (absent: false). */
+  undelivered?: boolean;
 }
 
 /** The head of a case: its last event's seq and hash. */
@@ -99,6 +101,8 @@ export interface OutboxRecord {
   closesDeadline: string | null;
   createdAt: string;
   sentAt: string | null;
+  /** `attempts` when staff last resent it (absent: 0, never): the current round counts from there. */
+  resentAtAttempt?: number;
 }
 
 export interface DeliveryAttemptRecord {
@@ -127,6 +131,8 @@ export interface CaseFilter {
   status?: 'active' | 'done';
   /** Only cases with an open deadline due at or before this instant (UTC ISO). */
   dueBefore?: string;
+  /** Only cases with (true) or without (false) an undelivered message. */
+  undelivered?: boolean;
   /** Only cases waiting for any of these roles ("my queue"); an empty list matches none. */
   waitingRoles?: readonly string[];
   /** Only cases with an event back-dated beyond the tolerance. */
@@ -186,14 +192,25 @@ export interface TimerRepository {
 export interface OutboxRepository {
   insert(record: OutboxRecord): Promise<void>;
   listForCase(caseId: string): Promise<OutboxRecord[]>;
-  /** Queued mail whose next attempt is due, oldest first. */
+  /**
+   * Queued mail whose next attempt is due, oldest first, at most one per case: a message
+   * waits while an earlier-queued message of its case (by event seq, then id) is still
+   * queued, so a case's mail goes out in the order it was queued. A failed or sent one
+   * does not hold the next back.
+   */
   listDueMail(now: string, limit?: number): Promise<OutboxRecord[]>;
+  /** The earliest next attempt among the messages `listDueMail` could return (the first queued of each case). */
   nextMailAttemptAt(): Promise<string | undefined>;
   /** Counts one attempt and leases the message until `leaseUntil`; only one caller wins. */
   claim(id: string, attempts: number, leaseUntil: string): Promise<boolean>;
   markSent(id: string, sentAt: string): Promise<void>;
   markRetry(id: string, nextAttemptAt: string, error: string): Promise<void>;
   markFailed(id: string, error: string): Promise<void>;
+  /**
+   * Puts a failed message of `caseId` back in the queue, due at `now`, for a new round of
+   * attempts (its attempts so far stay recorded); false when it is not a failed message of that case.
+   */
+  requeue(id: string, caseId: string, now: string): Promise<boolean>;
   insertAttempt(record: DeliveryAttemptRecord): Promise<void>;
   listAttempts(outboxId: string): Promise<DeliveryAttemptRecord[]>;
 }

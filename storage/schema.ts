@@ -35,6 +35,8 @@ export interface CasesTable {
   assignee: string | null;
   created_at: string;
   updated_at: string;
+  /** 1 while the case has a finally failed message not yet resent (migration 000400). */
+  undelivered: number;
 }
 
 export interface EventsTable {
@@ -81,6 +83,8 @@ export interface OutboxTable {
   closes_deadline: string | null;
   created_at: string;
   sent_at: string | null;
+  /** `attempts` when staff last resent the message; 0: never (migration 000400). */
+  resent_at_attempt: number;
 }
 
 export interface DeliveryAttemptsTable {

@@ -12,6 +12,7 @@ import {
   type EnvelopesOf,
 } from '../common/events.js';
 import { Correctable } from '../common/corrections.js';
+import { recordEventRoles, recordEventSchemas } from '../common/record-events.js';
 import {
   REDIRECTION_DEADLINE_KEYS,
   RedirectPayload,
@@ -50,6 +51,7 @@ export const blogQuestionEventSchemas = {
   redirect: RedirectPayload,
   ...redirectionEventSchemas,
   comment: CommentPayload,
+  ...recordEventSchemas(BLOG_DEADLINE_KEYS),
   deadline_missed: deadlineMissedPayload(BLOG_DEADLINE_KEYS),
 } as const;
 export type BlogQuestionEventType = keyof typeof blogQuestionEventSchemas;
@@ -72,6 +74,8 @@ export const blogQuestionEventRoles: Record<BlogQuestionEventType, Role[]> = {
   post: ['press_secretary'],
   ...redirectionEventRoles,
   comment: COMMENT_ROLES,
+  // The author's notices are the press secretary's (п. 47–48; posted on the portal today).
+  ...recordEventRoles(['press_secretary']),
   deadline_missed: ['system'],
 };
 

@@ -14,6 +14,7 @@ import {
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
+import type { UndeliveredMessage } from '../common/record-events.js';
 import type { CreationInput, Validator } from '../runtime.js';
 import {
   redirectionParentActions,
@@ -53,6 +54,8 @@ export interface BlogQuestionContext {
   redirection?: RedirectionRecord;
   redirects: RedirectRecord[];
   deadlines: Deadlines;
+  /** Finally failed messages not yet resent or delivered (common/record-events.ts). */
+  undelivered?: UndeliveredMessage[];
 }
 
 type Ev = BlogQuestionEvent | DeadlineOpsEvent | EffectEvent;

@@ -45,7 +45,12 @@ export interface ExtensionNoticeData {
   days: number;
   /** All extensions so far, this one included (≤ 30, п. 39). */
   totalExtensionDays: number;
-  reason: string;
+  /**
+   * What the applicant is told of the reason, in their language (`extend`'s optional
+   * `applicantReason`); absent: the notice says the standard sentence of п. 39 in the
+   * applicant's language. `extend`'s own `reason` is internal and never goes into a mail.
+   */
+  applicantReason?: string;
   decidedAt: Instant;
   /** The review term after the extension. */
   reviewLastDay: IsoDate;
@@ -113,8 +118,18 @@ export interface PortalNoticeEffect {
   data: PortalNoticeData;
 }
 
+/**
+ * Staff's `resend_message` (common/record-events.ts): the engine puts the case's finally
+ * failed outbox message `messageId` back in the queue (engine/outbox-rows.ts); its delivery
+ * attempts so far stay recorded.
+ */
+export interface ResendEffect {
+  kind: 'resend';
+  messageId: string;
+}
+
 /** Side effects a transition asks for; the engine enqueues them in the same transaction. */
-export type Effect = MailEffect | PortalNoticeEffect;
+export type Effect = MailEffect | PortalNoticeEffect | ResendEffect;
 
 /**
  * The event a machine emits for each effect (its `types.emitted`), and the internal event a

@@ -1,13 +1,16 @@
 /**
- * What every top-level procedure machine shares: it owns `context.deadlines`, accepts
- * `comment` and `deadline_missed` in every non-final state, applies the deadline
- * operations its invoked children (P2, P5) report, and emits the effects they report.
+ * What every top-level procedure machine shares: it owns `context.deadlines` (and
+ * `context.undelivered`), accepts `comment` and the record events (common/record-events.ts:
+ * `deadline_missed`, `message_delivered`, `message_failed`, `resend_message`) in every
+ * non-final state, applies the deadline operations its invoked children (P2, P5) report,
+ * and emits the effects they report. In a final state the runtime applies the record events.
  */
-import { assign, emit } from 'xstate';
+import { assign, emit, enqueueActions } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
 import type { CaseDeadline, MachineDeps } from '../contract.js';
 import type { EffectEvent } from './effects.js';
 import { close, observeMissed } from './deadlines.js';
+import { applyRecordEvent, type RecordContext, type RecordEvent, type RecordEventType } from './record-events.js';
 
 export type Deadlines = Record<string, CaseDeadline>;
 
@@ -35,7 +38,7 @@ export function applyDeadlineOps(deps: MachineDeps, deadlines: Deadlines, ops: D
   return next;
 }
 
-/** `deadline_missed`: the engine observed `key` open past due (occurredAt = dueAt). */
+/** The engine observed `key` open past due (occurredAt = dueAt); `deadline_missed` goes through record-events.ts. */
 export function markMissed(deadlines: Deadlines, key: string, at: Instant): Deadlines {
   const d = deadlines[key];
   if (!d) return deadlines;
@@ -66,15 +69,21 @@ export function hasParent(self: unknown): boolean {
 /** Root-level transitions of every procedure (the actions are named in each machine's `setup`). */
 export const ROOT_HANDLERS = {
   comment: { actions: 'recordComment' },
-  deadline_missed: { actions: 'observeMissed' },
+  // Every record event (common/record-events.ts `RECORD_EVENT_TYPES`), by one reducer.
+  deadline_missed: { actions: 'recordEvent' },
+  message_delivered: { actions: 'recordEvent' },
+  message_failed: { actions: 'recordEvent' },
+  resend_message: { actions: 'recordEvent' },
   'deadline.ops': { actions: 'applyDeadlineOps' },
   effect: { actions: 'emitChildEffect' },
-} as const;
+} as const satisfies Record<RecordEventType, unknown> & Record<string, { actions: string }>;
 
 /**
  * The implementations of the root-level actions every procedure names in its `setup`
- * (`recordComment`, `observeMissed`, `applyDeadlineOps`, `emitChildEffect`), written once.
- * Each machine spreads them into its `actions`; they touch only `context.deadlines`, and
+ * (`recordComment`, `recordEvent`, `applyDeadlineOps`, `emitChildEffect`),
+ * written once. Each machine spreads them into its `actions`; they touch only
+ * `context.deadlines` and `context.undelivered` (`recordEvent` also emits the record
+ * event's effects, e.g. `resend`), and
  * `emitChildEffect` emits a child's `effect` event unchanged as the parent's own (an
  * invoked child's emits never reach the listeners on the root actor, which the runtime
  * holds).
@@ -82,19 +91,21 @@ export const ROOT_HANDLERS = {
 // The return type is deliberately loose: each machine's `setup` checks its actions against
 // its own context and event union, which a shared implementation cannot name. The bodies
 // are typed against the only part they touch (`deadlines`).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function sharedParentActions(deps: MachineDeps): Record<'recordComment' | 'observeMissed' | 'applyDeadlineOps' | 'emitChildEffect', any> {
+export function sharedParentActions(
+  deps: MachineDeps,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Record<'recordComment' | 'recordEvent' | 'applyDeadlineOps' | 'emitChildEffect', any> {
   type Ctx = { deadlines: Deadlines };
-  type Ev = { type: string; payload?: { key?: unknown }; occurredAt?: Instant; ops?: DeadlineOp[] };
+  type Ev = { type: string; ops?: DeadlineOp[] };
   return {
     recordComment: () => {
       // History only: the engine records the event; the case does not change.
     },
-    observeMissed: assign(({ context, event }: { context: Ctx; event: Ev }) =>
-      event.type === 'deadline_missed'
-        ? { deadlines: markMissed(context.deadlines, event.payload?.key as string, event.occurredAt as Instant) }
-        : {},
-    ),
+    recordEvent: enqueueActions(({ context, event, enqueue }: { context: RecordContext; event: RecordEvent; enqueue: { assign(c: Partial<RecordContext>): void; emit(e: EffectEvent): void } }) => {
+      const { changes, effects } = applyRecordEvent(deps, context, event, false);
+      if (Object.keys(changes).length > 0) enqueue.assign(changes);
+      for (const effect of effects) enqueue.emit({ type: 'effect', effect } satisfies EffectEvent);
+    }),
     applyDeadlineOps: assign(({ context, event }: { context: Ctx; event: Ev }) =>
       event.type === 'deadline.ops' ? { deadlines: applyDeadlineOps(deps, context.deadlines, event.ops ?? []) } : {},
     ),

@@ -11,6 +11,7 @@ import {
   type EnvelopesOf,
 } from '../common/events.js';
 import { Correctable } from '../common/corrections.js';
+import { recordEventRoles, recordEventSchemas } from '../common/record-events.js';
 import {
   REDIRECTION_DEADLINE_KEYS,
   RedirectPayload,
@@ -34,13 +35,6 @@ export type FeedbackInquiryInput = Static<typeof FeedbackInquiryInput>;
 export const FEEDBACK_DEADLINE_KEYS = ['review', 'extension_notice', ...REDIRECTION_DEADLINE_KEYS] as const;
 export type FeedbackInquiryDeadlineKey = (typeof FEEDBACK_DEADLINE_KEYS)[number];
 
-const MailTemplateSchema = Type.Union([
-  Type.Literal('acknowledgement'),
-  Type.Literal('extension_notice'),
-  Type.Literal('answer'),
-  Type.Literal('redirect_notice'),
-]);
-
 export const feedbackInquiryEventSchemas = {
   register: Type.Object({ registrationNumber: Correctable(NonEmpty('EDMS registration number')) }),
   assign: Type.Object({ unit: Correctable(NonEmpty('the responsible unit (one of the configured units)')) }),
@@ -51,7 +45,10 @@ export const feedbackInquiryEventSchemas = {
   }),
   extend: Type.Object({
     days: Type.Integer({ minimum: 1, maximum: 30, description: 'calendar days added to the review term' }),
-    reason: NonEmpty('why extra study or checking is needed'),
+    reason: NonEmpty('why extra study or checking is needed (internal: never sent to the applicant)'),
+    applicantReason: Type.Optional(
+      NonEmpty('the reason as the applicant is told it, in their language; absent: the standard sentence of п. 39'),
+    ),
   }),
   submit_answer: Type.Object({
     text: NonEmpty('the answer'),
@@ -63,8 +60,8 @@ export const feedbackInquiryEventSchemas = {
   note_proposal: Type.Object({ comment: Type.Optional(Type.String()) }),
   redirect: RedirectPayload,
   ...redirectionEventSchemas,
-  message_delivered: Type.Object({ messageId: NonEmpty('outbox message id'), template: MailTemplateSchema }),
   comment: CommentPayload,
+  ...recordEventSchemas(FEEDBACK_DEADLINE_KEYS),
   deadline_missed: deadlineMissedPayload(FEEDBACK_DEADLINE_KEYS),
 } as const;
 export type FeedbackInquiryEventType = keyof typeof feedbackInquiryEventSchemas;
@@ -85,8 +82,9 @@ export const feedbackInquiryEventRoles: Record<FeedbackInquiryEventType, Role[]>
   approve_answer: ['supervisor'],
   note_proposal: ['supervisor'],
   ...redirectionEventRoles,
-  message_delivered: ['system'],
   comment: COMMENT_ROLES,
+  // ЦАР answers the applicant's mail (п. 36–37): it resends what failed.
+  ...recordEventRoles(['car']),
   deadline_missed: ['system'],
 };
 

@@ -14,6 +14,7 @@ import {
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
+import type { UndeliveredMessage } from '../common/record-events.js';
 import type { CreationInput, Validator } from '../runtime.js';
 import {
   redirectionParentActions,
@@ -46,7 +47,7 @@ export interface FeedbackInquiryContext {
   unit?: string;
   /** The person of the unit who took the case (`claim`, `reassign`); absent: the whole unit's. */
   assignee?: string;
-  extensions: Array<{ days: number; reason: string; at: Instant }>;
+  extensions: Array<{ days: number; reason: string; applicantReason?: string; at: Instant }>;
   /** Sum of all extensions, ≤ 30 (п. 39). */
   extensionDays: number;
   answer?: FeedbackInquiryPayload<'submit_answer'> & { submittedAt: Instant; approvedAt?: Instant };
@@ -55,6 +56,8 @@ export interface FeedbackInquiryContext {
   redirection?: RedirectionRecord;
   redirects: RedirectRecord[];
   deadlines: Deadlines;
+  /** Finally failed messages not yet resent or delivered (common/record-events.ts). */
+  undelivered?: UndeliveredMessage[];
 }
 
 type Ev = FeedbackInquiryEvent | DeadlineOpsEvent | EffectEvent;
@@ -174,7 +177,8 @@ export function createFeedbackInquiryMachine(deps: MachineDeps) {
               registrationNumber: context.registrationNumber,
               days: event.payload.days,
               totalExtensionDays: context.extensionDays,
-              reason: event.payload.reason,
+              // `reason` is the chairman's internal one: only `applicantReason` reaches the mail.
+              ...(event.payload.applicantReason ? { applicantReason: event.payload.applicantReason } : {}),
               decidedAt: event.occurredAt,
               reviewLastDay: review.lastDay,
               reviewDueAt: review.dueAt,
@@ -182,12 +186,6 @@ export function createFeedbackInquiryMachine(deps: MachineDeps) {
             closesDeadline: 'extension_notice',
           },
         });
-      }),
-      messageDelivered: assign({
-        deadlines: ({ context, event }) =>
-          event.type === 'message_delivered' && event.payload.template === 'extension_notice'
-            ? closeKey(deps, context.deadlines, 'extension_notice', event.occurredAt)
-            : context.deadlines,
       }),
       recordAnswer: assign({
         answer: ({ context, event }) =>
@@ -254,10 +252,9 @@ export function createFeedbackInquiryMachine(deps: MachineDeps) {
       };
     },
     entry: 'queueAcknowledgement',
-    on: {
-      ...ROOT_HANDLERS,
-      message_delivered: { actions: 'messageDelivered' },
-    },
+    // `message_delivered` closes the extension notice here as in every procedure, in any
+    // state (common/record-events.ts), with the deadline the outbox row names.
+    on: { ...ROOT_HANDLERS },
     initial: 'received',
     states: {
       received: {

@@ -12,6 +12,7 @@ import {
   type EnvelopesOf,
 } from '../common/events.js';
 import { Correctable } from '../common/corrections.js';
+import { recordEventRoles, recordEventSchemas } from '../common/record-events.js';
 
 export const CHANNELS = ['site', 'facebook', 'instagram', 'telegram'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -58,6 +59,7 @@ export const publicationEventSchemas = {
   send_to_administrator: Type.Object({}),
   post: Type.Object({ channel: ChannelSchema, url: Correctable(HttpUrlSchema('URL of the posted material')) }),
   comment: CommentPayload,
+  ...recordEventSchemas(PUBLICATION_DEADLINE_KEYS),
   deadline_missed: deadlineMissedPayload(PUBLICATION_DEADLINE_KEYS),
 } as const;
 export type PublicationEventType = keyof typeof publicationEventSchemas;
@@ -75,6 +77,8 @@ export const publicationEventRoles: Record<PublicationEventType, Role[]> = {
   send_to_administrator: ['press_secretary'],
   post: ['administrator'],
   comment: COMMENT_ROLES,
+  // P1 sends no mail today; a failed message would be the press secretary's to resend.
+  ...recordEventRoles(['press_secretary']),
   deadline_missed: ['system'],
 };
 

@@ -14,6 +14,7 @@ import {
   type DeadlineOpsEvent,
   type Deadlines,
 } from '../common/parent.js';
+import type { UndeliveredMessage } from '../common/record-events.js';
 import type { CreationInput, Validator } from '../runtime.js';
 import {
   publicationDeadlinePolicies as P,
@@ -46,6 +47,8 @@ export interface PublicationContext {
   sentToAdministratorAt?: Instant;
   posts: Partial<Record<Channel, { url: string; at: Instant }>>;
   deadlines: Deadlines;
+  /** Finally failed messages not yet resent or delivered (common/record-events.ts). */
+  undelivered?: UndeliveredMessage[];
 }
 
 type Ev = PublicationEvent | DeadlineOpsEvent | EffectEvent;

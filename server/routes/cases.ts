@@ -136,6 +136,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
           '`mine=true`: "my queue", the cases whose next step waits on one of the caller\'s roles ' +
           'and, for a unit step, on one of the caller\'s units and (once a person of the unit took the case with `claim`) on the caller; ' +
           'a step that is merely possible (an extension, `claim`, `reassign`, a comment) is not waiting. ' +
+          '`undelivered=true`: cases with a message to the applicant that finally failed and is not resent yet (`resend_message`). ' +
           'Pagination: pass `next` from a page as `after`.',
         security,
         querystring: Type.Object(
@@ -144,6 +145,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
             state: Type.Optional(Type.String({ minLength: 1 })),
             status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('done')])),
             overdue: Type.Optional(Type.Boolean()),
+            undelivered: Type.Optional(Type.Boolean({ description: 'only cases with (true) or without (false) an undelivered message' })),
             dueBefore: Type.Optional(Type.Union([InstantSchema, IsoDateSchema])),
             mine: Type.Optional(Type.Boolean()),
             backdated: Type.Optional(Type.Boolean({ description: 'Only cases with a back-dated event' })),
@@ -179,6 +181,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         state: q.state,
         status: q.status,
         overdue: q.overdue,
+        undelivered: q.undelivered,
         dueBefore,
         waitingRoles: q.mine ? user.roles.filter((r) => r !== 'auditor') : undefined,
         backdated: q.backdated,

@@ -45,6 +45,9 @@ export const CaseViewSchema = Type.Object(
     nextDueAt: Type.Union([InstantSchema, Type.Null()]),
     overdue: Type.Boolean(),
     backdated: Type.Boolean({ description: 'Some event of the case was back-dated (see its history and `GET /cases?backdated=true`)' }),
+    undelivered: Type.Boolean({
+      description: 'A message to the applicant finally failed and is not resent yet (context.undelivered lists them; resend_message)',
+    }),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   },

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './2026_11_26_000100_initial.js';
 import * as workQueueIndexes from './2026_11_26_000200_work_queue_indexes.js';
 import * as units from './2026_12_01_000300_units.js';
+import * as undelivered from './2026_12_01_000400_undelivered.js';
 import * as backdating from './2026_12_01_000500_backdating.js';
 
 /**
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_26_000100_initial': initial,
   '2026_11_26_000200_work_queue_indexes': workQueueIndexes,
   '2026_12_01_000300_units': units,
+  '2026_12_01_000400_undelivered': undelivered,
   '2026_12_01_000500_backdating': backdating,
 };

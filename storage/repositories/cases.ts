@@ -4,7 +4,7 @@ import type { CaseFilter, CaseHead, CaseRepository } from '../port.js';
 import type { CaseRow, Database } from '../schema.js';
 import { affected, columnsOf, slotsFor, template, type QuerySession } from '../session.js';
 
-const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, unit: true, assignee: true, created_at: true, updated_at: true });
+const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, unit: true, assignee: true, created_at: true, updated_at: true, undelivered: true });
 const FIND = template<{ id: string }, CaseRow>((db, p) => db.selectFrom('cases').selectAll().where('id', '=', p.id));
 const HEAD = template<{ id: string }, Pick<CaseRow, 'seq' | 'head_hash'>>((db, p) =>
   db.selectFrom('cases').select(['seq', 'head_hash']).where('id', '=', p.id),
@@ -86,6 +86,12 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
   if (filter.status !== undefined) q = q.where('status', '=', filter.status);
   if (filter.dueBefore !== undefined) {
     q = q.where('next_due_at', 'is not', null).where('next_due_at', '<=', filter.dueBefore);
+  }
+  if (filter.undelivered === true) {
+    // A literal, for the partial index `cases_undelivered` (migration 000400).
+    q = q.where(sql<boolean>`undelivered = 1`);
+  } else if (filter.undelivered === false) {
+    q = q.where(sql<boolean>`undelivered = 0`);
   }
   const scope = filter.unitScope;
   let roles = filter.waitingRoles;

@@ -1,10 +1,33 @@
 import { attemptFromRow, attemptToRow, outboxFromRow, outboxToRow } from '../mappers.js';
 import type { OutboxRepository } from '../port.js';
-import type { OutboxRow } from '../schema.js';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Database, OutboxRow } from '../schema.js';
 import { affected, columnsOf, slotsFor, template, type QuerySession } from '../session.js';
 
-const OUTBOXROW_COLUMNS = columnsOf<OutboxRow>({ id: true, case_id: true, event_seq: true, kind: true, template: true, recipient: true, language: true, payload: true, status: true, attempts: true, next_attempt_at: true, last_error: true, closes_deadline: true, created_at: true, sent_at: true });
+const OUTBOXROW_COLUMNS = columnsOf<OutboxRow>({ id: true, case_id: true, event_seq: true, kind: true, template: true, recipient: true, language: true, payload: true, status: true, attempts: true, next_attempt_at: true, last_error: true, closes_deadline: true, created_at: true, sent_at: true, resent_at_attempt: true });
 const INSERT = template<OutboxRow>((db, p) => db.insertInto('outbox').values(slotsFor(p, OUTBOXROW_COLUMNS)));
+
+/**
+ * No earlier-queued mail of the same case is still queued (earlier: a lower event seq, or
+ * the same seq and a lower id `caseId:seq:index`). Uses the `outbox_case` index.
+ */
+const firstQueuedOfItsCase = (eb: ExpressionBuilder<Database, 'outbox'>) =>
+  eb.not(
+    eb.exists(
+      eb
+        .selectFrom('outbox as earlier')
+        .select(sql<number>`1`.as('one'))
+        .whereRef('earlier.case_id', '=', 'outbox.case_id')
+        .where('earlier.kind', '=', 'mail')
+        .where('earlier.status', '=', 'queued')
+        .where((e) =>
+          e.or([
+            e('earlier.event_seq', '<', e.ref('outbox.event_seq')),
+            e.and([e('earlier.event_seq', '=', e.ref('outbox.event_seq')), e('earlier.id', '<', e.ref('outbox.id'))]),
+          ]),
+        ),
+    ),
+  );
 
 export function outboxRepository(s: QuerySession): OutboxRepository {
   return {
@@ -22,17 +45,21 @@ export function outboxRepository(s: QuerySession): OutboxRepository {
         .where('kind', '=', 'mail')
         .where('status', '=', 'queued')
         .where('next_attempt_at', '<=', now)
+        .where(firstQueuedOfItsCase)
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(limit);
       return (await s.execute(q.compile())).rows.map(outboxFromRow);
     },
     async nextMailAttemptAt() {
+      // Over the first queued message of each case only: a later one's past-due
+      // next_attempt_at must not wake the worker while it waits behind an earlier one.
       const q = s.builder
         .selectFrom('outbox')
         .select((eb) => eb.fn.min('next_attempt_at').as('next'))
         .where('kind', '=', 'mail')
-        .where('status', '=', 'queued');
+        .where('status', '=', 'queued')
+        .where(firstQueuedOfItsCase);
       return ((await s.execute(q.compile())).rows[0]?.next as string | null | undefined) ?? undefined;
     },
     async claim(id, attempts, leaseUntil) {
@@ -49,6 +76,16 @@ export function outboxRepository(s: QuerySession): OutboxRepository {
     },
     async markRetry(id, nextAttemptAt, error) {
       await s.execute(s.builder.updateTable('outbox').set({ next_attempt_at: nextAttemptAt, last_error: error }).where('id', '=', id).compile());
+    },
+    async requeue(id, caseId, now) {
+      const q = s.builder
+        .updateTable('outbox')
+        .set((eb) => ({ status: 'queued', next_attempt_at: now, resent_at_attempt: eb.ref('attempts') }))
+        .where('id', '=', id)
+        .where('case_id', '=', caseId)
+        .where('kind', '=', 'mail')
+        .where('status', '=', 'failed');
+      return affected(await s.execute(q.compile())) === 1;
     },
     async markFailed(id, error) {
       await s.execute(s.builder.updateTable('outbox').set({ status: 'failed', last_error: error }).where('id', '=', id).compile());

@@ -112,6 +112,7 @@ describe('case view', () => {
         nextDueAt: '2025-03-12T05:00:00.000Z',
         overdue: false,
         backdated: false,
+        undelivered: false,
         createdAt: T0,
         updatedAt: '2025-03-07T05:00:00.000Z',
       });

@@ -125,7 +125,7 @@ describe('durability and storage failures', () => {
     const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
     // A real refusal often quotes the recipient ("550 5.1.1 <a@b.kz>: Recipient address rejected").
     const refusing: MailTransport = {
-      sendMail: (m) => Promise.reject(Object.assign(new Error(`550 5.1.1 ${m.to}: Recipient address rejected`), { responseCode: 550 })),
+      sendMail: (m) => Promise.reject(Object.assign(new Error(`550 5.1.1 <${m.to.address}>: Recipient address rejected`), { responseCode: 550 })),
     };
     await t.reopen({ logger, transport: refusing });
     await t.engine.start();
@@ -135,7 +135,7 @@ describe('durability and storage failures', () => {
     // The record keeps the server's words for staff (it is personal data only they read)…
     expect(mail).toMatchObject({ status: 'failed', lastError: expect.stringContaining(applicant.email) });
     // …the log says what happened without them.
-    const warn = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.messageId === mail!.id);
+    const warn = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.messageId === mail!.id && 'error' in l);
     expect(warn).toMatchObject({ error: expect.stringMatching(/^550 5\.1\.1 .*Recipient address rejected$/) });
     const all = lines.join('');
     expect(all).not.toContain(applicant.email);

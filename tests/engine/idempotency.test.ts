@@ -22,6 +22,7 @@ const view = (id: string, seq = 1): CaseView => ({
   nextDueAt: '2025-03-08T05:00:00.000Z',
   overdue: false,
   backdated: false,
+  undelivered: false,
   createdAt: T0,
   updatedAt: T0,
 });

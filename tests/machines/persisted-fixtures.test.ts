@@ -23,8 +23,9 @@ describe('snapshots persisted by 1.0.0 before the typed effects', () => {
     expect(feedbackInquiry.allowedEvents(deps, stored['feedback-inquiry@redirection']!).map((a) => a.type)).toEqual([
       'forward',
       'cancel_redirect',
-      'message_delivered',
       'comment',
+      'message_delivered',
+      'message_failed',
       'deadline_missed',
     ]);
     const r = step(feedbackInquiry, 'feedback-inquiry@redirection', 'forward', { organization: 'O', reference: 'R-1' }, almaty('2025-03-10'), 'press_secretary');

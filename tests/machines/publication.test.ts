@@ -154,6 +154,8 @@ describe('publication (P1) — editing, translation (P2) and posting', () => {
       { type: 'send_for_translation', roles: ['press_secretary'] },
       { type: 'send_to_administrator', roles: ['press_secretary'] },
       { type: 'comment', roles: ['initiator', 'press_secretary', 'administrator', 'car', 'unit', 'supervisor', 'chairman'] },
+      { type: 'message_delivered', roles: ['system'] },
+      { type: 'message_failed', roles: ['system'] },
       { type: 'deadline_missed', roles: ['system'] },
     ]);
   });

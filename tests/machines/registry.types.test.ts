@@ -20,8 +20,8 @@ export const badEvent: FeedbackInquiryEventType = 'approve';
 export const badKey: FeedbackInquiryDeadlineKey = 'posting';
 // @ts-expect-error — `posting` is P1's and P4's, not P3's
 export const badPolicy = deadlinePolicy('feedback-inquiry', 'posting');
-// @ts-expect-error — `message_delivered` is P3 only
-export const badRoles = eventRoles('publication', 'message_delivered');
+// @ts-expect-error — `extend` is P3 only
+export const badRoles = eventRoles('publication', 'extend');
 // @ts-expect-error — unknown procedure id
 export const badProcedure: EventTypeOf<'press-release'> = 'post';
 // @ts-expect-error — P1 has no `review` deadline

@@ -123,17 +123,21 @@ describe('SMTP outage', () => {
     const all = async () => (await Promise.all(ids.map((id) => engine!.messages(id)))).flat().filter((m) => m.kind === 'mail');
     let msgs = await all();
     expect(msgs).toHaveLength(8 + 3 + 2);
+    // One case's mail goes out in the order it was queued: only each case's first message
+    // (its acknowledgement) is tried; the later ones wait untried.
+    const firsts = (list: typeof msgs) => list.filter((m) => m.eventSeq === 1);
     for (const m of msgs) {
       expect(m.status).toBe('queued');
-      expect(m.attempts).toBeGreaterThanOrEqual(3);
       expect(m.deliveryAttempts.every((a) => a.outcome === 'failed' && a.error)).toBe(true);
     }
+    for (const m of firsts(msgs)) expect(m.attempts).toBeGreaterThanOrEqual(3);
+    for (const m of msgs.filter((m) => m.eventSeq > 1)) expect(m.attempts).toBe(0);
 
     // Restart during the outage: the retry state is durable.
     e = await open();
     clock.advance(8000);
     await e.idle();
-    const attemptsAfterRestart = (await all()).map((m) => m.attempts);
+    const attemptsAfterRestart = firsts(await all()).map((m) => m.attempts);
     expect(Math.min(...attemptsAfterRestart)).toBeGreaterThanOrEqual(4);
 
     // Back up, but the first 4 messages get a transient 451.

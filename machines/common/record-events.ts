@@ -1,0 +1,172 @@
+/**
+ * Record events: what happened to the case's deadlines and messages outside its workflow,
+ * accepted in EVERY state of every procedure, the final ones included. A notice delivered
+ * after the case was answered is still a notice delivered (issue 12 §1): its deadline
+ * closes, and the history says so.
+ *
+ * - `message_delivered` {messageId, template, deadline?} (system): the outbox delivered a
+ *   message; the deadline it serves (`deadline`, the outbox row's `closesDeadline`) closes,
+ *   judged by the delivery's occurredAt, and the message leaves `undelivered`.
+ * - `message_failed` {messageId, template, deadline?} (system): the outbox gave up on a
+ *   message; it joins `context.undelivered` (the case's visible problem) until resent or
+ *   delivered. The error text stays in the outbox's delivery attempts, never here.
+ * - `resend_message` {messageId} (staff, the role the procedure's notices belong to): puts
+ *   an undelivered message back in the queue (a `resend` effect) and clears it.
+ * - `deadline_missed` {key} (system): on an active case, the deadline is observed missed;
+ *   on a closed one it is recorded and changes nothing.
+ *
+ * They change no state: only `context.deadlines` and `context.undelivered`, the part every
+ * procedure's context shares. Active states take them as root handlers (common/parent.ts
+ * `ROOT_HANDLERS`, action `recordEvent`); on a closed case the runtime (machines/runtime.ts)
+ * applies the same reducer to the persisted snapshot's context. Both go through
+ * `applyRecordEvent`, so a replay reproduces them whatever the state.
+ *
+ * Adding a record event (e.g. staff's `record_notice`, `correct`): add its type to
+ * `RECORD_EVENT_TYPES`, its schema/roles to `recordEventSchemas`/`recordEventRoles` (or to
+ * the procedure's events file), its check to `recordEventRefusal`, its effect on the shared
+ * context to `applyRecordEvent`, and its type to `ROOT_HANDLERS`. Nothing else needs to know.
+ *
+ * Compatibility of stored histories: `undelivered` is absent from the context until a
+ * message fails (a context key added to every case would make the stored snapshots of
+ * older cases differ from their replay); a `message_delivered` stored without `deadline`
+ * closes what it closed when it was recorded (the extension notice, by its template).
+ */
+import { Type, type TSchema } from 'typebox';
+import type { Instant } from '../../calendars/types.js';
+import type { CaseDeadline, MachineDeps, Role } from '../contract.js';
+import { close, observeMissed } from './deadlines.js';
+import type { Effect, MailTemplate } from './effects.js';
+import { NonEmpty } from './events.js';
+
+/** `context.deadlines` (common/parent.ts `Deadlines`; not imported from there: parent.ts imports this file). */
+type Deadlines = Record<string, CaseDeadline>;
+
+export const RECORD_EVENT_TYPES = ['message_delivered', 'message_failed', 'resend_message', 'deadline_missed'] as const;
+export type RecordEventType = (typeof RECORD_EVENT_TYPES)[number];
+
+const RECORD_EVENTS: ReadonlySet<string> = new Set(RECORD_EVENT_TYPES);
+export function isRecordEvent(type: string): type is RecordEventType {
+  return RECORD_EVENTS.has(type);
+}
+
+/** A message the outbox finally failed to deliver, until it is resent or delivered. */
+export interface UndeliveredMessage {
+  messageId: string;
+  template: string;
+  /** The deadline the message would have closed (e.g. `extension_notice`), if any. */
+  deadline?: string;
+  /** occurredAt of the `message_failed`. */
+  failedAt: Instant;
+}
+
+/** The part of every procedure's context the record events touch. */
+export interface RecordContext {
+  deadlines: Deadlines;
+  undelivered?: UndeliveredMessage[];
+}
+
+/** A record event as the reducer sees it (the payload already checked against its schema). */
+export interface RecordEvent {
+  type: string;
+  payload?: Record<string, unknown>;
+  occurredAt: Instant;
+}
+
+/** What a record event changes: the keys of the shared context that moved, and the effects. */
+export interface RecordStep {
+  changes: Partial<RecordContext>;
+  effects: Effect[];
+}
+
+const MAIL_TEMPLATES: readonly MailTemplate[] = ['acknowledgement', 'extension_notice', 'answer', 'redirect_notice'];
+const MailTemplateSchema = Type.Unsafe<MailTemplate>(Type.Union(MAIL_TEMPLATES.map((t) => Type.Literal(t))));
+
+/**
+ * The payload schemas of the message record events, with `deadline` restricted to the
+ * procedure's deadline keys (`deadline_missed` is built by `deadlineMissedPayload`).
+ */
+export function recordEventSchemas<K extends string>(deadlineKeys: readonly K[]) {
+  const deadline = Type.Optional(
+    Type.Unsafe<K>(Type.Union(deadlineKeys.map((k) => Type.Literal(k)), { description: 'the deadline the message closes when delivered' })),
+  );
+  const message = Type.Object({ messageId: NonEmpty('outbox message id'), template: MailTemplateSchema, deadline });
+  return {
+    message_delivered: message,
+    message_failed: message,
+    resend_message: Type.Object({ messageId: NonEmpty('the id of the undelivered message (GET /cases/{id}/messages)') }),
+  } satisfies Record<string, TSchema>;
+}
+
+/** Their roles: the engine sends the delivery and failure; `resendRoles` (who owns the procedure's notices) resend. */
+export function recordEventRoles(resendRoles: Role[]): Record<'message_delivered' | 'message_failed' | 'resend_message', Role[]> {
+  return { message_delivered: ['system'], message_failed: ['system'], resend_message: resendRoles };
+}
+
+/** The deadline a delivered message closes: its own `deadline`, else (older histories) the template's. */
+export function deliveredDeadline(payload: Record<string, unknown> | undefined): string | undefined {
+  if (typeof payload?.deadline === 'string') return payload.deadline;
+  return payload?.template === 'extension_notice' ? 'extension_notice' : undefined;
+}
+
+function undeliveredOf(context: Partial<RecordContext>): UndeliveredMessage[] {
+  return Array.isArray(context.undelivered) ? context.undelivered : [];
+}
+
+/** Record events not possible now (listed nowhere): `resend_message` with nothing undelivered. */
+export function unavailableRecordEvents(context: Partial<RecordContext>): RecordEventType[] {
+  return undeliveredOf(context).length === 0 ? ['resend_message'] : [];
+}
+
+/** Why the case refuses a record event (a message saying what to fix), or null. */
+export function recordEventRefusal(context: Partial<RecordContext>, event: RecordEvent): string | null {
+  if (event.type !== 'resend_message') return null;
+  const id = event.payload?.messageId;
+  const undelivered = undeliveredOf(context);
+  if (undelivered.some((m) => m.messageId === id)) return null;
+  return undelivered.length === 0
+    ? `Message "${String(id)}" cannot be resent: no message of this case is undelivered (a queued message is still being tried; a sent one needs nothing).`
+    : `Message "${String(id)}" is not an undelivered message of this case; resend one of: ${undelivered.map((m) => m.messageId).join(', ')}.`;
+}
+
+/**
+ * The effect of a record event on the shared context. `closed`: the case is in a final
+ * state (a `deadline_missed` then changes nothing). An event that changes nothing returns
+ * no changes, so the stored context keeps its bytes.
+ */
+export function applyRecordEvent(deps: MachineDeps, context: RecordContext, event: RecordEvent, closed: boolean): RecordStep {
+  const p = event.payload ?? {};
+  const undelivered = undeliveredOf(context);
+  const without = (id: unknown) => undelivered.filter((m) => m.messageId !== id);
+  switch (event.type as RecordEventType) {
+    case 'message_delivered': {
+      const changes: Partial<RecordContext> = {};
+      const key = deliveredDeadline(p);
+      const d = key === undefined ? undefined : context.deadlines[key];
+      if (key !== undefined && d?.open) changes.deadlines = { ...context.deadlines, [key]: close(deps, d, event.occurredAt) };
+      if (undelivered.some((m) => m.messageId === p.messageId)) changes.undelivered = without(p.messageId);
+      return { changes, effects: [] };
+    }
+    case 'message_failed': {
+      const failed: UndeliveredMessage = {
+        messageId: String(p.messageId),
+        template: String(p.template),
+        ...(typeof p.deadline === 'string' ? { deadline: p.deadline } : {}),
+        failedAt: event.occurredAt,
+      };
+      return { changes: { undelivered: [...without(p.messageId), failed] }, effects: [] };
+    }
+    case 'resend_message':
+      return {
+        changes: { undelivered: without(p.messageId) },
+        effects: [{ kind: 'resend', messageId: String(p.messageId) }],
+      };
+    case 'deadline_missed': {
+      const d = context.deadlines[String(p.key)];
+      if (closed || !d) return { changes: {}, effects: [] };
+      const next = observeMissed(d, event.occurredAt);
+      return { changes: next === d ? {} : { deadlines: { ...context.deadlines, [d.key]: next } }, effects: [] };
+    }
+    default:
+      return { changes: {}, effects: [] };
+  }
+}
