@@ -40,6 +40,7 @@ import {
 import type { TSchema } from 'typebox';
 import type {
   AllowedEvent,
+  CaseProgress,
   DeadlinePolicy,
   Effect,
   EffectEvent,
@@ -80,8 +81,13 @@ export interface ProcedureDefinition<E extends string, K extends string> {
   validateInput?(input: Record<string, unknown>, meta: EventMeta): string | null;
   /** Messages for refused events, by type (the parent's and its children's). */
   validators: Partial<Record<E, Validator>>;
-  /** Events structurally accepted but never valid for this case (e.g. `note_proposal` for a question). */
+  /**
+   * Events structurally accepted but not possible for this case now (e.g. `note_proposal`
+   * for a question, P3 `extend` once the 30 days are used): left out of the allowed events.
+   */
   unavailable?(context: any): E[];
+  /** The pending parts and targets the case view shows (see `ProcedureModule.progress`). */
+  progress?(context: Record<string, unknown>, state: string): CaseProgress;
 }
 
 /** A procedure module whose event types and deadline keys are known to the compiler. */
@@ -302,6 +308,7 @@ export function defineProcedure<E extends string, K extends string>(
     eventRoles: def.eventRoles,
     deadlinePolicies: def.deadlinePolicies,
     machine: (deps) => compiled(deps),
+    ...(def.progress ? { progress: def.progress } : {}),
 
     start(deps, input, meta) {
       const why = def.validateInput?.(input, meta) ?? null;
