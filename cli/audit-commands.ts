@@ -13,7 +13,7 @@ import { openAuditStore, type AuditEvent, type AuditStore, type CaseAsOf } from 
 import { isEngineError } from '../engine/errors.js';
 import { engineMachines, startInspectorServer } from '../inspector/index.js';
 import { normalizeInstant } from '../engine/command-checks.js';
-import { procedures } from '../machines/index.js';
+import { legacyProcedures, procedures } from '../machines/index.js';
 import { loadConfig } from '../server/config.js';
 
 export const USAGE = `usage: npm run audit -- <command> [options]
@@ -85,6 +85,7 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
       databasePath: config.database,
       calendar: loadKzCalendar({ allowStatutoryOnly: config.calendarStatutoryOnly }),
       procedures,
+      legacyModules: legacyProcedures,
     });
     const out = args.values.out as string | undefined;
     return await run(store, args, out === undefined ? io : outputTo(out, io), config.inspectPort);

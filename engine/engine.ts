@@ -300,7 +300,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         const at = seq === undefined ? row.updatedAt : (events[events.length - 1]?.recordedAt ?? row.updatedAt);
         const asOf = { ...row, seq: replayed.seq, state: replayed.state, status: replayed.status, nextDueAt: null, waitingRoles: [], updatedAt: at,
           backdated: events.some((e) => e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt)) };
-        return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at));
+        return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at), runner.viewEnv(module));
       }),
     verify: (caseId) => reading(() => verifyCase(read, registry, deps, caseId)),
     async health() {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepResult } from '../machines/contract.js';
 import type { CaseRecord, Repositories, Storage } from '../storage/index.js';
-import { buildCaseView, deadlinesOf, type CaseView } from './case-view.js';
+import { buildCaseView, deadlinesOf, type CaseView, type ViewEnv } from './case-view.js';
 import type { Clock } from './clock.js';
 import { CORRECT_EVENT } from '../machines/common/corrections.js';
 import { carryCorrections, checkCorrection, foldHistory, FoldRefusal, mayHaveCorrections, type CorrectPayloadValue } from './corrections.js';
@@ -133,7 +133,12 @@ export class Runner {
     const module = this.moduleOf(record);
     const snapshot = JSON.parse(record.snapshotJson) as PersistedSnapshot;
     const context = JSON.parse(record.contextJson) as Record<string, unknown>;
-    return buildCaseView(record, context, module.allowedEvents(this.#deps, snapshot), this.#clock.now());
+    return buildCaseView(record, context, module.allowedEvents(this.#deps, snapshot), this.#clock.now(), this.viewEnv(module));
+  }
+
+  /** What the case view of `module`'s cases needs besides the case (calendar, progress). */
+  viewEnv(module: ProcedureModule): ViewEnv {
+    return { calendar: this.#deps.calendar, ...(module.progress ? { progress: module.progress } : {}) };
   }
 
   /** The machine a case is pinned to (a missing version is a deployment error, not the client's). */
@@ -336,7 +341,7 @@ export class Runner {
     for (const [i, effect] of r.effects.entries()) {
       if (await queueEffect(repos.outbox, p.caseId, event.seq, i, effect, now)) mailQueued++;
     }
-    const result: CommandResult = { status: p.status, view: buildCaseView(record, step.context, allowed, new Date(now)), replayed: false };
+    const result: CommandResult = { status: p.status, view: buildCaseView(record, step.context, allowed, new Date(now), this.viewEnv(p.module)), replayed: false };
     if (p.idempotency) await rememberAnswer(repos.idempotency, p.idempotency, result, p.caseId, now);
     const notice: CommitNotice = { caseId: p.caseId, mailQueued, ...(scheduledDueAt ? { scheduledDueAt } : {}) };
     if (this.#commitListeners.size > 0) {

@@ -105,6 +105,40 @@ export interface CaseDeadline {
   /** For late closings / submissions: how late, in working days (п. 11) or calendar days. */
   shortfall?: { amount: number; unit: Reading };
   calendar: CalendarStamp;
+  /**
+   * For a deadline that opens again on each turn of a loop (P4 `rework`, from 1.1.0): 1, 2,
+   * … The current turn is `context.deadlines[key]`; the past turns are kept, closed, in
+   * `context.deadlineHistory`.
+   */
+  turn?: number;
+}
+
+/** A part of a step still awaited: e.g. the languages of P2 not yet delivered. */
+export interface PendingPart {
+  /** The step (state) it belongs to, e.g. `translation`, `posting`. */
+  step: string;
+  /** The event that delivers one part, e.g. `deliver_translation`. */
+  event: string;
+  /** The payload field that names the part, e.g. `language`, `channel`. */
+  field: string;
+  /** The parts still awaited, in the order they were asked for. */
+  awaited: string[];
+  /** The parts already delivered. */
+  done: string[];
+}
+
+/** A date the case works towards that is not itself a deadline (P1: the planned publication date P). */
+export interface CaseTarget {
+  key: string;
+  date: IsoDate;
+  rule: string;
+  description: string;
+}
+
+/** What a case's view shows beyond its deadlines; computed from the context, pure. */
+export interface CaseProgress {
+  pending: PendingPart[];
+  targets: CaseTarget[];
 }
 
 /** What a machine needs from the runtime. */
@@ -195,6 +229,12 @@ export interface ProcedureModule {
   ): StepResult;
   /** The events the current state accepts, with their roles. */
   allowedEvents(deps: MachineDeps, snapshot: PersistedSnapshot): AllowedEvent[];
+  /**
+   * Optional: the parts of a parallel step still awaited and the target dates of the case,
+   * from a step's context (as `StepOk.context`, with `children`) and dotted state. Absent:
+   * none.
+   */
+  progress?(context: Record<string, unknown>, state: string): CaseProgress;
   /**
    * Optional: the machine restored once to take several events of one case in turn, so a
    * runtime that keeps a case's session between commands skips restoring the snapshot.

@@ -3,7 +3,12 @@
  * the typed helpers below keep event types and deadline keys checked by the compiler.
  */
 import type { DeadlinePolicy, ProcedureId, ProcedureModule, Role } from './contract.js';
-import { blogQuestion, type BlogQuestionDeadlineKey, type BlogQuestionEventType } from './blog-question/index.js';
+import {
+  blogQuestion,
+  blogQuestionLegacy,
+  type BlogQuestionDeadlineKey,
+  type BlogQuestionEventType,
+} from './blog-question/index.js';
 import {
   feedbackInquiry,
   type FeedbackInquiryDeadlineKey,
@@ -26,6 +31,12 @@ export type DeadlineKeyOf<P extends ProcedureId> = ProcedureTypes[P]['deadline']
 const typed = { publication, 'feedback-inquiry': feedbackInquiry, 'blog-question': blogQuestion } as const;
 
 export const procedures: Record<ProcedureId, ProcedureModule> = typed;
+
+/**
+ * The older versions still needed by the cases pinned to them: pass as the engine's (and
+ * the audit store's) `legacyModules`, or those cases can be neither read nor replayed.
+ */
+export const legacyProcedures: ProcedureModule[] = [...blogQuestionLegacy];
 
 /** The module of a procedure id; `undefined` for an id that is not registered (HTTP input). */
 export function getProcedure<P extends ProcedureId>(id: P): (typeof typed)[P];

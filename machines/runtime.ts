@@ -40,6 +40,7 @@ import {
 import type { TSchema } from 'typebox';
 import type {
   AllowedEvent,
+  CaseProgress,
   DeadlinePolicy,
   Effect,
   EffectEvent,
@@ -91,8 +92,13 @@ export interface ProcedureDefinition<E extends string, K extends string> {
   validators: Partial<Record<E, Validator>>;
   /** Roles that may correct any correctable field, besides the role that sent the original. */
   correctRoles?: Role[];
-  /** Events structurally accepted but never valid for this case (e.g. `note_proposal` for a question). */
+  /**
+   * Events structurally accepted but not possible for this case now (e.g. `note_proposal`
+   * for a question, P3 `extend` once the 30 days are used): left out of the allowed events.
+   */
   unavailable?(context: any): E[];
+  /** The pending parts and targets the case view shows (see `ProcedureModule.progress`). */
+  progress?(context: Record<string, unknown>, state: string): CaseProgress;
   /** Events merely possible, never waited for (`ProcedureModule.optionalEvents`). */
   optional?: E[];
   /** Events whose payload `unit` names a configured unit (`ProcedureModule.unitEvents`). */
@@ -371,6 +377,7 @@ export function defineProcedure<E extends string, K extends string>(
     optionalEvents: def.optional ?? [],
     unitEvents: def.unitEvents ?? [],
     machine: (deps) => compiled(deps),
+    ...(def.progress ? { progress: def.progress } : {}),
 
     start(deps, input, meta) {
       const why = def.validateInput?.(input, meta) ?? null;

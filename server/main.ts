@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { loadCalendar } from '../calendars/index.js';
 import { createEngine } from '../engine/index.js';
 import { engineMachines, startInspectorServer, type InspectorServer } from '../inspector/index.js';
-import { procedures } from '../machines/index.js';
+import { legacyProcedures, procedures } from '../machines/index.js';
 import { buildApp } from './app.js';
 import { ensureDevAuthFile, loadAuthFile, type UserDirectory } from './auth.js';
 import { loadConfig } from './config.js';
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     calendar,
     readings,
     procedures,
+    legacyModules: legacyProcedures,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
     maxBackdating: config.maxBackdating,

@@ -4,7 +4,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
-import type { EventMeta, MachineDeps } from '../contract.js';
+import type { CaseDeadline, EventMeta, MachineDeps } from '../contract.js';
 import type { EffectEvent } from '../common/effects.js';
 import { openAfter } from '../common/deadlines.js';
 import {
@@ -56,6 +56,18 @@ export interface BlogQuestionContext {
   deadlines: Deadlines;
   /** Finally failed messages not yet resent or delivered (common/record-events.ts). */
   undelivered?: UndeliveredMessage[];
+  /**
+   * The past turns of a repeated deadline (`rework`), oldest first, each with its `turn`
+   * and as it stood when the next turn opened (closed, judged). From 1.1.0; absent in the
+   * cases of 1.0.0, whose rework deadline was overwritten.
+   */
+  deadlineHistory?: CaseDeadline[];
+}
+
+/** What changed between the machine's versions (see index.ts). */
+export interface BlogQuestionOptions {
+  /** 1.1.0: number each turn of a repeated deadline and keep the past turns in `deadlineHistory`. */
+  deadlineTurns: boolean;
 }
 
 type Ev = BlogQuestionEvent | DeadlineOpsEvent | EffectEvent;
@@ -69,13 +81,31 @@ export const blogQuestionValidators: Record<string, Validator> = {
 const valid = ({ context, event }: { context: BlogQuestionContext; event: Ev }) =>
   (blogQuestionValidators[event.type]?.(context, event) ?? null) === null;
 
-/** Builds P4 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts). */
-export function createBlogQuestionMachine(deps: MachineDeps) {
+/**
+ * Builds P4 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts).
+ * `options` selects the behaviour of a machine version (1.0.0 without deadline turns).
+ */
+export function createBlogQuestionMachine(deps: MachineDeps, options: BlogQuestionOptions = { deadlineTurns: true }) {
   /** Property assigners for `deadlines` (used inside `assign` so XState infers the event type). */
   const opened =
     (key: BlogQuestionDeadlineKey) =>
     ({ context, event }: { context: BlogQuestionContext; event: Ev }): Deadlines =>
       'occurredAt' in event ? { ...context.deadlines, [key]: openAfter(deps, P[key], event.occurredAt) } : context.deadlines;
+  /**
+   * Opens the next turn of a repeated deadline: the turn before it (if any) moves to
+   * `deadlineHistory` as it stands, the new one gets the next `turn` number.
+   */
+  const nextTurn =
+    (key: BlogQuestionDeadlineKey) =>
+    ({ context, event }: { context: BlogQuestionContext; event: Ev }): Partial<BlogQuestionContext> => {
+      if (!('occurredAt' in event)) return {};
+      const previous = context.deadlines[key];
+      const next = openAfter(deps, P[key], event.occurredAt);
+      return {
+        deadlines: { ...context.deadlines, [key]: { ...next, turn: (previous?.turn ?? 0) + 1 } },
+        ...(previous ? { deadlineHistory: [...(context.deadlineHistory ?? []), { ...previous, turn: previous.turn ?? 1 }] } : {}),
+      };
+    };
   const closed =
     (...keys: BlogQuestionDeadlineKey[]) =>
     ({ context, event }: { context: BlogQuestionContext; event: Ev }): Deadlines =>
@@ -132,7 +162,7 @@ export function createBlogQuestionMachine(deps: MachineDeps) {
         posted: ({ context, event }) => (event.type === 'post' ? { url: event.payload.url, at: event.occurredAt } : context.posted),
       }),
       openToChairman: assign({ deadlines: opened('to_chairman') }),
-      openRework: assign({ deadlines: opened('rework') }),
+      openRework: assign(options.deadlineTurns ? nextTurn('rework') : (args) => ({ deadlines: opened('rework')(args) })),
       openPosting: assign({ deadlines: opened('posting') }),
       closeUnitAnswer: assign({ deadlines: closed('unit_answer') }),
       closeForwarded: assign({ deadlines: closed('to_chairman', 'rework') }),
@@ -154,6 +184,7 @@ export function createBlogQuestionMachine(deps: MachineDeps) {
         turns: [],
         redirects: [],
         deadlines: { unit_answer: openAfter(deps, P.unit_answer, receivedAt) },
+        ...(options.deadlineTurns ? { deadlineHistory: [] } : {}),
       };
     },
     on: { ...ROOT_HANDLERS },

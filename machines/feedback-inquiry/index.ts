@@ -2,6 +2,7 @@
 import { defineProcedure } from '../runtime.js';
 import {
   FeedbackInquiryInput,
+  MAX_EXTENSION_DAYS,
   feedbackInquiryCreateRoles,
   feedbackInquiryDeadlinePolicies,
   feedbackInquiryEventRoles,
@@ -35,5 +36,11 @@ export const feedbackInquiry = defineProcedure<FeedbackInquiryEventType, Feedbac
   validators: feedbackInquiryValidators,
   optional: feedbackInquiryOptionalEvents,
   unitEvents: feedbackInquiryUnitEvents,
-  unavailable: (ctx: FeedbackInquiryContext) => (ctx.kind === 'question' ? ['note_proposal'] : []),
+  // `extend` stays in the states' transitions (a request is refused with the reason); it is
+  // not offered once the 30 days of п. 39 are used, so no one is waiting on the chairman.
+  // Listing only: the machine's steps are unchanged, so no version bump.
+  unavailable: (ctx: FeedbackInquiryContext) => [
+    ...(ctx.kind === 'question' ? (['note_proposal'] as const) : []),
+    ...(ctx.extensionDays >= MAX_EXTENSION_DAYS ? (['extend'] as const) : []),
+  ],
 });

@@ -9,8 +9,9 @@ import {
   type PublicationDeadlineKey,
   type PublicationEventType,
 } from './publication.events.js';
-import { createPublicationMachine, publicationValidators } from './publication.machine.js';
-import { translationValidators } from './translation.machine.js';
+import type { CaseProgress, PendingPart } from '../contract.js';
+import { createPublicationMachine, publicationValidators, type PublicationContext } from './publication.machine.js';
+import { translationValidators, type TranslationContext } from './translation.machine.js';
 
 export * from './publication.events.js';
 export * from './publication.machine.js';
@@ -35,6 +36,38 @@ export function validatePublicationInput(input: Record<string, unknown>): string
   return null;
 }
 
+/**
+ * What the case view shows beyond the deadlines (issue 12 §7): in `translation`, the
+ * requested languages P2 has not delivered (read from the running child, `children.translation`);
+ * in `posting`, the target channels not yet posted; and the planned publication date P
+ * (п. 11) as the case's target, once set (procurement has none).
+ */
+export function publicationProgress(context: Record<string, unknown>, state: string): CaseProgress {
+  const ctx = context as unknown as PublicationContext & { children?: Record<string, { context?: TranslationContext }> };
+  const pending: PendingPart[] = [];
+  const split = <T extends string>(all: readonly T[], isDone: (x: T) => boolean): { awaited: T[]; done: T[] } => ({
+    awaited: all.filter((x) => !isDone(x)),
+    done: all.filter(isDone),
+  });
+  const active = state.split(',');
+  const translation = ctx.children?.translation?.context;
+  if (active.some((s) => s === 'translation' || s.startsWith('translation.')) && translation) {
+    pending.push({
+      step: 'translation',
+      event: 'deliver_translation',
+      field: 'language',
+      ...split(translation.languages, (l) => !!translation.translations?.[l]),
+    });
+  }
+  if (active.includes('posting')) {
+    pending.push({ step: 'posting', event: 'post', field: 'channel', ...split(ctx.channels, (c) => !!ctx.posts?.[c]) });
+  }
+  const targets: CaseProgress['targets'] = ctx.plannedFor
+    ? [{ key: 'publication', date: ctx.plannedFor, rule: 'п. 11', description: 'The planned publication date P of the material.' }]
+    : [];
+  return { pending, targets };
+}
+
 export const publication = defineProcedure<PublicationEventType, PublicationDeadlineKey>({
   id,
   version: VERSION,
@@ -49,4 +82,5 @@ export const publication = defineProcedure<PublicationEventType, PublicationDead
   build: createPublicationMachine,
   validateInput: validatePublicationInput,
   validators: { ...publicationValidators, ...translationValidators },
+  progress: publicationProgress,
 });

@@ -7,6 +7,28 @@ import { InstantSchema, IsoDateSchema, LiteralUnion } from './common.js';
 export const RoleSchema = LiteralUnion(ROLES);
 export const ProcedureIdSchema = LiteralUnion(PROCEDURE_IDS);
 
+/** An instant in the calendar's zone (`Asia/Almaty`), with its offset, beside the UTC one. */
+const LocalInstant = (of: string) =>
+  Type.String({
+    description: `${of} in the calendar's zone (see \`zone\`), ISO 8601 with the offset the zone had then, e.g. 2026-04-06T10:00:00.000+05:00 (luxon with the IANA database; never a fixed offset)`,
+  });
+
+export const RemainingSchema = Type.Object(
+  {
+    today: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: "YYYY-MM-DD: the clock's day in the calendar's zone, the count's origin" }),
+    calendarDays: Type.Integer({
+      description: 'lastDay − today: 1 = tomorrow is the last day, 0 = today is the last day (due at its end), negative = past the last day by that many days',
+    }),
+    workingDays: Type.Optional(
+      Type.Integer({
+        description:
+          'Only where the rule counts working days (reading "working"): the working days after today up to and including the last day; negative = the working days after the last day up to and including today. 0 can also be past due (a weekend right after the last day): `overdue` decides.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'What remains, counted from the clock (open deadlines and targets of active cases only)' },
+);
+
 export const DeadlineViewSchema = Type.Object(
   {
     key: Type.String(),
@@ -24,11 +46,44 @@ export const DeadlineViewSchema = Type.Object(
     observedMissedAt: Type.Optional(InstantSchema),
     shortfall: Type.Optional(Type.Object({ amount: Type.Integer(), unit: Type.String() })),
     calendar: CalendarStampSchema,
+    turn: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'A deadline that opens again on each turn of a loop (P4 `rework`): its turn, 1, 2, … (past turns are in the case\'s `deadlineHistory`)',
+      }),
+    ),
+    dueAtLocal: LocalInstant('dueAt'),
+    fromLocal: Type.Optional(LocalInstant('from, when it is an instant')),
+    closedAtLocal: Type.Optional(LocalInstant('closedAt')),
+    observedMissedAtLocal: Type.Optional(LocalInstant('observedMissedAt')),
+    remaining: Type.Optional(RemainingSchema),
   },
   { additionalProperties: true },
 );
 
 export const AllowedEventSchema = Type.Object({ type: Type.String(), roles: Type.Array(RoleSchema) });
+
+export const PendingPartSchema = Type.Object(
+  {
+    step: Type.String({ description: 'The step, e.g. `translation` (P2), `posting` (P1)' }),
+    event: Type.String({ description: 'The event that delivers one part, e.g. `deliver_translation`, `post`' }),
+    field: Type.String({ description: 'The payload field naming the part, e.g. `language`, `channel`' }),
+    awaited: Type.Array(Type.String(), { description: 'The parts still awaited, e.g. ["en"]' }),
+    done: Type.Array(Type.String(), { description: 'The parts already delivered' }),
+  },
+  { additionalProperties: false },
+);
+
+export const TargetSchema = Type.Object(
+  {
+    key: Type.String({ description: '`publication`: the planned publication date P of P1 (п. 11)' }),
+    date: IsoDateSchema,
+    rule: Type.String(),
+    description: Type.String(),
+    remaining: Type.Optional(RemainingSchema),
+  },
+  { additionalProperties: false },
+);
 
 export const CaseViewSchema = Type.Object(
   {
@@ -39,8 +94,18 @@ export const CaseViewSchema = Type.Object(
     status: Type.Union([Type.Literal('active'), Type.Literal('done')]),
     seq: Type.Integer({ description: 'Number of events; send as If-Match to guard against concurrent changes' }),
     context: Type.Record(Type.String(), Type.Unknown()),
-    deadlines: Type.Array(DeadlineViewSchema),
-    allowedEvents: Type.Array(AllowedEventSchema),
+    deadlines: Type.Array(DeadlineViewSchema, { description: 'The current deadlines, one per key (of a repeated one: its current turn)' }),
+    deadlineHistory: Type.Array(DeadlineViewSchema, {
+      description: 'The past turns of repeated deadlines (P4 `rework` 1, 2, …), oldest first, each with its own status',
+    }),
+    pending: Type.Array(PendingPartSchema, {
+      description: 'The parts of the current step still awaited: P2 translation languages, P1 channels not yet posted',
+    }),
+    targets: Type.Array(TargetSchema, { description: 'Dates the case works towards that are not deadlines: P1 planned publication date P' }),
+    allowedEvents: Type.Array(AllowedEventSchema, {
+      description:
+        'What a person may send now, with the roles that may: never the engine\'s own events (`deadline_missed`, `message_delivered`), nor an event the case can no longer take (P3 `extend` once the 30 days of п. 39 are used)',
+    }),
     waitingRoles: Type.Array(RoleSchema),
     nextDueAt: Type.Union([InstantSchema, Type.Null()]),
     overdue: Type.Boolean(),
@@ -50,6 +115,10 @@ export const CaseViewSchema = Type.Object(
     }),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
+    zone: Type.String({ description: 'The IANA zone of every `…Local` instant: the calendar\'s (`Asia/Almaty`)' }),
+    nextDueAtLocal: Type.Union([LocalInstant('nextDueAt'), Type.Null()]),
+    createdAtLocal: LocalInstant('createdAt'),
+    updatedAtLocal: LocalInstant('updatedAt'),
   },
   { additionalProperties: true },
 );

@@ -25,6 +25,13 @@ const view = (id: string, seq = 1): CaseView => ({
   undelivered: false,
   createdAt: T0,
   updatedAt: T0,
+  deadlineHistory: [],
+  pending: [],
+  targets: [],
+  zone: 'Asia/Almaty',
+  nextDueAtLocal: '2025-03-08T10:00:00.000+05:00',
+  createdAtLocal: '2025-03-06T10:00:00.000+05:00',
+  updatedAtLocal: '2025-03-06T10:00:00.000+05:00',
 });
 
 describe('idempotency', () => {

@@ -30,7 +30,7 @@ describe('the procedure registry', () => {
     expect(getProcedure('no-such-procedure')).toBeUndefined();
     expect(getProcedure('toString')).toBeUndefined();
     expect([pub.id, feedback.id, blog.id]).toEqual(['publication', 'feedback-inquiry', 'blog-question']);
-    expect([pub.VERSION, feedback.VERSION, blog.VERSION, redirection.VERSION]).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0']);
+    expect([pub.VERSION, feedback.VERSION, blog.VERSION, redirection.VERSION]).toEqual(['1.0.0', '1.0.0', '1.1.0', '1.0.0']);
   });
 
   it.each(PROCEDURE_IDS)('should give %s a role list for every event schema, and let neither auditor nor system comment', (id) => {
