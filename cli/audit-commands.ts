@@ -28,6 +28,10 @@ commands (each takes --out <file>: write the output there instead of stdout):
                                              <seq>, or as recorded at <instant> (default: now);
                                              --inspect replays the case into the live inspector on
                                              ws://127.0.0.1:INSPECT_PORT and waits for Ctrl-C (or --exit)
+  backdated [--case <id>] [--format jsonl|csv]
+                                             list every deadline whose judgement depends on a
+                                             back-dated event: closed "in time" by an event recorded
+                                             after its due time, or moved after it had passed
 
 Redirecting stdout with npm? Use \`npm run -s audit -- …\` (or --out), or npm's banner lands in the file.
 
@@ -78,7 +82,7 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
   let store: AuditStore | undefined;
   try {
     const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command: ${command} (expected verify, export or replay)`);
+    if (!run) throw new UsageError(`unknown command: ${command} (expected verify, export, replay or backdated)`);
     const args = parse(command, rest);
     const config = loadConfig(io.env);
     store = await openAuditStore({
@@ -126,8 +130,9 @@ const OPTIONS = {
   verify: { case: { type: 'string' }, out: { type: 'string' } },
   export: { format: { type: 'string' }, out: { type: 'string' } },
   replay: { at: { type: 'string' }, inspect: { type: 'boolean' }, exit: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
+  backdated: { case: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
 } as const;
-const POSITIONALS: Record<string, number> = { verify: 0, export: 1, replay: 1 };
+const POSITIONALS: Record<string, number> = { verify: 0, export: 1, replay: 1, backdated: 0 };
 
 function parse(command: string, rest: string[]): Args {
   let parsed;
@@ -149,6 +154,7 @@ const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
   export: exportCommand,
   replay: replayCommand,
+  backdated: backdatedCommand,
 };
 
 async function verifyCommand(store: AuditStore, args: Args, io: AuditIo): Promise<number> {
@@ -181,11 +187,11 @@ async function verifyCommand(store: AuditStore, args: Args, io: AuditIo): Promis
   return failed.length > 0 ? 1 : 0;
 }
 
-const CSV_COLUMNS = ['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = ['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'backdatingReason', 'prevHash', 'hash'] as const;
 
-/** RFC 4180: a field with a comma, quote, CR or LF (or edge spaces) is quoted, quotes doubled. */
-export function csvField(value: string | number): string {
-  const s = String(value);
+/** RFC 4180: a field with a comma, quote, CR or LF (or edge spaces) is quoted, quotes doubled; null is empty. */
+export function csvField(value: string | number | null): string {
+  const s = value === null ? '' : String(value);
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -205,6 +211,23 @@ async function exportCommand(store: AuditStore, args: Args, io: AuditIo): Promis
     // CRLF line ends, as RFC 4180 says; payload texts keep their own line breaks inside quotes.
     io.out([CSV_COLUMNS.join(','), ...events.map(csvLine)].join('\r\n') + '\r\n');
   }
+  return 0;
+}
+
+const BACKDATED_COLUMNS = ['caseId', 'procedure', 'key', 'rule', 'effect', 'dueAt', 'status', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'backdatingReason'] as const;
+
+async function backdatedCommand(store: AuditStore, args: Args, io: AuditIo): Promise<number> {
+  const format = (args.values.format as string | undefined) ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`backdated: --format must be jsonl or csv, not ${format}`);
+  const one = args.values.case as string | undefined;
+  if (one !== undefined) await mustExist(store, one);
+  const found = await store.backdatedJudgements(one);
+  if (format === 'jsonl') {
+    if (found.length > 0) io.out(found.map((j) => JSON.stringify(j)).join('\n') + '\n');
+  } else {
+    io.out([BACKDATED_COLUMNS.join(','), ...found.map((j) => BACKDATED_COLUMNS.map((c) => csvField(j[c])).join(','))].join('\r\n') + '\r\n');
+  }
+  io.err(`${found.length} deadline judgement(s) depend on a back-dated event\n`);
   return 0;
 }
 

@@ -14,6 +14,11 @@
  *   an undelivered message back in the queue (a `resend` effect) and clears it.
  * - `deadline_missed` {key} (system): on an active case, the deadline is observed missed;
  *   on a closed one it is recorded and changes nothing.
+ * - `record_notice` {deadline?, messageId?, channel, reference?} (staff): the applicant was
+ *   told another way (phone, post, in person, the portal, an e-mail sent by hand): the notice
+ *   deadline it answers closes, judged by the event's occurredAt, and the undelivered
+ *   message it replaces (named, or serving that deadline) leaves `undelivered`. A queued
+ *   message that is delivered later changes nothing more.
  *
  * They change no state: only `context.deadlines` and `context.undelivered`, the part every
  * procedure's context shares. Active states take them as root handlers (common/parent.ts
@@ -41,7 +46,18 @@ import { NonEmpty } from './events.js';
 /** `context.deadlines` (common/parent.ts `Deadlines`; not imported from there: parent.ts imports this file). */
 type Deadlines = Record<string, CaseDeadline>;
 
-export const RECORD_EVENT_TYPES = ['message_delivered', 'message_failed', 'resend_message', 'deadline_missed'] as const;
+export const RECORD_EVENT_TYPES = ['message_delivered', 'message_failed', 'resend_message', 'deadline_missed', 'record_notice'] as const;
+
+/**
+ * The deadlines a notice to the applicant closes (PROCEDURES.md "Which event … closes each
+ * deadline": "delivery of the notice e-mail"): P3's `extension_notice`. (P5's applicant
+ * notice is queued by `forward`, which closes `forward` itself; a failed one is answered by
+ * `record_notice {messageId}`.)
+ */
+export const NOTICE_DEADLINES = ['extension_notice'] as const;
+
+/** How a notice given outside the outbox reached the applicant. */
+export const NOTICE_CHANNELS = ['email', 'phone', 'post', 'in_person', 'portal'] as const;
 export type RecordEventType = (typeof RECORD_EVENT_TYPES)[number];
 
 const RECORD_EVENTS: ReadonlySet<string> = new Set(RECORD_EVENT_TYPES);
@@ -97,6 +113,25 @@ export function recordEventSchemas<K extends string>(deadlineKeys: readonly K[])
   } satisfies Record<string, TSchema>;
 }
 
+/**
+ * `record_notice`, for a procedure whose notices are mail: `deadline` restricted to its
+ * notice deadlines (`noticeKeys`, a subset of NOTICE_DEADLINES).
+ */
+export function recordNoticeSchemas<K extends string>(noticeKeys: readonly K[]) {
+  return {
+    record_notice: Type.Object({
+      deadline: Type.Optional(
+        Type.Unsafe<K>(Type.Union(noticeKeys.map((k) => Type.Literal(k)), { description: 'the notice deadline the notice answers' })),
+      ),
+      messageId: Type.Optional(NonEmpty('the undelivered message the notice replaces (GET /cases/{id}/messages)')),
+      channel: Type.Unsafe<(typeof NOTICE_CHANNELS)[number]>(
+        Type.Union(NOTICE_CHANNELS.map((c) => Type.Literal(c)), { description: 'how the applicant was told' }),
+      ),
+      reference: Type.Optional(NonEmpty('an outgoing number, a call log entry, a receipt…')),
+    }),
+  } satisfies Record<string, TSchema>;
+}
+
 /** Their roles: the engine sends the delivery and failure; `resendRoles` (who owns the procedure's notices) resend. */
 export function recordEventRoles(resendRoles: Role[]): Record<'message_delivered' | 'message_failed' | 'resend_message', Role[]> {
   return { message_delivered: ['system'], message_failed: ['system'], resend_message: resendRoles };
@@ -112,13 +147,23 @@ function undeliveredOf(context: Partial<RecordContext>): UndeliveredMessage[] {
   return Array.isArray(context.undelivered) ? context.undelivered : [];
 }
 
-/** Record events not possible now (listed nowhere): `resend_message` with nothing undelivered. */
+/** An open deadline a notice closes, if the case has one. */
+function openNotice(context: Partial<RecordContext>): boolean {
+  return NOTICE_DEADLINES.some((k) => context.deadlines?.[k]?.open === true);
+}
+
+/**
+ * Record events not possible now (listed nowhere): `resend_message` with nothing
+ * undelivered; `record_notice` with nothing undelivered and no notice deadline open.
+ */
 export function unavailableRecordEvents(context: Partial<RecordContext>): RecordEventType[] {
-  return undeliveredOf(context).length === 0 ? ['resend_message'] : [];
+  if (undeliveredOf(context).length > 0) return [];
+  return openNotice(context) ? ['resend_message'] : ['resend_message', 'record_notice'];
 }
 
 /** Why the case refuses a record event (a message saying what to fix), or null. */
 export function recordEventRefusal(context: Partial<RecordContext>, event: RecordEvent): string | null {
+  if (event.type === 'record_notice') return noticeRefusal(context, event.payload ?? {});
   if (event.type !== 'resend_message') return null;
   const id = event.payload?.messageId;
   const undelivered = undeliveredOf(context);
@@ -126,6 +171,24 @@ export function recordEventRefusal(context: Partial<RecordContext>, event: Recor
   return undelivered.length === 0
     ? `Message "${String(id)}" cannot be resent: no message of this case is undelivered (a queued message is still being tried; a sent one needs nothing).`
     : `Message "${String(id)}" is not an undelivered message of this case; resend one of: ${undelivered.map((m) => m.messageId).join(', ')}.`;
+}
+
+function noticeRefusal(context: Partial<RecordContext>, p: Record<string, unknown>): string | null {
+  const undelivered = undeliveredOf(context);
+  if (p.deadline === undefined && p.messageId === undefined) {
+    return 'Say what the notice answers: "deadline" (the notice deadline, e.g. extension_notice) or "messageId" (the undelivered message it replaces).';
+  }
+  if (typeof p.deadline === 'string') {
+    const d = context.deadlines?.[p.deadline];
+    if (!d) return `The case has no deadline "${p.deadline}": no notice of it is owed.`;
+    if (!d.open) return `The deadline "${p.deadline}" is already closed (${d.status}${d.closedAt ? ` at ${d.closedAt}` : ''}): no notice of it is owed.`;
+  }
+  if (typeof p.messageId === 'string' && !undelivered.some((m) => m.messageId === p.messageId)) {
+    return undelivered.length === 0
+      ? `Message "${p.messageId}" is not undelivered: a queued message is still being tried, a sent one needs no notice. Name the notice deadline instead.`
+      : `Message "${p.messageId}" is not an undelivered message of this case; undelivered: ${undelivered.map((m) => m.messageId).join(', ')}.`;
+  }
+  return null;
 }
 
 /**
@@ -160,6 +223,15 @@ export function applyRecordEvent(deps: MachineDeps, context: RecordContext, even
         changes: { undelivered: without(p.messageId) },
         effects: [{ kind: 'resend', messageId: String(p.messageId) }],
       };
+    case 'record_notice': {
+      const changes: Partial<RecordContext> = {};
+      const key = typeof p.deadline === 'string' ? p.deadline : undelivered.find((m) => m.messageId === p.messageId)?.deadline;
+      const d = key === undefined ? undefined : context.deadlines[key];
+      if (key !== undefined && d?.open) changes.deadlines = { ...context.deadlines, [key]: close(deps, d, event.occurredAt) };
+      const left = undelivered.filter((m) => m.messageId !== p.messageId && (key === undefined || m.deadline !== key));
+      if (left.length !== undelivered.length) changes.undelivered = left;
+      return { changes, effects: [] };
+    }
     case 'deadline_missed': {
       const d = context.deadlines[String(p.key)];
       if (closed || !d) return { changes: {}, effects: [] };

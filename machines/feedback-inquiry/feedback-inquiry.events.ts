@@ -11,7 +11,7 @@ import {
   type EnvelopesOf,
 } from '../common/events.js';
 import { Correctable } from '../common/corrections.js';
-import { recordEventRoles, recordEventSchemas } from '../common/record-events.js';
+import { NOTICE_DEADLINES, recordEventRoles, recordEventSchemas, recordNoticeSchemas } from '../common/record-events.js';
 import {
   REDIRECTION_DEADLINE_KEYS,
   RedirectPayload,
@@ -62,6 +62,7 @@ export const feedbackInquiryEventSchemas = {
   ...redirectionEventSchemas,
   comment: CommentPayload,
   ...recordEventSchemas(FEEDBACK_DEADLINE_KEYS),
+  ...recordNoticeSchemas(NOTICE_DEADLINES),
   deadline_missed: deadlineMissedPayload(FEEDBACK_DEADLINE_KEYS),
 } as const;
 export type FeedbackInquiryEventType = keyof typeof feedbackInquiryEventSchemas;
@@ -85,11 +86,13 @@ export const feedbackInquiryEventRoles: Record<FeedbackInquiryEventType, Role[]>
   comment: COMMENT_ROLES,
   // ЦАР answers the applicant's mail (п. 36–37): it resends what failed.
   ...recordEventRoles(['car']),
+  // ЦАР answers the applicant (п. 37, 39); the press secretary gives P5's notice (п. 48).
+  record_notice: ['car', 'press_secretary'],
   deadline_missed: ['system'],
 };
 
 /** Possible at any time of the review but never waited for: they queue no case (an extension, taking a case). */
-export const feedbackInquiryOptionalEvents: FeedbackInquiryEventType[] = ['extend', 'claim', 'reassign'];
+export const feedbackInquiryOptionalEvents: FeedbackInquiryEventType[] = ['extend', 'claim', 'reassign', 'record_notice'];
 /** Events whose `unit` must be a configured unit. */
 export const feedbackInquiryUnitEvents: FeedbackInquiryEventType[] = ['assign', 'reassign'];
 

@@ -161,11 +161,11 @@ describe('audit export', () => {
     const r = await audit(['export', inquiry, '--format', 'csv']);
     expect(r.code).toBe(0);
     const rows = parseCsv(r.out);
-    expect(rows[0]).toEqual(['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'prevHash', 'hash']);
+    expect(rows[0]).toEqual(['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'backdatingReason', 'prevHash', 'hash']);
     expect(rows).toHaveLength(jsonl.length + 1);
     rows.slice(1).forEach((row, i) => {
       const e = jsonl[i]!;
-      expect(row).toEqual([e.caseId, String(e.seq), e.type, e.occurredAt, e.recordedAt, e.actor, e.role, JSON.stringify(e.payload), e.prevHash, e.hash]);
+      expect(row).toEqual([e.caseId, String(e.seq), e.type, e.occurredAt, e.recordedAt, e.actor, e.role, JSON.stringify(e.payload), (e.backdatingReason as string | null) ?? '', e.prevHash, e.hash]);
     });
     expect(JSON.parse(rows[4]![7]!)).toEqual({ text: 'with, comma and "quotes"\r\nand a new line' });
   });

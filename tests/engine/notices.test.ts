@@ -149,7 +149,10 @@ describe('notices and undelivered mail (issue 12 §1, §6)', () => {
     expect(answer.status).toBe('failed');
     expect((view.context.undelivered as { messageId: string }[]).map((m) => m.messageId)).toEqual([ack, answer.id]);
     // The closed case lists what staff can do about it.
-    expect(view.allowedEvents).toEqual([{ type: 'resend_message', roles: ['car'] }]);
+    expect(view.allowedEvents).toEqual([
+      { type: 'resend_message', roles: ['car'] },
+      { type: 'record_notice', roles: ['car', 'press_secretary'] },
+    ]);
     expect(view.waitingRoles).toEqual(['car']);
 
     expect(await engineRejection(engine.applyEvent(id, { type: 'resend_message', payload: { messageId: 'nope' } }, { actor: car }))).toMatchObject({

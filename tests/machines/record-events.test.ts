@@ -27,7 +27,8 @@ function answeredWithNoticeOwed(): CaseDriver {
 describe('record events', () => {
   it.each(Object.keys(procedures))('should be events of %s, the engine’s sent by system only', (id) => {
     const mod = procedures[id as keyof typeof procedures];
-    for (const t of RECORD_EVENT_TYPES) expect(mod.eventSchemas).toHaveProperty(t);
+    // record_notice only where notices are mail (P3); P4's are posted on the portal at once, P1 sends none.
+    for (const t of RECORD_EVENT_TYPES.filter((t) => t !== 'record_notice' || id === 'feedback-inquiry')) expect(mod.eventSchemas).toHaveProperty(t);
     expect(mod.eventRoles.message_delivered).toEqual(['system']);
     expect(mod.eventRoles.message_failed).toEqual(['system']);
     expect(mod.eventRoles.resend_message).not.toContain('system');
@@ -66,11 +67,15 @@ describe('record events', () => {
 
   it('should keep a failed message undelivered until resent, with a resend effect, on a closed case', () => {
     const c = answeredWithNoticeOwed();
-    expect(c.allowed()).toEqual([]);
+    // The notice still owed can be recorded as given another way (record_notice).
+    expect(c.allowed()).toEqual(['record_notice']);
     expectRejected(c.try('resend_message', { messageId: 'm9' }, almaty('2025-03-08'), 'car'), 'invalid_request');
     c.send('message_failed', { messageId: 'm9', template: 'answer' }, almaty('2025-03-08'), 'system');
     expect(c.context.undelivered).toEqual([{ messageId: 'm9', template: 'answer', failedAt: almaty('2025-03-08') }]);
-    expect(feedbackInquiry.allowedEvents(deps, c.snapshot)).toEqual([{ type: 'resend_message', roles: ['car'] }]);
+    expect(feedbackInquiry.allowedEvents(deps, c.snapshot)).toEqual([
+      { type: 'resend_message', roles: ['car'] },
+      { type: 'record_notice', roles: ['car', 'press_secretary'] },
+    ]);
     const wrong = expectRejected(c.try('resend_message', { messageId: 'm1' }, almaty('2025-03-08', '11:00'), 'car'), 'invalid_request');
     expect(wrong.message).toContain('m9');
     const r = c.send('resend_message', { messageId: 'm9' }, almaty('2025-03-08', '11:00'), 'car');
