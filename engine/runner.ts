@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepResult } from '../machines/contract.js';
 import type { CaseRecord, Repositories, Storage } from '../storage/index.js';
-import { buildCaseView, deadlinesOf, type CaseView, type ViewEnv } from './case-view.js';
+import { buildCaseView, deadlinesOf, humanEvents, type CaseView, type ViewEnv } from './case-view.js';
 import type { Clock } from './clock.js';
 import { CORRECT_EVENT } from '../machines/common/corrections.js';
 import { carryCorrections, checkCorrection, foldHistory, FoldRefusal, mayHaveCorrections, type CorrectPayloadValue } from './corrections.js';
@@ -312,7 +312,7 @@ export class Runner {
   async #persist(repos: Repositories, tx: TxContext, p: PersistInput): Promise<{ result: CommandResult; record: CaseRecord }> {
     const r = p.result;
     if (!r.ok) {
-      throw new EngineError(r.code, r.message, { allowed: r.allowed, ...(p.prev ? { state: p.prev.state } : {}) });
+      throw new EngineError(r.code, r.message, { allowed: humanEvents(r.allowed), ...(p.prev ? { state: p.prev.state } : {}) });
     }
     const now = p.meta.recordedAt;
     const allowed = r.allowed ?? p.module.allowedEvents(this.#deps, r.snapshot);

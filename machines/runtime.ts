@@ -234,7 +234,8 @@ export function defineProcedure<E extends string, K extends string>(
   ): StepRejected | null => {
     const state = stateString(snapshot.value);
     if (!structuralEvents(snapshot).has(event.type)) {
-      const allowed = allowedFrom(root).map((a) => a.type);
+      // What a person can send now: the engine's own (system-only) events are not listed.
+      const allowed = allowedFrom(root).filter((a) => a.roles.some((r) => r !== 'system')).map((a) => a.type);
       return reject(
         'event_not_allowed',
         `"${event.type}" is not accepted in state "${state}". Allowed now: ${allowed.join(', ') || 'none'}.`,

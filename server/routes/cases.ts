@@ -23,7 +23,7 @@ import {
   splitEventBody,
   VerifySchema,
 } from '../schemas/cases.js';
-import { errorResponses, InstantSchema, IsoDateSchema } from '../schemas/common.js';
+import { errorResponses, InstantSchema, IsoDateSchema, LiteralUnion } from '../schemas/common.js';
 
 const security = [{ bearer: [] }];
 const IdempotencyHeaders = Type.Object({
@@ -143,7 +143,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
           {
             procedure: Type.Optional(ProcedureIdSchema),
             state: Type.Optional(Type.String({ minLength: 1 })),
-            status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('done')])),
+            status: Type.Optional(LiteralUnion(['active', 'done'])),
             overdue: Type.Optional(Type.Boolean()),
             undelivered: Type.Optional(Type.Boolean({ description: 'only cases with (true) or without (false) an undelivered message' })),
             dueBefore: Type.Optional(Type.Union([InstantSchema, IsoDateSchema])),

@@ -8,14 +8,14 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
-import { errorResponses, InstantSchema, IsoDateSchema } from '../schemas/common.js';
+import { errorResponses, InstantSchema, IsoDateSchema, LiteralUnion } from '../schemas/common.js';
 
 export const IntakeBodySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'The applicant\'s name' }),
     email: Type.String({ format: 'email', maxLength: 254, description: 'Where the acknowledgement and the answer go' }),
-    language: Type.Union([Type.Literal('ru'), Type.Literal('kk'), Type.Literal('en')], { description: 'Language of the question and of the answer' }),
-    kind: Type.Union([Type.Literal('question'), Type.Literal('proposal')], { default: 'question' }),
+    language: LiteralUnion(['ru', 'kk', 'en'], { description: 'Language of the question and of the answer' }),
+    kind: LiteralUnion(['question', 'proposal'], { default: 'question' }),
     text: Type.String({ minLength: 1, maxLength: 20_000, pattern: '\\S' }),
   },
   { additionalProperties: false },

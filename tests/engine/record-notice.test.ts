@@ -133,4 +133,18 @@ describe('record_notice', () => {
     expect((r.view.context.undelivered as { messageId: string }[]).map((m) => m.messageId)).not.toContain(failed.messageId);
     expect(await engine.verify(id)).toMatchObject({ ok: true });
   });
+
+  it('should not offer the engine\'s own events in a refusal', async () => {
+    await open();
+    const id = (await engine.createCase('feedback-inquiry', question, { actor: car })).view.id;
+    const e = await engineRejection(engine.applyEvent(id, { type: 'approve_answer', payload: {} }, { actor: supervisor }));
+    expect(e.code).toBe('event_not_allowed');
+    const types = (e.details.allowed as { type: string; roles: string[] }[]).map((a) => a.type);
+    expect(types).toContain('register');
+    for (const system of ['message_delivered', 'message_failed', 'deadline_missed']) {
+      expect(types).not.toContain(system);
+      expect(e.message).not.toContain(system);
+    }
+    expect((e.details.allowed as { roles: string[] }[]).every((a) => !a.roles.includes('system'))).toBe(true);
+  });
 });

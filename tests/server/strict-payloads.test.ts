@@ -236,3 +236,19 @@ describe('enum errors of the HTTP envelope', () => {
     expect(refused(res)).toBe('body.procedure: must be one of "publication", "feedback-inquiry", "blog-question".');
   });
 });
+
+describe('enum errors everywhere', () => {
+  it('should list the allowed values for the public form and the list filter', async () => {
+    const form = await t.app.inject({
+      method: 'POST',
+      url: '/intake/feedback',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'Ivan', email: 'ivan@example.com', language: 'de', kind: 'question', text: 'Hallo' }),
+    });
+    expect(form.statusCode).toBe(400);
+    expect(form.json().error.message).toMatch(/must be one of .*"ru".*"kk".*"en"/);
+    const list = await t.as('auditor').get('/cases?status=open');
+    expect(list.statusCode).toBe(400);
+    expect(list.json().error.message).toMatch(/must be one of .*"active".*"done"/);
+  });
+});
