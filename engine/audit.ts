@@ -69,8 +69,7 @@ export interface CaseAsOf {
  * - `moved`: moved a deadline that had already passed to a later dueAt (an extension
  *   decided "in time" but recorded after the term ended).
  */
-export interface BackdatedJudgement {
-  caseId: string;
+export type BackdatedJudgement = Pick<AuditEvent, 'caseId' | 'seq' | 'type' | 'occurredAt' | 'recordedAt' | 'actor' | 'role' | 'backdatingReason'> & {
   procedure: string;
   key: string;
   rule: string;
@@ -78,14 +77,7 @@ export interface BackdatedJudgement {
   /** dueAt when the event was recorded (before a move). */
   dueAt: string;
   status: CaseDeadline['status'];
-  seq: number;
-  type: string;
-  occurredAt: string;
-  recordedAt: string;
-  actor: string;
-  role: string;
-  backdatingReason: string | null;
-}
+};
 
 export interface AuditStore {
   readonly storage: Storage;

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAudit, type AuditIo } from '../../cli/audit-commands.js';
+import { auditOn } from '../helpers/audit.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -27,19 +27,7 @@ async function child(file: string, args: string[]) {
   }
 }
 
-async function audit(args: string[]) {
-  let out = '';
-  let err = '';
-  const io: AuditIo = {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    isTTY: false,
-    env: { DATABASE: t.databasePath },
-    stopped: () => Promise.resolve(),
-  };
-  const code = await runAudit(args, io);
-  return { code, out, err };
-}
+const audit = (args: string[]) => auditOn(t.databasePath, args);
 
 beforeAll(async () => {
   t = await buildTestApp({ now: '2025-03-06T05:00:00.000Z' });

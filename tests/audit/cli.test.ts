@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvField, runAudit, type AuditIo } from '../../cli/audit-commands.js';
+import { csvField } from '../../cli/audit-commands.js';
+import { auditOn, type AuditRunOptions } from '../helpers/audit.js';
 import { canonicalJson, eventHash } from '../../engine/hash.js';
 import type { Role } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
@@ -37,22 +38,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 /** The CLI in-process, with its output captured. */
-async function audit(args: string[], o: { isTTY?: boolean; env?: Record<string, string>; stopped?: () => Promise<void>; onErr?: (s: string) => void } = {}) {
-  let out = '';
-  let err = '';
-  const io: AuditIo = {
-    out: (s) => (out += s),
-    err: (s) => {
-      err += s;
-      o.onErr?.(s);
-    },
-    isTTY: o.isTTY ?? false,
-    env: { DATABASE: t.databasePath, ...o.env },
-    stopped: o.stopped ?? (() => Promise.resolve()),
-  };
-  const code = await runAudit(args, io);
-  return { code, out, err };
-}
+const audit = (args: string[], o: AuditRunOptions = {}) => auditOn(t.databasePath, args, o);
 
 beforeAll(async () => {
   t = await buildTestApp({ now: '2025-03-06T05:00:00.000Z' });

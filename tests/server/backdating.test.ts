@@ -5,10 +5,10 @@
  * the history keeps, hashed, and flags.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runAudit } from '../../cli/audit-commands.js';
 import { openAuditStore } from '../../engine/audit.js';
 import { procedures } from '../../machines/index.js';
 import { buildTestApp, kz, type TestApp } from '../helpers/app.js';
+import { auditOn } from '../helpers/audit.js';
 import { openSqliteFile } from '../helpers/sqlite-file.js';
 
 const question = {
@@ -178,16 +178,13 @@ describe('back-dating, allowed and visible', () => {
       await store.close();
     }
     // The same list from the audit CLI, as auditors run it.
-    let out = '';
-    let err = '';
-    const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTTY: false, env: { DATABASE: t.databasePath }, stopped: async () => {} };
-    expect(await runAudit(['backdated'], io)).toBe(0);
+    const { code, out, err } = await auditOn(t.databasePath, ['backdated']);
+    expect(code).toBe(0);
     const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([expect.objectContaining({ caseId: id, key: 'review', effect: 'closed_in_time', backdatingReason: 'approved on paper on Thursday' })]);
     expect(err).toMatch(/^1 deadline judgement/);
-    out = '';
-    expect(await runAudit(['backdated', '--format', 'csv'], io)).toBe(0);
-    expect(out.split('\r\n')[0]).toBe('caseId,procedure,key,rule,effect,dueAt,status,seq,type,occurredAt,recordedAt,actor,role,backdatingReason');
-    expect(out).toContain(`${id},feedback-inquiry,review,"п. 38, 39",closed_in_time,`);
+    const csv = (await auditOn(t.databasePath, ['backdated', '--format', 'csv'])).out;
+    expect(csv.split('\r\n')[0]).toBe('caseId,procedure,key,rule,effect,dueAt,status,seq,type,occurredAt,recordedAt,actor,role,backdatingReason');
+    expect(csv).toContain(`${id},feedback-inquiry,review,"п. 38, 39",closed_in_time,`);
   });
 });
