@@ -189,20 +189,7 @@ function judgementsOf(row: CaseRecord, events: EventRecord[], steps: CommitObser
       for (const d of Object.values(after)) {
         const was = before[d.key];
         if (canonicalJson(was) === canonicalJson(d)) continue;
-        const base = {
-          caseId: row.id,
-          procedure: row.procedure,
-          key: d.key,
-          rule: d.rule,
-          status: d.status,
-          seq: e.seq,
-          type: e.type,
-          occurredAt: e.occurredAt,
-          recordedAt: e.recordedAt,
-          actor: e.actor,
-          role: e.role,
-          backdatingReason: e.backdatingReason,
-        };
+        const base = { ...whoAndWhen(e), procedure: row.procedure, key: d.key, rule: d.rule, status: d.status };
         if (!d.open && d.status === 'met' && d.closedAt === e.occurredAt && e.recordedAt >= d.dueAt) {
           out.push({ ...base, effect: 'closed_in_time', dueAt: d.dueAt });
         } else if (d.open && was && was.dueAt <= e.recordedAt && d.dueAt > was.dueAt) {
@@ -215,6 +202,20 @@ function judgementsOf(row: CaseRecord, events: EventRecord[], steps: CommitObser
   return out;
 }
 
+/** An event's identity, times, sender and back-dating reason, as auditors see them. */
+function whoAndWhen(e: EventRecord): Pick<AuditEvent, 'caseId' | 'seq' | 'type' | 'occurredAt' | 'recordedAt' | 'actor' | 'role' | 'backdatingReason'> {
+  return {
+    caseId: e.caseId,
+    seq: e.seq,
+    type: e.type,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    actor: e.actor,
+    role: e.role,
+    backdatingReason: e.backdatingReason,
+  };
+}
+
 function toAuditEvent(e: EventRecord): AuditEvent {
   let payload: Record<string, unknown>;
   try {
@@ -224,16 +225,9 @@ function toAuditEvent(e: EventRecord): AuditEvent {
     payload = { $unparsable: e.payloadJson };
   }
   return {
-    caseId: e.caseId,
-    seq: e.seq,
-    type: e.type,
-    occurredAt: e.occurredAt,
-    recordedAt: e.recordedAt,
-    actor: e.actor,
-    role: e.role,
+    ...whoAndWhen(e),
     payload,
     backdated: e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt),
-    backdatingReason: e.backdatingReason,
     prevHash: e.prevHash,
     hash: e.hash,
   };

@@ -39,7 +39,7 @@ export function parseMaxBackdating(text: string): BackdatingLimit {
 }
 
 /** `10wd` / `30d`, as the setting is written (for messages). */
-export function formatMaxBackdating(l: BackdatingLimit): string {
+function formatMaxBackdating(l: BackdatingLimit): string {
   return `${l.amount}${l.unit === 'working' ? 'wd' : 'd'}`;
 }
 
@@ -48,7 +48,7 @@ function minusCalendarDays(day: IsoDate, n: number): IsoDate {
 }
 
 /** The earliest occurredAt a staff event recorded at `recordedAt` may carry (UTC ISO). */
-export function earliestOccurredAt(calendar: BusinessCalendar, limit: BackdatingLimit, recordedAt: string): string {
+function earliestOccurredAt(calendar: BusinessCalendar, limit: BackdatingLimit, recordedAt: string): string {
   const today = calendar.dayOf(recordedAt);
   const first = limit.amount === 0 ? today : limit.unit === 'working' ? calendar.workingDayBefore(today, limit.amount).lastDay : minusCalendarDays(today, limit.amount);
   // The start of `first` in the zone is the end of the day before it.

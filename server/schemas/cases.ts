@@ -1,3 +1,4 @@
+import { BACKDATING_TOLERANCE_MS, MAX_BACKDATING_REASON } from '../../engine/backdating.js';
 import { Type, type Static } from 'typebox';
 import { ROLES } from '../../machines/contract.js';
 import { PROCEDURE_IDS } from '../../machines/contract.js';
@@ -125,9 +126,9 @@ export const CaseViewSchema = Type.Object(
 
 export const BackdatingReasonSchema = Type.String({
   minLength: 1,
-  maxLength: 2000,
+  maxLength: MAX_BACKDATING_REASON,
   description:
-    'Why the event is recorded late: required when occurredAt is more than 15 minutes before now ' +
+    `Why the event is recorded late: required when occurredAt is more than ${BACKDATING_TOLERANCE_MS / 60_000} minutes before now ` +
     '(kept in the history, hashed, and flagged: `backdated`). occurredAt may go back at most MAX_BACKDATING.',
 });
 
