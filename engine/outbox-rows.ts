@@ -3,7 +3,8 @@
  * queued, so the outbox shows exactly what is sent; its id `caseId:seq:index` is stable,
  * and the Message-ID derived from it lets a receiver recognise a resend after a crash.
  * A `resend` effect (staff's `resend_message`) stores no new message: it puts the case's
- * failed one back in the queue, same id and Message-ID, its attempts so far kept.
+ * failed one back in the queue, same id and Message-ID, its attempts so far kept, addressed
+ * to the case's applicant as they are now (a corrected address).
  */
 import type { Effect } from '../machines/contract.js';
 import type { OutboxRecord, OutboxRepository } from '../storage/index.js';
@@ -17,7 +18,7 @@ import { renderMail } from './mail-templates.js';
 export async function queueEffect(outbox: OutboxRepository, caseId: string, seq: number, index: number, effect: Effect, now: string): Promise<boolean> {
   if (effect.kind === 'resend') {
     // The machine checked that the message is undelivered; the row says whether it failed.
-    if (!(await outbox.requeue(effect.messageId, caseId, now))) {
+    if (!(await outbox.requeue(effect.messageId, caseId, now, effect.to))) {
       throw new EngineError('invalid_request', `message ${effect.messageId} is not a failed message of this case: only a finally failed message can be resent`, {
         field: 'messageId',
       });

@@ -208,9 +208,10 @@ export interface OutboxRepository {
   markFailed(id: string, error: string): Promise<void>;
   /**
    * Puts a failed message of `caseId` back in the queue, due at `now`, for a new round of
-   * attempts (its attempts so far stay recorded); false when it is not a failed message of that case.
+   * attempts (its attempts so far stay recorded); with `to`, addressed to it (the recipient
+   * and the payload's `to`: a corrected address). False when it is not a failed message of that case.
    */
-  requeue(id: string, caseId: string, now: string): Promise<boolean>;
+  requeue(id: string, caseId: string, now: string, to?: { name: string; email: string }): Promise<boolean>;
   insertAttempt(record: DeliveryAttemptRecord): Promise<void>;
   listAttempts(outboxId: string): Promise<DeliveryAttemptRecord[]>;
 }

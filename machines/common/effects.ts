@@ -126,6 +126,11 @@ export interface PortalNoticeEffect {
 export interface ResendEffect {
   kind: 'resend';
   messageId: string;
+  /**
+   * The applicant as the case has them now (P3 `context.applicant`): a message is resent to
+   * the corrected address when staff corrected it (`correct`), not to the one that failed.
+   */
+  to?: Recipient;
 }
 
 /** Side effects a transition asks for; the engine enqueues them in the same transaction. */

@@ -40,7 +40,7 @@ import { Type, type TSchema } from 'typebox';
 import type { Instant } from '../../calendars/types.js';
 import type { CaseDeadline, MachineDeps, Role } from '../contract.js';
 import { close, observeMissed } from './deadlines.js';
-import type { Effect, MailTemplate } from './effects.js';
+import type { Effect, MailTemplate, Recipient } from './effects.js';
 import { NonEmpty } from './events.js';
 
 /** `context.deadlines` (common/parent.ts `Deadlines`; not imported from there: parent.ts imports this file). */
@@ -79,6 +79,14 @@ export interface UndeliveredMessage {
 export interface RecordContext {
   deadlines: Deadlines;
   undelivered?: UndeliveredMessage[];
+  /** P3's applicant (the mail recipient), when the procedure has one. */
+  applicant?: unknown;
+}
+
+/** The case's mail recipient, if its context has one (P3 `applicant`, possibly corrected). */
+function recipientOf(context: Partial<RecordContext>): Recipient | undefined {
+  const a = context.applicant as { name?: unknown; email?: unknown } | undefined;
+  return a && typeof a.name === 'string' && typeof a.email === 'string' ? { name: a.name, email: a.email } : undefined;
 }
 
 /** A record event as the reducer sees it (the payload already checked against its schema). */
@@ -221,7 +229,7 @@ export function applyRecordEvent(deps: MachineDeps, context: RecordContext, even
     case 'resend_message':
       return {
         changes: { undelivered: without(p.messageId) },
-        effects: [{ kind: 'resend', messageId: String(p.messageId) }],
+        effects: [{ kind: 'resend', messageId: String(p.messageId), ...(recipientOf(context) ? { to: recipientOf(context)! } : {}) }],
       };
     case 'record_notice': {
       const changes: Partial<RecordContext> = {};

@@ -77,10 +77,16 @@ export function outboxRepository(s: QuerySession): OutboxRepository {
     async markRetry(id, nextAttemptAt, error) {
       await s.execute(s.builder.updateTable('outbox').set({ next_attempt_at: nextAttemptAt, last_error: error }).where('id', '=', id).compile());
     },
-    async requeue(id, caseId, now) {
+    async requeue(id, caseId, now, to) {
+      let readdressed: { recipient: string; payload: string } | undefined;
+      if (to) {
+        const row = (await s.execute(s.builder.selectFrom('outbox').select('payload').where('id', '=', id).where('case_id', '=', caseId).compile())).rows[0];
+        if (!row) return false;
+        readdressed = { recipient: to.email, payload: JSON.stringify({ ...(JSON.parse(row.payload) as Record<string, unknown>), to }) };
+      }
       const q = s.builder
         .updateTable('outbox')
-        .set((eb) => ({ status: 'queued', next_attempt_at: now, resent_at_attempt: eb.ref('attempts') }))
+        .set((eb) => ({ status: 'queued', next_attempt_at: now, resent_at_attempt: eb.ref('attempts'), ...(readdressed ?? {}) }))
         .where('id', '=', id)
         .where('case_id', '=', caseId)
         .where('kind', '=', 'mail')

@@ -5,7 +5,10 @@
  * re-judges it and says so.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
+import { SimulatedClock } from '../../engine/clock.js';
+import { createEngine } from '../../engine/engine.js';
+import { procedures } from '../../machines/index.js';
+import { advance, buildTestApp, kz, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -126,5 +129,49 @@ describe('correct', () => {
     await t.engine.idle();
     expect((await t.as('auditor').get(`/cases/${id}/messages`)).json().messages).toHaveLength(1);
     expect((await t.as('auditor').get(`/cases/${id}/verify`)).json()).toMatchObject({ ok: true });
+  });
+});
+
+describe('correct, then resend', () => {
+  it('should resend a failed message to the corrected address', async () => {
+    const sent: { to: { address: string } }[] = [];
+    let refusing = true;
+    const engine = await createEngine({
+      databasePath: ':memory:',
+      clock: new SimulatedClock('2025-03-19T05:00:00.000Z'),
+      calendar: kz,
+      procedures,
+      retry: { maxAttempts: 1 },
+      transport: {
+        sendMail: (m) => {
+          if (refusing) return Promise.reject(Object.assign(new Error('550 no such mailbox'), { responseCode: 550 }));
+          sent.push(m as never);
+          return Promise.resolve({ messageId: m.messageId, response: '250 OK' });
+        },
+      },
+    });
+    try {
+      await engine.start();
+      const car = { name: 'Dana', role: 'car' as const };
+      const id = (
+        await engine.createCase(
+          'feedback-inquiry',
+          { applicant: { name: 'Aigerim', email: 'aigerim@exmaple.kz' }, language: 'ru', kind: 'question', text: 'Вопрос' },
+          { actor: car },
+        )
+      ).view.id;
+      await engine.idle();
+      expect((await engine.getCase(id)).undelivered).toBe(true);
+      await engine.applyEvent(id, { type: 'correct', payload: { seq: 1, field: 'applicant.email', value: 'aigerim@example.kz', reason: 'typo in the domain' } }, { actor: car });
+      refusing = false;
+      await engine.applyEvent(id, { type: 'resend_message', payload: { messageId: `${id}:1:0` } }, { actor: car });
+      await engine.idle();
+      expect(sent.map((m) => m.to.address)).toEqual(['aigerim@example.kz']);
+      expect((await engine.messages(id))[0]).toMatchObject({ status: 'sent', recipient: 'aigerim@example.kz' });
+      expect((await engine.getCase(id)).undelivered).toBe(false);
+      expect(await engine.verify(id)).toMatchObject({ ok: true });
+    } finally {
+      await engine.close();
+    }
   });
 });
