@@ -76,8 +76,12 @@ export function checkBackdating(
       field: 'backdatingReason',
     });
   }
-  const earliest = earliestOccurredAt(calendar, limit, recordedAt);
-  if (occurredAt < earliest) {
+  const late = isBackdated(occurredAt, recordedAt);
+  // Within the tolerance an event is never before a limit of one day or more (the limit
+  // starts at 00:00 of an earlier day, at least 24 hours back): the common command (its
+  // occurredAt the server time) needs no calendar arithmetic.
+  const earliest = !late && limit.amount >= 1 ? undefined : earliestOccurredAt(calendar, limit, recordedAt);
+  if (earliest !== undefined && occurredAt < earliest) {
     const setting = formatMaxBackdating(limit);
     throw new EngineError(
       'invalid_request',
@@ -86,7 +90,7 @@ export function checkBackdating(
       { field: 'occurredAt', setting: 'MAX_BACKDATING', maxBackdating: setting, notBefore: earliest },
     );
   }
-  if (isBackdated(occurredAt, recordedAt) && reason === undefined) {
+  if (late && reason === undefined) {
     throw new EngineError(
       'invalid_request',
       `occurredAt ${occurredAt} is more than ${BACKDATING_TOLERANCE_MS / 60_000} minutes before the recording (${recordedAt}): ` +
