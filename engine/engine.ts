@@ -12,7 +12,7 @@ import type { BusinessCalendar } from '../calendars/types.js';
 import type { MachineDeps, ProcedureModule } from '../machines/contract.js';
 import { openStorage, type CaseFilter, type CheckpointerOptions, type Storage, type SynchronousMode } from '../storage/index.js';
 import { isBackdated, type BackdatingLimit } from './backdating.js';
-import { buildCaseView, type CaseView } from './case-view.js';
+import { buildCaseView, localInstant, type CaseView } from './case-view.js';
 import { SystemClock, type Clock } from './clock.js';
 import { EngineError, toEngineError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -75,6 +75,9 @@ export interface HistoryEvent {
   actor: string;
   occurredAt: string;
   recordedAt: string;
+  /** The two times in the calendar's zone (Asia/Almaty, `+05:00`). */
+  occurredAtLocal: string;
+  recordedAtLocal: string;
   payload: Record<string, unknown>;
   /** A staff event recorded more than the tolerance after its occurredAt (engine/backdating.ts). */
   backdated: boolean;
@@ -250,6 +253,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
           actor: e.actor,
           occurredAt: e.occurredAt,
           recordedAt: e.recordedAt,
+          occurredAtLocal: localInstant(e.occurredAt, deps.calendar.zone),
+          recordedAtLocal: localInstant(e.recordedAt, deps.calendar.zone),
           payload: JSON.parse(e.payloadJson) as Record<string, unknown>,
           backdated: e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt),
           ...(e.backdatingReason !== null ? { backdatingReason: e.backdatingReason } : {}),

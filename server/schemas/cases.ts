@@ -210,6 +210,8 @@ export const HistoryEventSchema = Type.Object({
   actor: Type.String(),
   occurredAt: InstantSchema,
   recordedAt: InstantSchema,
+  occurredAtLocal: Type.String({ description: 'occurredAt in Asia/Almaty time, e.g. 2025-03-06T10:00:00.000+05:00' }),
+  recordedAtLocal: Type.String({ description: 'recordedAt in Asia/Almaty time' }),
   payload: Type.Record(Type.String(), Type.Unknown()),
   backdated: Type.Boolean({ description: 'A staff event recorded more than 15 minutes after its occurredAt' }),
   backdatingReason: Type.Optional(Type.String({ description: 'Why it was recorded late (hashed with the event)' })),

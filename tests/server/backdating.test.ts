@@ -32,7 +32,13 @@ describe('the receipt is one instant', () => {
     expect(res.statusCode, res.body).toBe(201);
     const id = res.json().id;
     const history = (await t.as('auditor').get(`/cases/${id}/history`)).json().events;
-    expect(history[0]).toMatchObject({ occurredAt: '2025-03-06T05:00:00.000Z', backdated: true, backdatingReason: 'paper mail' });
+    expect(history[0]).toMatchObject({
+      occurredAt: '2025-03-06T05:00:00.000Z',
+      occurredAtLocal: '2025-03-06T10:00:00.000+05:00',
+      recordedAtLocal: '2025-03-19T10:00:00.000+05:00',
+      backdated: true,
+      backdatingReason: 'paper mail',
+    });
     // Seen: "earlier than the previous staff event … <today>" although the question was received on the 6th.
     const reg = await t.as('car').post(`/cases/${id}/events`, {
       type: 'register',
