@@ -5,14 +5,14 @@
  * Public: /health, /docs, the calendar, the machine definitions, the feedback intake.
  * Everything about cases needs a bearer token (AUTH_FILE).
  */
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { BusinessCalendar } from '../calendars/types.js';
 import type { Engine } from '../engine/index.js';
 import type { MachineDeps } from '../machines/contract.js';
 import type { UserDirectory } from './auth.js';
 import { authenticate } from './plugins/authenticate.js';
-import { frameworkErrors, registerErrorHandling } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/error-handler.js';
+import { registerSecurityHeaders, requestId } from './plugins/security-headers.js';
 import { registerDocs } from './plugins/swagger.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { caseRoutes } from './routes/cases.js';
@@ -32,15 +32,25 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Public intake submissions per minute per address. */
   intakeRateLimit?: number;
+  /**
+   * TRUST_PROXY: the reverse proxies (addresses, CIDRs) whose X-Forwarded-For is believed,
+   * so `request.ip` (and the intake's rate limit) is the real client. Empty or unset:
+   * forwarded headers are ignored and `request.ip` is the socket's peer.
+   */
+  trustProxy?: readonly string[];
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    // Request ids: honour a caller's X-Request-Id, otherwise a UUID; echoed in responses.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Request ids: a caller's X-Request-Id when short and safe, otherwise a UUID
+    // (plugins/security-headers.ts); echoed in responses. Fastify must not take the header as is.
+    requestIdHeader: false,
+    genReqId: requestId,
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false,
+    // What Node's parser refuses (bad request line, 431, raw non-ASCII URL) in our error shape.
+    clientErrorHandler,
     // No per-request log lines at the default level; onResponse logs them at debug.
     logController: new LogController({ disableRequestLogging: true }),
     // Router errors (bad percent-encoding, an over-long path parameter) are answered before
@@ -74,11 +84,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   registerErrorHandling(app);
+  await registerSecurityHeaders(app);
   await registerDocs(app, API_VERSION);
 
   const calendarVersions = Object.fromEntries(Object.entries(options.calendars).map(([id, c]) => [id, c.version]));
   const deps: MachineDeps = options.engine?.deps ?? { calendar: options.calendars.kz ?? Object.values(options.calendars)[0]! };
-  await app.register(healthRoutes, { version: API_VERSION, calendarVersions, engine: options.engine });
+  await app.register(healthRoutes, { version: API_VERSION, calendarVersions, engine: options.engine, users: options.users });
   await app.register(calendarRoutes, { calendars: options.calendars });
   await app.register(machineRoutes, { deps });
 

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { isIP } from 'node:net';
 import { parseMaxBackdating } from '../engine/backdating.js';
 
 const Bool = Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')]);
@@ -30,12 +31,40 @@ export const EnvSchema = Type.Object({
     default: '10wd',
     description: 'How far back a staff event may be dated: <N>wd working days or <N>d calendar days',
   }),
+  TRUST_PROXY: Type.Optional(
+    Type.String({
+      pattern: '^[0-9A-Za-z.:/, ]+$',
+      description: 'Reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated; unset = forwarded headers ignored',
+    }),
+  ),
   INSPECT: Type.Optional(Bool),
   INSPECT_PORT: Type.String({ pattern: '^\\d{1,5}$', default: '5678' }),
 });
 type Env = Static<typeof EnvSchema>;
 
 const truthy = (v: string | undefined) => v === '1' || v === 'true';
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy` list: each entry an IPv4/IPv6 address or CIDR
+ * (`10.0.0.0/8`), or one of proxy-addr's names `loopback`, `linklocal`, `uniquelocal`. Not
+ * `true` or a hop count: "believe any sender" would let every client choose its address
+ * and so its rate-limit bucket.
+ */
+export function parseTrustProxy(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const entries = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const entry of entries) {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) continue;
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || extra !== undefined || !prefixOk) {
+      throw new Error(`Bad configuration: TRUST_PROXY: '${entry}' is not an IP address or CIDR (e.g. 10.0.0.5, 10.0.0.0/8, loopback)`);
+    }
+  }
+  return entries;
+}
 
 /**
  * Each setting as read from the validated environment. `Config` is derived from this
@@ -58,6 +87,7 @@ const SETTINGS = {
   intakeRateLimit: (e) => Number(e.INTAKE_RATE_LIMIT),
   bodyLimit: (e) => Number(e.BODY_LIMIT),
   maxBackdating: (e) => parseMaxBackdating(e.MAX_BACKDATING),
+  trustProxy: (e) => parseTrustProxy(e.TRUST_PROXY),
   inspect: (e) => truthy(e.INSPECT),
   inspectPort: (e) => Number(e.INSPECT_PORT),
 } satisfies Record<string, (env: Env) => unknown>;

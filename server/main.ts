@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     logger,
     units: units.directory(users.people()),
   });
+  if (config.trustProxy.length > 0) logger.info({ trustProxy: config.trustProxy }, 'X-Forwarded-For is believed from these proxies (TRUST_PROXY)');
   if (!config.smtpUrl) logger.warn('no SMTP_URL: e-mails stay queued and visible at /cases/{id}/messages');
 
   const app = await buildApp({
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     intakeRateLimit: config.intakeRateLimit,
+    trustProxy: config.trustProxy,
   });
 
   // INSPECT=1: the live inspector on 127.0.0.1:INSPECT_PORT (docs/inspector.md). Off, nothing

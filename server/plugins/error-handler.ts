@@ -4,6 +4,8 @@
  * validation) are mapped to our codes; an unexpected error is a 500 whose message hides
  * internals (the request id ties it to the log).
  */
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalendarError } from '../../calendars/errors.js';
 import { isEngineError } from '../../engine/errors.js';
@@ -129,4 +131,35 @@ export function registerErrorHandling(app: FastifyInstance): void {
       .status(404)
       .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`));
   });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a
+ * request (a bad request line, headers over the size limit, raw non-ASCII bytes in the
+ * URL such as an unencoded Cyrillic query, a request that timed out) is answered on the
+ * socket in the API's `{error: {code, message}}` shape instead of Fastify's
+ * `{error, message, statusCode}`, then the connection is closed. No request id exists
+ * yet; the log line (debug) carries the parser's code only, never the bytes sent.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection: nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let message = 'The request could not be parsed as HTTP/1.1: check the request line and headers; percent-encode non-ASCII characters of the URL.';
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    message = `The request headers are larger than the server accepts (${Math.round(maxHeaderSize / 1024)} KB in all); send fewer or shorter headers.`;
+  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    message = 'The request was not received in time; send it again.';
+  }
+  this.log.debug({ parserCode: error.code, status }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody('invalid_request', message));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

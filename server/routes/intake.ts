@@ -3,11 +3,24 @@
  * rate-limited per address. It creates a `feedback-inquiry` case (the acknowledgement with
  * the review term is queued at once) and answers with the new case's reference only —
  * never anything about other cases.
+ *
+ * Double submissions (a double click, a reload, a retry after a lost answer) register one
+ * case: the same submission (e-mail, name, language, kind and text, exactly) within the
+ * same `INTAKE_DEDUP_WINDOW_MS` slot of the engine's clock returns the first case (200, the
+ * same reference) and queues no second acknowledgement. This is the engine's idempotency
+ * (engine/idempotency.ts) under a key derived from the submission and the slot, so it is
+ * in the database and survives a restart. The slots are fixed (10:00–10:10, …): a repeat
+ * that crosses a slot's end registers a second case; the guard is against accidental
+ * repeats, not a rule that an applicant may ask a question once. A caller's own
+ * `Idempotency-Key` takes the place of the derived key (prefixed, so it can never meet a
+ * staff key).
  */
+import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
+import { ApiError } from '../errors.js';
 import { errorResponses, InstantSchema, IsoDateSchema, LiteralUnion } from '../schemas/common.js';
 
 export const IntakeBodySchema = Type.Object(
@@ -21,6 +34,19 @@ export const IntakeBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The slot within which the same submission returns the first case (10 minutes). */
+export const INTAKE_DEDUP_WINDOW_MS = 10 * 60 * 1000;
+
+/** A caller's Idempotency-Key on the public form: short printable ASCII (it is a DB key). */
+const CLIENT_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** The derived key: a hash, so the key itself holds no personal data. */
+function submissionKey(input: Record<string, unknown>, now: Date): string {
+  const slot = Math.floor(now.getTime() / INTAKE_DEDUP_WINDOW_MS);
+  const digest = createHash('sha256').update(JSON.stringify([input, slot])).digest('hex');
+  return `intake:feedback:${digest}`;
+}
+
 export const intakeRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; perMinute: number }> = async (app, opts) => {
   await app.register(rateLimit, {
     global: false,
@@ -33,6 +59,13 @@ export const intakeRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; perMinute
     },
   });
 
+  const Receipt = Type.Object({
+    reference: Type.String({ description: 'The case id, to quote in correspondence' }),
+    receivedAt: InstantSchema,
+    reviewLastDay: Type.Optional(IsoDateSchema),
+    message: Type.String(),
+  });
+
   app.post(
     '/intake/feedback',
     {
@@ -41,31 +74,37 @@ export const intakeRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; perMinute
         tags: ['intake'],
         summary: 'The site\'s feedback form (public, rate-limited): registers a question or proposal',
         body: IntakeBodySchema,
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Type.String({ description: 'Optional; a retry with the same key returns the first answer (200) instead of a second case' }),
+          ),
+        }),
         response: {
-          201: Type.Object({
-            reference: Type.String({ description: 'The case id, to quote in correspondence' }),
-            receivedAt: InstantSchema,
-            reviewLastDay: Type.Optional(IsoDateSchema),
-            message: Type.String(),
-          }),
-          ...errorResponses('invalid_request', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'storage_unavailable'),
+          201: Receipt,
+          200: { ...Receipt, description: 'The same submission was received a moment ago (or the Idempotency-Key was used): its case' },
+          ...errorResponses('invalid_request', 'payload_too_large', 'unsupported_media_type', 'idempotency_key_reused', 'rate_limited', 'storage_unavailable'),
         },
       },
     },
     async (request, reply) => {
       const b = request.body;
-      const result = await opts.engine.createCase(
-        'feedback-inquiry',
-        { applicant: { name: b.name.trim(), email: b.email }, language: b.language, kind: b.kind, text: b.text },
-        { actor: { name: 'site feedback form', role: 'system' } },
-      );
+      const input = { applicant: { name: b.name.trim(), email: b.email }, language: b.language, kind: b.kind, text: b.text };
+      const given = request.headers['idempotency-key'];
+      if (given !== undefined && !CLIENT_KEY.test(given)) {
+        throw new ApiError('invalid_request', 'Idempotency-Key must be 1 to 200 printable ASCII characters without spaces.');
+      }
+      const idempotencyKey = given !== undefined ? `intake:key:${given}` : submissionKey(input, opts.engine.clock.now());
+      const result = await opts.engine.createCase('feedback-inquiry', input, {
+        actor: { name: 'site feedback form', role: 'system' },
+        idempotencyKey,
+      });
       const review = result.view.deadlines.find((d) => d.key === 'review');
       const messages = {
         ru: 'Ваше обращение принято. Подтверждение со сроком рассмотрения отправлено на ваш e-mail.',
         kk: 'Өтінішіңіз қабылданды. Қарау мерзімі көрсетілген растау хат e-mail-ге жіберілді.',
         en: 'Your message has been received. A confirmation with the review term is sent to your e-mail.',
       } as const;
-      return reply.status(201).send({
+      return reply.status(result.replayed ? 200 : 201).send({
         reference: result.view.id,
         receivedAt: result.view.createdAt,
         ...(review ? { reviewLastDay: review.lastDay } : {}),

@@ -1,0 +1,44 @@
+/**
+ * Security headers on every answer (`@fastify/helmet`), and the request id a caller may
+ * choose.
+ *
+ * The Content-Security-Policy is helmet's default with two changes: nothing may frame the
+ * API (`frame-ancestors 'none'`, with `X-Frame-Options: DENY` for older browsers), and no
+ * `upgrade-insecure-requests` (a plain-HTTP deployment on an internal address would have its
+ * own /docs assets rewritten to https and fail; TLS is the reverse proxy's business). Swagger
+ * UI at /docs works under it: @fastify/swagger-ui serves its page, scripts and styles from
+ * this server (`script-src 'self'`, no inline script), and its inline style attributes are
+ * allowed by helmet's `style-src 'unsafe-inline'`. A staff UI served from here needs nothing
+ * more as long as its scripts are files.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+
+export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        'frame-ancestors': ["'none'"],
+        'upgrade-insecure-requests': null,
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
+}
+
+/** A caller's X-Request-Id is kept only when it is this: short, and safe in a log line or a header. */
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Fastify's `genReqId` (with `requestIdHeader: false`, so Fastify never takes the header
+ * as is): the caller's X-Request-Id when it is safe, otherwise a new UUID. Any other value
+ * (10 KB, a newline, a second header) is dropped, not truncated: a half of someone's id
+ * would tie the wrong log lines together.
+ */
+export function requestId(raw: IncomingMessage): string {
+  const given = raw.headers['x-request-id'];
+  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+}
