@@ -39,15 +39,20 @@ export const intakeRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; perMinute
       config: { rateLimit: { max: opts.perMinute, timeWindow: '1 minute' } },
       schema: {
         tags: ['intake'],
+        operationId: 'submitFeedback',
         summary: 'The site\'s feedback form (public, rate-limited): registers a question or proposal',
+        security: [],
         body: IntakeBodySchema,
         response: {
-          201: Type.Object({
-            reference: Type.String({ description: 'The case id, to quote in correspondence' }),
-            receivedAt: InstantSchema,
-            reviewLastDay: Type.Optional(IsoDateSchema),
-            message: Type.String(),
-          }),
+          201: Type.Object(
+            {
+              reference: Type.String({ description: 'The case id, to quote in correspondence' }),
+              receivedAt: InstantSchema,
+              reviewLastDay: Type.Optional(IsoDateSchema),
+              message: Type.String(),
+            },
+            { description: 'Registered: the reference and the last day of the review' },
+          ),
           ...errorResponses('invalid_request', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'storage_unavailable'),
         },
       },
