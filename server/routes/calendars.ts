@@ -29,7 +29,9 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{ calendars: Record<strin
     {
       schema: {
         tags: ['calendar'],
+        operationId: 'getCalendarDay',
         summary: 'Is a day working, and if not, why',
+        security: [],
         description: 'The reason names the holiday, the carry-over or the transfer order, with its source.',
         params: Type.Object({ calendarId: CalendarParam, date: IsoDateSchema }),
         response: { 200: DayResponseSchema, ...errorResponses('invalid_request', 'not_found', 'calendar_year_unknown') },
@@ -47,7 +49,9 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{ calendars: Record<strin
     {
       schema: {
         tags: ['calendar'],
+        operationId: 'getCalendarYear',
         summary: 'Working days per month and the days off of a year',
+        security: [],
         params: Type.Object({ calendarId: CalendarParam, year: Type.String({ pattern: '^\\d{4}$' }) }),
         response: { 200: YearResponseSchema, ...errorResponses('invalid_request', 'not_found', 'calendar_year_unknown') },
       },
@@ -60,7 +64,9 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{ calendars: Record<strin
     {
       schema: {
         tags: ['calendar'],
+        operationId: 'getCalendarDeadline',
         summary: 'A deadline N days after an instant, or the N-th working day before a date',
+        security: [],
         description:
           '`from` + `amount` + `unit`: counting starts the day after the day of `from` (in Asia/Almaty); with ' +
           '`unit=calendar` a last day that is not working moves to the next working day. `dueAt` is the exclusive ' +

@@ -91,6 +91,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['cases'],
+        operationId: 'createCase',
         summary: 'Create a case (the creation is the first event of its history)',
         description:
           'Roles: `publication` — initiator; `feedback-inquiry` — car; `blog-question` — press_secretary. ' +
@@ -101,9 +102,18 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         headers: IdempotencyHeaders,
         body: CreateCaseBodySchema,
         response: {
-          201: CaseViewSchema,
+          201: { ...CaseViewSchema, description: 'The new case' },
           200: { ...CaseViewSchema, description: 'An idempotent retry: the first answer' },
-          ...errorResponses('invalid_request', 'unauthorized', 'forbidden', 'idempotency_key_reused', 'calendar_year_unknown', 'storage_unavailable'),
+          ...errorResponses(
+            'invalid_request',
+            'unauthorized',
+            'forbidden',
+            'payload_too_large',
+            'unsupported_media_type',
+            'idempotency_key_reused',
+            'calendar_year_unknown',
+            'storage_unavailable',
+          ),
         },
       },
     },
@@ -129,6 +139,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['cases'],
+        operationId: 'listCases',
         summary: 'A page of cases, oldest first, filtered',
         description:
           '`overdue=true`: cases with an open deadline past due now. `dueBefore`: an open deadline due at or before ' +
@@ -155,7 +166,10 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ cases: Type.Array(CaseViewSchema), next: Type.Optional(Type.String()) }),
+          200: Type.Object(
+            { cases: Type.Array(CaseViewSchema), next: Type.Optional(Type.String({ description: 'The cursor of the next page (pass as `after`); absent on the last page' })) },
+            { description: 'A page of cases' },
+          ),
           ...errorResponses('invalid_request', 'unauthorized', 'calendar_year_unknown'),
         },
       },
@@ -200,6 +214,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['cases'],
+        operationId: 'getCase',
         summary: 'The case view: state, deadlines with status, the events it accepts and who may send them',
         security,
         params: CaseIdParams,
@@ -214,6 +229,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['cases'],
+        operationId: 'applyCaseEvent',
         summary: 'Advance a case by one event',
         description:
           'Body `{type, occurredAt?, …payload}`. The roles allowed per event are in the case view ' +
@@ -230,12 +246,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         }),
         body: EventBodySchema,
         response: {
-          200: CaseViewSchema,
+          200: { ...CaseViewSchema, description: 'The case after the event (or, for an idempotent retry, the first answer)' },
           ...errorResponses(
             'invalid_request',
             'unauthorized',
             'forbidden',
             'not_found',
+            'payload_too_large',
+            'unsupported_media_type',
             'not_your_unit',
             'event_not_allowed',
             'version_conflict',
@@ -280,10 +298,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getCaseHistory',
         summary: 'Every event of the case, from the creation (seq 1), with both times, actor, role and hashes',
         security,
         params: CaseIdParams,
-        response: { 200: Type.Object({ events: Type.Array(HistoryEventSchema) }), ...errorResponses('unauthorized', 'not_found') },
+        response: {
+          200: Type.Object({ events: Type.Array(HistoryEventSchema) }, { description: 'The history, oldest first' }),
+          ...errorResponses('unauthorized', 'not_found'),
+        },
       },
     },
     async (request) => ({ events: await engine.history(request.params.id) }),
@@ -294,10 +316,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['audit'],
+        operationId: 'listCaseMessages',
         summary: 'The messages of the case (e-mails, portal notices) with their delivery status and attempts',
         security,
         params: CaseIdParams,
-        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), ...errorResponses('unauthorized', 'not_found') },
+        response: {
+          200: Type.Object({ messages: Type.Array(MessageSchema) }, { description: 'The messages, oldest first' }),
+          ...errorResponses('unauthorized', 'not_found'),
+        },
       },
     },
     async (request) => ({ messages: await engine.messages(request.params.id) }),
@@ -308,11 +334,12 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['audit'],
+        operationId: 'replayCase',
         summary: 'The case view as it was after event `seq` (default: the last), rebuilt from the history',
         security,
         params: CaseIdParams,
         querystring: Type.Object({ seq: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
-        response: { 200: CaseViewSchema, ...errorResponses('invalid_request', 'unauthorized', 'not_found') },
+        response: { 200: { ...CaseViewSchema, description: 'The case as it was after event `seq`' }, ...errorResponses('invalid_request', 'unauthorized', 'not_found') },
       },
     },
     async (request) => asBody(await engine.replay(request.params.id, request.query.seq)),
@@ -323,6 +350,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['audit'],
+        operationId: 'verifyCase',
         summary: 'Hash chain intact and the replay reproduces the stored state; problems name the seq',
         security,
         params: CaseIdParams,

@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/index.js';
 import { bearerToken, type UserDirectory } from '../auth.js';
-import { errorResponses } from '../schemas/common.js';
+import { CLIENT_ERROR_RESPONSE } from '../schemas/common.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{
   version: string;
@@ -28,8 +28,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['system'],
+        operationId: 'getHealth',
         summary: 'Liveness and database reachability, the calendar versions, and (with a token) the API version',
-        response: { 200: Health, 503: { ...Health, description: 'The database cannot be reached' }, ...errorResponses() },
+        security: [],
+        response: {
+          200: { ...Health, description: 'The server is up; `database` says whether the database answers' },
+          503: { ...Health, description: 'The database cannot be reached' },
+          ...CLIENT_ERROR_RESPONSE,
+        },
       },
     },
     async (request, reply) => {

@@ -72,7 +72,9 @@ export const intakeRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; perMinute
       config: { rateLimit: { max: opts.perMinute, timeWindow: '1 minute' } },
       schema: {
         tags: ['intake'],
+        operationId: 'submitFeedback',
         summary: 'The site\'s feedback form (public, rate-limited): registers a question or proposal',
+        security: [],
         body: IntakeBodySchema,
         headers: Type.Object({
           'idempotency-key': Type.Optional(
@@ -80,7 +82,7 @@ export const intakeRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; perMinute
           ),
         }),
         response: {
-          201: Receipt,
+          201: { ...Receipt, description: 'Registered: the reference and the last day of the review' },
           200: { ...Receipt, description: 'The same submission was received a moment ago (or the Idempotency-Key was used): its case' },
           ...errorResponses('invalid_request', 'payload_too_large', 'unsupported_media_type', 'idempotency_key_reused', 'rate_limited', 'storage_unavailable'),
         },

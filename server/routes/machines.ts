@@ -10,7 +10,7 @@ import { toMermaid } from '../../machines/diagram.js';
 import { getProcedure, procedures } from '../../machines/index.js';
 import { ApiError } from '../errors.js';
 import { ProcedureIdSchema } from '../schemas/cases.js';
-import { errorResponses } from '../schemas/common.js';
+import { CLIENT_ERROR_RESPONSE, errorResponses } from '../schemas/common.js';
 
 const Summary = Type.Object({
   id: Type.String(),
@@ -51,8 +51,10 @@ export const machineRoutes: FastifyPluginAsyncTypebox<{ deps: MachineDeps }> = a
     {
       schema: {
         tags: ['machines'],
+        operationId: 'listMachines',
         summary: 'The procedures: version, who may create, events with their roles, deadline policies',
-        response: { 200: Type.Object({ machines: Type.Array(Summary) }) },
+        security: [],
+        response: { 200: Type.Object({ machines: Type.Array(Summary) }, { description: 'Every registered procedure' }), ...CLIENT_ERROR_RESPONSE },
       },
     },
     async () => ({ machines: Object.values(procedures).map(summary) }),
@@ -63,15 +65,22 @@ export const machineRoutes: FastifyPluginAsyncTypebox<{ deps: MachineDeps }> = a
     {
       schema: {
         tags: ['machines'],
+        operationId: 'getMachine',
         summary: 'The XState definition of a procedure (loadable in Stately Studio), its schemas, roles and deadlines',
+        security: [],
         params,
         response: {
-          200: Type.Object({
-            ...Summary.properties,
-            definition: Type.Unknown(),
-            inputSchema: Type.Unknown(),
-            eventSchemas: Type.Record(Type.String(), Type.Unknown()),
-          }),
+          200: Type.Object(
+            {
+              ...Summary.properties,
+              definition: Type.Unknown({ description: 'The XState machine definition (JSON)' }),
+              inputSchema: Type.Unknown({ description: 'The JSON Schema of the creation input (in this document: `<Procedure>Input`)' }),
+              eventSchemas: Type.Record(Type.String(), Type.Unknown(), {
+                description: 'The JSON Schema of each event\'s payload (in this document: `<Procedure><Event>Event`)',
+              }),
+            },
+            { description: 'The procedure' },
+          ),
           ...errorResponses('not_found'),
         },
       },
@@ -92,7 +101,9 @@ export const machineRoutes: FastifyPluginAsyncTypebox<{ deps: MachineDeps }> = a
     {
       schema: {
         tags: ['machines'],
+        operationId: 'getMachineDiagram',
         summary: 'A Mermaid stateDiagram-v2 of the procedure with each deadline on its state',
+        security: [],
         params,
         produces: ['text/plain'],
         response: { 200: { type: 'string', description: 'Mermaid source' }, ...errorResponses('not_found') },

@@ -38,6 +38,15 @@ export function errorResponses(...codes: ApiErrorCode[]): Record<number, unknown
 }
 
 /**
+ * The `4xx` entry of a route that raises no client error of its own (`/health`,
+ * `/machines`): a request the server cannot read (a malformed request line, headers too
+ * large) is refused before it reaches any route, with the API's error body.
+ */
+export const CLIENT_ERROR_RESPONSE = {
+  '4xx': { ...ErrorSchema, description: 'A request the server cannot read (a malformed request line, headers too large), refused before any route.' },
+};
+
+/**
  * Dates and instants: the product's one definition (machines/common/events.ts), so the
  * API validates and documents them exactly as the machines check their payloads.
  */
