@@ -18,7 +18,7 @@ import { EngineError, toEngineError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { OutboxWorker, smtpTransport, type MailTransport, type RetryPolicy } from './outbox-worker.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
-import { IdempotencyPurge, recordReads, type CaseRead } from './reads.js';
+import { IdempotencyPurge, ReadRecorder, type CaseRead } from './reads.js';
 import { replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
@@ -165,7 +165,11 @@ export interface Engine {
   scope(caseId: string): Promise<CaseScope>;
   /** Of `caseIds`, those on which the person `actor` recorded an event. */
   actedOn(actor: string, caseIds: readonly string[]): Promise<Set<string>>;
-  /** Records reads of personal data (who, role, case, route; now), in the commit queue. */
+  /**
+   * Records reads of personal data (who, role, case, route; now), in the commit queue.
+   * Never fails the read: while the database refuses writes the records wait in memory
+   * (engine/reads.ts `ReadRecorder`).
+   */
   recordReads(reads: readonly CaseRead[]): Promise<void>;
   /** The recorded reads of a case (404 when it does not exist), or of every case, oldest first. */
   reads(caseId?: string): Promise<CaseReadView[]>;
@@ -235,6 +239,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     if (n.mailQueued > 0) void outbox.poke();
   });
   if (!transport) logger.warn({}, 'SMTP_URL is not set: e-mails stay queued');
+  const readRecorder = new ReadRecorder({ queue: runner.queue, clock, logger });
   const idempotencyPurge = new IdempotencyPurge({
     queue: runner.queue,
     clock,
@@ -354,7 +359,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         return { id: row.id, procedure: row.procedure, unit: row.unit ?? null };
       }),
     actedOn: (actor, caseIds) => reading(() => read.events.actedOn(actor, caseIds)),
-    recordReads: (reads) => recordReads(runner.queue, clock, reads),
+    recordReads: (reads) => readRecorder.record(reads),
     reads: (caseId) =>
       reading(async () => {
         if (caseId !== undefined) await mustExist(caseId);
@@ -394,6 +399,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       await timers.stop();
       await outbox.stop();
       await idempotencyPurge.stop();
+      await readRecorder.flush();
       await runner.queue.close();
       transport?.close?.();
       runner.live.clear();

@@ -5,7 +5,8 @@
  *   such read by a person is recorded here (who, role, which case, which route, when) as
  *   a unit of work in the commit queue, so a read shares the batch of the commands of its
  *   tick (group commit) instead of opening a transaction of its own, and the answer goes
- *   out only once the record is stored. Append-only; the auditor lists them.
+ *   out only once the record is stored (while the database refuses writes, the records
+ *   wait in memory: `ReadRecorder`). Append-only; the auditor lists them.
  * - Retention: the idempotency rows hold full case views (the first answer of a command).
  *   `IdempotencyPurge` deletes those older than the retention (IDEMPOTENCY_RETENTION,
  *   default 24 h) periodically, on the engine's clock; a retry after that is a new request.
@@ -21,11 +22,53 @@ export type CaseRead = Omit<CaseReadRecord, 'readAt'>;
 /** Default retention of stored idempotent answers: 24 hours. */
 export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
-/** Records reads in the commit queue (nothing for an empty list). */
-export async function recordReads(queue: CommitQueue, clock: Clock, reads: readonly CaseRead[]): Promise<void> {
-  if (reads.length === 0) return;
-  const readAt = clock.now().toISOString();
-  await queue.submit((repos) => repos.reads.insertMany(reads.map((r) => ({ ...r, readAt }))));
+/** Most reads kept in memory while the database refuses writes (the oldest are dropped past it, and counted). */
+const MAX_PENDING_READS = 100_000;
+
+/**
+ * Records reads in the commit queue. While the database refuses writes (a full disk, a
+ * read-only file) reads are still answered, as before: their records wait in memory and
+ * go out with the next read that commits (or at close); only a crash during the outage,
+ * or more than `MAX_PENDING_READS` of them, loses records, and the log says how many.
+ */
+export class ReadRecorder {
+  readonly #queue: CommitQueue;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  #pending: CaseReadRecord[] = [];
+  #dropped = 0;
+
+  constructor(o: { queue: CommitQueue; clock: Clock; logger: Logger }) {
+    this.#queue = o.queue;
+    this.#clock = o.clock;
+    this.#logger = o.logger;
+  }
+
+  /** Records waiting for the database to take writes again. */
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  async record(reads: readonly CaseRead[]): Promise<void> {
+    const readAt = this.#clock.now().toISOString();
+    const rows = [...this.#pending, ...reads.map((r) => ({ ...r, readAt }))];
+    if (rows.length === 0) return;
+    this.#pending = [];
+    try {
+      await this.#queue.submit((repos) => repos.reads.insertMany(rows));
+      if (rows.length > reads.length) this.#logger.info({ reads: rows.length - reads.length }, 'reads recorded late, after the database took writes again');
+    } catch (e) {
+      const over = rows.length - MAX_PENDING_READS;
+      if (over > 0) this.#dropped += over;
+      this.#pending = over > 0 ? rows.slice(over) : rows;
+      this.#logger.warn({ err: e, pending: this.#pending.length, dropped: this.#dropped }, 'reads not recorded yet: the database refuses writes');
+    }
+  }
+
+  /** Writes what is pending (at close; a failure is logged). */
+  async flush(): Promise<void> {
+    if (this.#pending.length > 0) await this.record([]);
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { procedures } from '../../machines/index.js';
 import { loadConfig } from '../../server/config.js';
 import { kz } from '../helpers/app.js';
 import { auditOn } from '../helpers/audit.js';
+import { onConnection } from '../helpers/sqlite-file.js';
 
 const input = { applicant: { name: 'Айгерим', email: 'a@example.kz' }, language: 'ru', kind: 'question', text: 'Вопрос' };
 const actor = { name: 'car-user', role: 'car' as const };
@@ -60,6 +61,23 @@ describe('recorded reads', () => {
     expect(await engine.actedOn('car-user', [a, b, 'missing'])).toEqual(new Set([a, b]));
     expect(await engine.actedOn('nobody', [a])).toEqual(new Set());
     expect(await engine.scope(a)).toEqual({ id: a, procedure: 'feedback-inquiry', unit: null });
+  });
+});
+
+describe('reads while the database refuses writes', () => {
+  it('should answer the read and record it once the database takes writes again', async () => {
+    await open();
+    const a = (await engine.createCase('feedback-inquiry', input, { actor })).view.id;
+    onConnection(engine, (db) => db.pragma('query_only = 1'));
+    await expect(engine.recordReads([{ caseId: a, actor: 'x', role: 'car', route: 'GET /cases/{id}' }])).resolves.toBeUndefined();
+    onConnection(engine, (db) => db.pragma('query_only = 0'));
+    expect(await engine.reads(a)).toEqual([]);
+    clock.set('2025-03-06T05:01:00.000Z');
+    await engine.recordReads([{ caseId: a, actor: 'y', role: 'car', route: 'GET /cases' }]);
+    expect((await engine.reads(a)).map((r) => [r.actor, r.readAt])).toEqual([
+      ['x', '2025-03-06T05:00:00.000Z'],
+      ['y', '2025-03-06T05:01:00.000Z'],
+    ]);
   });
 });
 
