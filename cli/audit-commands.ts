@@ -32,6 +32,8 @@ commands (each takes --out <file>: write the output there instead of stdout):
                                              list every deadline whose judgement depends on a
                                              back-dated event: closed "in time" by an event recorded
                                              after its due time, or moved after it had passed
+  reads [--case <id>] [--format jsonl|csv]   list who read personal data (unredacted): case, time,
+                                             person, role and route of every read, oldest first
 
 Redirecting stdout with npm? Use \`npm run -s audit -- …\` (or --out), or npm's banner lands in the file.
 
@@ -82,7 +84,7 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
   let store: AuditStore | undefined;
   try {
     const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command: ${command} (expected verify, export, replay or backdated)`);
+    if (!run) throw new UsageError(`unknown command: ${command} (expected verify, export, replay, backdated or reads)`);
     const args = parse(command, rest);
     const config = loadConfig(io.env);
     store = await openAuditStore({
@@ -131,8 +133,9 @@ const OPTIONS = {
   export: { format: { type: 'string' }, out: { type: 'string' } },
   replay: { at: { type: 'string' }, inspect: { type: 'boolean' }, exit: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
   backdated: { case: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  reads: { case: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
 } as const;
-const POSITIONALS: Record<string, number> = { verify: 0, export: 1, replay: 1, backdated: 0 };
+const POSITIONALS: Record<string, number> = { verify: 0, export: 1, replay: 1, backdated: 0, reads: 0 };
 
 function parse(command: string, rest: string[]): Args {
   let parsed;
@@ -155,6 +158,7 @@ const COMMANDS: Record<string, Command> = {
   export: exportCommand,
   replay: replayCommand,
   backdated: backdatedCommand,
+  reads: readsCommand,
 };
 
 async function verifyCommand(store: AuditStore, args: Args, io: AuditIo): Promise<number> {
@@ -228,6 +232,24 @@ async function backdatedCommand(store: AuditStore, args: Args, io: AuditIo): Pro
     io.out([BACKDATED_COLUMNS.join(','), ...found.map((j) => BACKDATED_COLUMNS.map((c) => csvField(j[c])).join(','))].join('\r\n') + '\r\n');
   }
   io.err(`${found.length} deadline judgement(s) depend on a back-dated event\n`);
+  return 0;
+}
+
+const READ_COLUMNS = ['caseId', 'readAt', 'actor', 'role', 'route'] as const;
+
+/** The recorded reads of personal data (engine/reads.ts), of one case or all. */
+async function readsCommand(store: AuditStore, args: Args, io: AuditIo): Promise<number> {
+  const format = (args.values.format as string | undefined) ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`reads: --format must be jsonl or csv, not ${format}`);
+  const one = args.values.case as string | undefined;
+  if (one !== undefined) await mustExist(store, one);
+  const reads = await store.storage.read.reads.list(one);
+  if (format === 'jsonl') {
+    if (reads.length > 0) io.out(reads.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  } else {
+    io.out([READ_COLUMNS.join(','), ...reads.map((r) => READ_COLUMNS.map((c) => csvField(r[c])).join(','))].join('\r\n') + '\r\n');
+  }
+  io.err(`${reads.length} read(s) of personal data\n`);
   return 0;
 }
 

@@ -18,6 +18,7 @@ import { EngineError, toEngineError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { OutboxWorker, smtpTransport, type MailTransport, type RetryPolicy } from './outbox-worker.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
+import { IdempotencyPurge, ReadRecorder, type CaseRead } from './reads.js';
 import { replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
@@ -66,6 +67,28 @@ export interface EngineOptions {
    * a `unit` actor acts only on its units' cases. The server always passes it (UNITS_FILE).
    */
   units?: UnitDirectory;
+  /**
+   * How long the stored answers of idempotent commands (full case views) are kept, ms
+   * (IDEMPOTENCY_RETENTION; default 24 h): a periodic purge deletes older ones (engine/reads.ts).
+   */
+  idempotencyRetentionMs?: number;
+}
+
+/** Where a case belongs, for the server's read matrix (server/read-access.ts). */
+export interface CaseScope {
+  id: string;
+  procedure: string;
+  unit: string | null;
+}
+
+/** One recorded read of a case's personal data. */
+export interface CaseReadView {
+  caseId: string;
+  actor: string;
+  role: string;
+  route: string;
+  readAt: string;
+  readAtLocal: string;
 }
 
 export interface HistoryEvent {
@@ -138,6 +161,20 @@ export interface Engine {
   /** The case view as it was after event `seq`. */
   replay(caseId: string, seq?: number): Promise<CaseView>;
   verify(caseId: string): Promise<VerifyResult>;
+  /** The procedure and unit of a case (404 `not_found`), without building its view. */
+  scope(caseId: string): Promise<CaseScope>;
+  /** Of `caseIds`, those on which the person `actor` recorded an event. */
+  actedOn(actor: string, caseIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Records reads of personal data (who, role, case, route; now), in the commit queue.
+   * Never fails the read: while the database refuses writes the records wait in memory
+   * (engine/reads.ts `ReadRecorder`).
+   */
+  recordReads(reads: readonly CaseRead[]): Promise<void>;
+  /** The recorded reads of a case (404 when it does not exist), or of every case, oldest first. */
+  reads(caseId?: string): Promise<CaseReadView[]>;
+  /** The periodic purge of stored idempotent answers (engine/reads.ts). */
+  readonly idempotencyPurge: IdempotencyPurge;
   health(): Promise<{ ok: boolean }>;
   /** Sets (or with `undefined` removes) the observer of committed commands. */
   observe(observer: CommitObserver | undefined): void;
@@ -202,6 +239,13 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     if (n.mailQueued > 0) void outbox.poke();
   });
   if (!transport) logger.warn({}, 'SMTP_URL is not set: e-mails stay queued');
+  const readRecorder = new ReadRecorder({ queue: runner.queue, clock, logger });
+  const idempotencyPurge = new IdempotencyPurge({
+    queue: runner.queue,
+    clock,
+    logger,
+    ...(o.idempotencyRetentionMs !== undefined ? { retentionMs: o.idempotencyRetentionMs } : {}),
+  });
   let closed = false;
   /** Reads map storage failures to the engine's errors, as commands do. */
   const reading = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -308,6 +352,20 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at), runner.viewEnv(module));
       }),
     verify: (caseId) => reading(() => verifyCase(read, registry, deps, caseId)),
+    scope: (caseId) =>
+      reading(async () => {
+        const row = await read.cases.find(caseId);
+        if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
+        return { id: row.id, procedure: row.procedure, unit: row.unit ?? null };
+      }),
+    actedOn: (actor, caseIds) => reading(() => read.events.actedOn(actor, caseIds)),
+    recordReads: (reads) => readRecorder.record(reads),
+    reads: (caseId) =>
+      reading(async () => {
+        if (caseId !== undefined) await mustExist(caseId);
+        return (await read.reads.list(caseId)).map((r) => ({ ...r, readAtLocal: localInstant(r.readAt, deps.calendar.zone) }));
+      }),
+    idempotencyPurge,
     async health() {
       try {
         await storage.health();
@@ -322,6 +380,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     async start() {
       await timers.start();
       await outbox.start();
+      await idempotencyPurge.start();
     },
     async idle() {
       // Work begets work (a commit pokes a worker, a worker submits commands): settle until quiet.
@@ -339,6 +398,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       closed = true;
       await timers.stop();
       await outbox.stop();
+      await idempotencyPurge.stop();
+      await readRecorder.flush();
       await runner.queue.close();
       transport?.close?.();
       runner.live.clear();

@@ -1,4 +1,4 @@
-export { createEngine, type Engine, type EngineOptions, type HistoryEvent, type MessageView, type CasePage } from './engine.js';
+export { createEngine, type Engine, type EngineOptions, type HistoryEvent, type MessageView, type CasePage, type CaseScope, type CaseReadView } from './engine.js';
 export { EngineError, ENGINE_ERROR_STATUS, isEngineError, type EngineErrorCode } from './errors.js';
 export { SystemClock, SimulatedClock, type Clock } from './clock.js';
 export type { CaseView, DeadlineView } from './case-view.js';
@@ -7,3 +7,4 @@ export type { VerifyResult, VerifyProblem } from './replay.js';
 export type { UnitDirectory } from './units.js';
 export { renderMail } from './mail-templates.js';
 export type { Logger } from './logger.js';
+export { DEFAULT_IDEMPOTENCY_RETENTION_MS, IdempotencyPurge, type CaseRead } from './reads.js';

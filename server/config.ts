@@ -37,12 +37,23 @@ export const EnvSchema = Type.Object({
       description: 'Reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated; unset = forwarded headers ignored',
     }),
   ),
+  IDEMPOTENCY_RETENTION: Type.String({
+    pattern: '^\\d{1,5}(m|h|d)$',
+    default: '24h',
+    description: 'How long the stored answers of Idempotency-Key commands (full case views) are kept: <N>m, <N>h or <N>d',
+  }),
   INSPECT: Type.Optional(Bool),
   INSPECT_PORT: Type.String({ pattern: '^\\d{1,5}$', default: '5678' }),
 });
 type Env = Static<typeof EnvSchema>;
 
 const truthy = (v: string | undefined) => v === '1' || v === 'true';
+
+/** `<N>m`, `<N>h`, `<N>d` (the schema's pattern) in milliseconds. */
+function durationMs(v: string): number {
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 'm' | 'h' | 'd'];
+  return Number(v.slice(0, -1)) * unit;
+}
 
 /**
  * TRUST_PROXY as Fastify's `trustProxy` list: each entry an IPv4/IPv6 address or CIDR
@@ -88,6 +99,8 @@ const SETTINGS = {
   bodyLimit: (e) => Number(e.BODY_LIMIT),
   maxBackdating: (e) => parseMaxBackdating(e.MAX_BACKDATING),
   trustProxy: (e) => parseTrustProxy(e.TRUST_PROXY),
+  /** IDEMPOTENCY_RETENTION in ms. */
+  idempotencyRetentionMs: (e) => durationMs(e.IDEMPOTENCY_RETENTION),
   inspect: (e) => truthy(e.INSPECT),
   inspectPort: (e) => Number(e.INSPECT_PORT),
 } satisfies Record<string, (env: Env) => unknown>;

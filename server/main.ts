@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
     maxBackdating: config.maxBackdating,
+    idempotencyRetentionMs: config.idempotencyRetentionMs,
     logger,
     units: units.directory(users.people()),
   });

@@ -125,6 +125,17 @@ export interface IdempotencyRecord {
   createdAt: string;
 }
 
+/** One read of a case's personal data by a person (engine/reads.ts). */
+export interface CaseReadRecord {
+  caseId: string;
+  /** The person (user name) and the role they read under. */
+  actor: string;
+  role: string;
+  /** The route, e.g. `GET /cases/{id}/history`. */
+  route: string;
+  readAt: string;
+}
+
 export interface CaseFilter {
   procedure?: string;
   state?: string;
@@ -174,6 +185,8 @@ export interface EventRepository {
   append(record: EventRecord): Promise<void>;
   /** The events of a case in order, optionally only up to `uptoSeq`. */
   list(caseId: string, uptoSeq?: number): Promise<EventRecord[]>;
+  /** Of `caseIds`, those on which `actor` (a person's name) recorded an event. */
+  actedOn(actor: string, caseIds: readonly string[]): Promise<Set<string>>;
 }
 
 export interface TimerRepository {
@@ -219,6 +232,15 @@ export interface OutboxRepository {
 export interface IdempotencyRepository {
   find(key: string): Promise<IdempotencyRecord | undefined>;
   insert(record: IdempotencyRecord): Promise<void>;
+  /** Deletes the stored answers created before `before` (UTC ISO); returns how many. */
+  purgeBefore(before: string): Promise<number>;
+}
+
+export interface CaseReadRepository {
+  /** Appends reads (one multi-row statement per few hundred). */
+  insertMany(records: readonly CaseReadRecord[]): Promise<void>;
+  /** The reads of one case (or of every case), oldest first. */
+  list(caseId?: string): Promise<CaseReadRecord[]>;
 }
 
 export interface Repositories {
@@ -227,6 +249,7 @@ export interface Repositories {
   readonly timers: TimerRepository;
   readonly outbox: OutboxRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly reads: CaseReadRepository;
 }
 
 /**

@@ -3,7 +3,7 @@
  * text; JSON columns are text. Nothing outside storage/ sees these: the port speaks in
  * records (storage/port.ts) and storage/mappers.ts converts.
  */
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { OutboxStatus, TimerStatus } from './port.js';
 
 export interface CasesTable {
@@ -107,6 +107,17 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+/** One read of a case's personal data by a person (migration 000600). */
+export interface CaseReadsTable {
+  id: Generated<number>;
+  case_id: string;
+  actor: string;
+  role: string;
+  /** The route, e.g. `GET /cases/{id}/history`. */
+  route: string;
+  read_at: string;
+}
+
 export interface Database {
   cases: CasesTable;
   events: EventsTable;
@@ -114,6 +125,7 @@ export interface Database {
   outbox: OutboxTable;
   delivery_attempts: DeliveryAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
+  case_reads: CaseReadsTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -122,3 +134,4 @@ export type TimerRow = Selectable<TimersTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
+export type CaseReadRow = Selectable<CaseReadsTable>;

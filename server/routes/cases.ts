@@ -12,6 +12,7 @@ import type { User } from '../auth.js';
 import { parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
+import { accessOf, needsActedOn, redactHistoryEvent, redactMessage, redactView, READ_MATRIX } from '../read-access.js';
 import {
   CaseIdParams,
   CaseViewSchema,
@@ -20,6 +21,7 @@ import {
   HistoryEventSchema,
   MessageSchema,
   ProcedureIdSchema,
+  ReadSchema,
   splitEventBody,
   VerifySchema,
 } from '../schemas/cases.js';
@@ -83,8 +85,56 @@ function rolesTable(): string {
   return ['| procedure | event | roles |', '|---|---|---|', ...rows].join('\n');
 }
 
+/** The unit of a case view (its context's `unit`), null when none. */
+function unitOf(view: CaseView): string | null {
+  const unit = view.context.unit;
+  return typeof unit === 'string' ? unit : null;
+}
+
+/** Markdown: the read matrix (server/read-access.ts), from the machines' role tables. */
+function readMatrixText(): string {
+  const rows = Object.entries(READ_MATRIX).map(([p, roles]) => `| ${p} | ${[...(roles ?? [])].join(', ')}, auditor |`);
+  return [
+    'Personal data (applicants\' names, e-mails, texts) only to the roles that take part in the procedure ' +
+      '(a `unit` user: the cases of their units and those they acted on) and the auditor; anybody else gets the same answer ' +
+      'redacted (`redacted: true`: the view\'s context reduced to its deadlines, unit and kind; history payloads and messages\' ' +
+      'recipient, text and data left out), never a 403. Every unredacted read is recorded (`GET /cases/{id}/reads`). ' +
+      'Responses carry `Cache-Control: no-store`.',
+    '',
+    '| procedure | roles that read its personal data |',
+    '|---|---|',
+    ...rows,
+  ].join('\n');
+}
+const READS_TEXT = readMatrixText();
+
 export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, opts) => {
   const { engine } = opts;
+
+  // Case answers carry personal data: no browser or proxy may keep them.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
+
+  /** The access of the caller to a case, looking up what it needs (its unit; whether they acted on it). */
+  const caseAccess = async (user: User, id: string) => {
+    const scope = await engine.scope(id);
+    const facts = { procedure: scope.procedure, unit: scope.unit };
+    const actedOn = needsActedOn(user, facts) && (await engine.actedOn(user.name, [id])).has(id);
+    return accessOf(user, { ...facts, actedOn });
+  };
+  /** Records one unredacted read of a case (no record for a redacted answer). */
+  const recordRead = (user: User, access: ReturnType<typeof accessOf>, caseId: string, route: string) =>
+    access.full ? engine.recordReads([{ caseId, actor: user.name, role: access.role, route }]) : Promise.resolve();
+  /** A case view as this caller may see it, the read recorded. */
+  const shownView = async (user: User, view: CaseView, route: string) => {
+    const facts = { procedure: view.procedure, unit: unitOf(view) };
+    const actedOn = needsActedOn(user, facts) && (await engine.actedOn(user.name, [view.id])).has(view.id);
+    const access = accessOf(user, { ...facts, actedOn });
+    await recordRead(user, access, view.id, route);
+    return access.full ? view : redactView(view);
+  };
 
   app.post(
     '/cases',
@@ -148,7 +198,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
           'and, for a unit step, on one of the caller\'s units and (once a person of the unit took the case with `claim`) on the caller; ' +
           'a step that is merely possible (an extension, `claim`, `reassign`, a comment) is not waiting. ' +
           '`undelivered=true`: cases with a message to the applicant that finally failed and is not resent yet (`resend_message`). ' +
-          'Pagination: pass `next` from a page as `after`.',
+          'Pagination: pass `next` from a page as `after`.\n\n' +
+          READS_TEXT,
         security,
         querystring: Type.Object(
           {
@@ -204,7 +255,18 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         after: decodeCursor(q.after),
       });
       const next = encodeCursor(page.next);
-      const cases = asBodies(page.cases);
+      // Who reads what: one look-up for the whole page (which cases a unit user acted on).
+      const unsure = page.cases.filter((v) => needsActedOn(user, { procedure: v.procedure, unit: unitOf(v) })).map((v) => v.id);
+      const acted = unsure.length > 0 ? await engine.actedOn(user.name, unsure) : new Set<string>();
+      const reads: { caseId: string; actor: string; role: string; route: string }[] = [];
+      const shown = page.cases.map((v) => {
+        const access = accessOf(user, { procedure: v.procedure, unit: unitOf(v), actedOn: acted.has(v.id) });
+        if (!access.full) return redactView(v);
+        reads.push({ caseId: v.id, actor: user.name, role: access.role, route: 'GET /cases' });
+        return v;
+      });
+      await engine.recordReads(reads);
+      const cases = asBodies(shown);
       return next ? { cases, next } : { cases };
     },
   );
@@ -216,12 +278,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         tags: ['cases'],
         operationId: 'getCase',
         summary: 'The case view: state, deadlines with status, the events it accepts and who may send them',
+        description: READS_TEXT,
         security,
         params: CaseIdParams,
         response: { 200: CaseViewSchema, ...errorResponses('unauthorized', 'not_found') },
       },
     },
-    async (request) => asBody(await engine.getCase(request.params.id)),
+    async (request) => asBody(await shownView(userOf(request), await engine.getCase(request.params.id), 'GET /cases/{id}')),
   );
 
   app.post(
@@ -289,7 +352,10 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         event,
         { actor: actorOf(user, role), expectedSeq: seq, idempotencyKey: scopedKey(user.name, request.headers['idempotency-key']) },
       );
-      return asBody(result.view);
+      // The answer of a command is no read to record (the event is in the history), but a
+      // role without a part in the procedure (a comment) gets it redacted, like its reads.
+      const view = result.view;
+      return asBody(accessOf(user, { procedure: view.procedure, unit: unitOf(view), actedOn: true }).full ? view : redactView(view));
     },
   );
 
@@ -300,6 +366,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         tags: ['audit'],
         operationId: 'getCaseHistory',
         summary: 'Every event of the case, from the creation (seq 1), with both times, actor, role and hashes',
+        description: READS_TEXT,
         security,
         params: CaseIdParams,
         response: {
@@ -308,7 +375,15 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         },
       },
     },
-    async (request) => ({ events: await engine.history(request.params.id) }),
+    async (request) => {
+      const user = userOf(request);
+      const events = await engine.history(request.params.id);
+      // The history itself says whether the person acted on the case.
+      const scope = await engine.scope(request.params.id);
+      const access = accessOf(user, { procedure: scope.procedure, unit: scope.unit, actedOn: events.some((e) => e.actor === user.name) });
+      await recordRead(user, access, request.params.id, 'GET /cases/{id}/history');
+      return { events: access.full ? events : events.map(redactHistoryEvent) };
+    },
   );
 
   app.get(
@@ -318,6 +393,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         tags: ['audit'],
         operationId: 'listCaseMessages',
         summary: 'The messages of the case (e-mails, portal notices) with their delivery status and attempts',
+        description: READS_TEXT,
         security,
         params: CaseIdParams,
         response: {
@@ -326,7 +402,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         },
       },
     },
-    async (request) => ({ messages: await engine.messages(request.params.id) }),
+    async (request) => {
+      const user = userOf(request);
+      const access = await caseAccess(user, request.params.id);
+      const messages = await engine.messages(request.params.id);
+      await recordRead(user, access, request.params.id, 'GET /cases/{id}/messages');
+      return { messages: access.full ? messages : messages.map(redactMessage) };
+    },
   );
 
   app.get(
@@ -336,13 +418,21 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         tags: ['audit'],
         operationId: 'replayCase',
         summary: 'The case view as it was after event `seq` (default: the last), rebuilt from the history',
+        description: READS_TEXT,
         security,
         params: CaseIdParams,
         querystring: Type.Object({ seq: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
         response: { 200: { ...CaseViewSchema, description: 'The case as it was after event `seq`' }, ...errorResponses('invalid_request', 'unauthorized', 'not_found') },
       },
     },
-    async (request) => asBody(await engine.replay(request.params.id, request.query.seq)),
+    async (request) => {
+      const user = userOf(request);
+      // Access by the case as it is now (its current unit), not as it was at `seq`.
+      const access = await caseAccess(user, request.params.id);
+      const view = await engine.replay(request.params.id, request.query.seq);
+      await recordRead(user, access, request.params.id, 'GET /cases/{id}/replay');
+      return asBody(access.full ? view : redactView(view));
+    },
   );
 
   app.get(
@@ -358,5 +448,27 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
       },
     },
     async (request) => engine.verify(request.params.id),
+  );
+
+  app.get(
+    '/cases/:id/reads',
+    {
+      schema: {
+        tags: ['audit'],
+        operationId: 'listCaseReads',
+        summary: 'Who read the personal data of the case: person, role, route and time of every unredacted read (auditor only)',
+        security,
+        params: CaseIdParams,
+        response: {
+          200: Type.Object({ reads: Type.Array(ReadSchema) }, { description: 'The recorded reads, oldest first' }),
+          ...errorResponses('unauthorized', 'forbidden', 'not_found'),
+        },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      if (!user.roles.includes('auditor')) throw new ApiError('forbidden', 'Only the auditor lists the reads of a case.', { roles: ['auditor'] });
+      return { reads: await engine.reads(request.params.id) };
+    },
   );
 };

@@ -120,6 +120,9 @@ export const CaseViewSchema = Type.Object(
     nextDueAtLocal: Type.Union([LocalInstant('nextDueAt'), Type.Null()]),
     createdAtLocal: LocalInstant('createdAt'),
     updatedAtLocal: LocalInstant('updatedAt'),
+    redacted: Type.Optional(
+      Type.Literal(true, { description: 'Personal data left out: the context keeps only deadlines, unit, assignee, language, kind, channel, receivedAt, extensionDays, plannedFor (README "Who reads what")' }),
+    ),
   },
   { additionalProperties: true },
 );
@@ -217,6 +220,7 @@ export const HistoryEventSchema = Type.Object({
   backdatingReason: Type.Optional(Type.String({ description: 'Why it was recorded late (hashed with the event)' })),
   hash: Type.String(),
   prevHash: Type.String(),
+  redacted: Type.Optional(Type.Literal(true, { description: 'Personal data left out: payload and backdatingReason (README "Who reads what")' })),
 });
 
 export const MessageSchema = Type.Object(
@@ -236,9 +240,19 @@ export const MessageSchema = Type.Object(
     closesDeadline: Type.Union([Type.String(), Type.Null()]),
     createdAt: Type.String(),
     sentAt: Type.Union([Type.String(), Type.Null()]),
+    redacted: Type.Optional(Type.Literal(true, { description: 'Personal data left out: recipient, text, data and errors are null or empty (README "Who reads what")' })),
   },
   { additionalProperties: true },
 );
+
+export const ReadSchema = Type.Object({
+  caseId: Type.String(),
+  actor: Type.String({ description: 'The person (user name)' }),
+  role: Type.String({ description: 'The role that gave the access' }),
+  route: Type.String({ description: 'e.g. `GET /cases/{id}/history`' }),
+  readAt: InstantSchema,
+  readAtLocal: Type.String({ description: 'readAt in Asia/Almaty time' }),
+});
 
 export const VerifySchema = Type.Object({
   ok: Type.Boolean(),

@@ -16,5 +16,11 @@ export function eventRepository(s: QuerySession): EventRepository {
       if (uptoSeq !== undefined) q = q.where('seq', '<=', uptoSeq);
       return (await s.execute(q.orderBy('seq').compile())).rows.map(eventFromRow);
     },
+    async actedOn(actor, caseIds) {
+      if (caseIds.length === 0) return new Set();
+      // Served by the primary key (case_id, seq): a page's cases, their events filtered by actor.
+      const q = s.builder.selectFrom('events').select('case_id').distinct().where('case_id', 'in', [...caseIds]).where('actor', '=', actor);
+      return new Set((await s.execute(q.compile())).rows.map((r) => r.case_id));
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { idempotencyFromRow, idempotencyToRow } from '../mappers.js';
 import type { IdempotencyRepository } from '../port.js';
 import type { IdempotencyRow } from '../schema.js';
-import { columnsOf, slotsFor, template, type QuerySession } from '../session.js';
+import { affected, columnsOf, slotsFor, template, type QuerySession } from '../session.js';
 
 const IDEMPOTENCYROW_COLUMNS = columnsOf<IdempotencyRow>({ key: true, request_hash: true, response_status: true, response_body: true, case_id: true, created_at: true });
 const FIND = template<{ key: string }, IdempotencyRow>((db, p) => db.selectFrom('idempotency_keys').selectAll().where('key', '=', p.key));
@@ -15,6 +15,9 @@ export function idempotencyRepository(s: QuerySession): IdempotencyRepository {
     },
     async insert(record) {
       await s.execute(INSERT.bind(s.builder, idempotencyToRow(record)));
+    },
+    async purgeBefore(before) {
+      return affected(await s.execute(s.builder.deleteFrom('idempotency_keys').where('created_at', '<', before).compile()));
     },
   };
 }

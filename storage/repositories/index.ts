@@ -5,6 +5,7 @@ import { caseRepository } from './cases.js';
 import { eventRepository } from './events.js';
 import { idempotencyRepository } from './idempotency.js';
 import { outboxRepository } from './outbox.js';
+import { caseReadRepository } from './reads.js';
 import { timerRepository } from './timers.js';
 
 export function repositories(session: QuerySession): Repositories {
@@ -14,6 +15,7 @@ export function repositories(session: QuerySession): Repositories {
     timers: timerRepository(session),
     outbox: outboxRepository(session),
     idempotency: idempotencyRepository(session),
+    reads: caseReadRepository(session),
   };
 }
 

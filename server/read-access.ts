@@ -1,0 +1,106 @@
+/**
+ * Who reads what (issue 13; README "Who reads what"). Applicants' names, e-mails and texts
+ * are personal data (Law of RK "On personal data and their protection"): a person sees
+ * them only on the cases their work needs.
+ *
+ * The matrix is derived from the procedures' own role tables, never retyped: a role takes
+ * part in a procedure when it may create its cases or send one of its events, except the
+ * events open to every staff role (`comment`, `correct`), which give no part. The auditor
+ * reads everything. A `unit` user takes part only in the cases of their units and the
+ * cases they ever acted on (an event with their name in the history).
+ *
+ * A person without a part gets the same routes REDACTED, never a 403 (lists mix
+ * procedures, and the state, deadlines and queues stay everybody's business): the view
+ * without its context beyond `VIEW_CONTEXT_KEPT` (no applicant, texts, answers, reasons),
+ * history events without payload and `backdatingReason`, messages without recipient,
+ * text, data and errors; each redacted item says `redacted: true`.
+ *
+ * Every unredacted read by a person is recorded by the engine (`engine.recordReads`):
+ * who, the role that gave the access, the case, the route, when.
+ */
+import type { CaseView, HistoryEvent, MessageView } from '../engine/index.js';
+import { procedures } from '../machines/index.js';
+import type { ProcedureId, ProcedureModule, Role } from '../machines/contract.js';
+import { HUMAN_ROLES, type User } from './auth.js';
+
+/** The staff roles that take part in cases (everyone but the auditor, who only reads). */
+const STAFF_ROLES = HUMAN_ROLES.filter((r) => r !== 'auditor');
+
+/** Events every staff role may send (comments, corrections): sending one gives no part in a procedure. */
+function isOpenToAll(roles: readonly Role[]): boolean {
+  return STAFF_ROLES.every((r) => roles.includes(r));
+}
+
+/** The roles that take part in a procedure, from its `createRoles` and `eventRoles`. */
+export function participants(module: Pick<ProcedureModule, 'createRoles' | 'eventRoles'>): Set<Role> {
+  const out = new Set<Role>();
+  const add = (roles: readonly Role[]) => {
+    for (const r of roles) if (r !== 'system' && r !== 'auditor') out.add(r);
+  };
+  add(module.createRoles);
+  for (const roles of Object.values(module.eventRoles)) if (!isOpenToAll(roles)) add(roles);
+  return out;
+}
+
+/** The read matrix: per procedure, the roles that see its personal data (the auditor: all). */
+export const READ_MATRIX: Readonly<Partial<Record<string, ReadonlySet<Role>>>> = Object.fromEntries(
+  Object.values(procedures).map((m): [ProcedureId, ReadonlySet<Role>] => [m.id, participants(m)]),
+);
+
+/** What a person may see of one case, and under which role (recorded with the read). */
+export type Access = { full: true; role: Role } | { full: false };
+
+export interface CaseFacts {
+  procedure: string;
+  /** The case's unit (null: none yet). */
+  unit: string | null;
+  /** The person recorded an event on the case. */
+  actedOn: boolean;
+}
+
+/** The access of `user` to a case: the auditor, or a taking-part role (a unit user: their units' cases and those they acted on). */
+export function accessOf(user: User, c: CaseFacts): Access {
+  if (user.roles.includes('auditor')) return { full: true, role: 'auditor' };
+  const taking = READ_MATRIX[c.procedure];
+  if (!taking) return { full: false };
+  for (const role of user.roles) {
+    if (!taking.has(role)) continue;
+    if (role !== 'unit') return { full: true, role };
+    if (c.actedOn || (c.unit !== null && (user.units ?? []).includes(c.unit))) return { full: true, role };
+  }
+  return { full: false };
+}
+
+/**
+ * Whether deciding needs to know if the person acted on the case: only for a unit user
+ * whose other roles give no part and whose units do not hold the case.
+ */
+export function needsActedOn(user: User, c: Omit<CaseFacts, 'actedOn'>): boolean {
+  return !accessOf(user, { ...c, actedOn: false }).full && accessOf(user, { ...c, actedOn: true }).full;
+}
+
+/** The context keys a redacted view keeps: the case's shape and deadlines, nobody's words or address. */
+export const VIEW_CONTEXT_KEPT = ['deadlines', 'unit', 'assignee', 'language', 'kind', 'channel', 'receivedAt', 'extensionDays', 'plannedFor'] as const;
+
+export function redactView<V extends CaseView>(view: V): V & { redacted: true } {
+  const context: Record<string, unknown> = {};
+  for (const k of VIEW_CONTEXT_KEPT) if (Object.hasOwn(view.context, k)) context[k] = view.context[k];
+  return { ...view, context, redacted: true };
+}
+
+export function redactHistoryEvent(e: HistoryEvent): HistoryEvent & { redacted: true } {
+  const { backdatingReason: _reason, ...rest } = e;
+  return { ...rest, payload: {}, redacted: true };
+}
+
+export function redactMessage(m: MessageView): MessageView & { redacted: true } {
+  return {
+    ...m,
+    recipient: null,
+    text: null,
+    data: {},
+    lastError: null,
+    deliveryAttempts: m.deliveryAttempts.map((a) => ({ ...a, error: null })),
+    redacted: true,
+  };
+}
