@@ -4,6 +4,7 @@ import * as workQueueIndexes from './2026_11_26_000200_work_queue_indexes.js';
 import * as units from './2026_12_01_000300_units.js';
 import * as undelivered from './2026_12_01_000400_undelivered.js';
 import * as backdating from './2026_12_01_000500_backdating.js';
+import * as listIndexes from './2026_12_02_000700_list_indexes.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_000300_units': units,
   '2026_12_01_000400_undelivered': undelivered,
   '2026_12_01_000500_backdating': backdating,
+  '2026_12_02_000700_list_indexes': listIndexes,
 };
