@@ -12,7 +12,9 @@ import type { Engine } from '../engine/index.js';
 import type { MachineDeps } from '../machines/contract.js';
 import type { UserDirectory } from './auth.js';
 import { authenticate } from './plugins/authenticate.js';
+import { DEFAULT_LIMITS, guardConnections, timeoutOptions, type ServerLimits } from './plugins/connection-guard.js';
 import { frameworkErrors, registerErrorHandling } from './plugins/error-handler.js';
+import { WindowCounter } from './plugins/rate-limits.js';
 import { registerDocs } from './plugins/swagger.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { caseRoutes } from './routes/cases.js';
@@ -32,12 +34,22 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Public intake submissions per minute per address. */
   intakeRateLimit?: number;
+  /** Timeouts and the per-address connection cap (server/plugins/connection-guard.ts); DEFAULT_LIMITS otherwise. */
+  limits?: Partial<ServerLimits>;
+  /** Writes per minute per user (WRITE_RATE_LIMIT); 0: no limit. Default 600. */
+  writeRateLimit?: number;
+  /** Failed authentications per minute per address before 429 (AUTH_FAILURE_LIMIT); 0: no limit. Default 30. */
+  authFailureLimit?: number;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // Fastify's defaults leave requests and connections without a time limit: a client that
+    // sends headers and part of a body would hold its socket forever.
+    ...timeoutOptions(limits),
     // Request ids: honour a caller's X-Request-Id, otherwise a UUID; echoed in responses.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -56,6 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   });
+  guardConnections(app.server, limits, app.log);
   // Callback-style hooks: on every request, an async hook costs a promise and a tick more.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -87,8 +100,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!users) throw new Error('buildApp: an engine needs a user directory (users)');
     await app.register(intakeRoutes, { engine, perMinute: options.intakeRateLimit ?? 10 });
     await app.register(async (scope) => {
-      scope.addHook('onRequest', authenticate(users));
-      await scope.register(caseRoutes, { engine });
+      scope.addHook('onRequest', authenticate(users, new WindowCounter(options.authFailureLimit ?? 30)));
+      await scope.register(caseRoutes, { engine, writes: new WindowCounter(options.writeRateLimit ?? 600) });
     });
   }
   return app;

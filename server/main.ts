@@ -78,6 +78,9 @@ async function main(): Promise<void> {
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     intakeRateLimit: config.intakeRateLimit,
+    limits: config.limits,
+    writeRateLimit: config.writeRateLimit,
+    authFailureLimit: config.authFailureLimit,
   });
 
   // INSPECT=1: the live inspector on 127.0.0.1:INSPECT_PORT (docs/inspector.md). Off, nothing

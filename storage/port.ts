@@ -174,6 +174,11 @@ export interface EventRepository {
   append(record: EventRecord): Promise<void>;
   /** The events of a case in order, optionally only up to `uptoSeq`. */
   list(caseId: string, uptoSeq?: number): Promise<EventRecord[]>;
+  /**
+   * A page of a case's events in order: seq > `after`, at most `limit` (the primary key
+   * (case_id, seq) serves it), and none past `uptoSeq` if given.
+   */
+  page(caseId: string, after: number, limit: number, uptoSeq?: number): Promise<EventRecord[]>;
 }
 
 export interface TimerRepository {

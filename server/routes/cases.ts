@@ -12,6 +12,7 @@ import type { User } from '../auth.js';
 import { parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
+import { rateLimited, type WindowCounter } from '../plugins/rate-limits.js';
 import {
   CaseIdParams,
   CaseViewSchema,
@@ -26,6 +27,8 @@ import {
 import { errorResponses, InstantSchema, IsoDateSchema, LiteralUnion } from '../schemas/common.js';
 
 const security = [{ bearer: [] }];
+/** `/history` page sizes: a long history (79,000 comments were seen) is never one answer. */
+const HISTORY_PAGE = { default: 500, max: 5_000 } as const;
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'A retry with the same key and body returns the first answer' }),
@@ -83,8 +86,21 @@ function rolesTable(): string {
   return ['| procedure | event | roles |', '|---|---|---|', ...rows].join('\n');
 }
 
-export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, opts) => {
-  const { engine } = opts;
+export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: WindowCounter }> = async (app, opts) => {
+  const { engine, writes } = opts;
+  // Writes per user (WRITE_RATE_LIMIT): every write of this scope is a POST; the user is
+  // known, the parent scope's onRequest hook authenticated them.
+  if (writes && writes.limit > 0) {
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.method !== 'POST') return done();
+      const wait = writes.hit(userOf(request).name);
+      if (wait > 0) {
+        request.log.warn({ limit: writes.limit }, 'shedding load: a user is over the write rate limit');
+        return done(rateLimited(reply, wait, `Over ${writes.limit} writes per minute for this user`));
+      }
+      done();
+    });
+  }
 
   app.post(
     '/cases',
@@ -103,7 +119,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
         response: {
           201: CaseViewSchema,
           200: { ...CaseViewSchema, description: 'An idempotent retry: the first answer' },
-          ...errorResponses('invalid_request', 'unauthorized', 'forbidden', 'idempotency_key_reused', 'calendar_year_unknown', 'storage_unavailable'),
+          ...errorResponses('invalid_request', 'unauthorized', 'forbidden', 'idempotency_key_reused', 'calendar_year_unknown', 'rate_limited', 'storage_unavailable'),
         },
       },
     },
@@ -241,6 +257,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
             'version_conflict',
             'idempotency_key_reused',
             'calendar_year_unknown',
+            'rate_limited',
             'storage_unavailable',
           ),
         },
@@ -280,13 +297,37 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
     {
       schema: {
         tags: ['audit'],
-        summary: 'Every event of the case, from the creation (seq 1), with both times, actor, role and hashes',
+        summary: 'The events of the case, from the creation (seq 1), with both times, actor, role and hashes; paged',
+        description:
+          `A page of at most \`limit\` events (default ${HISTORY_PAGE.default}, at most ${HISTORY_PAGE.max}) with seq > \`after\` ` +
+          '(default 0: from the creation), in seq order. When more follow, `next` is the seq to pass as `after` ' +
+          'for the next page; the last page has no `next`.',
         security,
         params: CaseIdParams,
-        response: { 200: Type.Object({ events: Type.Array(HistoryEventSchema) }), ...errorResponses('unauthorized', 'not_found') },
+        querystring: Type.Object(
+          {
+            after: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e12, description: 'Only events with a greater seq (the `next` of the previous page)' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_PAGE.max, default: HISTORY_PAGE.default })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            events: Type.Array(HistoryEventSchema),
+            next: Type.Optional(Type.Integer({ minimum: 1, description: 'Pass as `after` for the next page; absent on the last page' })),
+          }),
+          ...errorResponses('invalid_request', 'unauthorized', 'not_found'),
+        },
       },
     },
-    async (request) => ({ events: await engine.history(request.params.id) }),
+    async (request) => {
+      const limit = request.query.limit ?? HISTORY_PAGE.default;
+      // One more than the page, to know whether another page follows.
+      const events = await engine.history(request.params.id, { after: request.query.after ?? 0, limit: limit + 1 });
+      if (events.length <= limit) return { events };
+      const page = events.slice(0, limit);
+      return { events: page, next: page[page.length - 1]!.seq };
+    },
   );
 
   app.get(

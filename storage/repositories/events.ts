@@ -16,5 +16,10 @@ export function eventRepository(s: QuerySession): EventRepository {
       if (uptoSeq !== undefined) q = q.where('seq', '<=', uptoSeq);
       return (await s.execute(q.orderBy('seq').compile())).rows.map(eventFromRow);
     },
+    async page(caseId, after, limit, uptoSeq) {
+      let q = s.builder.selectFrom('events').selectAll().where('case_id', '=', caseId).where('seq', '>', after);
+      if (uptoSeq !== undefined) q = q.where('seq', '<=', uptoSeq);
+      return (await s.execute(q.orderBy('seq').limit(limit).compile())).rows.map(eventFromRow);
+    },
   };
 }

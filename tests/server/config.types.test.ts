@@ -16,6 +16,7 @@ export const keys = is<
     keyof Config,
     | 'port' | 'host' | 'database' | 'synchronous' | 'authFile' | 'unitsFile' | 'smtpUrl' | 'mailFrom' | 'logLevel'
     | 'calendarStatutoryOnly' | 'deadlineReadings' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'inspect' | 'inspectPort'
+    | 'limits' | 'writeRateLimit' | 'authFailureLimit'
   >
 >(true);
 // @ts-expect-error — SQLITE_SYNCHRONOUS allows FULL or NORMAL only
