@@ -11,6 +11,7 @@
  * changed (`rejudged`). The runner and replay/verify use this one fold, so a replay
  * reproduces exactly what the runner stored.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CaseDeadline, EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepOk } from '../machines/contract.js';
 import { CORRECT_EVENT, correctableField, correctableFields } from '../machines/common/corrections.js';
 import { CREATED_EVENT } from './commands.js';
@@ -128,6 +129,44 @@ export function foldHistory(
   /** Set to the seq being folded (to name the event when the machine throws). */
   progress: { seq: number } = { seq: 0 },
 ): StepOk {
+  const fold = foldSteps(module, deps, items, progress);
+  for (;;) {
+    const r = fold.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `foldHistory` for long histories (replay, verify): the same fold, giving the event loop
+ * a turn (`setImmediate`) whenever it ran `sliceMs` without one, so other requests are
+ * answered while it runs. A correction's re-fold of the events before it is one step.
+ */
+export async function foldHistoryYielding(
+  module: ProcedureModule,
+  deps: MachineDeps,
+  items: readonly HistoryItem[],
+  progress: { seq: number } = { seq: 0 },
+  sliceMs = 5,
+): Promise<StepOk> {
+  const fold = foldSteps(module, deps, items, progress);
+  let since = performance.now();
+  for (;;) {
+    const r = fold.next();
+    if (r.done) return r.value;
+    if (performance.now() - since >= sliceMs) {
+      await yieldToEventLoop();
+      since = performance.now();
+    }
+  }
+}
+
+/** The fold itself, one event per `next()`. */
+function* foldSteps(
+  module: ProcedureModule,
+  deps: MachineDeps,
+  items: readonly HistoryItem[],
+  progress: { seq: number },
+): Generator<void, StepOk, void> {
   let current: StepOk | undefined;
   /** Corrections so far, by target seq: the payload each target now carries. */
   const payloads = new Map<number, Record<string, unknown>>();
@@ -153,6 +192,7 @@ export function foldHistory(
 
   let corrections: CorrectionEntry[] = [];
   for (const item of items) {
+    yield;
     if (item.type !== CORRECT_EVENT) {
       const r = stepOne(current?.snapshot, item, payloads.get(item.seq) ?? item.payload);
       current = { ...r, context: corrections.length ? { ...r.context, corrections } : r.context };

@@ -156,7 +156,11 @@ export interface Engine {
   applyEvent(caseId: string, event: EventInput, options: EventOptions): Promise<CommandResult>;
   getCase(caseId: string): Promise<CaseView>;
   listCases(filter?: CaseListFilter): Promise<CasePage>;
-  history(caseId: string): Promise<HistoryEvent[]>;
+  /**
+   * The case's history, in seq order; with `page`, only the events with seq > `after`
+   * (default 0), at most `limit` of them (HTTP pages it: `/history?after=&limit=`).
+   */
+  history(caseId: string, page?: { after?: number; limit: number }): Promise<HistoryEvent[]>;
   messages(caseId: string): Promise<MessageView[]>;
   /** The case view as it was after event `seq`. */
   replay(caseId: string, seq?: number): Promise<CaseView>;
@@ -287,10 +291,11 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
           ...(records.length > limit && last ? { next: { createdAt: last.createdAt, id: last.id } } : {}),
         };
       }),
-    history: (caseId) =>
+    history: (caseId, page) =>
       reading(async () => {
         await mustExist(caseId);
-        return (await read.events.list(caseId)).map((e) => ({
+        const events = page ? await read.events.page(caseId, page.after ?? 0, page.limit) : await read.events.list(caseId);
+        return events.map((e) => ({
           seq: e.seq,
           type: e.type,
           role: e.role,

@@ -1,13 +1,23 @@
 /**
  * Rebuilds a case from its events with the machine version it is pinned to, and verifies
  * a stored case: the hash chain is intact AND the replay reproduces the stored snapshot.
+ *
+ * A history may be long (one case had 79,000 comments), and every part of this is
+ * synchronous CPU work: the events are read in pages, and the hashing and the fold give
+ * the event loop a turn every few hundred events, so the server answers other requests
+ * (`/health` among them) while a replay or a verification runs.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, Role, StepOk } from '../machines/contract.js';
 import type { CaseRecord, EventRecord, Repositories } from '../storage/index.js';
 import { EngineError } from './errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH } from './hash.js';
 import type { ModuleRegistry } from './registry.js';
-import { foldHistory, FoldRefusal, type HistoryItem } from './corrections.js';
+import { foldHistoryYielding, FoldRefusal, type HistoryItem } from './corrections.js';
+
+/** Events read per query, and hashes checked between two turns of the event loop. */
+const READ_PAGE = 2_000;
+const HASH_CHUNK = 500;
 
 export interface ReplayedCase {
   seq: number;
@@ -62,12 +72,12 @@ export function historyItem(e: EventRecord): HistoryItem {
  * Folds `events` (seq 1 = creation) through `module.start` and `module.step`, corrections
  * applied (engine/corrections.ts, the runner's own fold). Pure given the deps.
  */
-export function replayEvents(module: ProcedureModule, deps: MachineDeps, events: EventRecord[]): ReplayedCase {
+export async function replayEvents(module: ProcedureModule, deps: MachineDeps, events: EventRecord[]): Promise<ReplayedCase> {
   if (events.length === 0) throw new ReplayFailure(0, 'replay_error', 'no events');
   const progress = { seq: 0 };
   let r: StepOk;
   try {
-    r = foldHistory(module, deps, events.map(historyItem), progress);
+    r = await foldHistoryYielding(module, deps, events.map(historyItem), progress);
   } catch (err) {
     if (err instanceof FoldRefusal) {
       const kind = err.code === 'replay_error' ? 'replay_error' : 'replay_rejected';
@@ -77,6 +87,17 @@ export function replayEvents(module: ProcedureModule, deps: MachineDeps, events:
   }
   const last = events[events.length - 1]!;
   return { seq: last.seq, snapshot: r.snapshot, state: r.state, status: r.status, context: r.context };
+}
+
+/** Every event of a case (up to `uptoSeq`), read in pages with a turn of the event loop between. */
+async function readEvents(repos: Repositories, caseId: string, uptoSeq?: number): Promise<EventRecord[]> {
+  const events: EventRecord[] = [];
+  for (;;) {
+    const page = await repos.events.page(caseId, events.at(-1)?.seq ?? 0, READ_PAGE, uptoSeq);
+    events.push(...page);
+    if (page.length < READ_PAGE) return events;
+    await yieldToEventLoop();
+  }
 }
 
 async function load(repos: Repositories, caseId: string): Promise<CaseRecord> {
@@ -103,9 +124,9 @@ export async function replayCase(
   }
   const module = moduleFor(registry, row);
   if (!module) throw new Error(`no machine ${row.procedure}@${row.machineVersion} is registered`);
-  const events = await repos.events.list(caseId, seq);
+  const events = await readEvents(repos, caseId, seq);
   try {
-    return { row, events, replayed: replayEvents(module, deps, events) };
+    return { row, events, replayed: await replayEvents(module, deps, events) };
   } catch (e) {
     if (e instanceof ReplayFailure) throw new Error(`replay failed at seq ${e.seq}: ${e.message}`, { cause: e });
     throw e;
@@ -115,10 +136,11 @@ export async function replayCase(
 /** Checks the hash chain and that the replay equals the stored snapshot, state and status. */
 export async function verifyCase(repos: Repositories, registry: ModuleRegistry, deps: MachineDeps, caseId: string): Promise<VerifyResult> {
   const row = await load(repos, caseId);
-  const events = await repos.events.list(caseId);
+  const events = await readEvents(repos, caseId);
   const problems: VerifyProblem[] = [];
   let prev = GENESIS_HASH;
-  events.forEach((e, i) => {
+  for (const [i, e] of events.entries()) {
+    if (i > 0 && i % HASH_CHUNK === 0) await yieldToEventLoop();
     if (e.seq !== i + 1) problems.push({ seq: e.seq, kind: 'seq_gap', message: `expected seq ${i + 1}` });
     if (e.prevHash !== prev) problems.push({ seq: e.seq, kind: 'prev_hash_mismatch', message: 'prev_hash is not the hash of the previous event' });
     let payload: unknown;
@@ -141,7 +163,7 @@ export async function verifyCase(repos: Repositories, registry: ModuleRegistry, 
     });
     if (h !== e.hash) problems.push({ seq: e.seq, kind: 'hash_mismatch', message: 'the event does not match its hash' });
     prev = e.hash;
-  });
+  }
   if (events.length !== row.seq || prev !== row.headHash) {
     problems.push({ seq: row.seq, kind: 'head_mismatch', message: `the case is at seq ${row.seq} with ${events.length} events, or its head hash differs` });
   }
@@ -150,7 +172,7 @@ export async function verifyCase(repos: Repositories, registry: ModuleRegistry, 
     problems.push({ seq: 0, kind: 'unknown_version', message: `no machine ${row.procedure}@${row.machineVersion} is registered` });
   } else {
     try {
-      const r = replayEvents(module, deps, events);
+      const r = await replayEvents(module, deps, events);
       if (canonicalJson(r.snapshot) !== canonicalJson(JSON.parse(row.snapshotJson))) {
         problems.push({ seq: r.seq, kind: 'snapshot_mismatch', message: 'the replayed snapshot differs from the stored one' });
       }

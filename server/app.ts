@@ -11,7 +11,9 @@ import type { Engine } from '../engine/index.js';
 import type { MachineDeps } from '../machines/contract.js';
 import type { UserDirectory } from './auth.js';
 import { authenticate } from './plugins/authenticate.js';
+import { DEFAULT_LIMITS, guardConnections, timeoutOptions, type ServerLimits } from './plugins/connection-guard.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/error-handler.js';
+import { WindowCounter } from './plugins/rate-limits.js';
 import { registerSecurityHeaders, requestId } from './plugins/security-headers.js';
 import { registerDocs } from './plugins/swagger.js';
 import { calendarRoutes } from './routes/calendars.js';
@@ -38,12 +40,22 @@ export interface AppOptions {
    * forwarded headers are ignored and `request.ip` is the socket's peer.
    */
   trustProxy?: readonly string[];
+  /** Timeouts and the per-address connection cap (server/plugins/connection-guard.ts); DEFAULT_LIMITS otherwise. */
+  limits?: Partial<ServerLimits>;
+  /** Writes per minute per user (WRITE_RATE_LIMIT); 0: no limit. Default 600. */
+  writeRateLimit?: number;
+  /** Failed authentications per minute per address before 429 (AUTH_FAILURE_LIMIT); 0: no limit. Default 30. */
+  authFailureLimit?: number;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // Fastify's defaults leave requests and connections without a time limit: a client that
+    // sends headers and part of a body would hold its socket forever.
+    ...timeoutOptions(limits),
     // Request ids: a caller's X-Request-Id when short and safe, otherwise a UUID
     // (plugins/security-headers.ts); echoed in responses. Fastify must not take the header as is.
     requestIdHeader: false,
@@ -66,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   });
+  guardConnections(app.server, limits, app.log);
   // Callback-style hooks: on every request, an async hook costs a promise and a tick more.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -98,8 +111,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!users) throw new Error('buildApp: an engine needs a user directory (users)');
     await app.register(intakeRoutes, { engine, perMinute: options.intakeRateLimit ?? 10 });
     await app.register(async (scope) => {
-      scope.addHook('onRequest', authenticate(users));
-      await scope.register(caseRoutes, { engine });
+      scope.addHook('onRequest', authenticate(users, new WindowCounter(options.authFailureLimit ?? 30)));
+      await scope.register(caseRoutes, { engine, writes: new WindowCounter(options.writeRateLimit ?? 600) });
     });
   }
   return app;

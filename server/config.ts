@@ -26,6 +26,14 @@ export const EnvSchema = Type.Object({
   DEADLINE_READINGS: Type.Optional(Type.String({ description: 'key=calendar|working,… for the Rules\' unqualified "дней"' })),
   INTAKE_RATE_LIMIT: Type.String({ pattern: '^\\d+$', default: '10', description: 'Public intake requests per minute per address' }),
   BODY_LIMIT: Type.String({ pattern: '^\\d+$', default: '262144', description: 'Largest accepted body, bytes' }),
+  // The defaults are DEFAULT_LIMITS (server/plugins/connection-guard.ts).
+  HEADERS_TIMEOUT_MS: Type.String({ pattern: '^[1-9]\\d{0,6}$', default: '10000', description: 'The request head must arrive within this, ms' }),
+  REQUEST_TIMEOUT_MS: Type.String({ pattern: '^[1-9]\\d{0,6}$', default: '30000', description: 'The whole request must arrive within this, ms' }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.String({ pattern: '^[1-9]\\d{0,6}$', default: '5000', description: 'An idle kept-alive connection is closed after this, ms' }),
+  CONNECTION_TIMEOUT_MS: Type.String({ pattern: '^[1-9]\\d{0,6}$', default: '60000', description: 'A socket without any traffic is closed after this, ms' }),
+  MAX_CONNECTIONS_PER_ADDRESS: Type.String({ pattern: '^\\d{1,6}$', default: '100', description: 'Open connections one address may hold; 0 = no cap' }),
+  WRITE_RATE_LIMIT: Type.String({ pattern: '^\\d{1,7}$', default: '600', description: 'Writes per minute per user; 0 = no limit' }),
+  AUTH_FAILURE_LIMIT: Type.String({ pattern: '^\\d{1,7}$', default: '30', description: 'Failed authentications per minute per address before 429; 0 = no limit' }),
   MAX_BACKDATING: Type.String({
     pattern: '^\\d{1,3}(wd|d)$',
     default: '10wd',
@@ -97,6 +105,15 @@ const SETTINGS = {
   deadlineReadings: (e) => e.DEADLINE_READINGS,
   intakeRateLimit: (e) => Number(e.INTAKE_RATE_LIMIT),
   bodyLimit: (e) => Number(e.BODY_LIMIT),
+  limits: (e) => ({
+    headersTimeoutMs: Number(e.HEADERS_TIMEOUT_MS),
+    requestTimeoutMs: Number(e.REQUEST_TIMEOUT_MS),
+    keepAliveTimeoutMs: Number(e.KEEP_ALIVE_TIMEOUT_MS),
+    connectionTimeoutMs: Number(e.CONNECTION_TIMEOUT_MS),
+    maxConnectionsPerAddress: Number(e.MAX_CONNECTIONS_PER_ADDRESS),
+  }),
+  writeRateLimit: (e) => Number(e.WRITE_RATE_LIMIT),
+  authFailureLimit: (e) => Number(e.AUTH_FAILURE_LIMIT),
   maxBackdating: (e) => parseMaxBackdating(e.MAX_BACKDATING),
   trustProxy: (e) => parseTrustProxy(e.TRUST_PROXY),
   /** IDEMPOTENCY_RETENTION in ms. */

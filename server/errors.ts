@@ -34,7 +34,7 @@ const HTTP_ERRORS = {
   unauthorized: { status: 401, description: 'No bearer token, or an unknown one.' },
   payload_too_large: { status: 413, description: 'The body is over the size limit.' },
   unsupported_media_type: { status: 415, description: 'The body is not application/json.' },
-  rate_limited: { status: 429, description: 'Too many requests from this address; retry after the time given.' },
+  rate_limited: { status: 429, description: 'Too many requests: intake submissions or failed authentications from this address, or writes by this user; retry after `Retry-After` seconds.' },
   internal_error: { status: 500, description: 'A bug. Nothing is partially written; the request id is in the logs.' },
 } as const satisfies Record<string, ErrorEntry> & Partial<Record<EngineErrorCode, never>>;
 

@@ -81,6 +81,9 @@ async function main(): Promise<void> {
     bodyLimit: config.bodyLimit,
     intakeRateLimit: config.intakeRateLimit,
     trustProxy: config.trustProxy,
+    limits: config.limits,
+    writeRateLimit: config.writeRateLimit,
+    authFailureLimit: config.authFailureLimit,
   });
 
   // INSPECT=1: the live inspector on 127.0.0.1:INSPECT_PORT (docs/inspector.md). Off, nothing

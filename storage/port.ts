@@ -187,6 +187,11 @@ export interface EventRepository {
   list(caseId: string, uptoSeq?: number): Promise<EventRecord[]>;
   /** Of `caseIds`, those on which `actor` (a person's name) recorded an event. */
   actedOn(actor: string, caseIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * A page of a case's events in order: seq > `after`, at most `limit` (the primary key
+   * (case_id, seq) serves it), and none past `uptoSeq` if given.
+   */
+  page(caseId: string, after: number, limit: number, uptoSeq?: number): Promise<EventRecord[]>;
 }
 
 export interface TimerRepository {

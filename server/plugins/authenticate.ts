@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../../machines/contract.js';
 import { bearerToken, type User, type UserDirectory } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { rateLimited, type WindowCounter } from './rate-limits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,17 +15,31 @@ declare module 'fastify' {
   }
 }
 
-export function authenticate(users: UserDirectory) {
+/**
+ * With `failures` (AUTH_FAILURE_LIMIT): every 401 counts against the caller's address, and
+ * an address over the limit gets 429 `rate_limited` for the rest of the window without its
+ * token being looked at, a valid one included: answering a valid token differently would
+ * let a guesser go on.
+ */
+export function authenticate(users: UserDirectory, failures?: WindowCounter) {
   // Callback style: this runs on every protected request, and an async hook costs a
   // promise and a tick more.
-  return (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+  return (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    const wait = failures?.blocked(request.ip) ?? 0;
+    if (wait > 0) {
+      request.log.warn({ ip: request.ip }, 'shedding load: too many failed authentications from this address');
+      done(rateLimited(reply, wait, 'Too many failed authentications from this address'));
+      return;
+    }
     const token = bearerToken(request.headers.authorization);
     if (!token) {
+      failures?.hit(request.ip);
       done(new ApiError('unauthorized', 'Send Authorization: Bearer <token>; tokens are issued in AUTH_FILE.'));
       return;
     }
     const user = users.byToken(token);
     if (!user) {
+      failures?.hit(request.ip);
       done(new ApiError('unauthorized', 'Unknown token.'));
       return;
     }

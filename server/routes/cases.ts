@@ -13,6 +13,7 @@ import { parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
 import { accessOf, needsActedOn, redactHistoryEvent, redactMessage, redactView, READ_MATRIX } from '../read-access.js';
+import { rateLimited, type WindowCounter } from '../plugins/rate-limits.js';
 import {
   CaseIdParams,
   CaseViewSchema,
@@ -28,6 +29,8 @@ import {
 import { errorResponses, InstantSchema, IsoDateSchema, LiteralUnion } from '../schemas/common.js';
 
 const security = [{ bearer: [] }];
+/** `/history` page sizes: a long history (79,000 comments were seen) is never one answer. */
+const HISTORY_PAGE = { default: 500, max: 5_000 } as const;
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'A retry with the same key and body returns the first answer' }),
@@ -108,8 +111,21 @@ function readMatrixText(): string {
 }
 const READS_TEXT = readMatrixText();
 
-export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (app, opts) => {
-  const { engine } = opts;
+export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: WindowCounter }> = async (app, opts) => {
+  const { engine, writes } = opts;
+  // Writes per user (WRITE_RATE_LIMIT): every write of this scope is a POST; the user is
+  // known, the parent scope's onRequest hook authenticated them.
+  if (writes && writes.limit > 0) {
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.method !== 'POST') return done();
+      const wait = writes.hit(userOf(request).name);
+      if (wait > 0) {
+        request.log.warn({ limit: writes.limit }, 'shedding load: a user is over the write rate limit');
+        return done(rateLimited(reply, wait, `Over ${writes.limit} writes per minute for this user`));
+      }
+      done();
+    });
+  }
 
   // Case answers carry personal data: no browser or proxy may keep them.
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -161,6 +177,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
             'payload_too_large',
             'unsupported_media_type',
             'idempotency_key_reused',
+            'rate_limited',
             'calendar_year_unknown',
             'storage_unavailable',
           ),
@@ -322,6 +339,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
             'version_conflict',
             'idempotency_key_reused',
             'calendar_year_unknown',
+            'rate_limited',
             'storage_unavailable',
           ),
         },
@@ -365,24 +383,47 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine }> = async (
       schema: {
         tags: ['audit'],
         operationId: 'getCaseHistory',
-        summary: 'Every event of the case, from the creation (seq 1), with both times, actor, role and hashes',
-        description: READS_TEXT,
+        summary: 'The events of the case, from the creation (seq 1), with both times, actor, role and hashes; paged',
+        description:
+          `A page of at most \`limit\` events (default ${HISTORY_PAGE.default}, at most ${HISTORY_PAGE.max}) with seq > \`after\` ` +
+          '(default 0: from the creation), in seq order. When more follow, `next` is the seq to pass as `after` ' +
+          'for the next page; the last page has no `next`.\n\n' +
+          READS_TEXT,
         security,
         params: CaseIdParams,
+        querystring: Type.Object(
+          {
+            after: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e12, description: 'Only events with a greater seq (the `next` of the previous page)' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_PAGE.max, default: HISTORY_PAGE.default })),
+          },
+          { additionalProperties: false },
+        ),
         response: {
-          200: Type.Object({ events: Type.Array(HistoryEventSchema) }, { description: 'The history, oldest first' }),
-          ...errorResponses('unauthorized', 'not_found'),
+          200: Type.Object(
+            {
+              events: Type.Array(HistoryEventSchema),
+              next: Type.Optional(Type.Integer({ minimum: 1, description: 'Pass as `after` for the next page; absent on the last page' })),
+            },
+            { description: 'A page of the history, oldest first' },
+          ),
+          ...errorResponses('invalid_request', 'unauthorized', 'not_found'),
         },
       },
     },
     async (request) => {
       const user = userOf(request);
-      const events = await engine.history(request.params.id);
-      // The history itself says whether the person acted on the case.
+      const limit = request.query.limit ?? HISTORY_PAGE.default;
+      // One more than the page, to know whether another page follows.
+      const events = await engine.history(request.params.id, { after: request.query.after ?? 0, limit: limit + 1 });
+      const page = events.length <= limit ? events : events.slice(0, limit);
+      // Whether the person acted on the case is asked of the whole history, not of this page.
       const scope = await engine.scope(request.params.id);
-      const access = accessOf(user, { procedure: scope.procedure, unit: scope.unit, actedOn: events.some((e) => e.actor === user.name) });
+      const facts = { procedure: scope.procedure, unit: scope.unit };
+      const actedOn = needsActedOn(user, facts) && (await engine.actedOn(user.name, [request.params.id])).has(request.params.id);
+      const access = accessOf(user, { ...facts, actedOn });
       await recordRead(user, access, request.params.id, 'GET /cases/{id}/history');
-      return { events: access.full ? events : events.map(redactHistoryEvent) };
+      const shown = access.full ? page : page.map(redactHistoryEvent);
+      return events.length <= limit ? { events: shown } : { events: shown, next: page[page.length - 1]!.seq };
     },
   );
 

@@ -5,6 +5,7 @@ import * as units from './2026_12_01_000300_units.js';
 import * as undelivered from './2026_12_01_000400_undelivered.js';
 import * as backdating from './2026_12_01_000500_backdating.js';
 import * as reads from './2026_12_02_000600_reads.js';
+import * as listIndexes from './2026_12_02_000700_list_indexes.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_000400_undelivered': undelivered,
   '2026_12_01_000500_backdating': backdating,
   '2026_12_02_000600_reads': reads,
+  '2026_12_02_000700_list_indexes': listIndexes,
 };

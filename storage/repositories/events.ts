@@ -22,5 +22,10 @@ export function eventRepository(s: QuerySession): EventRepository {
       const q = s.builder.selectFrom('events').select('case_id').distinct().where('case_id', 'in', [...caseIds]).where('actor', '=', actor);
       return new Set((await s.execute(q.compile())).rows.map((r) => r.case_id));
     },
+    async page(caseId, after, limit, uptoSeq) {
+      let q = s.builder.selectFrom('events').selectAll().where('case_id', '=', caseId).where('seq', '>', after);
+      if (uptoSeq !== undefined) q = q.where('seq', '<=', uptoSeq);
+      return (await s.execute(q.orderBy('seq').limit(limit).compile())).rows.map(eventFromRow);
+    },
   };
 }

@@ -10,7 +10,7 @@ import { loadKzCalendar } from '../../calendars/index.js';
 import { createEngine, SimulatedClock, type Engine } from '../../engine/index.js';
 import { procedures } from '../../machines/index.js';
 import type { Role } from '../../machines/contract.js';
-import { buildApp } from '../../server/app.js';
+import { buildApp, type AppOptions } from '../../server/app.js';
 import { HUMAN_ROLES, sha256Hex, UserDirectory } from '../../server/auth.js';
 
 export const kz = loadKzCalendar();
@@ -30,7 +30,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(options: { now?: string; intakeRateLimit?: number } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  options: { now?: string; intakeRateLimit?: number } & Pick<AppOptions, 'limits' | 'writeRateLimit' | 'authFailureLimit'> = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'qi-test-'));
   const databasePath = join(dir, 'test.sqlite');
   const clock = new SimulatedClock(options.now ?? '2025-03-06T05:00:00.000Z');
@@ -42,7 +44,15 @@ export async function buildTestApp(options: { now?: string; intakeRateLimit?: nu
       { name: 'two-hats', roles: ['press_secretary', 'administrator'], tokenSha256: sha256Hex('token-two-hats') },
     ] as ConstructorParameters<typeof UserDirectory>[0]['users'],
   });
-  const app = await buildApp({ calendars: { kz }, engine, users, intakeRateLimit: options.intakeRateLimit ?? 1000 });
+  const app = await buildApp({
+    calendars: { kz },
+    engine,
+    users,
+    intakeRateLimit: options.intakeRateLimit ?? 1000,
+    limits: options.limits,
+    writeRateLimit: options.writeRateLimit,
+    authFailureLimit: options.authFailureLimit,
+  });
   await engine.start();
   const as = (role: HumanRole) => ({
     get: (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token(role)}` } }),

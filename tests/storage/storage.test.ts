@@ -120,9 +120,9 @@ describe('storage (SQLite adapter)', () => {
     expect(await ids({ after: { createdAt: T0, id: 'b' } })).toEqual(['c']);
     expect(await storage.read.cases.count()).toBe(3);
     expect(await storage.read.cases.ids()).toEqual(['a', 'b', 'c']);
-    // The work-queue indexes serve the lists (migration 000200).
+    // The work-queue indexes serve the lists (migrations 000200 and 000700).
     expect((await storage.explainCaseList({ waitingRoles: ['unit'] })).join(' ')).toMatch(/cases_waiting_created/);
-    expect((await storage.explainCaseList({ dueBefore: T0 })).join(' ')).toMatch(/cases_overdue/);
+    expect((await storage.explainCaseList({ dueBefore: T0 })).join(' ')).toMatch(/cases_due_created/);
   });
 
   it('should claim a due timer exactly once, and keep (caseId, key) unique', async () => {
