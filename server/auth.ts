@@ -9,12 +9,12 @@
  * user per role and prints their tokens once; an existing file is never overwritten.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
-import { Value } from 'typebox/value';
 import { sha256Hex } from '../lib/sha256.js';
 import { ROLES, type Role } from '../machines/contract.js';
+import { readJsonSettingsFile } from './json-file.js';
 import { LiteralUnion } from './schemas/common.js';
 import type { UnitList } from './units.js';
 
@@ -94,16 +94,7 @@ export function resolveUserUnits(file: AuthFile, units: UnitList, source: string
  * entry. With `units`, the users' units are checked and resolved (`resolveUserUnits`).
  */
 export function loadAuthFile(path: string, units?: UnitList): UserDirectory {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`AUTH_FILE ${path}: cannot be read as JSON: ${(error as Error).message}`, { cause: error });
-  }
-  if (!Value.Check(AuthFileSchema, raw)) {
-    const first = Value.Errors(AuthFileSchema, raw)[0];
-    throw new Error(`AUTH_FILE ${path}: ${first?.instancePath || '(root)'} ${first?.message ?? 'is invalid'}`);
-  }
+  const raw = readJsonSettingsFile('AUTH_FILE', path, AuthFileSchema);
   const seen = new Set<string>();
   raw.users.forEach((u, i) => {
     if (seen.has(u.tokenSha256)) throw new Error(`AUTH_FILE ${path}: /users/${i}: a second user with the same token`);

@@ -4,9 +4,8 @@
  * A bad file fails start-up naming the entry. `assign`/`reassign` name a unit by its
  * `name` (what the case and the history keep); AUTH_FILE users list theirs by name or id.
  */
-import { readFileSync } from 'node:fs';
 import { Type, type Static } from 'typebox';
-import { Value } from 'typebox/value';
+import { readJsonSettingsFile } from './json-file.js';
 import type { UnitDirectory } from '../engine/index.js';
 
 const UnitsFileSchema = Type.Object(
@@ -66,17 +65,7 @@ export class UnitList {
 
 /** Reads and validates a units file; a bad file fails start-up naming the file and the entry. */
 export function loadUnitsFile(path: string): UnitList {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`UNITS_FILE ${path}: cannot be read as JSON: ${(error as Error).message}`, { cause: error });
-  }
-  if (!Value.Check(UnitsFileSchema, raw)) {
-    const first = Value.Errors(UnitsFileSchema, raw)[0];
-    throw new Error(`UNITS_FILE ${path}: ${first?.instancePath || '(root)'} ${first?.message ?? 'is invalid'}`);
-  }
-  return new UnitList(raw, `UNITS_FILE ${path}`);
+  return new UnitList(readJsonSettingsFile('UNITS_FILE', path, UnitsFileSchema), `UNITS_FILE ${path}`);
 }
 
 /** UNITS_FILE when set, otherwise the built-in list. */

@@ -3,29 +3,17 @@
  * commands that print take `--out FILE` (the output goes there, stdout stays empty), and
  * `npm run -s audit` prints the output alone (what docs/audit.md says to use).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditOn } from '../helpers/audit.js';
+import { auditOn, runChild } from '../helpers/audit.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const run = promisify(execFile);
 
 let t: TestApp;
 let id: string;
 
-async function child(file: string, args: string[]) {
-  try {
-    const { stdout, stderr } = await run(file, args, { cwd: ROOT, env: { ...process.env, DATABASE: t.databasePath } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const child = (file: string, args: string[]) => runChild(file, args, t.databasePath);
 
 const audit = (args: string[]) => auditOn(t.databasePath, args);
 

@@ -2,13 +2,11 @@
  * The audit CLI on a real engine database, next to the running engine (WAL, read-only):
  * verify (also as a child process, as operators run it), export and replay.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField } from '../../cli/audit-commands.js';
-import { auditOn, type AuditRunOptions } from '../helpers/audit.js';
+import { auditChild, auditOn, type AuditRunOptions } from '../helpers/audit.js';
 import { canonicalJson, eventHash } from '../../engine/hash.js';
 import type { Role } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
@@ -16,26 +14,13 @@ import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 import { freePort, record } from '../inspect/helpers.js';
 import { openSqliteFile } from '../helpers/sqlite-file.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const run = promisify(execFile);
 
 let t: TestApp;
 let inquiry: string;
 let blog: string;
 
 /** The CLI as operators run it: a child process; resolves with its exit code and output. */
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/audit.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE: t.databasePath, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: string[], env: Record<string, string> = {}) => auditChild(t.databasePath, args, env);
 
 /** The CLI in-process, with its output captured. */
 const audit = (args: string[], o: AuditRunOptions = {}) => auditOn(t.databasePath, args, o);

@@ -1,4 +1,7 @@
 /** The audit CLI (cli/audit-commands.ts) in-process, on a test database, with its output captured. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { runAudit, type AuditIo } from '../../cli/audit-commands.js';
 
 export interface AuditRunOptions {
@@ -25,3 +28,29 @@ export async function auditOn(databasePath: string, args: string[], o: AuditRunO
   const code = await runAudit(args, io);
   return { code, out, err };
 }
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+
+/**
+ * A program run as operators run it (a child process, in the project's folder) on a test
+ * database; resolves with its exit code and output, whatever the code.
+ */
+export async function runChild(
+  file: string,
+  args: string[],
+  databasePath: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(file, args, { cwd: ROOT, env: { ...process.env, DATABASE: databasePath, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+/** The audit CLI as a child process: `node --import tsx cli/audit.ts …args`. */
+export const auditChild = (databasePath: string, args: string[], env: Record<string, string> = {}) =>
+  runChild(process.execPath, ['--import', 'tsx', 'cli/audit.ts', ...args], databasePath, env);

@@ -4,16 +4,12 @@
  * the port and INSPECT_PORT, exit 2. The CLI runs as a child process, the port held by a
  * 127.0.0.1 listener.
  */
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { auditChild } from '../helpers/audit.js';
 import { freePort } from './helpers.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const run = promisify(execFile);
 
 let t: TestApp;
 let id: string;
@@ -39,13 +35,7 @@ afterAll(async () => {
 });
 
 it('should say in one line that the inspector port is in use and exit 2', async () => {
-  const { code, stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/audit.ts', 'replay', id, '--inspect', '--exit'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE: t.databasePath, INSPECT_PORT: String(port) },
-  }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => e,
-  );
+  const { code, stdout, stderr } = await auditChild(t.databasePath, ['replay', id, '--inspect', '--exit'], { INSPECT_PORT: String(port) });
   expect(code).toBe(2);
   // The replayed state is still printed; the error is one line, no stack trace.
   expect(stdout).toContain(`case       ${id}`);
