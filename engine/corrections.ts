@@ -209,7 +209,6 @@ function* foldSteps(
       after = run(item.seq);
     } catch (e) {
       if (e instanceof FoldRefusal) {
-        payloads.set(c.seq, before);
         throw new FoldRefusal(
           item.seq,
           item.type,

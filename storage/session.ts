@@ -9,7 +9,7 @@
  * statements on SQLite (about 8 µs against 1–2 µs, measured on this project's machine), and
  * the few statements of every command are most of the engine's storage time.
  */
-import type { CompiledQuery, Compilable, Kysely, RootOperationNode } from 'kysely';
+import type { CompiledQuery, Compilable, Insertable, Kysely, RootOperationNode } from 'kysely';
 import type { Database } from './schema.js';
 
 /** The rows of a select, or the count a write changed. */
@@ -100,4 +100,25 @@ export function slotsFor<Row>(p: Placeholders<Row>, columns: readonly (keyof Row
 /** The count a write changed (0 when the driver did not say). */
 export function affected(r: QueryResult<unknown>): number {
   return Number(r.numAffectedRows ?? 0);
+}
+
+/** The most bound parameters one statement may carry (SQLite's limit; PostgreSQL allows more). */
+const MAX_PARAMETERS = 32_766;
+
+/**
+ * Bulk loads: `rows` in multi-row INSERTs, as many rows per statement as the parameter limit
+ * allows for rows of this width (at most 500, which is where larger statements stop paying).
+ */
+export async function insertRows<T extends keyof Database & string>(
+  s: QuerySession,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+): Promise<void> {
+  const first = rows[0];
+  if (!first) return;
+  const perStatement = Math.max(1, Math.min(500, Math.floor(MAX_PARAMETERS / Object.keys(first).length)));
+  for (let i = 0; i < rows.length; i += perStatement) {
+    // The table's row type is known only generically here; Kysely checks the columns per call site.
+    await s.execute(s.builder.insertInto(table).values(rows.slice(i, i + perStatement) as never).compile());
+  }
 }

@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder } from 'kysely';
 import { CASE_UPDATABLE, caseFromRow, caseToRow, roleLike, type CaseUpdatableColumn } from '../mappers.js';
 import type { CaseFilter, CaseHead, CaseRepository } from '../port.js';
 import type { CaseRow, Database } from '../schema.js';
-import { affected, columnsOf, slotsFor, template, type QuerySession } from '../session.js';
+import { affected, columnsOf, insertRows, slotsFor, template, type QuerySession } from '../session.js';
 
 const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, unit: true, assignee: true, created_at: true, updated_at: true, undelivered: true });
 const FIND = template<{ id: string }, CaseRow>((db, p) => db.selectFrom('cases').selectAll().where('id', '=', p.id));
@@ -30,9 +30,6 @@ function updateTemplate(columns: readonly CaseUpdatableColumn[]) {
   return t;
 }
 
-/** Rows per multi-row insert of `insertMany` (SQLite allows 32,766 parameters per statement). */
-const ROWS_PER_INSERT = 200;
-
 export function caseRepository(s: QuerySession): CaseRepository {
   return {
     async find(id) {
@@ -47,9 +44,7 @@ export function caseRepository(s: QuerySession): CaseRepository {
       await s.execute(INSERT.bind(s.builder, caseToRow(record)));
     },
     async insertMany(records) {
-      for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
-        await s.execute(s.builder.insertInto('cases').values(records.slice(i, i + ROWS_PER_INSERT).map(caseToRow)).compile());
-      }
+      await insertRows(s, 'cases', records.map(caseToRow));
     },
     async updateIfSeq(expectedSeq, next, previous) {
       const row = caseToRow(next);

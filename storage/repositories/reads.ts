@@ -1,22 +1,14 @@
 import type { CaseReadRecord, CaseReadRepository } from '../port.js';
-import type { QuerySession } from '../session.js';
-
-/** Rows per multi-row insert (6 parameters each; SQLite allows 32,766 per statement). */
-const ROWS_PER_INSERT = 500;
+import { insertRows, type QuerySession } from '../session.js';
 
 export function caseReadRepository(s: QuerySession): CaseReadRepository {
   return {
     async insertMany(records) {
-      for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
-        const rows = records.slice(i, i + ROWS_PER_INSERT).map((r) => ({
-          case_id: r.caseId,
-          actor: r.actor,
-          role: r.role,
-          route: r.route,
-          read_at: r.readAt,
-        }));
-        await s.execute(s.builder.insertInto('case_reads').values(rows).compile());
-      }
+      await insertRows(
+        s,
+        'case_reads',
+        records.map((r) => ({ case_id: r.caseId, actor: r.actor, role: r.role, route: r.route, read_at: r.readAt })),
+      );
     },
     async list(caseId) {
       let q = s.builder.selectFrom('case_reads').select(['case_id', 'actor', 'role', 'route', 'read_at']);

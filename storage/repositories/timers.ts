@@ -1,14 +1,13 @@
 import { timerFromRow, timerToRow } from '../mappers.js';
 import type { TimerRepository } from '../port.js';
 import type { TimerRow } from '../schema.js';
-import { affected, columnsOf, slotsFor, template, type QuerySession } from '../session.js';
+import { affected, columnsOf, insertRows, slotsFor, template, type QuerySession } from '../session.js';
 
 const TIMERROW_COLUMNS = columnsOf<TimerRow>({ case_id: true, key: true, due_at: true, status: true, fired_at: true, created_at: true, updated_at: true });
 const FOR_CASE = template<{ caseId: string }, TimerRow>((db, p) =>
   db.selectFrom('timers').selectAll().where('case_id', '=', p.caseId).orderBy('key'),
 );
 const INSERT = template<TimerRow>((db, p) => db.insertInto('timers').values(slotsFor(p, TIMERROW_COLUMNS)));
-const ROWS_PER_INSERT = 500;
 
 export function timerRepository(s: QuerySession): TimerRepository {
   return {
@@ -19,9 +18,7 @@ export function timerRepository(s: QuerySession): TimerRepository {
       await s.execute(INSERT.bind(s.builder, timerToRow(record)));
     },
     async insertMany(records) {
-      for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
-        await s.execute(s.builder.insertInto('timers').values(records.slice(i, i + ROWS_PER_INSERT).map(timerToRow)).compile());
-      }
+      await insertRows(s, 'timers', records.map(timerToRow));
     },
     async update(caseId, key, patch) {
       const set: Partial<TimerRow> = { status: patch.status, updated_at: patch.updatedAt };
