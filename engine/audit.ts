@@ -13,7 +13,7 @@
 import type { BusinessCalendar } from '../calendars/types.js';
 import type { CaseDeadline, EventMeta, MachineDeps, ProcedureModule, Role } from '../machines/contract.js';
 import { openStorage, type CaseRecord, type EventRecord, type Storage } from '../storage/index.js';
-import { isBackdated } from './backdating.js';
+import { eventIsBackdated } from './backdating.js';
 import { deadlinesOf } from './case-view.js';
 import { canonicalJson } from './hash.js';
 import { EngineError, toEngineError } from './errors.js';
@@ -185,7 +185,7 @@ function judgementsOf(row: CaseRecord, events: EventRecord[], steps: CommitObser
   steps.forEach((step, i) => {
     const e = events[i]!;
     const after = deadlinesOf((step.snapshot.context ?? {}) as Record<string, unknown>);
-    if (e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt)) {
+    if (eventIsBackdated(e)) {
       for (const d of Object.values(after)) {
         const was = before[d.key];
         if (canonicalJson(was) === canonicalJson(d)) continue;
@@ -227,7 +227,7 @@ function toAuditEvent(e: EventRecord): AuditEvent {
   return {
     ...whoAndWhen(e),
     payload,
-    backdated: e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt),
+    backdated: eventIsBackdated(e),
     prevHash: e.prevHash,
     hash: e.hash,
   };

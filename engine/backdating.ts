@@ -60,6 +60,11 @@ export function isBackdated(occurredAt: string, recordedAt: string): boolean {
   return Date.parse(recordedAt) - Date.parse(occurredAt) > BACKDATING_TOLERANCE_MS;
 }
 
+/** Whether a stored event is back-dated: a staff event beyond the tolerance (the engine dates system events itself). */
+export function eventIsBackdated(e: { role: string; occurredAt: string; recordedAt: string }): boolean {
+  return e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt);
+}
+
 /**
  * The back-dating rules of one staff command: `occurredAt` not before the limit, and a
  * reason when back-dated beyond the tolerance. Returns the reason to store (or null).

@@ -11,7 +11,7 @@
 import type { BusinessCalendar } from '../calendars/types.js';
 import type { MachineDeps, ProcedureModule } from '../machines/contract.js';
 import { openStorage, type CaseFilter, type CheckpointerOptions, type Storage, type SynchronousMode } from '../storage/index.js';
-import { isBackdated, type BackdatingLimit } from './backdating.js';
+import { eventIsBackdated, type BackdatingLimit } from './backdating.js';
 import { buildCaseView, localInstant, type CaseView } from './case-view.js';
 import { SystemClock, type Clock } from './clock.js';
 import { EngineError, toEngineError } from './errors.js';
@@ -305,7 +305,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
           occurredAtLocal: localInstant(e.occurredAt, deps.calendar.zone),
           recordedAtLocal: localInstant(e.recordedAt, deps.calendar.zone),
           payload: JSON.parse(e.payloadJson) as Record<string, unknown>,
-          backdated: e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt),
+          backdated: eventIsBackdated(e),
           ...(e.backdatingReason !== null ? { backdatingReason: e.backdatingReason } : {}),
           hash: e.hash,
           prevHash: e.prevHash,
@@ -353,7 +353,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         const context = JSON.parse(JSON.stringify(replayed.context)) as Record<string, unknown>;
         const at = seq === undefined ? row.updatedAt : (events[events.length - 1]?.recordedAt ?? row.updatedAt);
         const asOf = { ...row, seq: replayed.seq, state: replayed.state, status: replayed.status, nextDueAt: null, waitingRoles: [], updatedAt: at,
-          backdated: events.some((e) => e.role !== 'system' && isBackdated(e.occurredAt, e.recordedAt)) };
+          backdated: events.some(eventIsBackdated) };
         return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at), runner.viewEnv(module));
       }),
     verify: (caseId) => reading(() => verifyCase(read, registry, deps, caseId)),

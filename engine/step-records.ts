@@ -5,7 +5,7 @@
  */
 import type { AllowedEvent, CaseDeadline, EventMeta, ProcedureModule, StepOk } from '../machines/contract.js';
 import type { CaseRecord, EventRecord } from '../storage/index.js';
-import { isBackdated } from './backdating.js';
+import { eventIsBackdated } from './backdating.js';
 import { deadlinesOf, hasUndelivered, nextDueAt, waitingRoles } from './case-view.js';
 import { eventHash, GENESIS_HASH } from './hash.js';
 
@@ -85,7 +85,7 @@ export function stepRecords(p: StepInput): StepRecords {
     waitingRoles: waitingRoles(p.allowed, p.module.optionalEvents),
     lastStaffOccurredAt: staff ? p.meta.occurredAt : (p.prev?.lastStaffOccurredAt ?? null),
     // System events are dated by the engine (deadline_missed at dueAt): never "back-dated".
-    backdated: (p.prev?.backdated ?? false) || (p.meta.actor.role !== 'system' && isBackdated(p.meta.occurredAt, p.meta.recordedAt)),
+    backdated: (p.prev?.backdated ?? false) || eventIsBackdated({ role: p.meta.actor.role, ...p.meta }),
     // The queues' unit and person (ProcedureModule: context `unit`, `assignee`).
     ...textField('unit', storedContext.value.unit),
     ...textField('assignee', storedContext.value.assignee),
