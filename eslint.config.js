@@ -169,4 +169,10 @@ export default defineConfig(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+
+  // The staff pages' browser script: browser globals, no modules.
+  {
+    files: ['server/pages/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly', globalThis: 'readonly' } },
+  },
 );

@@ -3,13 +3,16 @@
  * instance that is not listening. `server/main.ts` listens; tests `inject`.
  *
  * Public: /health, /docs, the calendar, the machine definitions, the feedback intake.
- * Everything about cases needs a bearer token (AUTH_FILE).
+ * Everything about cases needs a bearer token (AUTH_FILE). With an engine, the staff's web
+ * pages are served too (`/` and `/ui/…`, server/pages/), on top of the same API.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { BusinessCalendar } from '../calendars/types.js';
 import type { Engine } from '../engine/index.js';
 import type { MachineDeps } from '../machines/contract.js';
-import type { UserDirectory } from './auth.js';
+import type { Identity, UserDirectory } from './auth.js';
+import { pagesPlugin } from './pages/plugin.js';
+import { MemorySessionStore, type SessionStore } from './sessions.js';
 import { authenticate } from './plugins/authenticate.js';
 import { DEFAULT_LIMITS, guardConnections, timeoutOptions, type ServerLimits } from './plugins/connection-guard.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/error-handler.js';
@@ -46,6 +49,10 @@ export interface AppOptions {
   writeRateLimit?: number;
   /** Failed authentications per minute per address before 429 (AUTH_FAILURE_LIMIT); 0: no limit. Default 30. */
   authFailureLimit?: number;
+  /** The staff pages' sessions; default: in this process's memory (server/sessions.ts). */
+  sessions?: SessionStore;
+  /** Who signs in on the pages; default: the users file (`users`). */
+  identity?: Identity;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -110,10 +117,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (engine) {
     if (!users) throw new Error('buildApp: an engine needs a user directory (users)');
     await app.register(intakeRoutes, { engine, perMinute: options.intakeRateLimit ?? 10 });
+    // One window of failed authentications per address: API tokens and page sign-ins alike.
+    const failures = new WindowCounter(options.authFailureLimit ?? 30);
+    const sessions = options.sessions ?? new MemorySessionStore();
     await app.register(async (scope) => {
-      scope.addHook('onRequest', authenticate(users, new WindowCounter(options.authFailureLimit ?? 30)));
+      scope.addHook('onRequest', authenticate(users, failures, sessions));
       await scope.register(caseRoutes, { engine, writes: new WindowCounter(options.writeRateLimit ?? 600) });
     });
+    await app.register(pagesPlugin, { identity: options.identity ?? users, sessions, failures });
   }
   return app;
 }

@@ -43,8 +43,17 @@ export interface User {
   units?: readonly string[];
 }
 
-/** Users by token hash. */
-export class UserDirectory {
+/**
+ * Who a person is, from what they typed at sign-in on the pages: the one interface the
+ * company's directory (OIDC, LDAP) implements to replace the users file.
+ */
+export interface Identity {
+  /** The user with this name and secret, or undefined (never says which of the two was wrong). */
+  signIn(name: string, secret: string): User | undefined;
+}
+
+/** Users by token hash. At sign-in on the pages, the token is the person's secret (server/sessions.ts `Identity`). */
+export class UserDirectory implements Identity {
   private readonly byHash = new Map<string, User>();
   constructor(file: AuthFile) {
     for (const u of file.users) {
@@ -60,6 +69,11 @@ export class UserDirectory {
   /** The user holding this token, or undefined. */
   byToken(token: string): User | undefined {
     return this.byHash.get(sha256Hex(token));
+  }
+  /** The user of this token if it is theirs by name too. */
+  signIn(name: string, secret: string): User | undefined {
+    const user = this.byToken(secret);
+    return user && user.name === name ? user : undefined;
   }
   get size(): number {
     return this.byHash.size;

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../../machines/contract.js';
 import { bearerToken, type User, type UserDirectory } from '../auth.js';
 import { ApiError } from '../errors.js';
+import type { SessionStore } from '../sessions.js';
 import { rateLimited, type WindowCounter } from './rate-limits.js';
 
 declare module 'fastify' {
@@ -21,7 +22,7 @@ declare module 'fastify' {
  * token being looked at, a valid one included: answering a valid token differently would
  * let a guesser go on.
  */
-export function authenticate(users: UserDirectory, failures?: WindowCounter) {
+export function authenticate(users: UserDirectory, failures?: WindowCounter, sessions?: SessionStore) {
   // Callback style: this runs on every protected request, and an async hook costs a
   // promise and a tick more.
   return (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
@@ -29,6 +30,18 @@ export function authenticate(users: UserDirectory, failures?: WindowCounter) {
     if (wait > 0) {
       request.log.warn({ ip: request.ip }, 'shedding load: too many failed authentications from this address');
       done(rateLimited(reply, wait, 'Too many failed authentications from this address'));
+      return;
+    }
+    const sessionId = sessions ? sessionCredential(request.headers.authorization) : undefined;
+    if (sessionId !== undefined) {
+      const session = sessions!.get(sessionId, Date.now());
+      if (!session) {
+        failures?.hit(request.ip);
+        done(new ApiError('unauthorized', 'The session has expired; sign in again.'));
+        return;
+      }
+      request.user = session.user;
+      done();
       return;
     }
     const token = bearerToken(request.headers.authorization);
@@ -46,6 +59,18 @@ export function authenticate(users: UserDirectory, failures?: WindowCounter) {
     request.user = user;
     done();
   };
+}
+
+/**
+ * `Authorization: Session <id>`: how the staff pages call this API for a signed-in person
+ * (server/pages/api.ts). The id is the session cookie's value, so the credential is worth
+ * no more than the cookie; a browser never sends this header by itself, so the API stays
+ * free of cookie-borne (cross-site) requests.
+ */
+function sessionCredential(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Session\s+([A-Za-z0-9_-]{20,100})\s*$/.exec(header);
+  return m?.[1];
 }
 
 /** The authenticated user (the hook ran); a programming error otherwise. */
