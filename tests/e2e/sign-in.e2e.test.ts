@@ -161,11 +161,38 @@ describe('nothing from the internet', () => {
   });
 });
 
+describe('without JavaScript', () => {
+  it('signs in, switches the language and signs out with plain forms and links', async () => {
+    const page = await h.newPage({ javaScriptEnabled: false });
+    await signIn(page, 'car');
+    expect(await rowIds(page)).toEqual([inquiry]);
+    await page.getByRole('link', { name: 'English' }).click();
+    await expect.poll(() => page.locator('h1').innerText()).toBe('My queue');
+    await signOut(page);
+    expect(await page.locator('[role="status"]').innerText()).toBe('You are signed out.');
+  });
+});
+
 describe('the harness', () => {
   it('fails axe on a serious violation, naming the rule and the element', async () => {
     const page = await h.newPage();
     await page.goto('/ui/sign-in');
     await page.locator('label[for="sign-in-name"]').evaluate((el) => el.remove());
     await expect(axe(page)).rejects.toThrow(/\[critical\] label: .*\n\s+#sign-in-name/);
+  });
+});
+
+// Last: it moves the shared clock.
+describe('after a clock jump', () => {
+  it('marks the case overdue in the queue', async () => {
+    const page = await h.newPage();
+    await signIn(page, 'car');
+    expect(await rowOf(page, inquiry).getAttribute('class')).toBe('urgency-ok');
+    // 28.03.2025: two days after the last day (26.03).
+    await h.jump('2025-03-28T05:00:00.000Z');
+    await page.reload();
+    expect(await rowOf(page, inquiry).getAttribute('class')).toBe('urgency-overdue');
+    expect(await rowOf(page, inquiry).innerText()).toContain('просрочено на 2 дня');
+    await axe(page);
   });
 });
