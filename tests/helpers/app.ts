@@ -1,6 +1,8 @@
 /**
  * A test app: the real engine on a fresh SQLite file in a temp folder, a simulated clock,
  * and one user per role with a known token. Nothing sleeps; time moves with `clock.set`.
+ * With `units: true` it is configured as `npm start` is: the built-in units (server/units.ts),
+ * the unit user in the first of them, and the engine checking them (engine/units.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,8 @@ import { createEngine, SimulatedClock, type Engine } from '../../engine/index.js
 import { procedures } from '../../machines/index.js';
 import type { Role } from '../../machines/contract.js';
 import { buildApp, type AppOptions } from '../../server/app.js';
-import { HUMAN_ROLES, sha256Hex, UserDirectory } from '../../server/auth.js';
+import { HUMAN_ROLES, resolveUserUnits, sha256Hex, UserDirectory, type AuthFile } from '../../server/auth.js';
+import { loadUnits } from '../../server/units.js';
 
 export const kz = loadKzCalendar();
 export type HumanRole = (typeof HUMAN_ROLES)[number];
@@ -23,6 +26,8 @@ export interface TestApp {
   clock: SimulatedClock;
   dir: string;
   databasePath: string;
+  /** The configured units (`units: true`), the unit user's first; empty otherwise. */
+  units: readonly string[];
   as(role: HumanRole): {
     get(url: string): Promise<LightMyRequestResponse>;
     post(url: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
@@ -31,18 +36,32 @@ export interface TestApp {
 }
 
 export async function buildTestApp(
-  options: { now?: string; intakeRateLimit?: number } & Pick<AppOptions, 'limits' | 'writeRateLimit' | 'authFailureLimit'> = {},
+  options: { now?: string; intakeRateLimit?: number; units?: boolean } & Pick<AppOptions, 'limits' | 'writeRateLimit' | 'authFailureLimit'> = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'qi-test-'));
   const databasePath = join(dir, 'test.sqlite');
   const clock = new SimulatedClock(options.now ?? '2025-03-06T05:00:00.000Z');
-  const engine = await createEngine({ databasePath, synchronous: 'NORMAL', calendar: kz, procedures, clock });
-  const users = new UserDirectory({
+  const unitList = options.units ? loadUnits(undefined) : undefined;
+  const file: AuthFile = {
     users: [
-      ...HUMAN_ROLES.map((role) => ({ name: `${role}-user`, roles: [role], tokenSha256: sha256Hex(token(role)) })),
+      ...HUMAN_ROLES.map((role) => ({
+        name: `${role}-user`,
+        roles: [role],
+        ...(unitList && role === 'unit' ? { units: [unitList.names[0]!] } : {}),
+        tokenSha256: sha256Hex(token(role)),
+      })),
       // A person with two roles, to test X-Acting-Role.
       { name: 'two-hats', roles: ['press_secretary', 'administrator'], tokenSha256: sha256Hex('token-two-hats') },
-    ] as ConstructorParameters<typeof UserDirectory>[0]['users'],
+    ] as AuthFile['users'],
+  };
+  const users = new UserDirectory(unitList ? resolveUserUnits(file, unitList, 'test users') : file);
+  const engine = await createEngine({
+    databasePath,
+    synchronous: 'NORMAL',
+    calendar: kz,
+    procedures,
+    clock,
+    ...(unitList ? { units: unitList.directory(users.people()) } : {}),
   });
   const app = await buildApp({
     calendars: { kz },
@@ -70,6 +89,7 @@ export async function buildTestApp(
     clock,
     dir,
     databasePath,
+    units: unitList?.names ?? [],
     as,
     async close() {
       await app.close();

@@ -1,0 +1,76 @@
+/**
+ * `npm run screenshots`: PNGs of the main pages in docs/screenshots/ (shown in the README).
+ * Starts the browser harness (tests/e2e/harness.ts) on a simulated clock, makes a few demo
+ * cases (one of them overdue), signs in as each role of SHOTS and photographs its page.
+ * A new page is one line of SHOTS. Needs chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HumanRole } from '../helpers/app.js';
+import { demo, signIn, startHarness, type Harness } from './harness.js';
+
+interface Shot {
+  /** The file name, without `.png`. */
+  name: string;
+  /** Who is signed in; none: the page as a visitor sees it. */
+  role?: HumanRole;
+  url: string;
+  lang?: 'ru' | 'kk' | 'en';
+}
+
+const SHOTS: Shot[] = [
+  { name: 'sign-in', url: '/ui/sign-in' },
+  { name: 'queue-car', role: 'car', url: '/ui/queue' },
+  { name: 'queue-unit', role: 'unit', url: '/ui/queue' },
+  { name: 'queue-press-secretary', role: 'press_secretary', url: '/ui/queue' },
+  { name: 'queue-supervisor-en', role: 'supervisor', url: '/ui/queue', lang: 'en' },
+];
+
+const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+
+/** Cases of every procedure, at several stages; the first question is overdue by the end. */
+async function demoCases(h: Harness): Promise<void> {
+  const unit = h.t.units[0]!;
+  // Monday 24.02.2025, 10:00 in Almaty: a question that will be late by the screenshots' day.
+  const late = await h.createCase('car', 'feedback-inquiry', demo.question(1));
+  await h.event('car', late.id, { type: 'register', registrationNumber: 'ЗТ-2025-0031' });
+  await h.event('supervisor', late.id, { type: 'assign', unit });
+  await h.jump('2025-03-06T05:00:00.000Z');
+  const a = await h.createCase('car', 'feedback-inquiry', demo.question(2));
+  await h.event('car', a.id, { type: 'register', registrationNumber: 'ЗТ-2025-0042' });
+  await h.createCase('car', 'feedback-inquiry', demo.question(3));
+  const b = await h.createCase('car', 'feedback-inquiry', demo.question(4));
+  await h.event('car', b.id, { type: 'register', registrationNumber: 'ЗТ-2025-0043' });
+  await h.event('supervisor', b.id, { type: 'assign', unit });
+  const blog = await h.createCase('press_secretary', 'blog-question', demo.blogQuestion(1));
+  await h.event('car', blog.id, { type: 'register', registrationNumber: 'БЛ-2025-0007' });
+  await h.createCase('initiator', 'publication', demo.publication('2025-03-27', 1));
+  await h.jump('2025-03-12T05:00:00.000Z');
+  await h.createCase('press_secretary', 'blog-question', demo.blogQuestion(2));
+  await h.createCase('initiator', 'publication', demo.publication('2025-03-20', 2));
+}
+
+async function main(): Promise<void> {
+  const h = await startHarness({ now: '2025-02-24T05:00:00.000Z' });
+  try {
+    await demoCases(h);
+    mkdirSync(OUT, { recursive: true });
+    for (const shot of SHOTS) {
+      const page = await h.newPage({ viewport: { width: 1200, height: 640 } });
+      if (shot.role) await signIn(page, shot.role);
+      if (shot.lang) await page.goto(`/ui/lang?to=${shot.lang}&back=${encodeURIComponent(shot.url)}`);
+      else await page.goto(shot.url);
+      const file = join(OUT, `${shot.name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      console.log(`${file} (${shot.role ?? 'visitor'}, ${shot.url})`);
+      await h.closePages();
+    }
+    if (h.external.length > 0) throw new Error(`requests left 127.0.0.1: ${h.external.join(', ')}`);
+    if (h.pageErrors.length > 0) throw new Error(`script errors: ${h.pageErrors.join(', ')}`);
+  } finally {
+    await h.close();
+  }
+}
+
+await main();
