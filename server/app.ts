@@ -49,6 +49,8 @@ export interface AppOptions {
   writeRateLimit?: number;
   /** Failed authentications per minute per address before 429 (AUTH_FAILURE_LIMIT); 0: no limit. Default 30. */
   authFailureLimit?: number;
+  /** PUBLIC_FORM_FRAME_ANCESTORS: origins that may frame the public form (`/form/*`); default none. */
+  publicFormFrameAncestors?: readonly string[];
   /** The staff pages' sessions; default: in this process's memory (server/sessions.ts). */
   sessions?: SessionStore;
   /** Who signs in on the pages; default: the users file (`users`). */
@@ -104,7 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   registerErrorHandling(app);
-  await registerSecurityHeaders(app);
+  await registerSecurityHeaders(app, { formFrameAncestors: options.publicFormFrameAncestors });
   await registerDocs(app, API_VERSION);
 
   const calendarVersions = Object.fromEntries(Object.entries(options.calendars).map(([id, c]) => [id, c.version]));

@@ -45,6 +45,12 @@ export const EnvSchema = Type.Object({
       description: 'Reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated; unset = forwarded headers ignored',
     }),
   ),
+  PUBLIC_FORM_FRAME_ANCESTORS: Type.Optional(
+    Type.String({
+      pattern: '^[0-9A-Za-z.:/*, -]+$',
+      description: 'Origins allowed to frame the public form (/form/*), comma- or space-separated (https://qazindustry.gov.kz); unset = none',
+    }),
+  ),
   IDEMPOTENCY_RETENTION: Type.String({
     pattern: '^\\d{1,5}(m|h|d)$',
     default: '24h',
@@ -86,6 +92,23 @@ export function parseTrustProxy(raw: string | undefined): string[] {
 }
 
 /**
+ * PUBLIC_FORM_FRAME_ANCESTORS as CSP `frame-ancestors` sources: each an origin
+ * (`https://qazindustry.gov.kz`, a port allowed, `https://*.qazindustry.gov.kz` for its
+ * subdomains), nothing else: no path, no `*` alone, no `'self'` keyword tricks, so the
+ * header cannot be widened to "anybody may frame the form" by a typo.
+ */
+export function parseFrameAncestors(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const entries = raw.split(/[\s,]+/).filter((s) => s.length > 0);
+  for (const entry of entries) {
+    if (!/^https?:\/\/(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$/.test(entry)) {
+      throw new Error(`Bad configuration: PUBLIC_FORM_FRAME_ANCESTORS: '${entry}' is not an origin (e.g. https://qazindustry.gov.kz, https://*.qazindustry.gov.kz)`);
+    }
+  }
+  return entries;
+}
+
+/**
  * Each setting as read from the validated environment. `Config` is derived from this
  * table, and the table's types from `EnvSchema`: a variable's type, default and allowed
  * values are written once, in the schema.
@@ -116,6 +139,7 @@ const SETTINGS = {
   authFailureLimit: (e) => Number(e.AUTH_FAILURE_LIMIT),
   maxBackdating: (e) => parseMaxBackdating(e.MAX_BACKDATING),
   trustProxy: (e) => parseTrustProxy(e.TRUST_PROXY),
+  publicFormFrameAncestors: (e) => parseFrameAncestors(e.PUBLIC_FORM_FRAME_ANCESTORS),
   /** IDEMPOTENCY_RETENTION in ms. */
   idempotencyRetentionMs: (e) => durationMs(e.IDEMPOTENCY_RETENTION),
   inspect: (e) => truthy(e.INSPECT),

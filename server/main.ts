@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     limits: config.limits,
     writeRateLimit: config.writeRateLimit,
     authFailureLimit: config.authFailureLimit,
+    publicFormFrameAncestors: config.publicFormFrameAncestors,
   });
 
   // INSPECT=1: the live inspector on 127.0.0.1:INSPECT_PORT (docs/inspector.md). Off, nothing

@@ -21,6 +21,9 @@ import { LANG_COOKIE, langOf, pageOf, safeBack, seeOther, sendHtml, SESSION_COOK
 import { html } from './html.js';
 import { isLang, t } from './i18n/index.js';
 import { page } from './layout.js';
+import { auditPages } from './audit.js';
+import { newCasePages } from './new-case.js';
+import { publicFormPages } from './public-form.js';
 import { queuePages } from './queue.js';
 import { signInPage } from './sign-in.js';
 
@@ -149,5 +152,8 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
     });
 
     await scope.register(queuePages);
+    await scope.register(newCasePages);
+    await scope.register(publicFormPages);
+    await scope.register(auditPages);
   });
 }

@@ -10,13 +10,27 @@
  * this server (`script-src 'self'`, no inline script), and its inline style attributes are
  * allowed by helmet's `style-src 'unsafe-inline'`. A staff UI served from here needs nothing
  * more as long as its scripts are files.
+ *
+ * One exception, by configuration only: the public feedback form (`/form/*`) may be framed
+ * by the origins of PUBLIC_FORM_FRAME_ANCESTORS (the company's site embeds it). Those
+ * answers carry `frame-ancestors <origins>` instead of `'none'` and no X-Frame-Options
+ * (which knows no list of origins; browsers that know CSP ignore it when frame-ancestors is
+ * set anyway). Unset, the form is like every other page: nobody may frame it.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 
-export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+export interface SecurityHeaderOptions {
+  /** Origins that may frame `/form/*` (PUBLIC_FORM_FRAME_ANCESTORS); empty or unset: none. */
+  formFrameAncestors?: readonly string[];
+}
+
+/** The paths the company's site may frame (when PUBLIC_FORM_FRAME_ANCESTORS lists origins). */
+const FRAMEABLE = /^\/form\//;
+
+export async function registerSecurityHeaders(app: FastifyInstance, opts: SecurityHeaderOptions = {}): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: true,
@@ -27,6 +41,18 @@ export async function registerSecurityHeaders(app: FastifyInstance): Promise<voi
     },
     frameguard: { action: 'deny' },
   });
+  const origins = opts.formFrameAncestors ?? [];
+  if (origins.length > 0) {
+    const ancestors = `frame-ancestors ${origins.join(' ')}`;
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (FRAMEABLE.test(request.url)) {
+        const csp = reply.getHeader('content-security-policy');
+        if (typeof csp === 'string') void reply.header('content-security-policy', csp.replace(/frame-ancestors 'none'/, ancestors));
+        void reply.removeHeader('x-frame-options');
+      }
+      done(null, payload);
+    });
+  }
 }
 
 /** A caller's X-Request-Id is kept only when it is this: short, and safe in a log line or a header. */

@@ -16,7 +16,7 @@ export const keys = is<
     keyof Config,
     | 'port' | 'host' | 'database' | 'synchronous' | 'authFile' | 'unitsFile' | 'smtpUrl' | 'mailFrom' | 'logLevel'
     | 'calendarStatutoryOnly' | 'deadlineReadings' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'idempotencyRetentionMs' | 'inspect' | 'inspectPort'
-    | 'trustProxy'
+    | 'trustProxy' | 'publicFormFrameAncestors'
     | 'limits' | 'writeRateLimit' | 'authFailureLimit'
   >
 >(true);

@@ -1,0 +1,192 @@
+/**
+ * Words for the fields of the procedures' creation inputs (`inputSchema` of
+ * `GET /machines/{procedure}`) and of the public feedback form, with their allowed values
+ * (channels, kinds, languages), in every language. Kept apart from labels.ts (the states',
+ * events' and deadlines' names) so the two can grow independently; to be merged into it.
+ * A field or value without a word here is shown by its name (never an empty label).
+ */
+import type { ProcedureId } from '../../machines/contract.js';
+import type { Lang } from './i18n/index.js';
+
+type Words = Record<string, string>;
+
+/** Field labels by procedure and dotted field name; `*` is shared by every procedure. */
+const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
+  ru: {
+    '*': {
+      occurredAt: 'Время поступления',
+      backdatingReason: 'Причина регистрации задним числом',
+      language: 'Язык',
+      text: 'Текст',
+    },
+    publication: {
+      title: 'Заголовок материала',
+      body: 'Текст материала',
+      kind: 'Вид материала',
+      channels: 'Каналы размещения',
+      plannedFor: 'Планируемая дата публикации',
+      announcementPublishedAt: 'Время публикации объявления на официальном сайте',
+    },
+    'blog-question': {
+      channel: 'Откуда поступил вопрос',
+      author: 'Автор вопроса',
+      'author.name': 'Имя автора',
+      'author.contact': 'Контакт автора',
+      language: 'Язык вопроса',
+      text: 'Текст вопроса',
+    },
+    'feedback-inquiry': {
+      applicant: 'Заявитель',
+      'applicant.name': 'Имя заявителя',
+      'applicant.email': 'E-mail заявителя',
+      language: 'Язык обращения',
+      kind: 'Вид обращения',
+      text: 'Текст обращения',
+    },
+  },
+  kk: {
+    '*': {
+      occurredAt: 'Түскен уақыты',
+      backdatingReason: 'Кейінгі күнмен тіркеу себебі',
+      language: 'Тіл',
+      text: 'Мәтін',
+    },
+    publication: {
+      title: 'Материалдың тақырыбы',
+      body: 'Материалдың мәтіні',
+      kind: 'Материалдың түрі',
+      channels: 'Орналастыру арналары',
+      plannedFor: 'Жоспарланған жариялау күні',
+      announcementPublishedAt: 'Хабарландырудың ресми сайтта жарияланған уақыты',
+    },
+    'blog-question': {
+      channel: 'Сұрақ қайдан түсті',
+      author: 'Сұрақтың авторы',
+      'author.name': 'Автордың аты',
+      'author.contact': 'Автордың байланысы',
+      language: 'Сұрақтың тілі',
+      text: 'Сұрақтың мәтіні',
+    },
+    'feedback-inquiry': {
+      applicant: 'Өтініш беруші',
+      'applicant.name': 'Өтініш берушінің аты',
+      'applicant.email': 'Өтініш берушінің e-mail-і',
+      language: 'Өтініштің тілі',
+      kind: 'Өтініштің түрі',
+      text: 'Өтініштің мәтіні',
+    },
+  },
+  en: {
+    '*': {
+      occurredAt: 'Received at',
+      backdatingReason: 'Why it is recorded late',
+      language: 'Language',
+      text: 'Text',
+    },
+    publication: {
+      title: 'Title of the material',
+      body: 'Text of the material',
+      kind: 'Kind of material',
+      channels: 'Channels',
+      plannedFor: 'Planned publication date',
+      announcementPublishedAt: 'When the announcement was published on the official site',
+    },
+    'blog-question': {
+      channel: 'Received through',
+      author: 'Author of the question',
+      'author.name': "Author's name",
+      'author.contact': "Author's contact",
+      language: 'Language of the question',
+      text: 'The question',
+    },
+    'feedback-inquiry': {
+      applicant: 'Applicant',
+      'applicant.name': "Applicant's name",
+      'applicant.email': "Applicant's e-mail",
+      language: 'Language of the inquiry',
+      kind: 'Kind of inquiry',
+      text: 'Text of the inquiry',
+    },
+  },
+};
+
+/** Hints under fields (what the Rules ask for), by procedure and field. */
+const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
+  ru: {
+    '*': {
+      occurredAt: 'Если не сейчас: когда материал или вопрос фактически поступил (время Алматы).',
+      backdatingReason: 'Нужна, если время поступления раньше текущего более чем на 15 минут.',
+    },
+    publication: {
+      plannedFor: 'Для обычного и графического материала (п. 11).',
+      announcementPublishedAt: 'Только для объявления о закупках (п. 11).',
+    },
+    'blog-question': {},
+    'feedback-inquiry': {},
+  },
+  kk: {
+    '*': {
+      occurredAt: 'Қазір болмаса: материал не сұрақ іс жүзінде қашан түсті (Алматы уақыты).',
+      backdatingReason: 'Түскен уақыты қазіргіден 15 минуттан астам бұрын болса, қажет.',
+    },
+    publication: {
+      plannedFor: 'Қарапайым және графикалық материал үшін (11-т.).',
+      announcementPublishedAt: 'Тек сатып алу туралы хабарландыру үшін (11-т.).',
+    },
+    'blog-question': {},
+    'feedback-inquiry': {},
+  },
+  en: {
+    '*': {
+      occurredAt: 'If not now: when the material or question actually arrived (Almaty time).',
+      backdatingReason: 'Needed when the time of receipt is more than 15 minutes ago.',
+    },
+    publication: {
+      plannedFor: 'For a regular or graphic material (п. 11).',
+      announcementPublishedAt: 'For a procurement announcement only (п. 11).',
+    },
+    'blog-question': {},
+    'feedback-inquiry': {},
+  },
+};
+
+/** Allowed values by field name (the same words wherever the field appears). */
+const VALUES: Record<Lang, Record<string, Words>> = {
+  ru: {
+    kind: { regular: 'Обычный материал', graphic: 'Графический материал', procurement: 'Объявление о закупках', question: 'Вопрос', proposal: 'Предложение' },
+    channels: { site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
+    channel: { blog: 'Блог Председателя', 'e-otinish': 'e-Otinish' },
+    language: { ru: 'Русский', kk: 'Казахский', en: 'Английский' },
+  },
+  kk: {
+    kind: { regular: 'Қарапайым материал', graphic: 'Графикалық материал', procurement: 'Сатып алу туралы хабарландыру', question: 'Сұрақ', proposal: 'Ұсыныс' },
+    channels: { site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
+    channel: { blog: 'Төраға блогы', 'e-otinish': 'e-Otinish' },
+    language: { ru: 'Орыс тілі', kk: 'Қазақ тілі', en: 'Ағылшын тілі' },
+  },
+  en: {
+    kind: { regular: 'Regular material', graphic: 'Graphic material', procurement: 'Procurement announcement', question: 'Question', proposal: 'Proposal' },
+    channels: { site: 'Site', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
+    channel: { blog: "Chairman's blog", 'e-otinish': 'e-Otinish' },
+    language: { ru: 'Russian', kk: 'Kazakh', en: 'English' },
+  },
+};
+
+function lookup(table: Record<string, Words>, procedure: string, name: string): string | undefined {
+  return table[procedure]?.[name] ?? table['*']?.[name];
+}
+
+/** The label of a creation input's field (dotted name), or the name itself. */
+export function inputFieldLabel(lang: Lang, procedure: string, name: string): string {
+  return lookup(FIELDS[lang], procedure, name) ?? name;
+}
+
+/** A hint for a creation input's field, if there is one. */
+export function inputFieldHint(lang: Lang, procedure: string, name: string): string | undefined {
+  return lookup(HINTS[lang], procedure, name);
+}
+
+/** The label of an allowed value of a field (the last part of a dotted name), or the value itself. */
+export function inputValueLabel(lang: Lang, name: string, value: string): string {
+  return VALUES[lang][name.split('.').pop()!]?.[value] ?? value;
+}
