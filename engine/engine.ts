@@ -8,9 +8,10 @@
  * const { status, view } = await engine.createCase('feedback-inquiry', input, { actor });
  * await engine.close();
  */
+import { formatDay, parseDay } from '../calendars/dates.js';
 import type { BusinessCalendar } from '../calendars/types.js';
 import type { MachineDeps, ProcedureModule } from '../machines/contract.js';
-import { openStorage, type CaseFilter, type CheckpointerOptions, type Storage, type SynchronousMode } from '../storage/index.js';
+import { openStorage, type CaseFilter, type CaseStatsRow, type CheckpointerOptions, type Storage, type SynchronousMode } from '../storage/index.js';
 import { eventIsBackdated, type BackdatingLimit } from './backdating.js';
 import { buildCaseView, localInstant, type CaseView } from './case-view.js';
 import { SystemClock, type Clock } from './clock.js';
@@ -131,8 +132,16 @@ export interface MessageView {
 
 export interface CasePage {
   cases: CaseView[];
-  /** Pass as `after` for the next page; absent on the last page. */
-  next?: { createdAt: string; id: string };
+  /** Pass as `after` (or, in the due order, `afterDue`) for the next page; absent on the last page. */
+  next?: { createdAt: string; id: string; nextDueAt: string | null };
+}
+
+/** Counts per procedure and unit (`GET /stats`): open and overdue now, closed this month on time and late. */
+export interface CaseStats {
+  /** The instant the counts are for, and the first instant of the month counted (the calendar's zone). */
+  now: string;
+  monthStart: string;
+  rows: CaseStatsRow[];
 }
 
 /**
@@ -156,6 +165,8 @@ export interface Engine {
   applyEvent(caseId: string, event: EventInput, options: EventOptions): Promise<CommandResult>;
   getCase(caseId: string): Promise<CaseView>;
   listCases(filter?: CaseListFilter): Promise<CasePage>;
+  /** The dashboard's counts (storage aggregates over indexes; no case is loaded). */
+  caseStats(): Promise<CaseStats>;
   /**
    * The case's history, in seq order; with `page`, only the events with seq > `after`
    * (default 0), at most `limit` of them (HTTP pages it: `/history?after=&limit=`).
@@ -288,8 +299,16 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         const last = page[page.length - 1];
         return {
           cases: page.map((r) => runner.view(r)),
-          ...(records.length > limit && last ? { next: { createdAt: last.createdAt, id: last.id } } : {}),
+          ...(records.length > limit && last ? { next: { createdAt: last.createdAt, id: last.id, nextDueAt: last.nextDueAt } } : {}),
         };
+      }),
+    caseStats: () =>
+      reading(async () => {
+        const now = clock.now();
+        // The month of the calendar's zone: its first day starts where the day before it ends.
+        const first = `${deps.calendar.dayOf(now).slice(0, 8)}01`;
+        const monthStart = deps.calendar.endOfDay(formatDay(parseDay(first) - 1));
+        return { now: now.toISOString(), monthStart, rows: await read.cases.stats(now.toISOString(), monthStart) };
       }),
     history: (caseId, page) =>
       reading(async () => {

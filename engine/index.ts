@@ -1,4 +1,4 @@
-export { createEngine, type Engine, type EngineOptions, type HistoryEvent, type MessageView, type CasePage, type CaseScope, type CaseReadView } from './engine.js';
+export { createEngine, type Engine, type EngineOptions, type HistoryEvent, type MessageView, type CasePage, type CaseStats, type CaseScope, type CaseReadView } from './engine.js';
 export { EngineError, ENGINE_ERROR_STATUS, isEngineError, type EngineErrorCode } from './errors.js';
 export { SystemClock, SimulatedClock, type Clock } from './clock.js';
 export type { CaseView, DeadlineView, Remaining, TargetView } from './case-view.js';

@@ -24,6 +24,7 @@ import { caseRoutes } from './routes/cases.js';
 import { healthRoutes } from './routes/health.js';
 import { intakeRoutes } from './routes/intake.js';
 import { machineRoutes } from './routes/machines.js';
+import { statsRoutes } from './routes/stats.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -125,6 +126,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(async (scope) => {
       scope.addHook('onRequest', authenticate(users, failures, sessions));
       await scope.register(caseRoutes, { engine, writes: new WindowCounter(options.writeRateLimit ?? 600) });
+      await scope.register(statsRoutes, { engine });
     });
     await app.register(pagesPlugin, { identity: options.identity ?? users, sessions, failures });
   }

@@ -153,10 +153,51 @@ export interface CaseFilter {
    * assigned to one of `units` and taken by nobody or by `person` (a unit user's queue).
    */
   unitScope?: { units: readonly string[]; person: string };
+  /** Only the cases of this responsible unit. */
+  unit?: string;
+  /** Only the cases whose words (registration number, names, title, text) contain this text. */
+  search?: CaseSearch;
+  /**
+   * The order: `created` (default): (createdAt, id); `due`: the nearest open deadline's
+   * due instant (`nextDueAt`), then id, the cases without an open deadline last.
+   */
+  sort?: 'created' | 'due';
   /** Keyset pagination: cases created after this (createdAt, id). */
   after?: { createdAt: string; id: string };
+  /** Keyset pagination of `sort: 'due'`: cases after this (nextDueAt, null: among those without; id). */
+  afterDue?: { nextDueAt: string | null; id: string };
   /** 1–500, default 50. */
   limit?: number;
+}
+
+/**
+ * A search of the cases' words (substring, case folded; at least 3 characters). Names and
+ * texts are personal data: `readable` limits the search to the cases whose personal data
+ * the caller reads (server/read-access.ts), so that a case shown redacted cannot be found
+ * by an applicant's name. Absent: every case (the auditor).
+ */
+export interface CaseSearch {
+  text: string;
+  readable?: {
+    /** Procedures whose cases the caller reads in full. */
+    procedures: readonly string[];
+    /** Procedures whose cases the caller reads in full only when the case is one of `units`' (a unit user). */
+    unitProcedures: readonly string[];
+    units: readonly string[];
+  };
+}
+
+/** Counts per procedure and unit (the dashboard): no case, no personal data. */
+export interface CaseStatsRow {
+  procedure: string;
+  unit: string | null;
+  open: number;
+  /** Open with a deadline due at or before `now`. */
+  overdue: number;
+  /** Closed since `since`, every deadline met in time. */
+  closedOnTime: number;
+  /** Closed since `since` with a deadline met late or missed. */
+  closedLate: number;
 }
 
 export interface CaseRepository {
@@ -176,6 +217,8 @@ export interface CaseRepository {
   /** A page of cases, oldest first (createdAt, id). */
   list(filter?: CaseFilter): Promise<CaseRecord[]>;
   count(): Promise<number>;
+  /** Open / overdue (due at or before `now`) and closed since `since` (on time, late) per procedure and unit, from indexes. */
+  stats(now: string, since: string): Promise<CaseStatsRow[]>;
   /** Every case id, oldest first. */
   ids(): Promise<string[]>;
 }

@@ -56,3 +56,13 @@ export function roleLabel(lang: Lang, role: string): string {
 export function procedureLabel(lang: Lang, procedure: string): string {
   return (PROCEDURE_LABELS[lang] as Record<string, string>)[procedure] ?? procedure;
 }
+
+/**
+ * A state in words (issue 14's lists). A minimal seam: the case page's labels fill
+ * `STATE_LABELS` per procedure; until a state has a label, it is shown as it is.
+ */
+const STATE_LABELS: Partial<Record<Lang, Partial<Record<string, Record<string, string>>>>> = {};
+
+export function stateLabel(lang: Lang, procedure: string, state: string): string {
+  return STATE_LABELS[lang]?.[procedure]?.[state] ?? state;
+}

@@ -24,6 +24,7 @@ import { page } from './layout.js';
 import { auditPages } from './audit.js';
 import { newCasePages } from './new-case.js';
 import { publicFormPages } from './public-form.js';
+import { listPages } from './lists.js';
 import { queuePages } from './queue.js';
 import { signInPage } from './sign-in.js';
 
@@ -155,5 +156,6 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
     await scope.register(newCasePages);
     await scope.register(publicFormPages);
     await scope.register(auditPages);
+    await scope.register(listPages);
   });
 }

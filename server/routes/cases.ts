@@ -9,7 +9,7 @@ import type { CaseView, Engine } from '../../engine/index.js';
 import { getProcedure, procedures } from '../../machines/index.js';
 import type { Actor, ProcedureId, Role } from '../../machines/contract.js';
 import type { User } from '../auth.js';
-import { parseInstant } from '../../calendars/dates.js';
+import { formatDay, parseDay, parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
 import { accessOf, needsActedOn, redactHistoryEvent, redactMessage, redactView, READ_MATRIX } from '../read-access.js';
@@ -201,6 +201,31 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
     },
   );
 
+  /** The due order's cursor: the last case's `nextDueAt` (null: past the cases with a deadline) and id. */
+  const encodeDueCursor = (next: { id: string; nextDueAt: string | null } | undefined) =>
+    next ? Buffer.from(JSON.stringify({ due: next.nextDueAt, id: next.id })).toString('base64url') : undefined;
+  const decodeDueCursor = (cursor: string | undefined): { nextDueAt: string | null; id: string } | undefined => {
+    if (cursor === undefined) return undefined;
+    try {
+      const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { due?: unknown; id?: unknown };
+      if ((typeof v.due === 'string' || v.due === null) && typeof v.id === 'string') return { nextDueAt: v.due, id: v.id };
+    } catch {
+      // fall through to the error below
+    }
+    throw new ApiError('invalid_request', 'after is not a cursor from a previous page of sort=due; use the `next` value as given, with the same sort.');
+  };
+  /** Search only where the caller reads personal data (the read matrix), so a redacted case is never found by a name. */
+  const searchReadable = (user: User) => {
+    if (user.roles.includes('auditor')) return {};
+    const procedures: string[] = [];
+    const unitProcedures: string[] = [];
+    for (const [procedure, taking] of Object.entries(READ_MATRIX)) {
+      if (user.roles.some((r) => r !== 'unit' && taking?.has(r))) procedures.push(procedure);
+      else if (user.roles.includes('unit') && taking?.has('unit')) unitProcedures.push(procedure);
+    }
+    return { readable: { procedures, unitProcedures, units: user.units ?? [] } };
+  };
+
   app.get(
     '/cases',
     {
@@ -215,7 +240,12 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
           'and, for a unit step, on one of the caller\'s units and (once a person of the unit took the case with `claim`) on the caller; ' +
           'a step that is merely possible (an extension, `claim`, `reassign`, a comment) is not waiting. ' +
           '`undelivered=true`: cases with a message to the applicant that finally failed and is not resent yet (`resend_message`). ' +
-          'Pagination: pass `next` from a page as `after`.\n\n' +
+          'With `X-Acting-Role`, `mine=true` is the queue of that role alone; without it, of all the caller\'s roles. ' +
+          '`unit`: the cases of that responsible unit. `q`: search (at least 3 characters, any case) in the registration number, ' +
+          'the applicant\'s or author\'s name, the title and the text, among the cases whose personal data the caller reads: ' +
+          'a case the caller sees redacted is never found by its words. ' +
+          '`sort=due`: by the nearest open deadline\'s due instant (`nextDueAt`), then id, the cases without an open deadline last. ' +
+          'Pagination: pass `next` from a page as `after` (with the same `sort`).\n\n' +
           READS_TEXT,
         security,
         querystring: Type.Object(
@@ -228,6 +258,10 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
             dueBefore: Type.Optional(Type.Union([InstantSchema, IsoDateSchema])),
             mine: Type.Optional(Type.Boolean()),
             backdated: Type.Optional(Type.Boolean({ description: 'Only cases with a back-dated event' })),
+            dueWithin: Type.Optional(Type.Integer({ minimum: 0, maximum: 366, description: 'An open deadline due by the end of the N-th day from today (0: today), in the calendar\'s zone' })),
+            unit: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only the cases of this responsible unit' })),
+            q: Type.Optional(Type.String({ minLength: 3, maxLength: 200, description: 'Search text (at least 3 characters)' })),
+            sort: Type.Optional(LiteralUnion(['created', 'due'], { description: '`created` (default): oldest first; `due`: nearest due date first' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
             after: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
           },
@@ -238,7 +272,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
             { cases: Type.Array(CaseViewSchema), next: Type.Optional(Type.String({ description: 'The cursor of the next page (pass as `after`); absent on the last page' })) },
             { description: 'A page of cases' },
           ),
-          ...errorResponses('invalid_request', 'unauthorized', 'rate_limited', 'calendar_year_unknown'),
+          ...errorResponses('invalid_request', 'unauthorized', 'forbidden', 'rate_limited', 'calendar_year_unknown'),
         },
       },
     },
@@ -258,20 +292,31 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
           dueBefore = new Date(parseInstant(q.dueBefore)).toISOString();
         }
       }
+      if (q.dueWithin !== undefined) {
+        const today = engine.deps.calendar.dayOf(engine.clock.now());
+        const within = engine.deps.calendar.endOfDay(formatDay(parseDay(today) + q.dueWithin));
+        if (dueBefore === undefined || within < dueBefore) dueBefore = within;
+      }
+      const byDue = q.sort === 'due';
+      // "Mine" is the acting role's queue when the caller names one (a person with several hats picks one).
+      const queueRoles = request.headers['x-acting-role'] ? [actingRole(request, [])] : user.roles;
       const page = await engine.listCases({
         procedure: q.procedure,
+        unit: q.unit,
+        ...(q.q !== undefined ? { search: { text: q.q, ...searchReadable(user) } } : {}),
+        sort: byDue ? 'due' : 'created',
+        ...(byDue ? { afterDue: decodeDueCursor(q.after) } : { after: decodeCursor(q.after) }),
         state: q.state,
         status: q.status,
         overdue: q.overdue,
         undelivered: q.undelivered,
         dueBefore,
-        waitingRoles: q.mine ? user.roles.filter((r) => r !== 'auditor') : undefined,
+        waitingRoles: q.mine ? queueRoles.filter((r) => r !== 'auditor') : undefined,
         backdated: q.backdated,
-        ...(q.mine && user.units && user.roles.includes('unit') ? { unitScope: { units: user.units, person: user.name } } : {}),
+        ...(q.mine && user.units && queueRoles.includes('unit') ? { unitScope: { units: user.units, person: user.name } } : {}),
         limit: q.limit ?? 50,
-        after: decodeCursor(q.after),
       });
-      const next = encodeCursor(page.next);
+      const next = byDue ? encodeDueCursor(page.next) : encodeCursor(page.next && { createdAt: page.next.createdAt, id: page.next.id });
       // Who reads what: one look-up for the whole page (which cases a unit user acted on).
       const unsure = page.cases.filter((v) => needsActedOn(user, { procedure: v.procedure, unit: unitOf(v) })).map((v) => v.id);
       const acted = unsure.length > 0 ? await engine.actedOn(user.name, unsure) : new Set<string>();

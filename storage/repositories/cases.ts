@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import { CASE_UPDATABLE, caseFromRow, caseToRow, roleLike, type CaseUpdatableColumn } from '../mappers.js';
-import type { CaseFilter, CaseHead, CaseRepository } from '../port.js';
+import type { CaseFilter, CaseHead, CaseRepository, CaseStatsRow } from '../port.js';
 import type { CaseRow, Database } from '../schema.js';
 import { affected, columnsOf, insertRows, slotsFor, template, type QuerySession } from '../session.js';
 
@@ -66,6 +66,7 @@ export function caseRepository(s: QuerySession): CaseRepository {
       const q = s.builder.selectFrom('cases').select((eb) => eb.fn.countAll<number>().as('n'));
       return Number((await s.execute(q.compile())).rows[0]?.n ?? 0);
     },
+    stats: (now, since) => caseStats(s, now, since),
     async ids() {
       const q = s.builder.selectFrom('cases').select('id').orderBy('created_at').orderBy('id');
       return (await s.execute(q.compile())).rows.map((r) => r.id);
@@ -79,7 +80,8 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
   if (filter.procedure !== undefined) q = q.where('procedure', '=', filter.procedure);
   if (filter.state !== undefined) q = q.where('state', '=', filter.state);
   if (filter.status !== undefined) q = q.where('status', '=', filter.status);
-  if (filter.dueBefore !== undefined) {
+  // In the due order, `dueBefore` is a bound on the order's key (below) instead.
+  if (filter.dueBefore !== undefined && filter.sort !== 'due') {
     q = q.where('next_due_at', 'is not', null).where('next_due_at', '<=', filter.dueBefore);
   }
   if (filter.undelivered === true) {
@@ -115,14 +117,86 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
   }
   // Written as a literal so SQLite can use the partial index `cases_backdated_created`.
   if (filter.backdated === true) q = q.where(sql<boolean>`backdated = 1`);
+  if (filter.unit !== undefined) {
+    // The due order finds the unit's cases by `cases_unit_due`; the created order walks the
+    // partial `cases_unit_created` (`unit is not null` written out for it, and `+unit`: not
+    // by `cases_unit_due`, whose rows would then need a sort).
+    q = filter.sort === 'due' ? q.where('unit', '=', filter.unit) : q.where(sql<boolean>`+unit = ${filter.unit}`).where(sql<boolean>`unit is not null`);
+  }
+  const search = filter.search;
+  if (search !== undefined) {
+    const r = search.readable;
+    if (r !== undefined) {
+      const unitProcedures = r.units.length > 0 ? r.unitProcedures : [];
+      if (r.procedures.length === 0 && unitProcedures.length === 0) return undefined;
+      // A test of each row (`+`: not a way in, which would lose the list's order).
+      const list = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`));
+      const parts = [
+        ...(r.procedures.length > 0 ? [sql`+procedure in (${list(r.procedures)})`] : []),
+        ...(unitProcedures.length > 0 ? [sql`(+procedure in (${list(unitProcedures)}) and +unit in (${list(r.units)}))`] : []),
+      ];
+      q = q.where(sql<boolean>`(${sql.join(parts, sql` or `)})`);
+    }
+    // The matches are a set to test each row of the walk against (`+rowid`: never the way
+    // in), so the list keeps its index order and stops at the end of the page, however
+    // many cases match; the FTS table finds them by its trigram index (migration 000800).
+    q = q.where(sql<boolean>`+cases.rowid in (select rowid from cases_search where cases_search match ${phrase(search.text)})`);
+  }
+  const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
+  if (filter.sort === 'due') {
+    const afterDue = filter.afterDue;
+    if (afterDue !== undefined) {
+      const key = afterDue.nextDueAt ?? NO_DUE;
+      // A row value: one range on the index (an OR of two would be planned as two lookups and a sort).
+      q = q.where(sql<boolean>`(${DUE_KEY}, id) > (${key}, ${afterDue.id})`);
+    }
+    // Also on the key: the walk of the due order then stops past `dueBefore`.
+    if (filter.dueBefore !== undefined) q = q.where(DUE_KEY, '<=', filter.dueBefore);
+    return q.orderBy(DUE_KEY).orderBy('id').limit(limit);
+  }
   const after = filter.after;
   if (after !== undefined) {
     q = q.where((eb) =>
       eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
     );
   }
-  return q
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+  return q.orderBy('created_at').orderBy('id').limit(limit);
+}
+
+/** The due order's key, spelled exactly as the indexes of migration 000800 spell it. */
+const NO_DUE = '~';
+const DUE_KEY = sql<string>`coalesce(next_due_at, '~')`;
+
+/** The search text as one FTS5 phrase (a substring for the trigram tokenizer): quotes doubled. */
+function phrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** The counts of the dashboard, each from an index alone (migration 000800). */
+export async function caseStats(s: QuerySession, now: string, since: string): Promise<CaseStatsRow[]> {
+  const open = s.builder
+    .selectFrom('cases')
+    .select(['procedure', 'unit'])
+    .select(sql<number>`count(*)`.as('open'))
+    .select(sql<number>`coalesce(sum(next_due_at <= ${now}), 0)`.as('overdue'))
+    .where('status', '=', 'active')
+    .groupBy(['procedure', 'unit']);
+  const closed = s.builder
+    .selectFrom('cases')
+    .select(['procedure', 'unit'])
+    .select(sql<number>`coalesce(sum(closed_late = 0), 0)`.as('on_time'))
+    .select(sql<number>`coalesce(sum(closed_late), 0)`.as('late'))
+    .where('status', '=', 'done')
+    .where('updated_at', '>=', since)
+    .groupBy(['procedure', 'unit']);
+  const rows = new Map<string, CaseStatsRow>();
+  const row = (procedure: string, unit: string | null) => {
+    const k = `${procedure}\u0000${unit ?? ''}`;
+    let r = rows.get(k);
+    if (!r) rows.set(k, (r = { procedure, unit, open: 0, overdue: 0, closedOnTime: 0, closedLate: 0 }));
+    return r;
+  };
+  for (const o of (await s.execute(open.compile())).rows) Object.assign(row(o.procedure, o.unit), { open: Number(o.open), overdue: Number(o.overdue) });
+  for (const c of (await s.execute(closed.compile())).rows) Object.assign(row(c.procedure, c.unit), { closedOnTime: Number(c.on_time), closedLate: Number(c.late) });
+  return [...rows.values()].sort((a, b) => a.procedure.localeCompare(b.procedure) || (a.unit ?? '').localeCompare(b.unit ?? ''));
 }

@@ -37,6 +37,7 @@ beforeAll(async () => {
         waitingRoles: done ? [] : [ROLES[i % ROLES.length]!],
         nextDueAt: done ? null : new Date(base + i * 600_000 + 86_400_000 * 10).toISOString(),
         unit: done || i % 3 ? null : UNITS[i % UNITS.length]!,
+        contextJson: JSON.stringify({ registrationNumber: `ВХ-${i}`, applicant: { name: i % 2 ? 'Иванова' : 'Ахметов' }, text: `вопрос ${i}` }),
         assignee: i % 7 === 0 ? 'Асель' : null,
         undelivered: i % 997 === 0,
         backdated: i % 499 === 0,
@@ -82,6 +83,28 @@ const FILTERS: Record<string, CaseFilter> = {
   'undelivered=true+procedure': { undelivered: true, procedure: 'feedback-inquiry' },
   'undelivered=false': { undelivered: false },
   'undelivered=false+procedure': { undelivered: false, procedure: 'feedback-inquiry' },
+  unit: { unit: UNITS[0]! },
+  'unit+status': { unit: UNITS[0]!, status: 'active' },
+  'search (names, numbers, texts)': { search: { text: 'ова 12' } },
+  'search+mine': { search: { text: 'ова' }, waitingRoles: ['car'] },
+  'search within the readable cases': { search: { text: 'ова', readable: { procedures: ['publication'], unitProcedures: ['feedback-inquiry'], units: [UNITS[0]!] } } },
+};
+
+/** The due order (issue 14): the same filters, walked in (nextDueAt, id) order, those without a deadline last. */
+const DUE_FILTERS: Record<string, CaseFilter> = {
+  'no filter': {},
+  procedure: { procedure: 'feedback-inquiry' },
+  state: { state: 'registered' },
+  unit: { unit: UNITS[0]! },
+  'overdue / dueBefore': { dueBefore: due },
+  'mine (one role)': { waitingRoles: ['car'] },
+  'mine (several roles)': { waitingRoles: ['car', 'supervisor', 'chairman'] },
+  'mine (unit user)': { waitingRoles: ['unit'], unitScope },
+  'mine (unit and another role)': { waitingRoles: ['unit', 'supervisor'], unitScope },
+  'mine+procedure': { waitingRoles: ['car'], procedure: 'feedback-inquiry' },
+  'mine+overdue': { waitingRoles: ['car'], dueBefore: due },
+  'search': { search: { text: 'ова' } },
+  'search+mine': { search: { text: 'ова' }, waitingRoles: ['car'] },
 };
 
 /** The plan's faults: a scan of `cases` without an index, or a sort of the result. */
@@ -97,6 +120,22 @@ describe('GET /cases: every filter served by an index, in list order', () => {
         // And the list answers in order.
         const ids = (await storage.read.cases.list({ ...f, limit: 51 })).map((c) => c.id);
         expect(ids).toEqual([...ids].sort());
+      }
+    });
+  }
+});
+
+describe('GET /cases?sort=due: every filter served by an index, in due order', () => {
+  const afterDue = { nextDueAt: '2024-02-20T00:00:00.000Z', id: 'c000100' };
+  const key = (c: CaseRecord) => `${c.nextDueAt ?? '~'}\u0000${c.id}`;
+  for (const [name, filter] of Object.entries(DUE_FILTERS)) {
+    it(`should plan ${name} without a table scan or a sort (first page and a later one)`, async () => {
+      for (const f of [filter, { ...filter, afterDue }, { ...filter, afterDue: { nextDueAt: null, id: 'c000100' } }]) {
+        const q: CaseFilter = { ...f, sort: 'due', limit: 51 };
+        const plan = await storage.explainCaseList(q);
+        expect({ filter: f, faults: faults(plan) }).toEqual({ filter: f, faults: [] });
+        const keys = (await storage.read.cases.list(q)).map(key);
+        expect(keys).toEqual([...keys].sort());
       }
     });
   }
