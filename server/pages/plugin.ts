@@ -21,6 +21,7 @@ import { LANG_COOKIE, langOf, pageOf, safeBack, seeOther, sendHtml, SESSION_COOK
 import { html } from './html.js';
 import { isLang, t } from './i18n/index.js';
 import { page } from './layout.js';
+import { casePages } from './case.js';
 import { queuePages } from './queue.js';
 import { signInPage } from './sign-in.js';
 
@@ -149,5 +150,6 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
     });
 
     await scope.register(queuePages);
+    await scope.register(casePages);
   });
 }
