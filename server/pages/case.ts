@@ -95,7 +95,7 @@ export const casePages: FastifyPluginAsync = async (app) => {
     return out;
   };
 
-  async function render(request: FastifyRequest, reply: FastifyReply, id: string, opts: { refusal?: Refusal; notice?: string } = {}): Promise<FastifyReply> {
+  async function render(request: FastifyRequest, reply: FastifyReply, id: string, opts: { refusal?: Refusal; done?: string } = {}): Promise<FastifyReply> {
     const ctx = signedIn(request) as Ctx;
     const lang = ctx.lang;
     const caller = callerOf(ctx);
@@ -158,7 +158,12 @@ ${deadlinesSection(lang, view, names)}
 ${messages}
 ${history}
 ${diagramSection(lang, view.procedure, view.state, diagram)}`;
-    const flash = opts.refusal ? { kind: 'error' as const, text: opts.refusal.notice } : opts.notice ? { kind: 'ok' as const, text: opts.notice } : undefined;
+    // The notice after a recorded event (the 303's target): the event's name in this procedure.
+    const flash = opts.refusal
+      ? { kind: 'error' as const, text: opts.refusal.notice }
+      : opts.done
+        ? { kind: 'ok' as const, text: t(lang, 'case.recorded', { event: eventLabel(lang, view.procedure, opts.done) }) }
+        : undefined;
     return sendHtml(reply, page(ctx, { title: `${t(lang, 'case.title')} ${view.id.slice(0, 8)}`, main, diagram: diagram !== undefined, ...(flash ? { flash } : {}) }), opts.refusal?.status ?? 200);
   }
 
@@ -167,11 +172,8 @@ ${diagramSection(lang, view.procedure, view.state, diagram)}`;
   }
 
   app.get<{ Params: { id: string }; Querystring: { done?: string; after?: string } }>('/ui/cases/:id', { schema: { hide: true } }, async (request, reply) => {
-    const ctx = signedIn(request);
     const done = request.query.done;
-    // The notice after a recorded event (the 303's target): the event's name, or nothing for an unknown word.
-    const notice = typeof done === 'string' && /^[a-z_]{1,64}$/.test(done) ? t(ctx.lang, 'case.recorded', { event: eventLabel(ctx.lang, '', done) }) : undefined;
-    return render(request, reply, request.params.id, notice ? { notice } : {});
+    return render(request, reply, request.params.id, typeof done === 'string' && /^[a-z_]{1,64}$/.test(done) ? { done } : {});
   });
 
   app.post<{ Params: { id: string }; Body: FormBody }>('/ui/cases/:id/events', { schema: { hide: true } }, async (request, reply) => {

@@ -54,6 +54,6 @@ export function diagramSection(lang: Lang, procedure: string, state: string, sou
 <ol class="states" aria-labelledby="diagram-states">${states.map(
     (s) => html`<li${s === current ? html` aria-current="step" class="current"` : ''}>${stateLabel(lang, procedure, s.replace(/__/g, '.'))}${s === current ? html` <strong>(${t(lang, 'diagram.current')})</strong>` : ''}</li>`,
   )}</ol>
-<div class="diagram"><pre class="mermaid" aria-label="${t(lang, 'diagram.source')}">${highlight(source, state)}</pre></div>
+<figure class="diagram"><figcaption class="visually-hidden">${t(lang, 'diagram.source')}</figcaption><pre class="mermaid">${highlight(source, state)}</pre></figure>
 </section>`;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../helpers/app.js';
+import { advance, buildTestApp, type TestApp } from '../../helpers/app.js';
 import { signIn, type PageClient } from '../../helpers/pages.js';
 
 let t: TestApp;
@@ -57,6 +57,42 @@ describe('the case page /ui/cases/:id', () => {
     expect(row).toContain('data-status="missed"');
     expect(row).toContain('просрочено на 3 дня');
     expect(page).toContain('data-badge="overdue"');
+  });
+
+  it('shows the past turns of a repeated deadline (P4 rework twice), each with its own status', async () => {
+    t = await buildTestApp({ now: '2026-03-16T05:00:00.000Z' });
+    const c = (await t.as('press_secretary').post('/cases', { procedure: 'blog-question', input: { channel: 'e-otinish', author: { name: 'Ерлан' }, language: 'kk', text: 'Сұрақ' } })).json() as { id: string };
+    await advance(t, c.id, [
+      ['car', { type: 'register', registrationNumber: 'ЖТ-1' }],
+      ['press_secretary', { type: 'assign', unit: 'Департамент' }],
+      ['unit', { type: 'submit_answer', text: 'Жауап' }],
+      ['supervisor', { type: 'agree_answer' }],
+      ['press_secretary', { type: 'forward_to_chairman' }],
+      ['chairman', { type: 'return_for_rework', comment: 'Уточнить сроки' }],
+      ['press_secretary', { type: 'forward_to_chairman' }],
+      ['chairman', { type: 'return_for_rework', comment: 'Ещё раз' }],
+    ]);
+    const ps = await signIn(t.app, 'press_secretary');
+    const page = (await ps.get(`/ui/cases/${c.id}`)).body;
+    expect(page).toContain('data-state="rework"');
+    expect(page).toMatch(/<tr data-deadline="rework" data-status="pending" data-turn="2"/);
+    const past = /<tbody class="past">[\s\S]*?<\/tbody>/.exec(page)?.[0] ?? '';
+    expect(past).toMatch(/<tr data-deadline="rework" data-status="met" data-turn="1"/);
+    expect(past).toContain('круг 1');
+    expect(page).toContain('data-event="forward_to_chairman"');
+  });
+
+  it('explains a lead time (P1 submission before the planned date) and names the channels and the target date', async () => {
+    t = await buildTestApp();
+    const c = (await t.as('initiator').post('/cases', { procedure: 'publication', input: { title: 'Итоги квартала', kind: 'regular', channels: ['site', 'telegram'], plannedFor: '2025-03-26' } })).json() as { id: string };
+    const ps = await signIn(t.app, 'press_secretary');
+    const page = (await ps.get(`/ui/cases/${c.id}`)).body;
+    const row = /<tr data-deadline="submission"[^>]*>[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
+    expect(row).toMatch(/не менее \d+ рабочих дней до 26\.03\.2025 → \d\d\.\d\d\.2025/);
+    expect(page).toContain('data-target="publication">26.03.2025');
+    expect(page).toContain('Итоги квартала');
+    const accept = formOf(page, 'accept').html;
+    expect(accept).toContain('<h3 id="ev-accept-1-title">Принять материал</h3>');
   });
 
   it('writes dates in Asia/Almaty: a case received at 20:00 UTC counts from the next local day', async () => {
