@@ -196,7 +196,16 @@ ${diagramSection(lang, view.procedure, view.state, diagram)}`;
     });
     if (res.ok) return reply.status(303).header('location', `/ui/cases/${encodeURIComponent(id)}?done=${encodeURIComponent(type)}`).send();
     const err = res.body.error;
-    const { fields, form } = errorsByField(err.details, err.message);
+    const mapped = errorsByField(err.details, err.message);
+    const { fields } = mapped;
+    let form = mapped.form;
+    // The envelope's checks (a future or out-of-order occurredAt, a missing back-dating
+    // reason) name their field in the message, not in details: put them by that field too.
+    const envelope = /^(?:body\.)?(occurredAt|backdatingReason)\b/.exec(err.message) ?? /\b(backdatingReason)\b/.exec(err.message);
+    if (fields.size === 0 && envelope) {
+      fields.set(envelope[1]!, err.message);
+      form = undefined;
+    }
     const conflict = err.code === 'version_conflict';
     const status = err.code === 'invalid_request' ? 422 : res.status;
     // A message row's form (its message's id fixed) is shown again in that row, not in the actions list.

@@ -140,6 +140,18 @@ describe('the case page /ui/cases/:id', () => {
     expect(await historyOf(id)).toHaveLength(1);
   });
 
+  it('an occurredAt the API refuses (later than now) is shown by the occurredAt field, the date section open', async () => {
+    const { id, car } = await setup();
+    const comment = formOf((await car.get(`/ui/cases/${id}`)).body, 'comment');
+    const res = await car.post(`/ui/cases/${id}/events`, { ...comment.hidden, text: 'x', occurredAt: '2025-03-08T10:00' });
+    expect(res.statusCode).toBe(422);
+    const form = formOf(res.body, 'comment').html;
+    expect(form).toContain('<details class="when" open>');
+    expect(form).toMatch(/name="occurredAt" type="datetime-local" value="2025-03-08T10:00"[^>]*aria-invalid="true"/);
+    expect(form).toMatch(/<span class="field-error" id="[^"]+-occurredAt-error">occurredAt 2025-03-08T10:00:00\+05:00 is later than the server time/);
+    expect(await historyOf(id)).toHaveLength(1);
+  });
+
   it('a double submit with the same idempotency key records one event', async () => {
     const { id, car } = await setup();
     const comment = formOf((await car.get(`/ui/cases/${id}`)).body, 'comment');
