@@ -95,6 +95,17 @@ describe('the case page /ui/cases/:id', () => {
     expect(accept).toContain('<h3 id="ev-accept-1-title">Принять материал</h3>');
   });
 
+  it('offers the actions of the acting role: a person with two roles sees others after switching', async () => {
+    t = await buildTestApp();
+    const c = (await t.as('initiator').post('/cases', { procedure: 'publication', input: { title: 'Т', kind: 'regular', channels: ['site'], plannedFor: '2025-03-26' } })).json() as { id: string };
+    const two = await signIn(t.app, { name: 'two-hats', token: 'token-two-hats' });
+    expect((await two.get(`/ui/cases/${c.id}`)).body).toContain('data-event="accept"');
+    expect((await two.post('/ui/role', { role: 'administrator', back: `/ui/cases/${c.id}` })).statusCode).toBe(303);
+    const asAdmin = (await two.get(`/ui/cases/${c.id}`)).body;
+    expect(asAdmin).not.toContain('data-event="accept"');
+    expect(asAdmin).toContain('data-event="comment"');
+  });
+
   it('writes dates in Asia/Almaty: a case received at 20:00 UTC counts from the next local day', async () => {
     const { id, car } = await setup('2025-03-06T20:00:00.000Z');
     const row = /<tr data-deadline="review"[\s\S]*?<\/tr>/.exec((await car.get(`/ui/cases/${id}`)).body)?.[0] ?? '';
@@ -304,6 +315,8 @@ describe('messages on the case page', () => {
       expect(row).toContain('не доставлено');
       expect(formOf(page, 'resend_message').hidden).toMatchObject({ messageId: `${id}:1:0`, type: 'resend_message' });
       expect(formOf(page, 'record_notice').html).toContain('name="channel"');
+      // Allowed values in words.
+      expect(formOf(page, 'record_notice').html).toContain('<option value="phone">Телефон</option>');
 
       // Correct the address (the creation's field), then resend from the message's row.
       const correct = formOf(page, 'correct');
