@@ -18,6 +18,14 @@ interface Emitter {
 const idOf = (node: AnyStateNode, prefix: string) =>
   `${prefix}${node.path.length === 0 ? 'root' : node.path.join('__')}`.replace(/[^A-Za-z0-9_]/g, '_');
 
+/**
+ * The Mermaid id of a case's dotted state (`review.redirection` → `review__redirection`),
+ * as `toMermaid` names its states: a page highlights the current state by it.
+ */
+export function mermaidStateId(state: string): string {
+  return (state.length === 0 ? 'root' : state.split('.').join('__')).replace(/[^A-Za-z0-9_]/g, '_');
+}
+
 function label(text: string): string {
   return text.replace(/[:;"#{}]/g, ' ').replace(/\s+/g, ' ').trim();
 }

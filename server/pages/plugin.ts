@@ -25,6 +25,7 @@ import { auditPages } from './audit.js';
 import { newCasePages } from './new-case.js';
 import { publicFormPages } from './public-form.js';
 import { listPages } from './lists.js';
+import { casePages } from './case.js';
 import { queuePages } from './queue.js';
 import { signInPage } from './sign-in.js';
 
@@ -157,5 +158,6 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
     await scope.register(publicFormPages);
     await scope.register(auditPages);
     await scope.register(listPages);
+    await scope.register(casePages);
   });
 }
