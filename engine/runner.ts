@@ -152,6 +152,7 @@ export class Runner {
     checkActor(o.actor);
     // Before anything walks the input (the idempotency hash first).
     checkDepth(input, 'input');
+    const within = o.idempotencyWindowMs !== undefined ? { ms: o.idempotencyWindowMs, now: this.#clock.now() } : undefined;
     const idem = await checkIdempotency(repos.idempotency, o.idempotencyKey, {
       op: 'create',
       procedure,
@@ -159,7 +160,7 @@ export class Runner {
       occurredAt: o.occurredAt ?? null,
       backdatingReason: o.backdatingReason ?? null,
       actor: o.actor,
-    });
+    }, within);
     if (idem.hit) return idem.hit;
     const module = this.#registry.current(procedure);
     if (!module) {
