@@ -17,11 +17,16 @@
  *
  * Every unredacted read by a person is recorded by the engine (`engine.recordReads`):
  * who, the role that gave the access, the case, the route, when.
+ *
+ * A person with several roles reads with all of them (the first that gives a part is the
+ * one recorded), unless the request names one with `X-Acting-Role` (`readerOf`): then
+ * that role alone decides, as it does for the events the person sends.
  */
 import type { CaseView, HistoryEvent, MessageView } from '../engine/index.js';
 import { procedures } from '../machines/index.js';
 import type { ProcedureId, ProcedureModule, Role } from '../machines/contract.js';
 import { HUMAN_ROLES, type User } from './auth.js';
+import { ApiError } from './errors.js';
 
 /** The staff roles that take part in cases (everyone but the auditor, who only reads). */
 const STAFF_ROLES = HUMAN_ROLES.filter((r) => r !== 'auditor');
@@ -56,6 +61,21 @@ export interface CaseFacts {
   unit: string | null;
   /** The person recorded an event on the case. */
   actedOn: boolean;
+}
+
+/**
+ * The user as a reader: without `actingRole` (the `X-Acting-Role` header), with all their
+ * roles; with it, with that role only, which they must hold (else 403 `forbidden`, naming
+ * their roles). A unit user keeps their units.
+ */
+export function readerOf(user: User, actingRole: string | undefined): User {
+  if (actingRole === undefined || actingRole === '') return user;
+  if (!(user.roles as readonly string[]).includes(actingRole)) {
+    throw new ApiError('forbidden', `X-Acting-Role '${actingRole}' is not one of your roles (${user.roles.join(', ')}); send one of them, or no X-Acting-Role to read with all of them.`, {
+      roles: user.roles,
+    });
+  }
+  return { ...user, roles: [actingRole as Role] };
 }
 
 /** The access of `user` to a case: the auditor, or a taking-part role (a unit user: their units' cases and those they acted on). */
