@@ -18,6 +18,11 @@
  * Every unredacted read by a person is recorded by the engine (`engine.recordReads`):
  * who, the role that gave the access, the case, the route, when.
  *
+ * Writing needs a part too: the events open to every staff role (`comment`, `correct`)
+ * give no part in a procedure, and a role that takes none (it would see the case
+ * redacted) may not send them (`writeRefusal`): no comments on a case one may not read.
+ * The auditor reads and never writes.
+ *
  * A person with several roles reads with all of them (the first that gives a part is the
  * one recorded), unless the request names one with `X-Acting-Role` (`readerOf`): then
  * that role alone decides, as it does for the events the person sends.
@@ -47,10 +52,37 @@ export function participants(module: Pick<ProcedureModule, 'createRoles' | 'even
   return out;
 }
 
+/** The event types open to every staff role in some procedure (`comment`, `correct`): they need a part (`writeRefusal`). */
+export const OPEN_TO_ALL_EVENTS: ReadonlySet<string> = new Set(
+  Object.values(procedures).flatMap((m) => Object.entries(m.eventRoles).filter(([, roles]) => isOpenToAll(roles)).map(([type]) => type)),
+);
+
 /** The read matrix: per procedure, the roles that see its personal data (the auditor: all). */
 export const READ_MATRIX: Readonly<Partial<Record<string, ReadonlySet<Role>>>> = Object.fromEntries(
   Object.values(procedures).map((m): [ProcedureId, ReadonlySet<Role>] => [m.id, participants(m)]),
 );
+
+/**
+ * Why `role` may not send `type` on a case of `procedure`, or null: an event open to every
+ * staff role (a comment, a correction) by a role that takes no part in the procedure, or
+ * by the auditor. A `unit` role is left to the engine's unit rule (engine/units.ts: only
+ * on the cases of their units, 403 `not_your_unit`), which is stricter than reading (a
+ * case they once acted on stays readable). Any other event is the engine's to check
+ * against the procedure's roles.
+ */
+export function writeRefusal(procedure: string, type: string, role: Role): ApiError | null {
+  if (!OPEN_TO_ALL_EVENTS.has(type) || role === 'unit') return null;
+  if (role === 'auditor') return new ApiError('forbidden', `The auditor reads the record and never writes to it: no ${type}.`, { roles: [] });
+  const taking = READ_MATRIX[procedure];
+  if (!taking || taking.has(role)) return null;
+  const roles = [...taking];
+  return new ApiError(
+    'forbidden',
+    `The role ${role} takes no part in ${procedure} cases and sees them redacted, so may not send ${type}: ` +
+      `comments and corrections are for the roles that take part (${roles.join(', ')}).`,
+    { roles },
+  );
+}
 
 /** What a person may see of one case, and under which role (recorded with the read). */
 export type Access = { full: true; role: Role } | { full: false };

@@ -12,7 +12,17 @@ import { HUMAN_ROLES, type User } from '../auth.js';
 import { parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
-import { accessOf, needsActedOn, readerOf, redactHistoryEvent, redactMessage, redactView, READ_MATRIX } from '../read-access.js';
+import {
+  accessOf,
+  needsActedOn,
+  OPEN_TO_ALL_EVENTS,
+  readerOf,
+  READ_MATRIX,
+  redactHistoryEvent,
+  redactMessage,
+  redactView,
+  writeRefusal,
+} from '../read-access.js';
 import { rateLimited, type WindowCounter } from '../plugins/rate-limits.js';
 import {
   CaseIdParams,
@@ -342,7 +352,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
           '(`allowedEvents`) and in `/machines/{procedure}`. `If-Match: "<seq>"` fails with 409 ' +
           '`version_conflict` when the case has moved on; `Idempotency-Key` makes a retry return the first answer. ' +
           'An event the state does not accept is 409 `event_not_allowed` with `details.allowed`. ' +
-          'Payload schemas per event: `GET /machines/{procedure}`. `system` events are the engine\'s own.\n\n' +
+          'Payload schemas per event: `GET /machines/{procedure}`. `system` events are the engine\'s own. ' +
+          '`comment` and `correct`, listed for every staff role, also need a part in the case\'s procedure (the roles that read ' +
+          'its personal data): a role that sees the case redacted gets 403 `forbidden`; the auditor never writes.\n\n' +
           rolesTable(),
         security,
         params: CaseIdParams,
@@ -382,15 +394,24 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       // the payload). Only a multi-role user without the header makes us read which
       // procedure the case follows, to pick the role that may send this event.
       let role: Role;
+      let procedure: string | undefined;
       const explicit = request.headers['x-acting-role'];
       if (user.roles.length === 1 || (typeof explicit === 'string' && explicit.length > 0)) {
         role = actingRole(request, user.roles);
       } else {
         const current = await engine.getCase(request.params.id);
+        procedure = current.procedure;
         const module = getProcedure(current.procedure);
         // Own keys only: a type such as 'constructor' must not find Object.prototype's members.
         const allowedRoles = module && Object.hasOwn(module.eventRoles, type) ? module.eventRoles[type]! : [];
-        role = actingRole(request, allowedRoles);
+        // A comment or a correction: under a role that takes part in the case, if the user has one.
+        const taking = allowedRoles.filter((r) => writeRefusal(current.procedure, type, r) === null);
+        role = actingRole(request, taking.length > 0 ? taking : allowedRoles);
+      }
+      // A comment or a correction needs a part in the case's procedure (server/read-access.ts).
+      if (OPEN_TO_ALL_EVENTS.has(type)) {
+        const refusal = writeRefusal(procedure ?? (await engine.scope(request.params.id)).procedure, type, role);
+        if (refusal) throw refusal;
       }
       const result = await engine.applyEvent(
         request.params.id,

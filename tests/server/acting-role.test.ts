@@ -95,6 +95,15 @@ describe('X-Acting-Role on reads', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().redacted).toBeUndefined();
+    // Under the role without a part in P3: no comment (README "Who reads what").
+    const asAdministrator = await t.app.inject({
+      method: 'POST',
+      url: `/cases/${id}/events`,
+      headers: { authorization: 'Bearer token-two-hats', 'content-type': 'application/json', 'x-acting-role': 'administrator' },
+      payload: JSON.stringify({ type: 'comment', text: 'from the web team' }),
+    });
+    expect(asAdministrator.statusCode, asAdministrator.body).toBe(403);
+    expect(asAdministrator.json().error.message).toMatch(/The role administrator takes no part in feedback-inquiry cases/);
   });
 });
 
