@@ -56,10 +56,10 @@ export const ContextDeadlineSchema = Type.Object(
 );
 
 /** `context.deadlines`: by key. */
-export const ContextDeadlinesSchema = Type.Record(Type.String(), ContextDeadlineSchema, { description: 'The deadlines, by key' });
+const ContextDeadlinesSchema = Type.Record(Type.String(), ContextDeadlineSchema, { description: 'The deadlines, by key' });
 
 /** `context.undelivered` (common/record-events.ts `UndeliveredMessage`). */
-export const UndeliveredSchema = Type.Object(
+const UndeliveredSchema = Type.Object(
   { messageId: Str(), template: Str(), deadline: Type.Optional(Str()), failedAt: ContextInstant() },
   { ...closed, description: 'A message the outbox finally failed to deliver, until it is resent or delivered' },
 );
@@ -122,7 +122,7 @@ export const ChildSchema = <T extends TSchema>(context: T) => Type.Object({ stat
 const JudgedSchema = Type.Union([Type.Object({ status: Str(), dueAt: Str(), lastDay: Str() }, closed), Type.Null()]);
 
 /** An entry of `context.corrections` (engine/corrections.ts `CorrectionEntry`): added by the engine, never by a machine. */
-export const CorrectionEntrySchema = Type.Object(
+const CorrectionEntrySchema = Type.Object(
   {
     seq: Type.Integer({ description: 'the `correct` event' }),
     of: Type.Object({ seq: Type.Integer(), type: Str(), field: Str() }, closed),
@@ -137,7 +137,7 @@ export const CorrectionEntrySchema = Type.Object(
 );
 
 /** The fields every procedure's context has (or may have): deadlines, undelivered messages, corrections. */
-export const SharedContextProperties = {
+const SharedContextProperties = {
   deadlines: ContextDeadlinesSchema,
   undelivered: Type.Optional(Type.Array(UndeliveredSchema)),
   corrections: Type.Optional(Type.Array(CorrectionEntrySchema, { description: 'The corrections of the history (`correct`), in order' })),

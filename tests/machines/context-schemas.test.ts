@@ -15,6 +15,7 @@ import type { ProcedureModule, Role } from '../../machines/contract.js';
 import { BlogQuestionContextSchema, blogQuestion, blogQuestionLegacy } from '../../machines/blog-question/index.js';
 import { FeedbackInquiryContextSchema, feedbackInquiry } from '../../machines/feedback-inquiry/index.js';
 import { PublicationContextSchema, publication } from '../../machines/publication/index.js';
+import { CONTEXT_SCHEMAS } from '../../server/schemas/openapi.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 import { caseLogic, type SampleEvent } from './graph.js';
 import { almaty } from './helpers.js';
@@ -119,7 +120,11 @@ const fields = (v: unknown, at = '', out = new Set<string>()): Set<string> => {
 };
 const keyOf = (r: { state: string; context: Record<string, unknown> }) => JSON.stringify([r.state, [...fields(r.context)].sort()]);
 
-describe.each(PROCEDURES)('the context schema of $name', ({ mods, schema, starts, events }) => {
+describe.each(PROCEDURES)('the context schema of $name', ({ name, mods, schema, starts, events }) => {
+  it('should be the one the OpenAPI document shows', () => {
+    expect(CONTEXT_SCHEMAS[name as keyof typeof CONTEXT_SCHEMAS]).toBe(schema);
+  });
+
   it('should accept the context of every state the sample events reach, and nothing extra', () => {
     let checked = 0;
     const seen = new Set<string>();
