@@ -19,6 +19,8 @@ export interface CreateOptions {
   /** Required when occurredAt is more than the tolerance before now: why it is recorded late. */
   backdatingReason?: string;
   idempotencyKey?: string;
+  /** The key counts for this long only (ms; engine/idempotency.ts): after it, the same request creates a new case. */
+  idempotencyWindowMs?: number;
 }
 export interface EventInput {
   type: string;

@@ -137,9 +137,10 @@ export function foldHistory(
 }
 
 /**
- * `foldHistory` for long histories (replay, verify): the same fold, giving the event loop
- * a turn (`setImmediate`) whenever it ran `sliceMs` without one, so other requests are
- * answered while it runs. A correction's re-fold of the events before it is one step.
+ * `foldHistory` for long histories (replay, verify, a new correction: `prepareCorrection`):
+ * the same fold, giving the event loop a turn (`setImmediate`) whenever it ran `sliceMs`
+ * without one, so other requests are answered while it runs, within a correction's re-fold
+ * of the events before it too.
  */
 export async function foldHistoryYielding(
   module: ProcedureModule,
@@ -170,16 +171,23 @@ function* foldSteps(
   let current: StepOk | undefined;
   /** Corrections so far, by target seq: the payload each target now carries. */
   const payloads = new Map<number, Record<string, unknown>>();
-  /** The machine's fold of the events before `upto`, with the corrected payloads (corrections skipped). */
-  const run = (upto: number): StepOk => {
+  /**
+   * The machine's fold of the events before `upto`, with the corrected payloads (corrections
+   * skipped), one event per `next()` as well: a correction late in a long history re-folds
+   * all of it, and a yielding caller must get its turns inside that too.
+   */
+  function* run(upto: number): Generator<void, StepOk, void> {
     let r: StepOk | undefined;
     for (const item of items) {
       if (item.seq >= upto) break;
-      if (item.type !== CORRECT_EVENT) r = stepOne(r?.snapshot, item, payloads.get(item.seq) ?? item.payload);
+      if (item.type !== CORRECT_EVENT) {
+        yield;
+        r = stepOne(r?.snapshot, item, payloads.get(item.seq) ?? item.payload);
+      }
     }
     if (!r) throw new FoldRefusal(1, CREATED_EVENT, 'replay_error', 'no creation event');
     return r;
-  };
+  }
   const stepOne = (snapshot: PersistedSnapshot | undefined, item: HistoryItem, payload: Record<string, unknown>): StepOk => {
     progress.seq = item.seq;
     if (snapshot === undefined && item.type !== CREATED_EVENT) {
@@ -206,7 +214,7 @@ function* foldSteps(
     payloads.set(c.seq, setPath(before, c.field, c.value));
     let after: StepOk;
     try {
-      after = run(item.seq);
+      after = yield* run(item.seq);
     } catch (e) {
       if (e instanceof FoldRefusal) {
         throw new FoldRefusal(
@@ -237,6 +245,62 @@ function* foldSteps(
   }
   if (!current) throw new FoldRefusal(0, '', 'replay_error', 'no events');
   return current;
+}
+
+/**
+ * A `correct` command folded before its unit of work (engine/runner.ts): the fold of a long
+ * history must not run inside the unit, which holds the batch and with it the database
+ * connection that every read (and /health) waits for. Folded on a read of the history,
+ * yielding to the event loop; valid for the case as it was read (`seq`, `headHash`: the
+ * history is append-only, so the same head is the same history). The unit checks the
+ * command as always and takes the fold when the case has not moved, else folds again.
+ */
+export interface PreparedCorrection {
+  seq: number;
+  headHash: string;
+  items: HistoryItem[];
+  /** The fold with the new correction (its entry's `by` and `at` stamped by the unit), or the machine's refusal of it. */
+  outcome: { ok: true; step: StepOk } | { ok: false; refusal: FoldRefusal };
+}
+
+/**
+ * Folds `items` with the correction `payload` appended, yielding (see PreparedCorrection).
+ * Undefined when the command would be refused before the fold (the unit refuses it, with
+ * the same checks) or the fold failed otherwise (the unit folds again and reports it).
+ */
+export async function prepareCorrection(
+  module: ProcedureModule,
+  deps: MachineDeps,
+  row: { seq: number; headHash: string },
+  items: HistoryItem[],
+  payload: Record<string, unknown>,
+  actor: EventMeta['actor'],
+): Promise<PreparedCorrection | undefined> {
+  try {
+    checkSchema(module.eventSchemas[CORRECT_EVENT]!, payload, 'the payload');
+    checkCorrection(module, items, payload as unknown as CorrectPayloadValue, actor);
+  } catch {
+    return undefined;
+  }
+  // The meta of the new event is the unit's (its recordedAt): only its entry in
+  // `corrections` names it, and `withCorrectionMeta` stamps it there.
+  const meta: EventMeta = { occurredAt: '', recordedAt: '', actor };
+  try {
+    const step = await foldHistoryYielding(module, deps, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]);
+    return { seq: row.seq, headHash: row.headHash, items, outcome: { ok: true, step } };
+  } catch (e) {
+    if (e instanceof FoldRefusal) return { seq: row.seq, headHash: row.headHash, items, outcome: { ok: false, refusal: e } };
+    return undefined;
+  }
+}
+
+/** A prepared fold's step with its last correction's `by` and `at` from the command's meta. */
+export function withCorrectionMeta(step: StepOk, meta: EventMeta): StepOk {
+  const entries = correctionsOf(step.context);
+  const last = entries[entries.length - 1];
+  if (!last) return step;
+  const corrections = [...entries.slice(0, -1), { ...last, by: meta.actor, at: meta.occurredAt }];
+  return { ...step, context: { ...step.context, corrections } };
 }
 
 /**

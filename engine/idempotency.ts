@@ -2,6 +2,11 @@
  * Idempotency keys: a retried command with the same key and the same request gets the
  * stored first answer; the same key with another request is refused. The key is looked up
  * and stored in the command's own unit of work, so the answer and the change commit together.
+ *
+ * A key may count for a time only (`within`: the public form's de-duplication, a sliding
+ * window): a stored answer older than `within` is neither a hit nor a reuse; the command
+ * runs again and its answer replaces the old one under the key, so the window then counts
+ * from the new case.
  */
 import type { IdempotencyRepository } from '../storage/index.js';
 import type { CaseView } from './case-view.js';
@@ -19,6 +24,14 @@ export interface CommandResult {
 export interface IdempotencyClaim {
   key: string;
   hash: string;
+  /** The key holds an answer that no longer counts: replace it. */
+  replace?: true;
+}
+
+/** A key that counts for `ms` after its answer was stored, judged at `now`. */
+export interface IdempotencyWindow {
+  ms: number;
+  now: Date;
 }
 
 /**
@@ -29,6 +42,7 @@ export async function checkIdempotency(
   repo: IdempotencyRepository,
   key: string | undefined,
   request: unknown,
+  within?: IdempotencyWindow,
 ): Promise<{ claim?: IdempotencyClaim; hit?: CommandResult }> {
   if (key === undefined) return {};
   if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
@@ -37,6 +51,7 @@ export async function checkIdempotency(
   const hash = sha256Hex(canonicalJson(request));
   const stored = await repo.find(key);
   if (!stored) return { claim: { key, hash } };
+  if (within && Date.parse(stored.createdAt) <= within.now.getTime() - within.ms) return { claim: { key, hash, replace: true } };
   if (stored.requestHash !== hash) {
     throw new EngineError('idempotency_key_reused', 'this Idempotency-Key was already used with a different request', {
       caseId: stored.caseId,
@@ -47,12 +62,13 @@ export async function checkIdempotency(
 
 /** Stores the first answer under the claimed key (in the command's unit of work). */
 export async function rememberAnswer(repo: IdempotencyRepository, claim: IdempotencyClaim, result: CommandResult, caseId: string, now: string): Promise<void> {
-  await repo.insert({
+  const record = {
     key: claim.key,
     requestHash: claim.hash,
     responseStatus: result.status,
     responseBodyJson: JSON.stringify(result.view),
     caseId,
     createdAt: now,
-  });
+  };
+  await (claim.replace ? repo.replace(record) : repo.insert(record));
 }

@@ -10,7 +10,17 @@ import type { CaseRecord, Repositories, Storage } from '../storage/index.js';
 import { buildCaseView, deadlinesOf, humanEvents, type CaseView, type ViewEnv } from './case-view.js';
 import type { Clock } from './clock.js';
 import { CORRECT_EVENT } from '../machines/common/corrections.js';
-import { carryCorrections, checkCorrection, foldHistory, FoldRefusal, mayHaveCorrections, type CorrectPayloadValue } from './corrections.js';
+import {
+  carryCorrections,
+  checkCorrection,
+  foldHistory,
+  FoldRefusal,
+  mayHaveCorrections,
+  prepareCorrection,
+  withCorrectionMeta,
+  type CorrectPayloadValue,
+  type PreparedCorrection,
+} from './corrections.js';
 import { historyItem } from './replay.js';
 import { DEFAULT_MAX_BACKDATING, type BackdatingLimit } from './backdating.js';
 import { callMachine, checkActor, checkDepth, checkEvent, checkObject, checkSchema, receiptOf, resolveStaffTime, type BackdatingPolicy } from './command-checks.js';
@@ -114,7 +124,27 @@ export class Runner {
     if (options.actor.role === 'system') {
       return Promise.reject(new EngineError('forbidden', 'system events are sent by the engine only'));
     }
+    if (event.type === CORRECT_EVENT) return this.#applyCorrection(caseId, event, options);
     return this.queue.submit((repos, tx) => this.#event(repos, tx, caseId, event, options));
+  }
+
+  /**
+   * `correct` re-folds the case's history: folded first, outside the unit of work and
+   * yielding (engine/corrections.ts `PreparedCorrection`), so a long history holds neither
+   * the event loop nor the batch; the unit takes the fold if the case has not moved since.
+   */
+  async #applyCorrection(caseId: string, event: EventInput, options: EventOptions): Promise<CommandResult> {
+    const prepared = await this.#prepareCorrection(caseId, event.payload ?? {}, options).catch(() => undefined);
+    return this.queue.submit((repos, tx) => this.#event(repos, tx, caseId, event, options, prepared));
+  }
+
+  async #prepareCorrection(caseId: string, payload: Record<string, unknown>, o: EventOptions): Promise<PreparedCorrection | undefined> {
+    checkDepth(payload, 'the payload');
+    const row = await this.#storage.read.cases.find(caseId);
+    if (!row) return undefined;
+    const module = this.moduleOf(row);
+    const items = (await this.#storage.read.events.list(caseId)).map(historyItem);
+    return prepareCorrection(module, this.#deps, row, items, payload, { name: o.actor.name, role: o.actor.role });
   }
 
   /** Applies a system event (deadline_missed, message_delivered) inside an open unit of work. */
@@ -152,6 +182,7 @@ export class Runner {
     checkActor(o.actor);
     // Before anything walks the input (the idempotency hash first).
     checkDepth(input, 'input');
+    const within = o.idempotencyWindowMs !== undefined ? { ms: o.idempotencyWindowMs, now: this.#clock.now() } : undefined;
     const idem = await checkIdempotency(repos.idempotency, o.idempotencyKey, {
       op: 'create',
       procedure,
@@ -159,7 +190,7 @@ export class Runner {
       occurredAt: o.occurredAt ?? null,
       backdatingReason: o.backdatingReason ?? null,
       actor: o.actor,
-    });
+    }, within);
     if (idem.hit) return idem.hit;
     const module = this.#registry.current(procedure);
     if (!module) {
@@ -193,7 +224,7 @@ export class Runner {
     return persisted.result;
   }
 
-  async #event(repos: Repositories, tx: TxContext, caseId: string, e: EventInput, o: EventOptions): Promise<CommandResult> {
+  async #event(repos: Repositories, tx: TxContext, caseId: string, e: EventInput, o: EventOptions, prepared?: PreparedCorrection): Promise<CommandResult> {
     checkActor(o.actor);
     const payload = e.payload ?? {};
     // Before anything walks the payload (the idempotency hash first).
@@ -236,7 +267,7 @@ export class Runner {
       // A correction re-runs the history (engine/corrections.ts): the live machine is of no use.
       session?.close();
       session = undefined;
-      result = await this.#correction(repos, row, module, payload, meta);
+      result = await this.#correction(repos, row, module, payload, meta, prepared);
     } else {
       try {
         if (!session && module.open && this.live.capacity > 0) session = module.open(this.#deps, JSON.parse(row.snapshotJson) as PersistedSnapshot);
@@ -281,14 +312,27 @@ export class Runner {
   }
 
   /** The case after a `correct` event: its history folded again with the corrected value. */
-  async #correction(repos: Repositories, row: CaseRecord, module: ProcedureModule, payload: Record<string, unknown>, meta: EventMeta): Promise<StepResult> {
-    const items = (await repos.events.list(row.id)).map(historyItem);
+  async #correction(
+    repos: Repositories,
+    row: CaseRecord,
+    module: ProcedureModule,
+    payload: Record<string, unknown>,
+    meta: EventMeta,
+    prepared: PreparedCorrection | undefined,
+  ): Promise<StepResult> {
+    // The fold made before the unit, if the case is still as it was read then (same head: same history).
+    const fresh = prepared && prepared.seq === row.seq && prepared.headHash === row.headHash ? prepared : undefined;
+    const items = fresh?.items ?? (await repos.events.list(row.id)).map(historyItem);
     const c = payload as unknown as CorrectPayloadValue;
     checkCorrection(module, items, c, meta.actor);
     // A corrected unit must be a configured one, as in the original event.
     const target = items.find((i) => i.seq === c.seq);
     if (target && c.field === 'unit') checkUnitPayload(module, target.type, { unit: c.value }, row, this.#units);
     try {
+      if (fresh) {
+        if (!fresh.outcome.ok) throw fresh.outcome.refusal;
+        return withCorrectionMeta(fresh.outcome.step, meta);
+      }
       return callMachine(() => foldHistory(module, this.#deps, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]));
     } catch (e) {
       if (e instanceof FoldRefusal) throw new EngineError('invalid_request', `correct: ${e.message}`, { seq: e.seq });

@@ -17,11 +17,21 @@
  *
  * Every unredacted read by a person is recorded by the engine (`engine.recordReads`):
  * who, the role that gave the access, the case, the route, when.
+ *
+ * Writing needs a part too: the events open to every staff role (`comment`, `correct`)
+ * give no part in a procedure, and a role that takes none (it would see the case
+ * redacted) may not send them (`writeRefusal`): no comments on a case one may not read.
+ * The auditor reads and never writes.
+ *
+ * A person with several roles reads with all of them (the first that gives a part is the
+ * one recorded), unless the request names one with `X-Acting-Role` (`readerOf`): then
+ * that role alone decides, as it does for the events the person sends.
  */
 import type { CaseView, HistoryEvent, MessageView } from '../engine/index.js';
 import { procedures } from '../machines/index.js';
 import type { ProcedureId, ProcedureModule, Role } from '../machines/contract.js';
 import { HUMAN_ROLES, type User } from './auth.js';
+import { ApiError } from './errors.js';
 
 /** The staff roles that take part in cases (everyone but the auditor, who only reads). */
 const STAFF_ROLES = HUMAN_ROLES.filter((r) => r !== 'auditor');
@@ -42,10 +52,37 @@ export function participants(module: Pick<ProcedureModule, 'createRoles' | 'even
   return out;
 }
 
+/** The event types open to every staff role in some procedure (`comment`, `correct`): they need a part (`writeRefusal`). */
+export const OPEN_TO_ALL_EVENTS: ReadonlySet<string> = new Set(
+  Object.values(procedures).flatMap((m) => Object.entries(m.eventRoles).filter(([, roles]) => isOpenToAll(roles)).map(([type]) => type)),
+);
+
 /** The read matrix: per procedure, the roles that see its personal data (the auditor: all). */
 export const READ_MATRIX: Readonly<Partial<Record<string, ReadonlySet<Role>>>> = Object.fromEntries(
   Object.values(procedures).map((m): [ProcedureId, ReadonlySet<Role>] => [m.id, participants(m)]),
 );
+
+/**
+ * Why `role` may not send `type` on a case of `procedure`, or null: an event open to every
+ * staff role (a comment, a correction) by a role that takes no part in the procedure, or
+ * by the auditor. A `unit` role is left to the engine's unit rule (engine/units.ts: only
+ * on the cases of their units, 403 `not_your_unit`), which is stricter than reading (a
+ * case they once acted on stays readable). Any other event is the engine's to check
+ * against the procedure's roles.
+ */
+export function writeRefusal(procedure: string, type: string, role: Role): ApiError | null {
+  if (!OPEN_TO_ALL_EVENTS.has(type) || role === 'unit') return null;
+  if (role === 'auditor') return new ApiError('forbidden', `The auditor reads the record and never writes to it: no ${type}.`, { roles: [] });
+  const taking = READ_MATRIX[procedure];
+  if (!taking || taking.has(role)) return null;
+  const roles = [...taking];
+  return new ApiError(
+    'forbidden',
+    `The role ${role} takes no part in ${procedure} cases and sees them redacted, so may not send ${type}: ` +
+      `comments and corrections are for the roles that take part (${roles.join(', ')}).`,
+    { roles },
+  );
+}
 
 /** What a person may see of one case, and under which role (recorded with the read). */
 export type Access = { full: true; role: Role } | { full: false };
@@ -56,6 +93,21 @@ export interface CaseFacts {
   unit: string | null;
   /** The person recorded an event on the case. */
   actedOn: boolean;
+}
+
+/**
+ * The user as a reader: without `actingRole` (the `X-Acting-Role` header), with all their
+ * roles; with it, with that role only, which they must hold (else 403 `forbidden`, naming
+ * their roles). A unit user keeps their units.
+ */
+export function readerOf(user: User, actingRole: string | undefined): User {
+  if (actingRole === undefined || actingRole === '') return user;
+  if (!(user.roles as readonly string[]).includes(actingRole)) {
+    throw new ApiError('forbidden', `X-Acting-Role '${actingRole}' is not one of your roles (${user.roles.join(', ')}); send one of them, or no X-Acting-Role to read with all of them.`, {
+      roles: user.roles,
+    });
+  }
+  return { ...user, roles: [actingRole as Role] };
 }
 
 /** The access of `user` to a case: the auditor, or a taking-part role (a unit user: their units' cases and those they acted on). */

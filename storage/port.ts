@@ -280,6 +280,8 @@ export interface OutboxRepository {
 export interface IdempotencyRepository {
   find(key: string): Promise<IdempotencyRecord | undefined>;
   insert(record: IdempotencyRecord): Promise<void>;
+  /** Inserts, or replaces the row of the same key (a stored answer that no longer counts: engine/idempotency.ts `within`). */
+  replace(record: IdempotencyRecord): Promise<void>;
   /** Deletes the stored answers created before `before` (UTC ISO); returns how many. */
   purgeBefore(before: string): Promise<number>;
 }

@@ -16,6 +16,7 @@ import type { ProcedureModule } from '../contract.js';
 
 export * from './blog-question.events.js';
 export * from './blog-question.machine.js';
+export * from './blog-question.context.js';
 
 export const id = 'blog-question' as const;
 /**

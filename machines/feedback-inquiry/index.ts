@@ -16,6 +16,7 @@ import { createFeedbackInquiryMachine, feedbackInquiryValidators, type FeedbackI
 
 export * from './feedback-inquiry.events.js';
 export * from './feedback-inquiry.machine.js';
+export * from './feedback-inquiry.context.js';
 
 export const id = 'feedback-inquiry' as const;
 /** Bump on every behavioural change (P5 included); cases stay on the version they were created with. */

@@ -15,6 +15,7 @@ import { translationValidators, type TranslationContext } from './translation.ma
 
 export * from './publication.events.js';
 export * from './publication.machine.js';
+export * from './publication.context.js';
 export * from './translation.machine.js';
 
 export const id = 'publication' as const;

@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import { procedures } from '../../machines/index.js';
 import { API_ERRORS } from '../errors.js';
 import { CreateCaseBodySchema, EventBodySchema } from '../schemas/cases.js';
-import { componentRef, NAMED_SCHEMAS, procedureDocs } from '../schemas/openapi.js';
+import { caseViewDocs, componentRef, NAMED_SCHEMAS, procedureDocs } from '../schemas/openapi.js';
 
 type Json = Record<string, unknown>;
 const isJson = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -65,6 +65,7 @@ const OAS30_SCHEMA_KEYWORDS = new Set([
 /**
  * A JSON Schema (draft 7, as TypeBox writes it and @fastify/swagger leaves it) as an
  * OpenAPI 3.0 Schema Object: `examples` → `example` (its first), `const` → `enum`, a
+ * record's `patternProperties: {'^.*$': S}` → `additionalProperties: S`, a
  * keyword 3.0 does not have becomes an extension (`correctable` → `x-correctable`: the
  * field can be changed later with a `correct` event), and an `anyOf` of one schema is that
  * schema. @fastify/swagger converts some of these itself, but not everywhere (not inside
@@ -77,7 +78,10 @@ function toOpenApi30(schema: unknown): unknown {
     if (k === 'properties' && isJson(v)) out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, toOpenApi30(s)]));
     else if (k === 'items' || k === 'not' || (k === 'additionalProperties' && isJson(v))) out[k] = toOpenApi30(v);
     else if ((k === 'allOf' || k === 'anyOf' || k === 'oneOf') && Array.isArray(v)) out[k] = v.map(toOpenApi30);
-    else if (k === 'examples' && Array.isArray(v)) {
+    else if (k === 'patternProperties' && isJson(v) && Object.keys(v).length === 1 && v['^.*$'] !== undefined && !('additionalProperties' in schema)) {
+      // A record (TypeBox `Type.Record(Type.String(), S)`): 3.0 has no patternProperties, but any key is `additionalProperties`.
+      out.additionalProperties = toOpenApi30(v['^.*$']);
+    } else if (k === 'examples' && Array.isArray(v)) {
       if (v.length > 0 && !('example' in schema)) out.example = v[0];
     } else if (k === 'const') out.enum = [v];
     else if (OAS30_SCHEMA_KEYWORDS.has(k) || k.startsWith('x-')) out[k] = v;
@@ -161,6 +165,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
     ),
     ...docs.components,
   };
+  Object.assign(schemas, caseViewDocs(Object.values(procedures), schemas.CaseView!));
   const bodies = new Map([
     [fingerprint(CreateCaseBodySchema as unknown as Json), docs.createCaseBody],
     [fingerprint(EventBodySchema as unknown as Json), docs.eventBody],

@@ -8,11 +8,21 @@ import { Type } from 'typebox';
 import type { CaseView, Engine } from '../../engine/index.js';
 import { getProcedure, procedures } from '../../machines/index.js';
 import type { Actor, ProcedureId, Role } from '../../machines/contract.js';
-import type { User } from '../auth.js';
+import { HUMAN_ROLES, type User } from '../auth.js';
 import { formatDay, parseDay, parseInstant } from '../../calendars/dates.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
-import { accessOf, needsActedOn, redactHistoryEvent, redactMessage, redactView, READ_MATRIX } from '../read-access.js';
+import {
+  accessOf,
+  needsActedOn,
+  OPEN_TO_ALL_EVENTS,
+  readerOf,
+  READ_MATRIX,
+  redactHistoryEvent,
+  redactMessage,
+  redactView,
+  writeRefusal,
+} from '../read-access.js';
 import { rateLimited, type WindowCounter } from '../plugins/rate-limits.js';
 import {
   CaseIdParams,
@@ -36,6 +46,29 @@ const IdempotencyHeaders = Type.Object({
     Type.String({ minLength: 1, maxLength: 200, description: 'A retry with the same key and body returns the first answer' }),
   ),
 });
+
+/**
+ * `X-Acting-Role`, on every case route: the one role a person with several acts or reads
+ * under. Writes: the role the event is sent as (without it, the first of the user's roles
+ * that may send it). Reads: the role alone decides what the person sees (without it, the
+ * union of their roles: server/read-access.ts `readerOf`). A role the user does not hold
+ * is 403 `forbidden`.
+ */
+const ActingRoleHeaders = Type.Object({
+  'x-acting-role': Type.Optional(
+    LiteralUnion(HUMAN_ROLES, {
+      description:
+        'The role to act or read under, one of yours (else 403 `forbidden`). Without it: events are sent under the first of your ' +
+        'roles that may send them, and reads see what any of your roles may see.',
+    }),
+  ),
+});
+
+/** The caller as a reader: their roles, or the one `X-Acting-Role` names. */
+const readerOfRequest = (request: { headers: Record<string, unknown> }, user: User) => {
+  const header = request.headers['x-acting-role'];
+  return readerOf(user, typeof header === 'string' ? header : undefined);
+};
 
 /** `If-Match: "<seq>"` (quotes optional) → the expected seq. */
 function expectedSeq(raw: string | undefined): number | undefined {
@@ -101,7 +134,8 @@ function readMatrixText(): string {
     'Personal data (applicants\' names, e-mails, texts) only to the roles that take part in the procedure ' +
       '(a `unit` user: the cases of their units and those they acted on) and the auditor; anybody else gets the same answer ' +
       'redacted (`redacted: true`: the view\'s context reduced to its deadlines, unit and kind; history payloads and messages\' ' +
-      'recipient, text and data left out), never a 403. Every unredacted read is recorded (`GET /cases/{id}/reads`). ' +
+      'recipient, text and data left out), never a 403. A person with several roles reads with all of them, or with the one ' +
+      '`X-Acting-Role` names (one of theirs, else 403 `forbidden`). Every unredacted read is recorded (`GET /cases/{id}/reads`). ' +
       'Responses carry `Cache-Control: no-store`.',
     '',
     '| procedure | roles that read its personal data |',
@@ -165,7 +199,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
           'another name for it; both given and different is a 400). It may be earlier than now, never later, ' +
           'never before the MAX_BACKDATING limit; more than 15 minutes earlier needs `backdatingReason`.',
         security,
-        headers: IdempotencyHeaders,
+        headers: Type.Object({ ...IdempotencyHeaders.properties, ...ActingRoleHeaders.properties }),
         body: CreateCaseBodySchema,
         response: {
           201: { ...CaseViewSchema, description: 'The new case' },
@@ -248,6 +282,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
           'Pagination: pass `next` from a page as `after` (with the same `sort`).\n\n' +
           READS_TEXT,
         security,
+        headers: ActingRoleHeaders,
         querystring: Type.Object(
           {
             procedure: Type.Optional(ProcedureIdSchema),
@@ -278,7 +313,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
     },
     async (request) => {
       const q = request.query;
-      const user = userOf(request);
+      const user = readerOfRequest(request, userOf(request));
       let dueBefore: string | undefined;
       if (q.dueBefore !== undefined) {
         // A date means "due by the end of that day" in the calendar's zone: dueAt is the exclusive
@@ -342,11 +377,12 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
         summary: 'The case view: state, deadlines with status, the events it accepts and who may send them',
         description: READS_TEXT,
         security,
+        headers: ActingRoleHeaders,
         params: CaseIdParams,
         response: { 200: CaseViewSchema, ...errorResponses('unauthorized', 'rate_limited', 'not_found') },
       },
     },
-    async (request) => asBody(await shownView(userOf(request), await engine.getCase(request.params.id), 'GET /cases/{id}')),
+    async (request) => asBody(await shownView(readerOfRequest(request, userOf(request)), await engine.getCase(request.params.id), 'GET /cases/{id}')),
   );
 
   app.post(
@@ -361,12 +397,15 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
           '(`allowedEvents`) and in `/machines/{procedure}`. `If-Match: "<seq>"` fails with 409 ' +
           '`version_conflict` when the case has moved on; `Idempotency-Key` makes a retry return the first answer. ' +
           'An event the state does not accept is 409 `event_not_allowed` with `details.allowed`. ' +
-          'Payload schemas per event: `GET /machines/{procedure}`. `system` events are the engine\'s own.\n\n' +
+          'Payload schemas per event: `GET /machines/{procedure}`. `system` events are the engine\'s own. ' +
+          '`comment` and `correct`, listed for every staff role, also need a part in the case\'s procedure (the roles that read ' +
+          'its personal data): a role that sees the case redacted gets 403 `forbidden`; the auditor never writes.\n\n' +
           rolesTable(),
         security,
         params: CaseIdParams,
         headers: Type.Object({
           ...IdempotencyHeaders.properties,
+          ...ActingRoleHeaders.properties,
           'if-match': Type.Optional(Type.String({ description: 'The seq the client saw, e.g. "3"' })),
         }),
         body: EventBodySchema,
@@ -400,15 +439,24 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       // the payload). Only a multi-role user without the header makes us read which
       // procedure the case follows, to pick the role that may send this event.
       let role: Role;
+      let procedure: string | undefined;
       const explicit = request.headers['x-acting-role'];
       if (user.roles.length === 1 || (typeof explicit === 'string' && explicit.length > 0)) {
         role = actingRole(request, user.roles);
       } else {
         const current = await engine.getCase(request.params.id);
+        procedure = current.procedure;
         const module = getProcedure(current.procedure);
         // Own keys only: a type such as 'constructor' must not find Object.prototype's members.
         const allowedRoles = module && Object.hasOwn(module.eventRoles, type) ? module.eventRoles[type]! : [];
-        role = actingRole(request, allowedRoles);
+        // A comment or a correction: under a role that takes part in the case, if the user has one.
+        const taking = allowedRoles.filter((r) => writeRefusal(current.procedure, type, r) === null);
+        role = actingRole(request, taking.length > 0 ? taking : allowedRoles);
+      }
+      // A comment or a correction needs a part in the case's procedure (server/read-access.ts).
+      if (OPEN_TO_ALL_EVENTS.has(type)) {
+        const refusal = writeRefusal(procedure ?? (await engine.scope(request.params.id)).procedure, type, role);
+        if (refusal) throw refusal;
       }
       const result = await engine.applyEvent(
         request.params.id,
@@ -418,7 +466,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       // The answer of a command is no read to record (the event is in the history), but a
       // role without a part in the procedure (a comment) gets it redacted, like its reads.
       const view = result.view;
-      return asBody(accessOf(user, { procedure: view.procedure, unit: unitOf(view), actedOn: true }).full ? view : redactView(view));
+      return asBody(accessOf(readerOfRequest(request, user), { procedure: view.procedure, unit: unitOf(view), actedOn: true }).full ? view : redactView(view));
     },
   );
 
@@ -435,6 +483,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
           'for the next page; the last page has no `next`.\n\n' +
           READS_TEXT,
         security,
+        headers: ActingRoleHeaders,
         params: CaseIdParams,
         querystring: Type.Object(
           {
@@ -456,7 +505,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       },
     },
     async (request) => {
-      const user = userOf(request);
+      const user = readerOfRequest(request, userOf(request));
       const limit = request.query.limit ?? HISTORY_PAGE.default;
       // One more than the page, to know whether another page follows.
       const events = await engine.history(request.params.id, { after: request.query.after ?? 0, limit: limit + 1 });
@@ -481,6 +530,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
         summary: 'The messages of the case (e-mails, portal notices) with their delivery status and attempts',
         description: READS_TEXT,
         security,
+        headers: ActingRoleHeaders,
         params: CaseIdParams,
         response: {
           200: Type.Object({ messages: Type.Array(MessageSchema) }, { description: 'The messages, oldest first' }),
@@ -489,7 +539,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       },
     },
     async (request) => {
-      const user = userOf(request);
+      const user = readerOfRequest(request, userOf(request));
       const access = await caseAccess(user, request.params.id);
       const messages = await engine.messages(request.params.id);
       await recordRead(user, access, request.params.id, 'GET /cases/{id}/messages');
@@ -506,13 +556,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
         summary: 'The case view as it was after event `seq` (default: the last), rebuilt from the history',
         description: READS_TEXT,
         security,
+        headers: ActingRoleHeaders,
         params: CaseIdParams,
         querystring: Type.Object({ seq: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
         response: { 200: { ...CaseViewSchema, description: 'The case as it was after event `seq`' }, ...errorResponses('invalid_request', 'unauthorized', 'rate_limited', 'not_found') },
       },
     },
     async (request) => {
-      const user = userOf(request);
+      const user = readerOfRequest(request, userOf(request));
       // Access by the case as it is now (its current unit), not as it was at `seq`.
       const access = await caseAccess(user, request.params.id);
       const view = await engine.replay(request.params.id, request.query.seq);
@@ -544,6 +595,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
         operationId: 'listCaseReads',
         summary: 'Who read the personal data of the case: person, role, route and time of every unredacted read (auditor only)',
         security,
+        headers: ActingRoleHeaders,
         params: CaseIdParams,
         response: {
           200: Type.Object({ reads: Type.Array(ReadSchema) }, { description: 'The recorded reads, oldest first' }),
@@ -552,7 +604,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       },
     },
     async (request) => {
-      const user = userOf(request);
+      const user = readerOfRequest(request, userOf(request));
       if (!user.roles.includes('auditor')) throw new ApiError('forbidden', 'Only the auditor lists the reads of a case.', { roles: ['auditor'] });
       return { reads: await engine.reads(request.params.id) };
     },

@@ -5,15 +5,16 @@
  * never anything about other cases.
  *
  * Double submissions (a double click, a reload, a retry after a lost answer) register one
- * case: the same submission (e-mail, name, language, kind and text, exactly) within the
- * same `INTAKE_DEDUP_WINDOW_MS` slot of the engine's clock returns the first case (200, the
- * same reference) and queues no second acknowledgement. This is the engine's idempotency
- * (engine/idempotency.ts) under a key derived from the submission and the slot, so it is
- * in the database and survives a restart. The slots are fixed (10:00–10:10, …): a repeat
- * that crosses a slot's end registers a second case; the guard is against accidental
- * repeats, not a rule that an applicant may ask a question once. A caller's own
- * `Idempotency-Key` takes the place of the derived key (prefixed, so it can never meet a
- * staff key).
+ * case: the same submission (e-mail, name, language, kind and text, exactly) within
+ * `INTAKE_DEDUP_WINDOW_MS` after the case it made returns that case (200, the same
+ * reference) and queues no second acknowledgement. The window slides: it counts from the
+ * first case's registration, whatever the time of day (a repeat at 10:10:30 of a
+ * submission of 10:09:30 is the same case); a repeat after the window registers a new case,
+ * from which the window then counts. This is the engine's idempotency (engine/idempotency.ts,
+ * `idempotencyWindowMs`) under a key derived from the submission, so it is in the database
+ * and survives a restart. The guard is against accidental repeats, not a rule that an
+ * applicant may ask a question once. A caller's own `Idempotency-Key` takes the place of
+ * the derived key (prefixed, so it can never meet a staff key) and counts without a window.
  */
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
@@ -34,16 +35,15 @@ export const IntakeBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** The slot within which the same submission returns the first case (10 minutes). */
+/** How long after a case the same submission returns it (10 minutes). */
 export const INTAKE_DEDUP_WINDOW_MS = 10 * 60 * 1000;
 
 /** A caller's Idempotency-Key on the public form: short printable ASCII (it is a DB key). */
 const CLIENT_KEY = /^[\x21-\x7e]{1,200}$/;
 
-/** The derived key: a hash, so the key itself holds no personal data. */
-function submissionKey(input: Record<string, unknown>, now: Date): string {
-  const slot = Math.floor(now.getTime() / INTAKE_DEDUP_WINDOW_MS);
-  const digest = createHash('sha256').update(JSON.stringify([input, slot])).digest('hex');
+/** The derived key: a hash of the submission, so the key itself holds no personal data. */
+function submissionKey(input: Record<string, unknown>): string {
+  const digest = createHash('sha256').update(JSON.stringify(input)).digest('hex');
   return `intake:feedback:${digest}`;
 }
 
@@ -95,11 +95,14 @@ export const intakeRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; perMinute
       if (given !== undefined && !CLIENT_KEY.test(given)) {
         throw new ApiError('invalid_request', 'Idempotency-Key must be 1 to 200 printable ASCII characters without spaces.');
       }
-      const idempotencyKey = given !== undefined ? `intake:key:${given}` : submissionKey(input, opts.engine.clock.now());
-      const result = await opts.engine.createCase('feedback-inquiry', input, {
-        actor: { name: 'site feedback form', role: 'system' },
-        idempotencyKey,
-      });
+      const actor = { name: 'site feedback form', role: 'system' } as const;
+      const result = await opts.engine.createCase(
+        'feedback-inquiry',
+        input,
+        given !== undefined
+          ? { actor, idempotencyKey: `intake:key:${given}` }
+          : { actor, idempotencyKey: submissionKey(input), idempotencyWindowMs: INTAKE_DEDUP_WINDOW_MS },
+      );
       const review = result.view.deadlines.find((d) => d.key === 'review');
       const messages = {
         ru: 'Ваше обращение принято. Подтверждение со сроком рассмотрения отправлено на ваш e-mail.',

@@ -22,10 +22,20 @@
  *   since the case's procedure decides which one applies. Events only the engine sends
  *   (`system`: `deadline_missed`, `message_delivered`, …) are left out: a person sending
  *   one gets 403.
+ * - the case view (`CaseView`): a `oneOf` discriminated by `procedure`, each branch
+ *   (`<Procedure>CaseView`) the view with its `context` typed: the procedure's context
+ *   (`<Procedure>Context`, machines/<procedure>/<procedure>.context.ts) or, for a reader who
+ *   takes no part in the procedure, its redacted part (`<Procedure>RedactedContext`: the
+ *   fields of `VIEW_CONTEXT_KEPT`). The route still serializes `context` as an open record,
+ *   so no field a machine writes is ever dropped from an answer.
  * These schemas are documentation only: Fastify never compiles them.
  */
 import type { TSchema } from 'typebox';
-import type { ProcedureModule } from '../../machines/contract.js';
+import { BlogQuestionContextSchema } from '../../machines/blog-question/index.js';
+import type { ProcedureId, ProcedureModule } from '../../machines/contract.js';
+import { FeedbackInquiryContextSchema } from '../../machines/feedback-inquiry/index.js';
+import { PublicationContextSchema } from '../../machines/publication/index.js';
+import { VIEW_CONTEXT_KEPT } from '../read-access.js';
 import {
   CalendarStampSchema,
   DayInfoSchema,
@@ -77,6 +87,16 @@ export const NAMED_SCHEMAS: Readonly<Record<string, { schema: TSchema; descripti
 
 export const componentRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
+/**
+ * The context schema of each procedure (a new procedure without one does not compile).
+ * tests/machines/context-schemas.test.ts checks them against the contexts the machines write.
+ */
+export const CONTEXT_SCHEMAS: Readonly<Record<ProcedureId, TSchema>> = {
+  'feedback-inquiry': FeedbackInquiryContextSchema,
+  publication: PublicationContextSchema,
+  'blog-question': BlogQuestionContextSchema,
+};
+
 /** `feedback-inquiry` → `FeedbackInquiry`, `send_for_translation` → `SendForTranslation`. */
 const pascal = (id: string) =>
   id
@@ -105,6 +125,54 @@ function eventBranch(module: ProcedureModule, type: string): Json {
     properties: { type: { type: 'string', enum: [type] }, ...EventEnvelopeProperties, ...fields },
     additionalProperties: false,
   };
+}
+
+/** What a redacted view keeps of a context: the fields of `VIEW_CONTEXT_KEPT` the procedure has, each optional. */
+function redactedContext(id: string, context: Json): Json {
+  const properties = (context.properties ?? {}) as Json;
+  const kept: readonly string[] = VIEW_CONTEXT_KEPT;
+  return {
+    type: 'object',
+    description: `The context of a ${id} case in a redacted view (\`redacted: true\`): no personal data (README "Who reads what")`,
+    properties: Object.fromEntries(Object.entries(properties).filter(([k]) => kept.includes(k))),
+    additionalProperties: false,
+  };
+}
+
+/**
+ * The case view by procedure (see the file comment): the components `<Procedure>Context`,
+ * `<Procedure>RedactedContext`, `<Procedure>CaseView` and `CaseView`, the union. `caseView`
+ * is the `CaseView` component as the route schema gives it (its named parts already `$ref`s).
+ */
+export function caseViewDocs(modules: readonly ProcedureModule[], caseView: Json): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  const mapping: Record<string, string> = {};
+  const viewProperties = (caseView.properties ?? {}) as Json;
+  for (const m of modules) {
+    const P = pascal(m.id);
+    const context = asJson(CONTEXT_SCHEMAS[m.id]);
+    out[`${P}Context`] = context;
+    out[`${P}RedactedContext`] = redactedContext(m.id, context);
+    out[`${P}CaseView`] = {
+      ...caseView,
+      description: `A ${m.id} case (${m.title})`,
+      properties: {
+        ...viewProperties,
+        procedure: { type: 'string', enum: [m.id] },
+        context: {
+          description: `The case's data: \`${P}Context\`, or \`${P}RedactedContext\` in a redacted view (\`redacted: true\`)`,
+          anyOf: [componentRef(`${P}Context`), componentRef(`${P}RedactedContext`)],
+        },
+      },
+    };
+    mapping[m.id] = componentRef(`${P}CaseView`).$ref;
+  }
+  out.CaseView = {
+    description: caseView.description,
+    oneOf: Object.values(mapping).map(($ref) => ({ $ref })),
+    discriminator: { propertyName: 'procedure', mapping },
+  };
+  return out;
 }
 
 export interface ProcedureDocs {

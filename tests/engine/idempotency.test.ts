@@ -98,6 +98,27 @@ describe('idempotency', () => {
     expect(await checkIdempotency(repo, 'key-2', request)).toEqual({ claim: { key: 'key-2', hash: claim!.hash } });
   });
 
+  it('should count a key with a window only within it, then replace its answer (the public form: a sliding window)', async () => {
+    const ms = 10 * 60_000;
+    const at = (iso: string) => ({ ms, now: new Date(iso) });
+    const { claim } = await checkIdempotency(repo, 'key-1', request, at(T0));
+    await rememberAnswer(repo, claim!, { status: 201, view: view('c1'), replayed: false }, 'c1', T0);
+    expect((await checkIdempotency(repo, 'key-1', request, at('2025-03-06T05:09:59.999Z'))).hit?.view.id).toBe('c1');
+
+    // At the window's end the stored answer no longer counts: neither a hit nor a reuse.
+    const stale = await checkIdempotency(repo, 'key-1', request, at('2025-03-06T05:10:00.000Z'));
+    expect(stale).toEqual({ claim: { key: 'key-1', hash: claim!.hash, replace: true } });
+    const other = { ...request, input: { ...request.input, language: 'ru' } };
+    expect((await checkIdempotency(repo, 'key-1', other, at('2025-03-06T05:10:00.000Z'))).claim?.replace).toBe(true);
+
+    const T1 = '2025-03-06T05:11:00.000Z';
+    await rememberAnswer(repo, stale.claim!, { status: 201, view: view('c2'), replayed: false }, 'c2', T1);
+    expect(await repo.find('key-1')).toMatchObject({ caseId: 'c2', createdAt: T1 });
+    expect((await checkIdempotency(repo, 'key-1', request, at('2025-03-06T05:20:59.000Z'))).hit?.view.id).toBe('c2');
+    // Without a window the key counts for good.
+    expect((await checkIdempotency(repo, 'key-1', request)).hit?.view.id).toBe('c2');
+  });
+
   it('should accept a key of 255 characters and refuse longer or empty keys as invalid_request', async () => {
     expect((await checkIdempotency(repo, 'k'.repeat(255), request)).claim?.key).toHaveLength(255);
     for (const key of ['k'.repeat(256), 'k'.repeat(1000), '']) {

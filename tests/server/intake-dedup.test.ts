@@ -1,7 +1,9 @@
 /**
  * Issue 13 §3: the public form registers one case for a double submission. The same
- * submission in the same 10-minute slot returns the first case (200, same reference, no
- * second acknowledgement), also after a restart; `Idempotency-Key` works there too.
+ * submission within 10 minutes of the first case returns it (200, same reference, no
+ * second acknowledgement), also after a restart and across a round 10 minutes (the window
+ * slides: before, fixed slots 10:00–10:10 made a second case at 10:10:30 of a submission of
+ * 10:09:30); `Idempotency-Key` works there too.
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +18,7 @@ const form = { name: 'Айгерим', email: 'aigerim@example.kz', language: 'r
 
 let t: TestApp;
 beforeEach(async () => {
-  // 10:01 in a slot of 10:00–10:10 UTC.
+  // 10:01 UTC.
   t = await buildTestApp({ now: '2025-03-06T10:01:00.000Z' });
 });
 afterEach(async () => {
@@ -47,13 +49,40 @@ describe('the same submission twice', () => {
     expect(await acknowledgements(t.engine, first.json().reference)).toBe(1);
   });
 
-  it('should register another case for another text, another applicant, or the next slot', async () => {
+  it('should return the first case across the end of a round 10 minutes (a sliding window), and a new one after it', async () => {
+    t.clock.set('2025-03-06T10:09:30.000Z');
+    const first = await submit(t.app, form);
+    expect(first.statusCode, first.body).toBe(201);
+    const reference = first.json().reference as string;
+    t.clock.set('2025-03-06T10:10:30.000Z');
+    const again = await submit(t.app, form);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json().reference).toBe(reference);
+    expect(await inquiries(t.engine)).toEqual([reference]);
+    expect(await acknowledgements(t.engine, reference)).toBe(1);
+
+    // 11 minutes after the first: a new case, with its own acknowledgement.
+    t.clock.set('2025-03-06T10:20:30.000Z');
+    const later = await submit(t.app, form);
+    expect(later.statusCode, later.body).toBe(201);
+    const second = later.json().reference as string;
+    expect(second).not.toBe(reference);
+    expect(await acknowledgements(t.engine, second)).toBe(1);
+    // The window now counts from the second case.
+    t.clock.set('2025-03-06T10:29:30.000Z');
+    const repeat = await submit(t.app, form);
+    expect(repeat.statusCode).toBe(200);
+    expect(repeat.json().reference).toBe(second);
+    expect((await inquiries(t.engine)).sort()).toEqual([reference, second].sort());
+  });
+
+  it('should register another case for another text, another applicant, or after the window', async () => {
     const first = (await submit(t.app, form)).json().reference as string;
     const otherText = await submit(t.app, { ...form, text: 'Другой вопрос' });
     const otherApplicant = await submit(t.app, { ...form, email: 'someone@example.kz' });
     expect(otherText.statusCode).toBe(201);
     expect(otherApplicant.statusCode).toBe(201);
-    t.clock.set(new Date(Date.parse('2025-03-06T10:00:00.000Z') + INTAKE_DEDUP_WINDOW_MS).toISOString());
+    t.clock.set(new Date(Date.parse('2025-03-06T10:01:00.000Z') + INTAKE_DEDUP_WINDOW_MS).toISOString());
     const later = await submit(t.app, form);
     expect(later.statusCode).toBe(201);
     const ids = [first, otherText.json().reference, otherApplicant.json().reference, later.json().reference];
@@ -85,7 +114,7 @@ describe('Idempotency-Key on the public form', () => {
   it('should return the first answer for the same key, and refuse the key with another submission', async () => {
     const first = await submit(t.app, form, { 'idempotency-key': 'form-7f3a' });
     expect(first.statusCode).toBe(201);
-    // A retry in another slot: the key, not the slot, decides.
+    // A retry hours later: the key, without a window, decides.
     t.clock.set('2025-03-06T12:00:00.000Z');
     const retry = await submit(t.app, form, { 'idempotency-key': 'form-7f3a' });
     expect(retry.statusCode).toBe(200);

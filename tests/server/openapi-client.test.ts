@@ -54,6 +54,20 @@ export const otherInput: CreateBody = { procedure: 'publication', input: { appli
 // @ts-expect-error a language the procedure does not have
 export const badLanguage: CreateBody = { procedure: 'feedback-inquiry', input: { applicant, language: 'de', kind: 'question', text: 'Q' } };
 
+// The case's context, by the case's procedure: its own fields, or the redacted part of them.
+type View = Schemas['CaseView'];
+export const extensionDays = (v: View): number | undefined => (v.procedure === 'feedback-inquiry' ? v.context.extensionDays : undefined);
+export const applicantEmail = (v: View): string | undefined =>
+  v.procedure === 'feedback-inquiry' && 'applicant' in v.context ? v.context.applicant.email : undefined;
+export const posts = (c: Schemas['PublicationContext']): string | undefined => c.posts.site?.url;
+export const deadlineDue = (c: Schemas['BlogQuestionContext']): string | undefined => c.deadlines.unit_answer?.dueAt;
+// @ts-expect-error a misspelled context field
+export const misspelledContext = (v: View) => (v.procedure === 'feedback-inquiry' ? v.context.extensionDayz : undefined);
+// @ts-expect-error a field of another procedure's context
+export const otherContext = (v: View) => (v.procedure === 'publication' ? v.context.extensionDays : undefined);
+// @ts-expect-error a misspelled field of a deadline in the context
+export const misspelledDeadline = (c: Schemas['BlogQuestionContext']) => c.deadlines.unit_answer?.dueAtt;
+
 // Responses: named schemas, and the errors a body can get, 415 included.
 type Created = paths['/cases']['post']['responses'][201]['content']['application/json'];
 export const view = (v: Created): Schemas['CaseView'] => v;
@@ -102,5 +116,6 @@ describe('a client generated with openapi-typescript', () => {
     expect(generated).not.toContain('Default Response');
     expect(generated).not.toMatch(/input: unknown/);
     expect(generated).toMatch(/FeedbackInquiryExtendEvent: \{/);
+    expect(generated).not.toMatch(/context: \{\s*\[key: string\]: unknown;?\s*\}/);
   });
 });

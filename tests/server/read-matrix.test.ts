@@ -190,10 +190,56 @@ describe('who reads what: every procedure × role × route', () => {
     }
   });
 
-  it('should redact the answer of a comment sent by a role without a part', async () => {
-    const view = await post('initiator', `/cases/${ids['feedback-inquiry']}/events`, { type: 'comment', text: 'посмотрел' });
-    expect(view.redacted).toBe(true);
-    expect(JSON.stringify(view)).not.toContain('p3@example.kz');
+});
+
+describe('who writes a comment or a correction: every procedure × role', () => {
+  const raw = (who: Who, url: string, body: unknown) =>
+    app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${tokenOf(who)}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const seqOf = async (p: Proc) => (await get('auditor', `/cases/${ids[p]}`)).json().seq as number;
+
+  for (const p of Object.keys(MARKERS) as Proc[]) {
+    for (const who of USERS) {
+      // Those who read the case in full write on it, but the auditor never writes.
+      const writes = FULL[p].includes(who) && who !== 'auditor';
+      it(`${p} × ${who}: comment ${writes ? 'accepted' : 'refused (403)'}`, async () => {
+        const before = await seqOf(p);
+        const res = await raw(who, `/cases/${ids[p]}/events`, { type: 'comment', text: 'заметка' });
+        if (writes) {
+          expect(res.statusCode, res.body).toBe(200);
+          expect(res.json().redacted).toBeUndefined();
+          return;
+        }
+        expect(res.statusCode, res.body).toBe(403);
+        const { error } = res.json() as { error: { code: string; message: string } };
+        if (who === 'unit' || who === 'unit-legal') {
+          // The engine's unit rule (not their unit's case) answers first, with its own code.
+          expect(error.code).toBe('not_your_unit');
+        } else if (who === 'auditor') {
+          expect(error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/auditor .*never writes/) });
+        } else {
+          expect(error.code).toBe('forbidden');
+          expect(error.message).toContain(`The role ${who} takes no part in ${p} cases and sees them redacted`);
+        }
+        expect(await seqOf(p)).toBe(before);
+      });
+
+      if (!writes && who !== 'unit' && who !== 'unit-legal') {
+        it(`${p} × ${who}: correct refused (403) for the same reason`, async () => {
+          const before = await seqOf(p);
+          const res = await raw(who, `/cases/${ids[p]}/events`, { type: 'correct', seq: 1, field: 'text', value: 'другой', reason: 'опечатка' });
+          expect(res.statusCode, res.body).toBe(403);
+          expect(res.json().error.code).toBe('forbidden');
+          expect(res.json().error.message).toMatch(who === 'auditor' ? /never writes/ : /takes no part/);
+          expect(await seqOf(p)).toBe(before);
+        });
+      }
+    }
+  }
+
+  it('Seen: an initiator, who takes no part in P3, may no longer comment on a P3 case (before: accepted, answered redacted)', async () => {
+    const res = await raw('initiator', `/cases/${ids['feedback-inquiry']}/events`, { type: 'comment', text: 'посмотрел' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.details.roles).toEqual([...READ_MATRIX['feedback-inquiry']!]);
   });
 });
 
