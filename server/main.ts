@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   logger.info(
     { database: resolve(config.database), calendar: calendar.version, synchronous: config.synchronous },
-    `listening on http://${config.host}:${config.port} — API docs at /docs`,
+    `listening on http://${config.host}:${config.port} — staff pages at /, API docs at /docs`,
   );
 }
 
