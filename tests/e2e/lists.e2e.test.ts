@@ -105,6 +105,24 @@ describe('all cases: filters and search', () => {
   });
 });
 
+describe("the press secretary's control of posting (п. 15)", () => {
+  it('lists the material sent to the site administrator, with its last day for posting', async () => {
+    const sent = await h.event('press_secretary', publication, { type: 'send_to_administrator' });
+    const posting = (sent as unknown as { deadlines: { key: string; lastDay: string; open?: boolean }[] }).deadlines.find((d) => d.key === 'posting');
+    expect(posting).toBeDefined();
+    const page = await h.newPage();
+    await signIn(page, 'press_secretary', '/ui/overdue');
+    const section = page.locator('section[aria-labelledby="posting"]');
+    expect(await section.locator('h2').innerText()).toBe('Контроль размещения (п. 15)');
+    expect(await section.locator('[data-case-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-case-id')))).toEqual([publication]);
+    const row = section.locator(`[data-case-id="${publication}"]`);
+    expect(await row.innerText()).toContain('QazIndustry на выставке 1');
+    expect(await row.locator('time').getAttribute('datetime')).toBe(posting!.lastDay);
+    expect(await row.locator('time').innerText()).toBe(posting!.lastDay.split('-').reverse().join('.'));
+    await axe(page);
+  });
+});
+
 // Last: they move the shared clock.
 describe('overdue and the dashboard', () => {
   it('shows nothing overdue at first, then, after the last day has passed, the cases by unit with the overdue mark', async () => {
