@@ -184,3 +184,23 @@ describe('overdue and the dashboard', () => {
     await axe(page);
   });
 });
+
+// Last of all: it adds 50 cases (the counts above would change).
+describe('paging', () => {
+  it('shows 50 rows a page, "next" and "previous" as links, every case once', async () => {
+    for (let n = 2; n <= 51; n++) await h.createCase('press_secretary', 'blog-question', demo.blogQuestion(n));
+    const page = await h.newPage();
+    await signIn(page, 'supervisor', '/ui/cases?procedure=blog-question');
+    const first = await rowIds(page);
+    expect(first).toHaveLength(50);
+    await page.getByRole('link', { name: 'Следующие →' }).click();
+    await page.waitForURL(/after=/);
+    await expect.poll(async () => (await rowIds(page)).length).toBe(1);
+    const second = await rowIds(page);
+    expect(new Set([...first, ...second]).size).toBe(51);
+    expect([...first, ...second]).toContain(blog);
+    await axe(page);
+    await page.getByRole('link', { name: '← Предыдущие' }).click();
+    await expect.poll(() => rowIds(page)).toEqual(first);
+  });
+});
