@@ -22,7 +22,7 @@ import { formatDateTime, formatIsoDate } from './format.js';
 import { attrs, html, type Html } from './html.js';
 import { t } from './i18n/index.js';
 import { page, type PageContext } from './layout.js';
-import { procedureLabel, roleLabel } from './labels.js';
+import { procedureLabel, roleLabel, stateLabel } from './labels.js';
 
 export interface HistoryEvent {
   seq: number;
@@ -164,7 +164,7 @@ function replaySection(ctx: PageContext, id: string, last: number, seq: number |
 ${error ? html`<p class="flash flash-error" role="alert">${error}</p>` : ''}
 ${view
   ? html`<div class="replayed" data-replay-seq="${seq}">
-<p>${t(l, 'audit.replay.state', { seq: seq ?? view.seq, type: at?.type ?? '', at: at ? formatDateTime(at.occurredAt, ZONE) : '' })}: <strong data-state="${view.state}">${view.state}</strong></p>
+<p>${t(l, 'audit.replay.state', { seq: seq ?? view.seq, type: at?.type ?? '', at: at ? formatDateTime(at.occurredAt, ZONE) : '' })}: <strong data-state="${view.state}">${stateLabel(l, view.procedure, view.state)}</strong></p>
 <h3>${t(l, 'audit.replay.deadlines')}</h3>
 ${view.deadlines.length === 0
   ? html`<p>${t(l, 'audit.replay.none')}</p>`
@@ -280,7 +280,7 @@ export const auditPages: FastifyPluginAsync = async (app) => {
     const l = ctx.lang;
     const main = html`<p><a href="/ui/audit">← ${t(l, 'audit.find')}</a></p>
 <h1>${t(l, 'audit.case', { ref })}</h1>
-<p>${procedureLabel(l, view.procedure)} · <code>${view.id}</code> · <span data-state="${view.state}">${view.state}</span></p>
+<p>${procedureLabel(l, view.procedure)} · <code>${view.id}</code> · <span data-state="${view.state}">${stateLabel(l, view.procedure, view.state)}</span></p>
 ${verifySection(ctx, verify.ok ? verify.body : undefined, verify.ok ? undefined : verify.body.error.message)}
 ${replaySection(ctx, view.id, view.seq, seq, replayed, at, replayError)}
 <section aria-labelledby="history-title"><h2 id="history-title">${t(l, 'audit.history')}</h2>

@@ -85,8 +85,10 @@ function createForm(ctx: PageContext, procedure: string, schema: JsonSchema, sta
     idPrefix: `new-${procedure}`,
     words: { optional: t(lang, 'form.optional'), none: t(lang, 'form.none') },
   };
-  return html`<section class="new-case" aria-labelledby="new-${procedure}-title">
-<h2 id="new-${procedure}-title">${procedureLabel(lang, procedure)}</h2>
+  // The heading's id is outside the fields' `new-<procedure>-<field>` ids: a field named
+  // `title` (a publication's) must not share it, or its label would point at the heading.
+  return html`<section class="new-case" aria-labelledby="heading-new-${procedure}">
+<h2 id="heading-new-${procedure}">${procedureLabel(lang, procedure)}</h2>
 <form method="post"${attrs({ action: `/ui/new/${procedure}`, 'data-event': 'create', 'data-procedure': procedure, novalidate: state.errors.size > 0 || state.formError !== undefined })}>
 ${csrfField(ctx)}<input type="hidden" name="_key" value="${state.key}">
 ${state.formError ? html`<p class="flash flash-error" role="alert">${state.formError}</p>` : state.errors.size > 0 ? html`<p class="flash flash-error" role="alert">${t(lang, 'form.fix')}</p>` : ''}

@@ -25,6 +25,13 @@ const SHOTS: Shot[] = [
   { name: 'queue-unit', role: 'unit', url: '/ui/queue' },
   { name: 'queue-press-secretary', role: 'press_secretary', url: '/ui/queue' },
   { name: 'queue-supervisor-en', role: 'supervisor', url: '/ui/queue', lang: 'en' },
+  { name: 'new-case-initiator', role: 'initiator', url: '/ui/new' },
+  { name: 'new-case-car', role: 'car', url: '/ui/new' },
+  { name: 'public-form', url: '/form/feedback' },
+  { name: 'overdue-supervisor', role: 'supervisor', url: '/ui/overdue' },
+  { name: 'dashboard-supervisor', role: 'supervisor', url: '/ui/dashboard' },
+  // The search by registration number leads to the case's audit page.
+  { name: 'audit-case', role: 'auditor', url: '/ui/audit?q=ЗТ-2025-0042' },
 ];
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');

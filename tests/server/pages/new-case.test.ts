@@ -55,6 +55,16 @@ describe('new case forms (/ui/new)', () => {
     expect(none.body).toContain('В роли «Аудитор» дела не создаются.');
   });
 
+  it('gives every element of the page its own id, so each label points at its field (a publication\'s `title` once shared the heading\'s id)', async () => {
+    for (const role of ['initiator', 'press_secretary', 'car'] as const) {
+      const { body } = await formOf(await signIn(t.app, role), role === 'initiator' ? 'publication' : role === 'car' ? 'feedback-inquiry' : 'blog-question');
+      const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!);
+      expect(ids.filter((id, i) => ids.indexOf(id) !== i), role).toEqual([]);
+      // Every label's `for` names an input, a select or a textarea.
+      for (const [, id] of body.matchAll(/<label for="([^"]+)"/g)) expect(body, id).toMatch(new RegExp(`<(input|select|textarea)[^>]*\\sid="${id}"`));
+    }
+  });
+
   it('creates a publication with its channels and planned date: 303 to the case page', async () => {
     const initiator = await signIn(t.app, 'initiator');
     const { key } = await formOf(initiator, 'publication');
