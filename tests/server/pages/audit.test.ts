@@ -122,7 +122,7 @@ describe('the auditors\' pages', () => {
     expect(first.statusCode).toBe(200);
     const then = await api(1);
     expect(then.state).toBe('received');
-    expect(first.body).toMatch(/После события 1 \(created, 05\.03\.2025 12:00\) дело было в состоянии: <strong data-state="received">received<\/strong>/);
+    expect(first.body).toMatch(/После события 1 \(created, 05\.03\.2025 12:00\) дело было в состоянии: <strong data-state="received">Поступило<\/strong>/);
     expect(first.body).toContain('<tr data-deadline="review" data-status="pending"><td><code>review</code></td><td>п. 38, 39</td><td>05.03.2025 12:00</td><td>20.03.2025</td>');
     expect(first.body).toContain('<tr data-seq="1" class="chosen" aria-current="true">');
     const now = await api(3);
