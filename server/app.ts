@@ -128,7 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await scope.register(caseRoutes, { engine, writes: new WindowCounter(options.writeRateLimit ?? 600) });
       await scope.register(statsRoutes, { engine });
     });
-    await app.register(pagesPlugin, { identity: options.identity ?? users, sessions, failures });
+    await app.register(pagesPlugin, { identity: options.identity ?? users, zone: engine.deps.calendar.zone, sessions, failures });
   }
   return app;
 }

@@ -54,13 +54,10 @@ interface Read {
   readAt: string;
 }
 
-const ZONE = 'Asia/Almaty';
 /** Rows of the history table per page. */
 const TABLE_PAGE = 100;
 /** Events per API call when exporting (the API's largest page). */
 const EXPORT_PAGE = 5_000;
-/** A search by registration number looks through at most this many cases (newest pages first are not available: oldest first). */
-const SCAN_LIMIT = 2_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The columns of the CSV export, in order: every field of a history event. */
@@ -146,8 +143,8 @@ function historyTable(ctx: PageContext, id: string, events: HistoryEvent[], chos
 <tbody>${events.map(
     (e) => html`<tr data-seq="${e.seq}"${attrs({ class: e.seq === chosen ? 'chosen' : undefined, 'aria-current': e.seq === chosen ? 'true' : undefined })}>
 <td>${e.seq}</td><td><code>${e.type}</code></td><td>${e.actor}</td><td>${roleLabel(l, e.role)}</td>
-<td>${formatDateTime(e.occurredAt, ZONE)}${e.backdated ? html`<small class="backdated">${t(l, 'audit.backdated', { reason: e.backdatingReason ?? '' })}</small>` : ''}</td>
-<td>${formatDateTime(e.recordedAt, ZONE)}</td>
+<td>${formatDateTime(e.occurredAt, ctx.zone)}${e.backdated ? html`<small class="backdated">${t(l, 'audit.backdated', { reason: e.backdatingReason ?? '' })}</small>` : ''}</td>
+<td>${formatDateTime(e.recordedAt, ctx.zone)}</td>
 <td>${payloadText(e) ? html`<pre class="payload">${payloadText(e)}</pre>` : ''}</td>
 <td><a href="/ui/audit/cases/${id}${query({ seq: e.seq })}#replay">${t(l, 'audit.replayTo', { seq: e.seq })}</a></td>
 </tr>`,
@@ -164,13 +161,13 @@ function replaySection(ctx: PageContext, id: string, last: number, seq: number |
 ${error ? html`<p class="flash flash-error" role="alert">${error}</p>` : ''}
 ${view
   ? html`<div class="replayed" data-replay-seq="${seq}">
-<p>${t(l, 'audit.replay.state', { seq: seq ?? view.seq, type: at?.type ?? '', at: at ? formatDateTime(at.occurredAt, ZONE) : '' })}: <strong data-state="${view.state}">${stateLabel(l, view.procedure, view.state)}</strong></p>
+<p>${t(l, 'audit.replay.state', { seq: seq ?? view.seq, type: at?.type ?? '', at: at ? formatDateTime(at.occurredAt, ctx.zone) : '' })}: <strong data-state="${view.state}">${stateLabel(l, view.procedure, view.state)}</strong></p>
 <h3>${t(l, 'audit.replay.deadlines')}</h3>
 ${view.deadlines.length === 0
   ? html`<p>${t(l, 'audit.replay.none')}</p>`
   : html`<table><thead><tr><th scope="col">${t(l, 'audit.dl.key')}</th><th scope="col">${t(l, 'audit.dl.rule')}</th><th scope="col">${t(l, 'audit.dl.from')}</th><th scope="col">${t(l, 'audit.dl.lastDay')}</th><th scope="col">${t(l, 'audit.dl.status')}</th></tr></thead>
 <tbody>${view.deadlines.map(
-      (d) => html`<tr data-deadline="${d.key}" data-status="${d.status}"><td><code>${d.key}</code></td><td>${d.rule}</td><td>${d.from ? (d.from.length === 10 ? formatIsoDate(d.from) : formatDateTime(d.from, ZONE)) : ''}</td><td>${formatIsoDate(d.lastDay)}</td><td class="status-${d.status}">${d.status}</td></tr>`,
+      (d) => html`<tr data-deadline="${d.key}" data-status="${d.status}"><td><code>${d.key}</code></td><td>${d.rule}</td><td>${d.from ? (d.from.length === 10 ? formatIsoDate(d.from) : formatDateTime(d.from, ctx.zone)) : ''}</td><td>${formatIsoDate(d.lastDay)}</td><td class="status-${d.status}">${d.status}</td></tr>`,
     )}</tbody></table>`}
 </div>`
   : ''}
@@ -196,7 +193,7 @@ function readsSection(ctx: PageContext, reads: Read[] | undefined, error?: strin
     : reads.length === 0
       ? html`<p>${t(l, 'audit.reads.none')}</p>`
       : html`<table class="reads"><thead><tr><th scope="col">${t(l, 'audit.col.actor')}</th><th scope="col">${t(l, 'audit.col.role')}</th><th scope="col">${t(l, 'audit.reads.route')}</th><th scope="col">${t(l, 'audit.reads.at')}</th></tr></thead>
-<tbody>${reads.map((r) => html`<tr><td>${r.actor}</td><td>${roleLabel(l, r.role)}</td><td><code>${r.route}</code></td><td>${formatDateTime(r.readAt, ZONE)}</td></tr>`)}</tbody></table>`;
+<tbody>${reads.map((r) => html`<tr><td>${r.actor}</td><td>${roleLabel(l, r.role)}</td><td><code>${r.route}</code></td><td>${formatDateTime(r.readAt, ctx.zone)}</td></tr>`)}</tbody></table>`;
   return html`<section aria-labelledby="reads-title"><h2 id="reads-title">${t(l, 'audit.reads')}</h2>${body}</section>`;
 }
 
@@ -223,25 +220,18 @@ export const auditPages: FastifyPluginAsync = async (app) => {
         results = html`<p class="flash flash-error" role="alert">${t(ctx.lang, 'audit.find.none', { q })}</p>`;
         status = 404;
       } else {
-        // The API has no search by registration number: look through the pages of the list.
-        const found: CaseView[] = [];
-        let after: string | undefined;
-        let scanned = 0;
-        while (scanned < SCAN_LIMIT) {
-          const res = await callApi<{ cases: CaseView[]; next?: string }>(app, request, caller(request), { method: 'GET', url: `/cases${query({ limit: 200, after })}` });
-          if (!res.ok) break;
-          scanned += res.body.cases.length;
-          found.push(...res.body.cases.filter((v) => registrationOf(v)?.toLowerCase() === q.toLowerCase()));
-          if (!res.body.next) break;
-          after = res.body.next;
-        }
+        // The API's search (`q`: registration number, names, texts; at least 3 characters),
+        // then an exact match of the registration number among what it found: one look-up,
+        // and only the few cases listed enter the read log.
+        const res = q.length >= 3 ? await callApi<{ cases: CaseView[]; next?: string }>(app, request, caller(request), { method: 'GET', url: `/cases${query({ q, limit: 200 })}` }) : undefined;
+        const found = res?.ok ? res.body.cases.filter((v) => registrationOf(v)?.toLowerCase() === q.toLowerCase()) : [];
         if (found.length === 1) return seeOther(reply, `/ui/audit/cases/${found[0]!.id}`);
         if (found.length === 0) status = 404;
         results =
           found.length === 0
-            ? html`<p class="flash flash-error" role="alert">${t(ctx.lang, 'audit.find.none', { q })}</p>${scanned >= SCAN_LIMIT ? html`<p>${t(ctx.lang, 'audit.find.scanned', { n: scanned })}</p>` : ''}`
+            ? html`<p class="flash flash-error" role="alert">${t(ctx.lang, 'audit.find.none', { q })}</p>`
             : html`<p>${t(ctx.lang, 'audit.find.found', { n: found.length })}</p><ul>${found.map(
-                (v) => html`<li data-case-id="${v.id}"><a href="/ui/audit/cases/${v.id}">${registrationOf(v) ?? v.id}</a> — ${procedureLabel(ctx.lang, v.procedure)}, ${formatDateTime(v.createdAt, ZONE)}</li>`,
+                (v) => html`<li data-case-id="${v.id}"><a href="/ui/audit/cases/${v.id}">${registrationOf(v) ?? v.id}</a> — ${procedureLabel(ctx.lang, v.procedure)}, ${formatDateTime(v.createdAt, ctx.zone)}</li>`,
               )}</ul>`;
       }
     }

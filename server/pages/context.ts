@@ -10,6 +10,8 @@ import type { PageContext } from './layout.js';
 
 export const SESSION_COOKIE = 'qi_session';
 export const LANG_COOKIE = 'qi_lang';
+/** Only for a request outside the pages' scope (never in practice): the pages' own context carries the calendar's zone. */
+const DEFAULT_ZONE = 'Asia/Almaty';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,7 +26,7 @@ export function langOf(request: FastifyRequest): Lang {
 
 /** The page context (the hook ran for every request of the pages' scope). */
 export function pageOf(request: FastifyRequest): PageContext & { sessionId?: string } {
-  return request.page ?? { lang: langOf(request), path: request.url };
+  return request.page ?? { lang: langOf(request), zone: DEFAULT_ZONE, path: request.url };
 }
 
 /** The signed-in person's context; routes behind `requireSession` only. */

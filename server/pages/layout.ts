@@ -13,6 +13,8 @@ import { roleLabel } from './labels.js';
 /** What every page knows about the request. */
 export interface PageContext {
   lang: Lang;
+  /** The IANA zone local times are shown in: the calendar's (Asia/Almaty). */
+  zone: string;
   /** The path and query of this page (the language links and sign-in come back to it). */
   path: string;
   session?: Session;

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { CaseView } from '../../engine/index.js';
 import { callApi, type ApiErrorBody } from './api.js';
-import { seeOther, sendHtml, signedIn } from './context.js';
+import { pageOf, seeOther, sendHtml, signedIn } from './context.js';
 import { errorsByField, fieldsOf, localToInstant, readForm, type FormBody, type JsonSchema } from './forms.js';
 import { attrs, html, type Html } from './html.js';
 import { t, type Lang } from './i18n/index.js';
@@ -28,7 +28,6 @@ import { csrfField, page, type PageContext } from './layout.js';
 import { procedureLabel, roleLabel } from './labels.js';
 
 /** The calendar's zone: local times typed into the forms are read in it. */
-const ZONE = 'Asia/Almaty';
 /** The envelope's fields, next to the input's. */
 const ENVELOPE = ['occurredAt', 'backdatingReason'] as const;
 /** A form's idempotency key as the API takes it (printable ASCII, bounded). */
@@ -160,7 +159,7 @@ ${forms.length === 0 ? html`<p>${t(ctx.lang, 'new.none', { role: roleLabel(ctx.l
     }
     const form = request.body ?? {};
     const schema = formSchema(ctx.lang, procedure, found.schema);
-    const input = readForm(schema, form, ZONE);
+    const input = readForm(schema, form, pageOf(request).zone);
     const typedAt = (Array.isArray(form.occurredAt) ? form.occurredAt[0] : form.occurredAt)?.trim() ?? '';
     const reason = (Array.isArray(form.backdatingReason) ? form.backdatingReason[0] : form.backdatingReason)?.trim() ?? '';
     const givenKey = Array.isArray(form._key) ? form._key[0] : form._key;
@@ -170,7 +169,7 @@ ${forms.length === 0 ? html`<p>${t(ctx.lang, 'new.none', { role: roleLabel(ctx.l
       const placed = placeError(error, [...fieldNames(schema), ...ENVELOPE]);
       return render(request, { procedure, state: { values, errors: placed.fields, ...(placed.form ? { formError: placed.form } : {}), key } }, status);
     };
-    const occurredAt = typedAt ? localToInstant(typedAt, ZONE) : undefined;
+    const occurredAt = typedAt ? localToInstant(typedAt, pageOf(request).zone) : undefined;
     if (typedAt && !occurredAt) {
       const { body, status } = await failed({ code: 'invalid_request', message: t(ctx.lang, 'form.fix'), details: { field: 'occurredAt' } }, 400);
       return sendHtml(reply, body, status);

@@ -31,6 +31,8 @@ import { signInPage } from './sign-in.js';
 
 export interface PagesOptions {
   identity: Identity;
+  /** The calendar's IANA zone: every local time and every date the pages show or read. */
+  zone: string;
   sessions: SessionStore;
   /** Failed sign-ins per address (shared with the API's failed authentications). */
   failures?: WindowCounter;
@@ -72,14 +74,14 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
       const lang = langOf(request);
       const sessionId = request.cookies[SESSION_COOKIE];
       const session = sessionId ? opts.sessions.get(sessionId, Date.now()) : undefined;
-      request.page = { lang, path: request.url, ...(session && sessionId ? { session, sessionId } : {}) };
+      request.page = { lang, zone: opts.zone, path: request.url, ...(session && sessionId ? { session, sessionId } : {}) };
       if (!request.url.startsWith('/ui/assets/')) void reply.header('cache-control', 'no-store');
       if (!session && !PUBLIC.some((p) => p.test(request.url))) {
         if (request.method === 'GET') {
           void seeOther(reply, `/ui/sign-in?next=${encodeURIComponent(request.url)}`);
           return done();
         }
-        void sendHtml(reply, page({ lang, path: request.url }, { title: t(lang, 'error.title'), main: html`<p>${t(lang, 'error.csrf')}</p>` }), 403);
+        void sendHtml(reply, page({ lang, zone: opts.zone, path: request.url }, { title: t(lang, 'error.title'), main: html`<p>${t(lang, 'error.csrf')}</p>` }), 403);
         return done();
       }
       done();

@@ -28,7 +28,6 @@ import { attrs, html, type Html } from './html.js';
 import { isLang, LANGS, t, type Lang } from './i18n/index.js';
 import { csrfField } from './layout.js';
 
-const ZONE = 'Asia/Almaty';
 const KEY = /^[\x21-\x7e]{1,200}$/;
 /** The intake's limits (server/routes/intake.ts IntakeBodySchema). */
 const MAX = { name: 200, email: 254, text: 20_000 } as const;
@@ -109,12 +108,12 @@ ${field('fb-text', t(lang, 'public.text'), html`<textarea${attrs({ id: 'fb-text'
   return shell(lang, t(lang, 'public.title'), main);
 }
 
-function receiptPage(lang: Lang, language: Lang, r: Receipt): Html {
+function receiptPage(lang: Lang, language: Lang, r: Receipt, zone: string): Html {
   const main = html`<h1>${t(lang, 'public.thanks')}</h1>
 <div class="receipt" role="status" data-reference="${r.reference}">
 <p lang="${language}">${r.message}</p>
 <p>${t(lang, 'public.reference', { ref: r.reference })}</p>
-<p>${t(lang, 'public.received', { at: formatDateTime(r.receivedAt, ZONE) })}</p>
+<p>${t(lang, 'public.received', { at: formatDateTime(r.receivedAt, zone) })}</p>
 ${r.reviewLastDay ? html`<p data-review-last-day="${r.reviewLastDay}">${t(lang, 'public.term', { date: formatIsoDate(r.reviewLastDay) })}</p>` : ''}
 </div>
 <p><a href="/form/feedback?lang=${lang}">${t(lang, 'public.again')}</a></p>`;
@@ -156,7 +155,7 @@ export const publicFormPages: FastifyPluginAsync = async (app) => {
     const errors = check(lang, filled);
     if (errors.size > 0) return sendHtml(reply, formPage(request, lang, filled, errors, key), 400);
     const res = await callApi<Receipt>(app, request, {}, { method: 'POST', url: '/intake/feedback', idempotencyKey: key, body: filled });
-    if (res.ok) return sendHtml(reply, receiptPage(lang, filled.language, res.body));
+    if (res.ok) return sendHtml(reply, receiptPage(lang, filled.language, res.body, pageOf(request).zone));
     // What the intake refused that the checks above let through: by the field it names, else for the form.
     const { message } = res.body.error;
     const named = (['name', 'email', 'language', 'kind', 'text'] as const).find((n) => message.startsWith(`body.${n} `));

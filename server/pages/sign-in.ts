@@ -41,14 +41,14 @@ export const signInPage: FastifyPluginAsync<SignInOptions> = async (app, opts) =
     const p = pageOf(request);
     const next = safeBack(request.query.next);
     if (p.session) return seeOther(reply, next);
-    const ctx = { lang: p.lang, path: request.url };
+    const ctx = { lang: p.lang, zone: p.zone, path: request.url };
     const body = form(ctx, next, '');
     return sendHtml(reply, request.query.out === '1' ? page(ctx, { title: t(p.lang, 'signIn.title'), flash: { kind: 'ok', text: t(p.lang, 'signedOut') }, main: html`${body}` }) : body);
   });
 
   app.post<{ Body: { name?: string; token?: string; next?: string } }>('/ui/sign-in', { schema: { hide: true } }, (request, reply) => {
     const p = pageOf(request);
-    const ctx = { lang: p.lang, path: '/ui/sign-in' };
+    const ctx = { lang: p.lang, zone: p.zone, path: '/ui/sign-in' };
     const name = typeof request.body?.name === 'string' ? request.body.name.trim() : '';
     const next = safeBack(request.body?.next);
     const wait = opts.failures?.blocked(request.ip) ?? 0;

@@ -204,7 +204,6 @@ export const en: Messages = {
   'audit.find.submit': 'Find',
   'audit.find.none': 'No case “{q}”.',
   'audit.find.found': 'Cases found: {n}',
-  'audit.find.scanned': 'The search by number looked through the latest {n} cases.',
   'audit.forbidden': 'These pages are for the auditor role only.',
   'audit.case': 'Case {ref}',
   'audit.history': 'History',

@@ -204,7 +204,6 @@ export const kk: Messages = {
   'audit.find.submit': 'Табу',
   'audit.find.none': '«{q}» ісі табылмады.',
   'audit.find.found': 'Табылған істер: {n}',
-  'audit.find.scanned': 'Нөмір бойынша іздеу соңғы {n} істі қарады.',
   'audit.forbidden': 'Бұл беттер тек «Аудитор» рөлінде қолжетімді.',
   'audit.case': '{ref} ісі',
   'audit.history': 'Тарих',

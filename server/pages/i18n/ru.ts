@@ -206,7 +206,6 @@ export const ru = {
   'audit.find.submit': 'Найти',
   'audit.find.none': 'Дело «{q}» не найдено.',
   'audit.find.found': 'Найдено дел: {n}',
-  'audit.find.scanned': 'Поиск по номеру просмотрел последние {n} дел.',
   'audit.forbidden': 'Эти страницы доступны только в роли «Аудитор».',
   'audit.case': 'Дело {ref}',
   'audit.history': 'История',

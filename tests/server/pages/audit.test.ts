@@ -89,6 +89,24 @@ describe('the auditors\' pages', () => {
     expect(unknownId.statusCode).toBe(404);
   });
 
+  it('finds by registration number through the API\'s search: the other cases are not read (the read log has none of them)', async () => {
+    const others: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await t.as('car').post('/cases', {
+        procedure: 'feedback-inquiry',
+        input: { applicant: { name: `Другой ${i}`, email: `o${i}@example.kz` }, language: 'ru', kind: 'question', text: 'другой вопрос' },
+      });
+      others.push(c.json().id);
+    }
+    const auditor = await signIn(t.app, 'auditor');
+    const byNumber = await auditor.get(`/ui/audit?q=${encodeURIComponent('ЗТ-17')}`);
+    expect(byNumber.headers.location).toBe(`/ui/audit/cases/${id}`);
+    for (const other of others) {
+      const reads = (await t.as('auditor').get(`/cases/${other}/reads`)).json().reads as { actor: string }[];
+      expect(reads.filter((r) => r.actor === 'auditor-user')).toEqual([]);
+    }
+  });
+
   it('shows the history as a table, the verification in words and the reads', async () => {
     const auditor = await signIn(t.app, 'auditor');
     const res = await auditor.get(`/ui/audit/cases/${id}`);
