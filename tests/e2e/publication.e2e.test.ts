@@ -137,7 +137,25 @@ describe('P1: a publication with translation into two languages and two channels
     expect(d.status).toBe('missed');
     expect(d.text).toContain('просрочено на 2 дня');
     await axe(page);
-    await act(page, 'post', { channel: 'telegram', url: 'https://t.me/qazindustry/1234' });
+    // Dated tomorrow by mistake: the engine refuses it, the page says so by the field, and keeps what was typed.
+    let form = actionForm(page, 'post');
+    await form.locator('[name="channel"]').selectOption('telegram');
+    await form.locator('[name="url"]').fill('https://t.me/qazindustry/1234');
+    await form.locator('summary').click();
+    await form.locator('[name="occurredAt"]').fill('2025-04-19T10:00');
+    const [refused] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), form.locator('button[type="submit"]').click()]);
+    expect(refused.status()).toBe(422);
+    await page.waitForLoadState();
+    form = actionForm(page, 'post');
+    expect(await form.locator('[name="occurredAt"]').getAttribute('aria-invalid')).toBe('true');
+    // The engine's message, next to the field and in the notice.
+    expect(await form.locator('.field-error').allInnerTexts()).toEqual([expect.stringContaining('is later than the server time')]);
+    expect(await page.locator('.flash').first().innerText()).toMatch(/^Событие не записано: occurredAt .* is later than the server time/);
+    expect(await form.locator('[name="url"]').inputValue()).toBe('https://t.me/qazindustry/1234');
+    expect(await state(page)).toEqual({ id: 'posting', words: 'Размещение' });
+    await axe(page);
+    await form.locator('[name="occurredAt"]').fill('');
+    await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === 'post'), form.locator('button[type="submit"]').click()]);
     expect(await state(page)).toEqual({ id: 'published', words: 'Опубликовано' });
     expect(await page.locator('.case-head').innerText()).toContain('(завершено)');
     const after = await deadlineOf(page, 'posting');
