@@ -97,6 +97,15 @@ export function shiftedDay(d: DeadlineView): string | undefined {
   return d.lastDay > nominal ? nominal : undefined;
 }
 
+const PLURAL_RULES = new Map<Lang, Intl.PluralRules>();
+/** "1 календарный день", "2 календарных дня", "15 календарных дней": the period's words with the plural form of `n`. */
+function periodKey(lang: Lang, kind: 'working' | 'calendar', n: number): MessageKey {
+  let rules = PLURAL_RULES.get(lang);
+  if (!rules) PLURAL_RULES.set(lang, (rules = new Intl.PluralRules(lang)));
+  const form = rules.select(n);
+  return form === 'one' || form === 'few' ? `how.after.${kind}.${form}` : `how.after.${kind}`;
+}
+
 /**
  * How a deadline was counted, in one line: "15 календарных дней с 06.03.2025; 21.03
  * выходной → 26.03". The facts are the deadline record's (amount, reading, from, last day,
@@ -107,7 +116,7 @@ export function explain(lang: Lang, d: DeadlineView, zone: string, names: DayNam
     return `${t(lang, 'how.before', { n: d.amount, date: formatIsoDate(d.from) })} → ${formatIsoDate(d.lastDay)}`;
   }
   const from = formatDate(d.from, zone);
-  const head = t(lang, d.reading === 'working' ? 'how.after.working' : 'how.after.calendar', { n: d.amount, from });
+  const head = t(lang, periodKey(lang, d.reading === 'working' ? 'working' : 'calendar', d.amount), { n: d.amount, from });
   const nominal = shiftedDay(d);
   if (!nominal) return `${head} → ${formatIsoDate(d.lastDay)}`;
   const name = names.get(`${d.calendar.id}@${d.calendar.version}:${nominal}`);
@@ -139,7 +148,8 @@ export function deadlinesSection(lang: Lang, view: CaseView, names: DayNames): H
 <h2 id="deadlines-title">${t(lang, 'deadlines.title')}</h2>
 ${all.length === 0
   ? html`<p>${t(lang, 'deadlines.none')}</p>`
-  : html`<div class="scroll"><table class="deadlines">${head}<tbody>${view.deadlines.map((d) => deadlineRow(lang, d, view.zone, names))}</tbody>${
+  : // Focusable and named: a table wider than the screen scrolls, and the keyboard must reach it (axe scrollable-region-focusable).
+    html`<div class="scroll" tabindex="0" role="region" aria-labelledby="deadlines-title"><table class="deadlines">${head}<tbody>${view.deadlines.map((d) => deadlineRow(lang, d, view.zone, names))}</tbody>${
       view.deadlineHistory.length > 0
         ? html`<tbody class="past"><tr><th colspan="9" scope="rowgroup">${t(lang, 'deadlines.past')}</th></tr>${view.deadlineHistory.map((d) => deadlineRow(lang, d, view.zone, names))}</tbody>`
         : ''

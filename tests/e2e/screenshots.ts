@@ -15,7 +15,8 @@ interface Shot {
   name: string;
   /** Who is signed in; none: the page as a visitor sees it. */
   role?: HumanRole;
-  url: string;
+  /** The page; a function of the demo cases for a page of one case. */
+  url: string | ((cases: DemoCases) => string);
   lang?: 'ru' | 'kk' | 'en';
 }
 
@@ -32,12 +33,19 @@ const SHOTS: Shot[] = [
   { name: 'dashboard-supervisor', role: 'supervisor', url: '/ui/dashboard' },
   // The search by registration number leads to the case's audit page.
   { name: 'audit-case', role: 'auditor', url: '/ui/audit?q=ЗТ-2025-0042' },
+  { name: 'case-press-secretary', role: 'press_secretary', url: (c) => `/ui/cases/${c.blog}` },
 ];
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
+/** The demo cases a shot of one case page can name. */
+interface DemoCases {
+  /** A blog question returned once by the Chairman for rework (deadlines of several turns). */
+  blog: string;
+}
+
 /** Cases of every procedure, at several stages; the first question is overdue by the end. */
-async function demoCases(h: Harness): Promise<void> {
+async function demoCases(h: Harness): Promise<DemoCases> {
   const unit = h.t.units[0]!;
   // Monday 24.02.2025, 10:00 in Almaty: a question that will be late by the screenshots' day.
   const late = await h.createCase('car', 'feedback-inquiry', demo.question(1));
@@ -52,25 +60,32 @@ async function demoCases(h: Harness): Promise<void> {
   await h.event('supervisor', b.id, { type: 'assign', unit });
   const blog = await h.createCase('press_secretary', 'blog-question', demo.blogQuestion(1));
   await h.event('car', blog.id, { type: 'register', registrationNumber: 'БЛ-2025-0007' });
+  await h.event('press_secretary', blog.id, { type: 'assign', unit });
+  await h.event('unit', blog.id, { type: 'submit_answer', text: 'Приём заявок откроется 1 апреля.' });
+  await h.event('supervisor', blog.id, { type: 'agree_answer' });
+  await h.event('press_secretary', blog.id, { type: 'forward_to_chairman' });
+  await h.event('chairman', blog.id, { type: 'return_for_rework', comment: 'Уточните сроки.' });
   await h.createCase('initiator', 'publication', demo.publication('2025-03-27', 1));
   await h.jump('2025-03-12T05:00:00.000Z');
   await h.createCase('press_secretary', 'blog-question', demo.blogQuestion(2));
   await h.createCase('initiator', 'publication', demo.publication('2025-03-20', 2));
+  return { blog: blog.id };
 }
 
 async function main(): Promise<void> {
   const h = await startHarness({ now: '2025-02-24T05:00:00.000Z' });
   try {
-    await demoCases(h);
+    const cases = await demoCases(h);
     mkdirSync(OUT, { recursive: true });
     for (const shot of SHOTS) {
+      const url = typeof shot.url === 'function' ? shot.url(cases) : shot.url;
       const page = await h.newPage({ viewport: { width: 1200, height: 640 } });
       if (shot.role) await signIn(page, shot.role);
-      if (shot.lang) await page.goto(`/ui/lang?to=${shot.lang}&back=${encodeURIComponent(shot.url)}`);
-      else await page.goto(shot.url);
+      if (shot.lang) await page.goto(`/ui/lang?to=${shot.lang}&back=${encodeURIComponent(url)}`);
+      else await page.goto(url);
       const file = join(OUT, `${shot.name}.png`);
       await page.screenshot({ path: file, fullPage: true });
-      console.log(`${file} (${shot.role ?? 'visitor'}, ${shot.url})`);
+      console.log(`${file} (${shot.role ?? 'visitor'}, ${url})`);
       await h.closePages();
     }
     if (h.external.length > 0) throw new Error(`requests left 127.0.0.1: ${h.external.join(', ')}`);

@@ -243,4 +243,8 @@ export const kk: Messages = {
   'audit.export.csv': 'CSV (Excel)',
   'audit.export.jsonl': 'JSONL',
   'audit.error': 'Қате: {message}',
+  'how.after.calendar.one': '{from} бастап {n} күнтізбелік күн',
+  'how.after.calendar.few': '{from} бастап {n} күнтізбелік күн',
+  'how.after.working.one': '{from} бастап {n} жұмыс күні',
+  'how.after.working.few': '{from} бастап {n} жұмыс күні',
 };

@@ -245,6 +245,11 @@ export const ru = {
   'audit.export.csv': 'CSV (Excel)',
   'audit.export.jsonl': 'JSONL',
   'audit.error': 'Ошибка: {message}',
+  // The explanation's period with its plural form (the `many` form is 'how.after.*' above).
+  'how.after.calendar.one': '{n} календарный день с {from}',
+  'how.after.calendar.few': '{n} календарных дня с {from}',
+  'how.after.working.one': '{n} рабочий день с {from}',
+  'how.after.working.few': '{n} рабочих дня с {from}',
 } as const;
 
 export type MessageKey = keyof typeof ru;
