@@ -244,4 +244,10 @@ export const en: Messages = {
   'audit.export.csv': 'CSV (Excel)',
   'audit.export.jsonl': 'JSONL',
   'audit.error': 'Error: {message}',
+  'how.after.calendar.one': '{n} calendar day from {from}',
+  'how.after.calendar.few': '{n} calendar days from {from}',
+  'how.after.working.one': '{n} working day from {from}',
+  'how.after.working.few': '{n} working days from {from}',
+  'how.before.one': 'at least {n} working day before {date}',
+  'how.before.few': 'at least {n} working days before {date}',
 };

@@ -244,4 +244,10 @@ export const kk: Messages = {
   'audit.export.csv': 'CSV (Excel)',
   'audit.export.jsonl': 'JSONL',
   'audit.error': 'Қате: {message}',
+  'how.after.calendar.one': '{from} бастап {n} күнтізбелік күн',
+  'how.after.calendar.few': '{from} бастап {n} күнтізбелік күн',
+  'how.after.working.one': '{from} бастап {n} жұмыс күні',
+  'how.after.working.few': '{from} бастап {n} жұмыс күні',
+  'how.before.one': '{date} дейін кемінде {n} жұмыс күні',
+  'how.before.few': '{date} дейін кемінде {n} жұмыс күні',
 };
