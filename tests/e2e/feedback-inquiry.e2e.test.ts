@@ -6,7 +6,7 @@
  * server sends no e-mail), the unit answers after the term, the supervisor returns the answer
  * once and then approves it. Checked as a person sees it: the state in words, the due dates
  * in local time (dd.MM.yyyy, Asia/Almaty), what remains, how the term was counted, the engine's
- * message in the form it is about, the overdue mark after a clock jump, the messages to
+ * message next to the field it names, the overdue mark after a clock jump, the messages to
  * the applicant and the history; axe on every page.
  */
 import type { Page } from 'playwright-core';
@@ -106,7 +106,7 @@ describe('P3: a question with an extension and its notice, answered through the 
     expect(await page.locator('.facts').innerText()).toContain('Департамент экспорта');
   });
 
-  it('the Chairman extends the term; a second one past 30 days in total is refused in its form', async () => {
+  it('the Chairman extends the term; a second one past 30 days in total is refused by the field', async () => {
     const page = await h.newPage();
     await signIn(page, 'chairman', casePath);
     await act(page, 'extend', { days: '20', reason: 'Нужна проверка сведений в министерстве' });
@@ -127,8 +127,12 @@ describe('P3: a question with an extension and its notice, answered through the 
     expect(response.status()).toBeGreaterThanOrEqual(400);
     await page.waitForLoadState();
     const again = actionForm(page, 'extend');
-    // The engine's own message, in the form it is about, with what was typed kept.
-    expect(await again.locator('[role="alert"]').innerText()).toMatch(/^Событие не записано: .*20 of 30 days, 10 days remain/);
+    // The engine's own message, next to the field it names, with what was typed kept.
+    expect(await page.locator('[role="alert"]').innerText()).toMatch(/^Событие не записано: .*20 of 30 days, 10 days remain/);
+    const days = again.locator('[name="days"]');
+    expect(await days.getAttribute('aria-invalid')).toBe('true');
+    const errorId = (await days.getAttribute('aria-describedby'))!.split(' ').find((x) => x.endsWith('-error'))!;
+    expect(await page.locator(`#${errorId}`).innerText()).toMatch(/10 days remain/);
     expect(await again.locator('[name="days"]').inputValue()).toBe('15');
     await axe(page);
     expect(await deadlineCells(page, 'review')).toContain('10.04.2025');
