@@ -98,12 +98,14 @@ export function shiftedDay(d: DeadlineView): string | undefined {
 }
 
 const PLURAL_RULES = new Map<Lang, Intl.PluralRules>();
-/** "1 календарный день", "2 календарных дня", "15 календарных дней": the period's words with the plural form of `n`. */
-function periodKey(lang: Lang, kind: 'working' | 'calendar', n: number): MessageKey {
+
+/** A counting phrase with `n` in the language's plural form: "3 календарных дня", "1 рабочий день", "15 календарных дней". */
+function counted(lang: Lang, key: 'how.after.calendar' | 'how.after.working' | 'how.before', n: number, params: Record<string, string>): string {
   let rules = PLURAL_RULES.get(lang);
   if (!rules) PLURAL_RULES.set(lang, (rules = new Intl.PluralRules(lang)));
   const form = rules.select(n);
-  return form === 'one' || form === 'few' ? `how.after.${kind}.${form}` : `how.after.${kind}`;
+  const k: MessageKey = form === 'one' ? `${key}.one` : form === 'few' ? `${key}.few` : key;
+  return t(lang, k, { n, ...params });
 }
 
 /**
@@ -113,10 +115,10 @@ function periodKey(lang: Lang, kind: 'working' | 'calendar', n: number): Message
  */
 export function explain(lang: Lang, d: DeadlineView, zone: string, names: DayNames): string {
   if (isDate(d.from)) {
-    return `${t(lang, 'how.before', { n: d.amount, date: formatIsoDate(d.from) })} → ${formatIsoDate(d.lastDay)}`;
+    return `${counted(lang, 'how.before', d.amount, { date: formatIsoDate(d.from) })} → ${formatIsoDate(d.lastDay)}`;
   }
   const from = formatDate(d.from, zone);
-  const head = t(lang, periodKey(lang, d.reading === 'working' ? 'working' : 'calendar', d.amount), { n: d.amount, from });
+  const head = counted(lang, d.reading === 'working' ? 'how.after.working' : 'how.after.calendar', d.amount, { from });
   const nominal = shiftedDay(d);
   if (!nominal) return `${head} → ${formatIsoDate(d.lastDay)}`;
   const name = names.get(`${d.calendar.id}@${d.calendar.version}:${nominal}`);
@@ -212,7 +214,7 @@ ${messages.length === 0
         return html`<tr data-message-id="${m.id}" data-message-status="${m.status}">
 <td>${formatDateTime(m.createdAt, view.zone)}</td>
 <td>${m.recipient ?? (m.redacted ? t(lang, 'messages.hidden') : '')}</td>
-<td>${m.template ? valueLabel(lang, 'template', m.template) : m.kind}${m.subject ? html`<br><small>${m.subject}</small>` : ''}</td>
+<td>${m.template ? valueLabel(lang, 'template', m.template) : valueLabel(lang, 'messageKind', m.kind)}${m.subject ? html`<br><small>${m.subject}</small>` : ''}</td>
 <td>${(['queued', 'sent', 'failed'] as const).includes(m.status as 'queued') ? t(lang, `messageStatus.${m.status as 'queued' | 'sent' | 'failed'}`) : m.status}${m.lastError ? html`<br><small>${m.lastError}</small>` : ''}</td>
 <td>${m.attempts}</td>
 </tr>${forms.value ? html`<tr class="message-actions"><td colspan="5">${forms}</td></tr>` : ''}`;

@@ -206,6 +206,13 @@ ${diagramSection(lang, view.procedure, view.state, diagram)}`;
       fields.set(envelope[1]!, err.message);
       form = undefined;
     }
+    // A machine's refusal names the payload field it is about in quotes (`Send "days" ≤ 10.`):
+    // put it by that field, as the schema's errors are.
+    const named = fields.size === 0 ? [...err.message.matchAll(/"([A-Za-z][\w.]{0,63})"/g)].map((m) => m[1]!).find((n) => Object.hasOwn(schema.properties ?? {}, n)) : undefined;
+    if (named) {
+      fields.set(named, err.message);
+      form = undefined;
+    }
     const conflict = err.code === 'version_conflict';
     const status = err.code === 'invalid_request' ? 422 : res.status;
     // A message row's form (its message's id fixed) is shown again in that row, not in the actions list.

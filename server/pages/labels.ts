@@ -411,6 +411,8 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     },
     language: { ru: 'Русский', kk: 'Казахский', en: 'Английский' },
     template: { acknowledgement: 'Подтверждение получения', extension_notice: 'Уведомление о продлении', answer: 'Ответ', redirect_notice: 'Уведомление о перенаправлении' },
+    // A message that is no e-mail (the messages' `kind`): P4's notice of a redirection, recorded as posted on the portal.
+    messageKind: { mail: 'Письмо', portal_notice: 'Уведомление на портале' },
   },
   kk: {
     kind: { regular: 'Кәдімгі', graphic: 'Графикалық', procurement: 'Сатып алу', question: 'Сұрақ', proposal: 'Ұсыныс' },
@@ -420,6 +422,7 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     },
     language: { ru: 'Орыс тілі', kk: 'Қазақ тілі', en: 'Ағылшын тілі' },
     template: { acknowledgement: 'Қабылдау туралы растау', extension_notice: 'Ұзарту туралы хабарлама', answer: 'Жауап', redirect_notice: 'Қайта жолдау туралы хабарлама' },
+    messageKind: { mail: 'Хат', portal_notice: 'Порталдағы хабарлама' },
   },
   en: {
     kind: { regular: 'Regular', graphic: 'Graphic', procurement: 'Procurement', question: 'Question', proposal: 'Proposal' },
@@ -429,6 +432,7 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     },
     language: { ru: 'Russian', kk: 'Kazakh', en: 'English' },
     template: { acknowledgement: 'Acknowledgement', extension_notice: 'Notice of the extension', answer: 'Answer', redirect_notice: 'Notice of the redirection' },
+    messageKind: { mail: 'E-mail', portal_notice: 'Notice on the portal' },
   },
 };
 /** Fields whose values share another field's words (`channels` lists channels, `languages` languages). */

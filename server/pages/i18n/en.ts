@@ -247,4 +247,6 @@ export const en: Messages = {
   'how.after.calendar.few': '{n} calendar days from {from}',
   'how.after.working.one': '{n} working day from {from}',
   'how.after.working.few': '{n} working days from {from}',
+  'how.before.one': 'at least {n} working day before {date}',
+  'how.before.few': 'at least {n} working days before {date}',
 };

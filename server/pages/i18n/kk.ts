@@ -247,4 +247,6 @@ export const kk: Messages = {
   'how.after.calendar.few': '{from} бастап {n} күнтізбелік күн',
   'how.after.working.one': '{from} бастап {n} жұмыс күні',
   'how.after.working.few': '{from} бастап {n} жұмыс күні',
+  'how.before.one': '{date} дейін кемінде {n} жұмыс күні',
+  'how.before.few': '{date} дейін кемінде {n} жұмыс күні',
 };

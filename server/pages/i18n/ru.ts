@@ -246,10 +246,13 @@ export const ru = {
   'audit.export.jsonl': 'JSONL',
   'audit.error': 'Ошибка: {message}',
   // The explanation's period with its plural form (the `many` form is 'how.after.*' above).
+  // The counting phrases of "how it was counted" in the singular and the few-form ('how.after.*' is the many-form).
   'how.after.calendar.one': '{n} календарный день с {from}',
   'how.after.calendar.few': '{n} календарных дня с {from}',
   'how.after.working.one': '{n} рабочий день с {from}',
   'how.after.working.few': '{n} рабочих дня с {from}',
+  'how.before.one': 'не менее {n} рабочего дня до {date}',
+  'how.before.few': 'не менее {n} рабочих дней до {date}',
 } as const;
 
 export type MessageKey = keyof typeof ru;
