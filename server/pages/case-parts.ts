@@ -208,7 +208,7 @@ export function messagesSection(lang: Lang, view: CaseView, messages: MessageIte
 <h2 id="messages-title">${t(lang, 'messages.title')}</h2>
 ${messages.length === 0
   ? html`<p>${t(lang, 'messages.none')}</p>`
-  : html`<div class="scroll"><table class="messages"><thead><tr><th scope="col">${t(lang, 'messages.created')}</th><th scope="col">${t(lang, 'messages.recipient')}</th><th scope="col">${t(lang, 'messages.what')}</th><th scope="col">${t(lang, 'messages.status')}</th><th scope="col">${t(lang, 'messages.attempts')}</th></tr></thead><tbody>${messages.map(
+  : html`<div class="scroll" tabindex="0" role="region" aria-labelledby="messages-title"><table class="messages"><thead><tr><th scope="col">${t(lang, 'messages.created')}</th><th scope="col">${t(lang, 'messages.recipient')}</th><th scope="col">${t(lang, 'messages.what')}</th><th scope="col">${t(lang, 'messages.status')}</th><th scope="col">${t(lang, 'messages.attempts')}</th></tr></thead><tbody>${messages.map(
       (m) => {
         const forms = formsOf(m);
         return html`<tr data-message-id="${m.id}" data-message-status="${m.status}">

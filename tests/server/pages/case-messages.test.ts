@@ -24,7 +24,10 @@ describe('the messages of a case', () => {
     ]);
     const ps = await signIn(t.app, 'press_secretary');
     const rowOf = (page: string) => /<tr data-message-id="[^"]+" data-message-status="[^"]+">[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
-    const ru = rowOf((await ps.get(`/ui/cases/${id}`)).body);
+    const body = (await ps.get(`/ui/cases/${id}`)).body;
+    // The messages table scrolls in a box a keyboard can reach, named by its heading (axe scrollable-region-focusable).
+    expect(body).toContain('<div class="scroll" tabindex="0" role="region" aria-labelledby="messages-title"><table class="messages">');
+    const ru = rowOf(body);
     expect(ru).toContain('Уведомление на портале');
     expect(ru).not.toContain('portal_notice');
     ps.cookie += '; qi_lang=en';
