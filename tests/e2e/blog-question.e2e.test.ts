@@ -9,8 +9,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HumanRole } from '../helpers/app.js';
-import { actionForm, axe, deadlineOf, expectNoExternalRequests, expectNoPageErrors, signIn, startHarness, stateOf, type Harness } from './harness.js';
+import { act, axe, deadlineOf, expectNoExternalRequests, expectNoPageErrors, type Harness, openCase, signIn, startHarness, stateShown } from './harness.js';
 
 let h: Harness;
 let caseId = '';
@@ -24,32 +23,6 @@ afterEach(async () => {
   expectNoExternalRequests(h);
   expectNoPageErrors(h);
 });
-
-/** Signs in as `role` and opens the case page. */
-async function open(role: HumanRole): Promise<Page> {
-  const page = await h.newPage();
-  await signIn(page, role, `/ui/cases/${caseId}`);
-  expect(new URL(page.url()).pathname).toBe(`/ui/cases/${caseId}`);
-  return page;
-}
-
-/** Fills the action form of `type` (fields by name) and sends it; waits for the page the 303 leads to. */
-async function act(page: Page, type: string, fields: Record<string, string> = {}): Promise<void> {
-  const form = actionForm(page, type);
-  expect(await form.count(), `a form for ${type}`).toBe(1);
-  for (const [name, value] of Object.entries(fields)) {
-    const el = form.locator(`[name="${name}"]`);
-    if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
-    else await el.fill(value);
-  }
-  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === type), form.locator('button[type="submit"]').click()]);
-  expect(await page.locator('.flash').first().innerText()).toMatch(/^Событие записано: /);
-}
-
-/** The state as shown: the `data-state` hook and its words. */
-async function state(page: Page): Promise<{ id: string | null; words: string }> {
-  return { id: await stateOf(page), words: (await page.locator('[data-state]').first().innerText()).trim() };
-}
 
 /** The rows of a deadline (current and past turns), as shown. */
 async function deadlineRows(page: Page, key: string): Promise<{ status: string | null; turn: string | null; text: string }[]> {
@@ -70,7 +43,7 @@ describe('P4: a blog question with two rework turns, through the pages', () => {
     await form.locator('[name="text"]').fill('Когда откроется приём заявок на возмещение затрат экспортёров?');
     await Promise.all([page.waitForURL(/\/ui\/cases\/[^/?]+/), form.locator('button[type="submit"]').click()]);
     caseId = new URL(page.url()).pathname.split('/').pop()!;
-    expect(await state(page)).toEqual({ id: 'received', words: 'Поступило' });
+    expect(await stateShown(page)).toEqual({ id: 'received', words: 'Поступило' });
     // The unit's answer: 10 calendar days from 06.03.2025 → 16.03 is a Sunday → 17.03.2025.
     const d = await deadlineOf(page, 'unit_answer');
     expect(d.status).toBe('pending');
@@ -83,25 +56,25 @@ describe('P4: a blog question with two rework turns, through the pages', () => {
   });
 
   it('ЦАР registers it; the press secretary assigns it to a unit', async () => {
-    let page = await open('car');
+    let page = await openCase(h, 'car', caseId);
     await act(page, 'register', { registrationNumber: 'БЛ-2025-0101' });
-    expect(await state(page)).toEqual({ id: 'registered', words: 'Зарегистрировано' });
+    expect(await stateShown(page)).toEqual({ id: 'registered', words: 'Зарегистрировано' });
     expect(await page.locator('h1').innerText()).toContain('БЛ-2025-0101');
     await h.closePages();
-    page = await open('press_secretary');
+    page = await openCase(h, 'press_secretary', caseId);
     await act(page, 'assign', { unit: h.t.units[0]! });
-    expect(await state(page)).toEqual({ id: 'in_review', words: 'На рассмотрении' });
+    expect(await stateShown(page)).toEqual({ id: 'in_review', words: 'На рассмотрении' });
     expect(await page.locator('.case-head').innerText()).toContain(h.t.units[0]!);
   });
 
   it("the unit answers and the supervisor agrees: the answer is the press secretary's, due in 2 days", async () => {
-    let page = await open('unit');
+    let page = await openCase(h, 'unit', caseId);
     await act(page, 'submit_answer', { text: 'Приём заявок откроется 1 апреля 2025 года.' });
-    expect(await state(page)).toEqual({ id: 'answer_review', words: 'Проверка ответа' });
+    expect(await stateShown(page)).toEqual({ id: 'answer_review', words: 'Проверка ответа' });
     await h.closePages();
-    page = await open('supervisor');
+    page = await openCase(h, 'supervisor', caseId);
     await act(page, 'agree_answer');
-    expect(await state(page)).toEqual({ id: 'with_press_secretary', words: 'У пресс-секретаря' });
+    expect(await stateShown(page)).toEqual({ id: 'with_press_secretary', words: 'У пресс-секретаря' });
     expect((await deadlineOf(page, 'unit_answer')).status).toBe('met');
     // 2 days (calendar reading) from 06.03.2025: 08.03 (Saturday, Women's Day) is off, and
     // so is Monday 10.03 (its carry-over) → Tuesday 11.03.
@@ -114,14 +87,14 @@ describe('P4: a blog question with two rework turns, through the pages', () => {
 
   it('the Chairman returns it twice; each turn of rework is shown with its own deadline', async () => {
     for (const turn of [1, 2]) {
-      let page = await open('press_secretary');
+      let page = await openCase(h, 'press_secretary', caseId);
       await act(page, 'forward_to_chairman');
-      expect(await state(page)).toEqual({ id: 'with_chairman', words: 'У Председателя' });
+      expect(await stateShown(page)).toEqual({ id: 'with_chairman', words: 'У Председателя' });
       await h.closePages();
-      page = await open('chairman');
+      page = await openCase(h, 'chairman', caseId);
       if (turn === 1) await axe(page);
       await act(page, 'return_for_rework', { comment: `Уточните сроки (${turn})` });
-      expect(await state(page)).toEqual({ id: 'rework', words: 'Доработка' });
+      expect(await stateShown(page)).toEqual({ id: 'rework', words: 'Доработка' });
       // Rework: 1 day from the return (Thursday 06.03) → Friday 07.03; one row per turn, the
       // current one open, the earlier ones met.
       const rows = await deadlineRows(page, 'rework');
@@ -132,8 +105,8 @@ describe('P4: a blog question with two rework turns, through the pages', () => {
       expect(rows[0]!.text).toContain('1 календарный день с 06.03.2025 → 07.03.2025');
       await h.closePages();
     }
-    const page = await open('press_secretary');
-    expect(await state(page)).toEqual({ id: 'rework', words: 'Доработка' });
+    const page = await openCase(h, 'press_secretary', caseId);
+    expect(await stateShown(page)).toEqual({ id: 'rework', words: 'Доработка' });
     // The history shows both returns, as the Chairman.
     const returns = page.locator('[data-type="return_for_rework"]');
     expect(await returns.count()).toBe(2);
@@ -142,12 +115,12 @@ describe('P4: a blog question with two rework turns, through the pages', () => {
   });
 
   it('after a clock jump past the rework day, the case shows as overdue; the late forward is met late', async () => {
-    let page = await open('press_secretary');
+    let page = await openCase(h, 'press_secretary', caseId);
     expect(await page.locator('[data-badge="overdue"]').count()).toBe(0);
     await h.closePages();
     // Monday 10.03.2025, 10:00: the rework's last day was Friday 07.03.
     await h.jump('2025-03-10T05:00:00.000Z');
-    page = await open('press_secretary');
+    page = await openCase(h, 'press_secretary', caseId);
     expect(await page.locator('[data-badge="overdue"]').innerText()).toBe('Просрочено');
     const d = await deadlineOf(page, 'rework');
     expect(d.status).toBe('missed');
@@ -161,17 +134,17 @@ describe('P4: a blog question with two rework turns, through the pages', () => {
   });
 
   it('the Chairman approves and the press secretary posts it: the case is posted', async () => {
-    let page = await open('chairman');
+    let page = await openCase(h, 'chairman', caseId);
     await act(page, 'approve');
-    expect(await state(page)).toEqual({ id: 'approved', words: 'Одобрено' });
+    expect(await stateShown(page)).toEqual({ id: 'approved', words: 'Одобрено' });
     // Posting on the blog: 1 day from the approval on 10.03 → 11.03.
     const d = await deadlineOf(page, 'posting');
     expect(d.status).toBe('pending');
     expect(d.text).toContain('1 календарный день с 10.03.2025 → 11.03.2025');
     await h.closePages();
-    page = await open('press_secretary');
+    page = await openCase(h, 'press_secretary', caseId);
     await act(page, 'post', { url: 'https://dialog.egov.kz/blogs/answer/1' });
-    expect(await state(page)).toEqual({ id: 'posted', words: 'Размещено' });
+    expect(await stateShown(page)).toEqual({ id: 'posted', words: 'Размещено' });
     expect(await page.locator('.case-head').innerText()).toContain('Размещено (завершено)');
     expect((await deadlineOf(page, 'posting')).status).toBe('met');
     // The whole course in the history, as the roles who acted.

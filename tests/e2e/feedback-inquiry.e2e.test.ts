@@ -9,9 +9,8 @@
  * message next to the field it names, the overdue mark after a clock jump, the messages to
  * the applicant and the history; axe on every page.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { actionForm, axe, deadlineOf, expectNoExternalRequests, expectNoPageErrors, rowIds, rowOf, signIn, startHarness, stateOf, type Harness } from './harness.js';
+import { act, actionForm, axe, deadlineCells, deadlineOf, expectNoExternalRequests, expectNoPageErrors, fillFields, type Harness, rowIds, rowOf, signIn, startHarness, stateOf } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -23,27 +22,6 @@ afterEach(() => {
   expectNoExternalRequests(h);
   expectNoPageErrors(h);
 });
-
-/** Fills an action form's fields by their payload names and submits it; waits for the page after the 303. */
-async function act(page: Page, type: string, fields: Record<string, string> = {}): Promise<void> {
-  const form = actionForm(page, type);
-  await fill(form, fields);
-  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === type), form.locator('button[type="submit"]').click()]);
-  expect(await page.locator('[role="status"]').innerText()).toMatch(/^Событие записано: /);
-}
-
-async function fill(form: ReturnType<Page['locator']>, fields: Record<string, string>): Promise<void> {
-  for (const [name, value] of Object.entries(fields)) {
-    const el = form.locator(`[name="${name}"]`);
-    if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
-    else await el.fill(value);
-  }
-}
-
-/** The row of a deadline as the person reads it: every cell's text. */
-async function deadlineCells(page: Page, key: string): Promise<string[]> {
-  return page.locator(`[data-deadline="${key}"] > *`).allInnerTexts();
-}
 
 describe('P3: a question with an extension and its notice, answered through the pages', () => {
   let caseId: string;
@@ -122,7 +100,7 @@ describe('P3: a question with an extension and its notice, answered through the 
 
     // 20 + 15 > 30: the engine refuses, and says so by the form; nothing is recorded.
     const form = actionForm(page, 'extend');
-    await fill(form, { days: '15', reason: 'Ещё одна проверка' });
+    await fillFields(form, { days: '15', reason: 'Ещё одна проверка' });
     const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), form.locator('button[type="submit"]').click()]);
     expect(response.status()).toBeGreaterThanOrEqual(400);
     await page.waitForLoadState();

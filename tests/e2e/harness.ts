@@ -16,7 +16,8 @@
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { buildTestApp, token, type HumanRole, type TestApp } from '../helpers/app.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -200,6 +201,54 @@ export function rowOf(page: Page, caseId: string) {
 /** The action form of an event (`data-event`) on a case page. */
 export function actionForm(page: Page, eventType: string) {
   return page.locator(`form[data-event="${eventType}"]`);
+}
+
+// Working the pages as a person does (the scenarios share these).
+
+/**
+ * Fills a form's fields by their payload names (`comment`, `applicant.name`): text, dates and
+ * text areas are typed, selects choose the value, a list checks those boxes of a checkbox group.
+ */
+export async function fillFields(form: Locator, fields: Record<string, string | string[]>): Promise<void> {
+  for (const [name, value] of Object.entries(fields)) {
+    if (Array.isArray(value)) {
+      for (const v of value) await form.locator(`input[type="checkbox"][name="${name}"][value="${v}"]`).check();
+      continue;
+    }
+    const el = form.locator(`[name="${name}"]`);
+    if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
+    else await el.fill(value);
+  }
+}
+
+/**
+ * Fills and sends the case page's action form of `type` (there must be exactly one) and waits
+ * for the case page the 303 leads to, with its notice "Событие записано: …".
+ */
+export async function act(page: Page, type: string, fields: Record<string, string | string[]> = {}): Promise<void> {
+  const form = actionForm(page, type);
+  expect(await form.count(), `a form for ${type}`).toBe(1);
+  await fillFields(form, fields);
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === type), form.locator('button[type="submit"]').click()]);
+  expect(await page.locator('.flash[role="status"]').first().innerText()).toMatch(/^Событие записано: /);
+}
+
+/** Signs in as `who` in a fresh page, straight to the case page of `caseId`. */
+export async function openCase(h: Harness, who: Who, caseId: string): Promise<Page> {
+  const page = await h.newPage();
+  await signIn(page, who, `/ui/cases/${caseId}`);
+  expect(new URL(page.url()).pathname).toBe(`/ui/cases/${caseId}`);
+  return page;
+}
+
+/** The case page's state as shown: the `data-state` hook and its words. */
+export async function stateShown(page: Page): Promise<{ id: string | null; words: string }> {
+  return { id: await stateOf(page), words: (await page.locator('[data-state]').first().innerText()).trim() };
+}
+
+/** The cells of a deadline's row as the person reads them. */
+export async function deadlineCells(page: Page, key: string): Promise<string[]> {
+  return page.locator(`[data-deadline="${key}"] > *`).allInnerTexts();
 }
 
 /** Demo inputs for cases, so scenarios and the screenshots do not repeat them. */

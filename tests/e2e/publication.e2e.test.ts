@@ -10,8 +10,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HumanRole } from '../helpers/app.js';
-import { actionForm, axe, deadlineOf, expectNoExternalRequests, expectNoPageErrors, signIn, startHarness, stateOf, type Harness } from './harness.js';
+import { act, actionForm, axe, deadlineOf, expectNoExternalRequests, expectNoPageErrors, type Harness, openCase, signIn, startHarness, stateShown } from './harness.js';
 
 let h: Harness;
 let caseId = '';
@@ -26,41 +25,9 @@ afterEach(async () => {
   expectNoPageErrors(h);
 });
 
-/** Signs in as `role` and opens the case page. */
-async function open(role: HumanRole): Promise<Page> {
-  const page = await h.newPage();
-  await signIn(page, role, `/ui/cases/${caseId}`);
-  expect(new URL(page.url()).pathname).toBe(`/ui/cases/${caseId}`);
-  return page;
-}
-
-/**
- * Fills the action form of `type` and sends it; waits for the page the 303 leads to. A field
- * is filled (text, select), or checked (a list of checkbox values).
- */
-async function act(page: Page, type: string, fields: Record<string, string | string[]> = {}): Promise<void> {
-  const form = actionForm(page, type);
-  expect(await form.count(), `a form for ${type}`).toBe(1);
-  for (const [name, value] of Object.entries(fields)) {
-    if (Array.isArray(value)) {
-      for (const v of value) await form.locator(`input[type="checkbox"][name="${name}"][value="${v}"]`).check();
-      continue;
-    }
-    const el = form.locator(`[name="${name}"]`);
-    if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
-    else await el.fill(value);
-  }
-  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === type), form.locator('button[type="submit"]').click()]);
-  expect(await page.locator('.flash').first().innerText()).toMatch(/^Событие записано: /);
-}
-
 /** What the case still waits for, as the header says it ("Ожидаются: …"): the languages, the channels. */
 async function awaited(page: Page): Promise<string> {
   return (await page.locator('.case-head dt:has-text("Ожидаются") + dd').innerText()).trim();
-}
-
-async function state(page: Page): Promise<{ id: string | null; words: string }> {
-  return { id: await stateOf(page), words: (await page.locator('[data-state]').first().innerText()).trim() };
 }
 
 describe('P1: a publication with translation into two languages and two channels, through the pages', () => {
@@ -76,7 +43,7 @@ describe('P1: a publication with translation into two languages and two channels
     await form.locator('[name="plannedFor"]').fill('2025-04-17');
     await Promise.all([page.waitForURL(/\/ui\/cases\/[^/?]+/), form.locator('button[type="submit"]').click()]);
     caseId = new URL(page.url()).pathname.split('/').pop()!;
-    expect(await state(page)).toEqual({ id: 'editing', words: 'Подготовка материала' });
+    expect(await stateShown(page)).toEqual({ id: 'editing', words: 'Подготовка материала' });
     // Not less than 2 working days before 17.04.2025 → by the end of Tuesday 15.04: met.
     const d = await deadlineOf(page, 'submission');
     expect(d.status).toBe('met');
@@ -86,10 +53,10 @@ describe('P1: a publication with translation into two languages and two channels
   });
 
   it('the press secretary sends it for translation into Kazakh and English: 2 days', async () => {
-    const page = await open('press_secretary');
+    const page = await openCase(h, 'press_secretary', caseId);
     await axe(page);
     await act(page, 'send_for_translation', { languages: ['kk', 'en'] });
-    expect(await state(page)).toEqual({ id: 'translation', words: 'Перевод' });
+    expect(await stateShown(page)).toEqual({ id: 'translation', words: 'Перевод' });
     expect(await awaited(page)).toBe('Казахский, Английский');
     // 2 days (calendar reading) from 15.04 → Thursday 17.04.
     const d = await deadlineOf(page, 'translation');
@@ -100,20 +67,20 @@ describe('P1: a publication with translation into two languages and two channels
   });
 
   it('ЦАР delivers each language; the translation is met when the second one arrives', async () => {
-    const page = await open('car');
+    const page = await openCase(h, 'car', caseId);
     await act(page, 'deliver_translation', { language: 'kk', text: 'QazIndustry Innoprom көрмесінде' });
     expect((await deadlineOf(page, 'translation')).status).toBe('pending');
     expect(await awaited(page)).toBe('Английский');
     await act(page, 'deliver_translation', { language: 'en', text: 'QazIndustry at Innoprom' });
     expect((await deadlineOf(page, 'translation')).status).toBe('met');
-    expect(await state(page)).toEqual({ id: 'translated', words: 'Переведено' });
+    expect(await stateShown(page)).toEqual({ id: 'translated', words: 'Переведено' });
     await axe(page);
   });
 
   it('the press secretary sends it to the administrator: posting within 1 day', async () => {
-    const page = await open('press_secretary');
+    const page = await openCase(h, 'press_secretary', caseId);
     await act(page, 'send_to_administrator');
-    expect(await state(page)).toEqual({ id: 'posting', words: 'Размещение' });
+    expect(await stateShown(page)).toEqual({ id: 'posting', words: 'Размещение' });
     const d = await deadlineOf(page, 'posting');
     expect(d.status).toBe('pending');
     expect(d.text).toContain('16.04.2025');
@@ -122,7 +89,7 @@ describe('P1: a publication with translation into two languages and two channels
   });
 
   it('the administrator posts on the site; after a clock jump the case is overdue; the Telegram post is late; published', async () => {
-    let page = await open('administrator');
+    let page = await openCase(h, 'administrator', caseId);
     await axe(page);
     await act(page, 'post', { channel: 'site', url: 'https://qazindustry.gov.kz/news/innoprom' });
     expect((await deadlineOf(page, 'posting')).status).toBe('pending');
@@ -131,7 +98,7 @@ describe('P1: a publication with translation into two languages and two channels
     await h.closePages();
     // Friday 18.04.2025, 10:00: the posting's last day was Wednesday 16.04.
     await h.jump('2025-04-18T05:00:00.000Z');
-    page = await open('administrator');
+    page = await openCase(h, 'administrator', caseId);
     expect(await page.locator('[data-badge="overdue"]').innerText()).toBe('Просрочено');
     const d = await deadlineOf(page, 'posting');
     expect(d.status).toBe('missed');
@@ -152,11 +119,11 @@ describe('P1: a publication with translation into two languages and two channels
     expect(await form.locator('.field-error').allInnerTexts()).toEqual([expect.stringContaining('is later than the server time')]);
     expect(await page.locator('.flash').first().innerText()).toMatch(/^Событие не записано: occurredAt .* is later than the server time/);
     expect(await form.locator('[name="url"]').inputValue()).toBe('https://t.me/qazindustry/1234');
-    expect(await state(page)).toEqual({ id: 'posting', words: 'Размещение' });
+    expect(await stateShown(page)).toEqual({ id: 'posting', words: 'Размещение' });
     await axe(page);
     await form.locator('[name="occurredAt"]').fill('');
     await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === 'post'), form.locator('button[type="submit"]').click()]);
-    expect(await state(page)).toEqual({ id: 'published', words: 'Опубликовано' });
+    expect(await stateShown(page)).toEqual({ id: 'published', words: 'Опубликовано' });
     expect(await page.locator('.case-head').innerText()).toContain('(завершено)');
     const after = await deadlineOf(page, 'posting');
     expect(after.status).toBe('met_late');

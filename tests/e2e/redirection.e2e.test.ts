@@ -8,9 +8,9 @@
  * queue and on the case page, and the deadlines are judged late. The cases and their first
  * steps (receipt, registration, routing) are the starting data, made through the API.
  */
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { actionForm, axe, deadlineOf, demo, expectNoExternalRequests, expectNoPageErrors, rowIds, rowOf, signIn, startHarness, stateOf, type Harness } from './harness.js';
+import { act, actionForm, axe, deadlineCells, deadlineOf, demo, expectNoExternalRequests, expectNoPageErrors, type Harness, rowIds, rowOf, signIn, startHarness, stateOf } from './harness.js';
 
 let h: Harness;
 let p3: string;
@@ -32,27 +32,6 @@ afterEach(() => {
   expectNoExternalRequests(h);
   expectNoPageErrors(h);
 });
-
-/** Fills an action form's fields by their payload names and submits it; waits for the page after the 303. */
-async function act(page: Page, type: string, fields: Record<string, string> = {}): Promise<void> {
-  const form = actionForm(page, type);
-  await fill(form, fields);
-  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === type), form.locator('button[type="submit"]').click()]);
-  expect(await page.locator('[role="status"]').innerText()).toMatch(/^Событие записано: /);
-}
-
-async function fill(form: Locator, fields: Record<string, string>): Promise<void> {
-  for (const [name, value] of Object.entries(fields)) {
-    const el = form.locator(`[name="${name}"]`);
-    if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
-    else await el.fill(value);
-  }
-}
-
-/** The cells of a deadline's row as the person reads them. */
-async function deadlineCells(page: Page, key: string): Promise<string[]> {
-  return page.locator(`[data-deadline="${key}"] > *`).allInnerTexts();
-}
 
 /** Opens a case from the signed-in person's queue by clicking its row's link. */
 async function openFromQueue(page: Page, id: string): Promise<void> {
