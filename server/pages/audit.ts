@@ -15,7 +15,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { CaseView } from '../../engine/index.js';
+import type { CaseReadView, CaseView, HistoryEvent as EngineHistoryEvent, VerifyResult } from '../../engine/index.js';
 import { callApi, query, type ApiAnswer } from './api.js';
 import { seeOther, sendHtml, signedIn } from './context.js';
 import { formatDateTime, formatIsoDate } from './format.js';
@@ -24,35 +24,9 @@ import { t } from './i18n/index.js';
 import { page, type PageContext } from './layout.js';
 import { procedureLabel, roleLabel, stateLabel } from './labels.js';
 
-export interface HistoryEvent {
-  seq: number;
-  type: string;
-  role: string;
-  actor: string;
-  occurredAt: string;
-  recordedAt: string;
-  occurredAtLocal: string;
-  recordedAtLocal: string;
-  payload: Record<string, unknown>;
-  backdated: boolean;
-  backdatingReason?: string;
-  hash: string;
-  prevHash: string;
-  redacted?: true;
-}
-
-interface VerifyResult {
-  ok: boolean;
-  events: number;
-  problems: { seq: number | null; kind: string; message: string }[];
-}
-
-interface Read {
-  actor: string;
-  role: string;
-  route: string;
-  readAt: string;
-}
+/** A history event as GET /cases/:id/history gives it (a redacted answer drops the payload's personal data). */
+export type HistoryEvent = EngineHistoryEvent & { redacted?: true };
+type Read = Pick<CaseReadView, 'actor' | 'role' | 'route' | 'readAt'>;
 
 /** Rows of the history table per page. */
 const TABLE_PAGE = 100;

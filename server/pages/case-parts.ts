@@ -4,42 +4,18 @@
  * (GET /cases/:id/history) and the messages (GET /cases/:id/messages). Dates are local
  * (`dd.MM.yyyy` in the view's zone); identifiers are named by labels.ts.
  */
-import type { CaseView, DeadlineView } from '../../engine/index.js';
+import type { CaseView, DeadlineView, HistoryEvent, MessageView } from '../../engine/index.js';
 import { formatDate, formatDateTime, formatIsoDate, remainingText } from './format.js';
 import { attrs, html, type Html } from './html.js';
 import { days, t, type Lang, type MessageKey } from './i18n/index.js';
 import { deadlineLabel, eventLabel, fieldLabel, procedureLabel, roleLabel, stateLabel, valueLabel } from './labels.js';
 import { summaryOf } from './summary.js';
 
-/** A history entry as GET /cases/:id/history gives it. */
-export interface HistoryItem {
-  seq: number;
-  type: string;
-  role: string;
-  actor: string;
-  occurredAt: string;
-  recordedAt: string;
-  payload: Record<string, unknown>;
-  backdated: boolean;
-  backdatingReason?: string;
-  redacted?: true;
-}
+/** A history entry as GET /cases/:id/history gives it (redacted: without personal data). */
+export type HistoryItem = Pick<HistoryEvent, 'seq' | 'type' | 'role' | 'actor' | 'occurredAt' | 'recordedAt' | 'payload' | 'backdated' | 'backdatingReason'> & { redacted?: true };
 
-/** A message as GET /cases/:id/messages gives it. */
-export interface MessageItem {
-  id: string;
-  eventSeq: number;
-  kind: string;
-  template: string | null;
-  recipient: string | null;
-  subject: string | null;
-  status: string;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-  redacted?: true;
-}
+/** A message as GET /cases/:id/messages gives it (redacted: no recipient, text or data). */
+export type MessageItem = Pick<MessageView, 'id' | 'eventSeq' | 'kind' | 'template' | 'recipient' | 'subject' | 'status' | 'attempts' | 'lastError' | 'createdAt' | 'sentAt'> & { redacted?: true };
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
