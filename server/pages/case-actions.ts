@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { attrs, html, type Html } from './html.js';
-import { fieldsOf, localToInstant, readForm, type FormBody, type JsonSchema } from './forms.js';
+import { fieldsOf, readEnvelope, readForm, type FormBody, type JsonSchema } from './forms.js';
 import { t, type Lang } from './i18n/index.js';
 import { csrfField, type PageContext } from './layout.js';
 import { eventLabel, fieldLabel, valueLabel } from './labels.js';
@@ -149,12 +149,7 @@ export function readAction(schema: JsonSchema, form: FormBody, zone: string): Re
   const type = one('type');
   const payload = readForm(schema, form, zone);
   if (type === 'correct' && 'value' in payload) payload.value = correctValue(payload.value);
-  const body: Record<string, unknown> = { type, ...payload };
-  const occurredAt = one('occurredAt');
-  // A value that is no local date-time goes as typed: the API names what is wrong with it.
-  if (occurredAt) body.occurredAt = localToInstant(occurredAt, zone) ?? occurredAt;
-  const reason = one('backdatingReason');
-  if (reason) body.backdatingReason = reason;
+  const body: Record<string, unknown> = { type, ...payload, ...readEnvelope(form, zone) };
   const seen = one(seqFieldOf(schema));
   const seq = /^\d{1,12}$/.test(seen) ? Number(seen) : undefined;
   const key = one('idempotencyKey');

@@ -20,7 +20,7 @@ import { actionForm, readAction, type FailedForm } from './case-actions.js';
 import { caseHeader, deadlinesSection, historySection, messagesSection, shiftedDay, type DayNames, type HistoryItem, type MessageItem } from './case-parts.js';
 import { sendHtml, signedIn } from './context.js';
 import { DiagramCache, diagramSection } from './diagram.js';
-import { errorsByField, type FormBody, type JsonSchema } from './forms.js';
+import { ENVELOPE_FIELDS, fieldNames, placeErrors, type FormBody, type JsonSchema } from './forms.js';
 import { html, type Html } from './html.js';
 import { t } from './i18n/index.js';
 import { page, type PageContext } from './layout.js';
@@ -196,23 +196,7 @@ ${diagramSection(lang, view.procedure, view.state, diagram)}`;
     });
     if (res.ok) return reply.status(303).header('location', `/ui/cases/${encodeURIComponent(id)}?done=${encodeURIComponent(type)}`).send();
     const err = res.body.error;
-    const mapped = errorsByField(err.details, err.message);
-    const { fields } = mapped;
-    let form = mapped.form;
-    // The envelope's checks (a future or out-of-order occurredAt, a missing back-dating
-    // reason) name their field in the message, not in details: put them by that field too.
-    const envelope = /^(?:body\.)?(occurredAt|backdatingReason)\b/.exec(err.message) ?? /\b(backdatingReason)\b/.exec(err.message);
-    if (fields.size === 0 && envelope) {
-      fields.set(envelope[1]!, err.message);
-      form = undefined;
-    }
-    // A machine's refusal names the payload field it is about in quotes (`Send "days" ≤ 10.`):
-    // put it by that field, as the schema's errors are.
-    const named = fields.size === 0 ? [...err.message.matchAll(/"([A-Za-z][\w.]{0,63})"/g)].map((m) => m[1]!).find((n) => Object.hasOwn(schema.properties ?? {}, n)) : undefined;
-    if (named) {
-      fields.set(named, err.message);
-      form = undefined;
-    }
+    const { fields, form } = placeErrors(err, [...fieldNames(schema), ...ENVELOPE_FIELDS]);
     const conflict = err.code === 'version_conflict';
     const status = err.code === 'invalid_request' ? 422 : res.status;
     // A message row's form (its message's id fixed) is shown again in that row, not in the actions list.

@@ -205,3 +205,42 @@ export function errorsByField(details: Record<string, unknown> | undefined, mess
   }
   return { fields, ...(list.length === 0 || form ? { form: form ?? message } : {}) };
 }
+
+/** The envelope's fields, asked by every action and creation form next to the payload's. */
+export const ENVELOPE_FIELDS = ['occurredAt', 'backdatingReason'] as const;
+
+/**
+ * The envelope of an action or creation form: `occurredAt` (a local date-time read in the
+ * calendar's zone; a value that is no local date-time goes as typed, for the API to name what
+ * is wrong with it) and `backdatingReason`; empty fields are left out.
+ */
+export function readEnvelope(form: FormBody, zone: string): { occurredAt?: string; backdatingReason?: string } {
+  const occurredAt = (first(form.occurredAt) ?? '').trim();
+  const reason = (first(form.backdatingReason) ?? '').trim();
+  return {
+    ...(occurredAt ? { occurredAt: localToInstant(occurredAt, zone) ?? occurredAt } : {}),
+    ...(reason ? { backdatingReason: reason } : {}),
+  };
+}
+
+/**
+ * An API error placed at the fields of a form (`names`: its dotted field names, the envelope's
+ * included): the validation errors by their JSON pointer (`errorsByField`); else the field the
+ * engine names in `details.field` (the envelope's and the engine's own checks); else a field a
+ * machine's refusal names in quotes (`Send "days" ≤ 10.`); else the form's own error.
+ */
+export function placeErrors(error: { message: string; details?: Record<string, unknown> }, names: readonly string[]): { fields: Map<string, string>; form?: string } {
+  const placed = errorsByField(error.details, error.message);
+  if (placed.fields.size > 0 || !placed.form) return placed;
+  const given = typeof error.details?.field === 'string' ? error.details.field : undefined;
+  const named =
+    (given !== undefined && names.includes(given) ? given : undefined) ??
+    [...error.message.matchAll(/"([A-Za-z][\w.]{0,63})"/g)].map((m) => m[1]!).find((n) => names.includes(n));
+  return named ? { fields: new Map([[named, error.message]]) } : placed;
+}
+
+/** The dotted names of an object schema's fields, nested objects' fields included. */
+export function fieldNames(schema: JsonSchema, prefix = ''): string[] {
+  return Object.entries(schema.properties ?? {}).flatMap(([k, s]) => [`${prefix}${k}`, ...(s.type === 'object' ? fieldNames(s, `${prefix}${k}.`) : [])]);
+}
+

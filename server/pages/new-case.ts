@@ -20,16 +20,13 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { CaseView } from '../../engine/index.js';
 import { callApi, type ApiErrorBody } from './api.js';
 import { pageOf, seeOther, sendHtml, signedIn } from './context.js';
-import { errorsByField, fieldsOf, localToInstant, readForm, type FormBody, type JsonSchema } from './forms.js';
+import { ENVELOPE_FIELDS, fieldNames, fieldsOf, placeErrors, readEnvelope, readForm, type FormBody, type JsonSchema } from './forms.js';
 import { attrs, html, type Html } from './html.js';
 import { t, type Lang } from './i18n/index.js';
 import { inputFieldHint, inputFieldLabel, inputValueLabel } from './input-labels.js';
 import { csrfField, page, type PageContext } from './layout.js';
 import { procedureLabel, roleLabel } from './labels.js';
 
-/** The calendar's zone: local times typed into the forms are read in it. */
-/** The envelope's fields, next to the input's. */
-const ENVELOPE = ['occurredAt', 'backdatingReason'] as const;
 /** A form's idempotency key as the API takes it (printable ASCII, bounded). */
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -70,7 +67,7 @@ const ENVELOPE_SCHEMA: JsonSchema = {
 
 function envelopeSchema(lang: Lang, procedure: string): JsonSchema {
   const p = ENVELOPE_SCHEMA.properties!;
-  const withHint = (name: (typeof ENVELOPE)[number]) => ({ ...p[name]!, description: inputFieldHint(lang, procedure, name) });
+  const withHint = (name: (typeof ENVELOPE_FIELDS)[number]) => ({ ...p[name]!, description: inputFieldHint(lang, procedure, name) });
   return { type: 'object', properties: { occurredAt: withHint('occurredAt'), backdatingReason: withHint('backdatingReason') } };
 }
 
@@ -96,25 +93,6 @@ ${fieldsOf(schema, o)}
 <p><button type="submit">${t(lang, 'new.submit')}</button></p>
 </form>
 </section>`;
-}
-
-/** Field names in the schema (dotted), to place an error that names one in its message. */
-function fieldNames(schema: JsonSchema, prefix = ''): string[] {
-  return Object.entries(schema.properties ?? {}).flatMap(([k, s]) => [`${prefix}${k}`, ...(s.type === 'object' ? fieldNames(s, `${prefix}${k}.`) : [])]);
-}
-
-/**
- * The API's error as field errors: its JSON-pointer list (errorsByField), else the field it
- * names (`details.field`, a `"quoted"` field name, `body.occurredAt`), else the form's.
- */
-export function placeError(error: ApiErrorBody['error'], names: string[]): { fields: Map<string, string>; form?: string } {
-  const placed = errorsByField(error.details, error.message);
-  if (placed.fields.size > 0 || !placed.form) return placed;
-  const field = typeof error.details?.field === 'string' ? error.details.field : undefined;
-  const named =
-    (field && names.includes(field) ? field : undefined) ??
-    names.find((n) => error.message.includes(`"${n}"`) || error.message.startsWith(`${n} `) || error.message.startsWith(`body.${n} `));
-  return named ? { fields: new Map([[named, error.message]]) } : placed;
 }
 
 export const newCasePages: FastifyPluginAsync = async (app) => {
@@ -160,25 +138,18 @@ ${forms.length === 0 ? html`<p>${t(ctx.lang, 'new.none', { role: roleLabel(ctx.l
     const form = request.body ?? {};
     const schema = formSchema(ctx.lang, procedure, found.schema);
     const input = readForm(schema, form, pageOf(request).zone);
-    const typedAt = (Array.isArray(form.occurredAt) ? form.occurredAt[0] : form.occurredAt)?.trim() ?? '';
-    const reason = (Array.isArray(form.backdatingReason) ? form.backdatingReason[0] : form.backdatingReason)?.trim() ?? '';
     const givenKey = Array.isArray(form._key) ? form._key[0] : form._key;
     const key = givenKey && KEY.test(givenKey) ? givenKey : randomUUID();
     const values: FormBody = Object.fromEntries(Object.entries(form).filter(([k]) => !k.startsWith('_')));
     const failed = (error: ApiErrorBody['error'], status: number) => {
-      const placed = placeError(error, [...fieldNames(schema), ...ENVELOPE]);
+      const placed = placeErrors(error, [...fieldNames(schema), ...ENVELOPE_FIELDS]);
       return render(request, { procedure, state: { values, errors: placed.fields, ...(placed.form ? { formError: placed.form } : {}), key } }, status);
     };
-    const occurredAt = typedAt ? localToInstant(typedAt, pageOf(request).zone) : undefined;
-    if (typedAt && !occurredAt) {
-      const { body, status } = await failed({ code: 'invalid_request', message: t(ctx.lang, 'form.fix'), details: { field: 'occurredAt' } }, 400);
-      return sendHtml(reply, body, status);
-    }
     const res = await callApi<CaseView>(app, request, { sessionId: ctx.sessionId, role: ctx.session.role }, {
       method: 'POST',
       url: '/cases',
       idempotencyKey: key,
-      body: { procedure, input, ...(occurredAt ? { occurredAt } : {}), ...(reason ? { backdatingReason: reason } : {}) },
+      body: { procedure, input, ...readEnvelope(form, pageOf(request).zone) },
     });
     if (res.ok) return seeOther(reply, `/ui/cases/${res.body.id}`);
     const { body, status } = await failed(res.body.error, res.status);

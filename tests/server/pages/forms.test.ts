@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
-import { errorsByField, fieldsOf, readForm, type JsonSchema } from '../../../server/pages/forms.js';
+import { errorsByField, fieldsOf, placeErrors, readEnvelope, readForm, type JsonSchema } from '../../../server/pages/forms.js';
 import { getProcedure } from '../../../machines/index.js';
 
 const asJson = (s: unknown) => JSON.parse(JSON.stringify(s)) as JsonSchema;
@@ -49,5 +49,20 @@ describe('forms from the machines\' schemas', () => {
     expect(e.fields.get('applicant.email')).toBe('bad e-mail');
     expect(e.form).toBeUndefined();
     expect(errorsByField(undefined, 'The case has moved on').form).toBe('The case has moved on');
+  });
+
+  it('places an engine refusal at the field its details name, or a machine refusal at the field it quotes', () => {
+    const names = ['days', 'reason', 'occurredAt', 'backdatingReason'];
+    // The message starts with occurredAt, but the missing field is the reason: details decide.
+    const late = placeErrors({ message: 'occurredAt 2025-03-04T09:00:00+05:00 is more than 15 minutes before the recording: a back-dated event must carry "backdatingReason"', details: { field: 'backdatingReason' } }, names);
+    expect([...late.fields.keys()]).toEqual(['backdatingReason']);
+    expect(placeErrors({ message: 'Send "days" ≤ 10.' }, names).fields.get('days')).toBe('Send "days" ≤ 10.');
+    expect(placeErrors({ message: 'The case has moved on' }, names)).toEqual({ fields: new Map(), form: 'The case has moved on' });
+  });
+
+  it('reads the envelope: a local time as an instant in the zone, anything else as typed, empty fields left out', () => {
+    expect(readEnvelope({ occurredAt: '2025-03-06T10:00', backdatingReason: ' по почте ' }, 'Asia/Almaty')).toEqual({ occurredAt: '2025-03-06T10:00:00+05:00', backdatingReason: 'по почте' });
+    expect(readEnvelope({ occurredAt: 'вчера' }, 'Asia/Almaty')).toEqual({ occurredAt: 'вчера' });
+    expect(readEnvelope({ occurredAt: '', backdatingReason: '' }, 'Asia/Almaty')).toEqual({});
   });
 });
