@@ -98,19 +98,29 @@ function scopedKey(user: string, key: string | undefined): string | undefined {
   return key === undefined ? undefined : `${user}\u0000${key}`;
 }
 
-function encodeCursor(next: { createdAt: string; id: string } | undefined): string | undefined {
-  return next ? Buffer.from(JSON.stringify(next)).toString('base64url') : undefined;
+/** A page cursor: the last row's sort key, as opaque base64url JSON. */
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
-function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
+/** A cursor back to its sort key; `read` checks its shape (undefined: not this order's cursor). */
+function decodeCursor<T>(cursor: string | undefined, read: (v: Record<string, unknown>) => T | undefined, hint = ''): T | undefined {
   if (cursor === undefined) return undefined;
+  let key: T | undefined;
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { createdAt?: unknown; id?: unknown };
-    if (typeof v.createdAt === 'string' && typeof v.id === 'string') return { createdAt: v.createdAt, id: v.id };
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (v !== null && typeof v === 'object') key = read(v as Record<string, unknown>);
   } catch {
-    // fall through to the error below
+    // not JSON: the error below
   }
-  throw new ApiError('invalid_request', 'after is not a cursor from a previous page; use the `next` value as given.');
+  if (key === undefined) throw new ApiError('invalid_request', `after is not a cursor from a previous page${hint}; use the \`next\` value as given.`);
+  return key;
 }
+/** The creation order's cursor (createdAt, id). */
+const createdKey = (v: Record<string, unknown>) =>
+  typeof v.createdAt === 'string' && typeof v.id === 'string' ? { createdAt: v.createdAt, id: v.id } : undefined;
+/** The due order's cursor: the last case's `nextDueAt` (null: past the cases with a deadline) and id. */
+const dueKey = (v: Record<string, unknown>) =>
+  (typeof v.due === 'string' || v.due === null) && typeof v.id === 'string' ? { nextDueAt: v.due, id: v.id } : undefined;
 
 /** Markdown: who may send which event, from the machines' own role tables (never retyped). */
 function rolesTable(): string {
@@ -235,19 +245,6 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
     },
   );
 
-  /** The due order's cursor: the last case's `nextDueAt` (null: past the cases with a deadline) and id. */
-  const encodeDueCursor = (next: { id: string; nextDueAt: string | null } | undefined) =>
-    next ? Buffer.from(JSON.stringify({ due: next.nextDueAt, id: next.id })).toString('base64url') : undefined;
-  const decodeDueCursor = (cursor: string | undefined): { nextDueAt: string | null; id: string } | undefined => {
-    if (cursor === undefined) return undefined;
-    try {
-      const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { due?: unknown; id?: unknown };
-      if ((typeof v.due === 'string' || v.due === null) && typeof v.id === 'string') return { nextDueAt: v.due, id: v.id };
-    } catch {
-      // fall through to the error below
-    }
-    throw new ApiError('invalid_request', 'after is not a cursor from a previous page of sort=due; use the `next` value as given, with the same sort.');
-  };
   /** Search only where the caller reads personal data (the read matrix), so a redacted case is never found by a name. */
   const searchReadable = (user: User) => {
     if (user.roles.includes('auditor')) return {};
@@ -340,7 +337,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
         unit: q.unit,
         ...(q.q !== undefined ? { search: { text: q.q, ...searchReadable(user) } } : {}),
         sort: byDue ? 'due' : 'created',
-        ...(byDue ? { afterDue: decodeDueCursor(q.after) } : { after: decodeCursor(q.after) }),
+        ...(byDue ? { afterDue: decodeCursor(q.after, dueKey, ' of sort=due (with the same sort)') } : { after: decodeCursor(q.after, createdKey) }),
         state: q.state,
         status: q.status,
         overdue: q.overdue,
@@ -351,7 +348,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
         ...(q.mine && user.units && queueRoles.includes('unit') ? { unitScope: { units: user.units, person: user.name } } : {}),
         limit: q.limit ?? 50,
       });
-      const next = byDue ? encodeDueCursor(page.next) : encodeCursor(page.next && { createdAt: page.next.createdAt, id: page.next.id });
+      const next = encodeCursor(page.next && (byDue ? { due: page.next.nextDueAt, id: page.next.id } : { createdAt: page.next.createdAt, id: page.next.id }));
       // Who reads what: one look-up for the whole page (which cases a unit user acted on).
       const unsure = page.cases.filter((v) => needsActedOn(user, { procedure: v.procedure, unit: unitOf(v) })).map((v) => v.id);
       const acted = unsure.length > 0 ? await engine.actedOn(user.name, unsure) : new Set<string>();
