@@ -16,6 +16,7 @@ import { eventIsBackdated, type BackdatingLimit } from './backdating.js';
 import { buildCaseView, localInstant, type CaseView } from './case-view.js';
 import { SystemClock, type Clock } from './clock.js';
 import { EngineError, toEngineError } from './errors.js';
+import { FeedTokens } from './feed-tokens.js';
 import { silentLogger, type Logger } from './logger.js';
 import { OutboxWorker, smtpTransport, type MailTransport, type RetryPolicy } from './outbox-worker.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
@@ -190,6 +191,8 @@ export interface Engine {
   reads(caseId?: string): Promise<CaseReadView[]>;
   /** The periodic purge of stored idempotent answers (engine/reads.ts). */
   readonly idempotencyPurge: IdempotencyPurge;
+  /** The people's private iCalendar feed tokens (engine/feed-tokens.ts). */
+  readonly feedTokens: FeedTokens;
   health(): Promise<{ ok: boolean }>;
   /** Sets (or with `undefined` removes) the observer of committed commands. */
   observe(observer: CommitObserver | undefined): void;
@@ -390,6 +393,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         return (await read.reads.list(caseId)).map((r) => ({ ...r, readAtLocal: localInstant(r.readAt, deps.calendar.zone) }));
       }),
     idempotencyPurge,
+    feedTokens: new FeedTokens({ queue: runner.queue, read, clock }),
     async health() {
       try {
         await storage.health();

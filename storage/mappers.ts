@@ -2,8 +2,8 @@
  * Rows (snake_case, as stored) ⇄ records (storage/port.ts). The only place that knows how
  * a field is encoded, e.g. `waiting_roles` as `,car,unit,` so that one LIKE finds a role.
  */
-import type { CaseRecord, DeliveryAttemptRecord, EventRecord, IdempotencyRecord, OutboxRecord, TimerRecord } from './port.js';
-import type { CaseRow, DeliveryAttemptRow, EventRow, IdempotencyRow, OutboxRow, TimerRow } from './schema.js';
+import type { CaseRecord, DeliveryAttemptRecord, EventRecord, FeedTokenRecord, IdempotencyRecord, OutboxRecord, TimerRecord } from './port.js';
+import type { CaseRow, DeliveryAttemptRow, EventRow, FeedTokenRow, IdempotencyRow, OutboxRow, TimerRow } from './schema.js';
 
 /** `,a,b,` — the empty list is `,,`. */
 export function encodeRoles(roles: readonly string[]): string {
@@ -230,4 +230,8 @@ export function idempotencyFromRow(r: IdempotencyRow): IdempotencyRecord {
     caseId: r.case_id,
     createdAt: r.created_at,
   };
+}
+
+export function feedTokenFromRow(r: Pick<FeedTokenRow, 'user_name' | 'token_sha256' | 'created_at' | 'revoked_at'>): FeedTokenRecord {
+  return { userName: r.user_name, tokenSha256: r.token_sha256, createdAt: r.created_at, revokedAt: r.revoked_at };
 }

@@ -293,6 +293,28 @@ export interface CaseReadRepository {
   list(caseId?: string): Promise<CaseReadRecord[]>;
 }
 
+/** A person's private iCalendar feed token (engine/feed-tokens.ts); the token itself is never stored. */
+export interface FeedTokenRecord {
+  /** The person, by user name (AUTH_FILE). */
+  userName: string;
+  /** sha256Hex of the token. */
+  tokenSha256: string;
+  createdAt: string;
+  /** Null while active. */
+  revokedAt: string | null;
+}
+
+export interface FeedTokenRepository {
+  /** The person's active token, if any. */
+  activeOf(userName: string): Promise<FeedTokenRecord | undefined>;
+  /** The active token with this hash, if any (a revoked one is not found). */
+  activeByHash(tokenSha256: string): Promise<FeedTokenRecord | undefined>;
+  /** Revokes the person's active token at `at`; false when there was none. */
+  revoke(userName: string, at: string): Promise<boolean>;
+  /** A new token; a second active token of the same person is refused (unique index). */
+  insert(record: FeedTokenRecord): Promise<void>;
+}
+
 export interface Repositories {
   readonly cases: CaseRepository;
   readonly events: EventRepository;
@@ -300,6 +322,7 @@ export interface Repositories {
   readonly outbox: OutboxRepository;
   readonly idempotency: IdempotencyRepository;
   readonly reads: CaseReadRepository;
+  readonly feedTokens: FeedTokenRepository;
 }
 
 /**

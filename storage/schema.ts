@@ -118,6 +118,16 @@ export interface CaseReadsTable {
   read_at: string;
 }
 
+/** A person's private iCalendar feed token, by its sha-256 (migration 001100). */
+export interface FeedTokensTable {
+  id: Generated<number>;
+  user_name: string;
+  token_sha256: string;
+  created_at: string;
+  /** Null while the token is active. */
+  revoked_at: string | null;
+}
+
 export interface Database {
   cases: CasesTable;
   events: EventsTable;
@@ -126,6 +136,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
   case_reads: CaseReadsTable;
+  feed_tokens: FeedTokensTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -135,3 +146,4 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
 export type CaseReadRow = Selectable<CaseReadsTable>;
+export type FeedTokenRow = Selectable<FeedTokensTable>;

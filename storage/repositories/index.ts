@@ -3,6 +3,7 @@ import type { Repositories } from '../port.js';
 import type { QuerySession } from '../session.js';
 import { caseRepository } from './cases.js';
 import { eventRepository } from './events.js';
+import { feedTokenRepository } from './feed-tokens.js';
 import { idempotencyRepository } from './idempotency.js';
 import { outboxRepository } from './outbox.js';
 import { caseReadRepository } from './reads.js';
@@ -16,6 +17,7 @@ export function repositories(session: QuerySession): Repositories {
     outbox: outboxRepository(session),
     idempotency: idempotencyRepository(session),
     reads: caseReadRepository(session),
+    feedTokens: feedTokenRepository(session),
   };
 }
 
