@@ -21,6 +21,7 @@ import { registerSecurityHeaders, requestId } from './plugins/security-headers.j
 import { registerDocs } from './plugins/swagger.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { caseRoutes } from './routes/cases.js';
+import { feedRoutes, feedTokenRoutes, redactFeedUrl } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
 import { intakeRoutes } from './routes/intake.js';
 import { machineRoutes } from './routes/machines.js';
@@ -38,6 +39,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Public intake submissions per minute per address. */
   intakeRateLimit?: number;
+  /** Calendar feed requests (`/feeds/…`, server/routes/feeds.ts) per minute per address; default 60. */
+  feedRateLimit?: number;
   /**
    * TRUST_PROXY: the reverse proxies (addresses, CIDRs) whose X-Forwarded-For is believed,
    * so `request.ip` (and the intake's rate limit) is the real client. Empty or unset:
@@ -97,7 +100,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onResponse', (request, reply, done) => {
     const log = request.log as typeof request.log & { isLevelEnabled?: (level: string) => boolean };
     if (log.isLevelEnabled?.('debug') !== false) {
-      log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+      // A feed's URL holds its private token: logged without it.
+      log.debug({ method: request.method, url: redactFeedUrl(request.url), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     }
     done();
   });
@@ -127,7 +131,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       scope.addHook('onRequest', authenticate(users, failures, sessions));
       await scope.register(caseRoutes, { engine, writes: new WindowCounter(options.writeRateLimit ?? 600) });
       await scope.register(statsRoutes, { engine });
+      await scope.register(feedTokenRoutes, { engine });
     });
+    await app.register(feedRoutes, { engine, users, perMinute: options.feedRateLimit ?? 60 });
     await app.register(pagesPlugin, { identity: options.identity ?? users, zone: engine.deps.calendar.zone, sessions, failures });
   }
   return app;

@@ -70,6 +70,14 @@ export class UserDirectory implements Identity {
   byToken(token: string): User | undefined {
     return this.byHash.get(sha256Hex(token));
   }
+  /**
+   * The user of this name as the file has them now (the feeds look a person up at each
+   * request: server/routes/feeds.ts); the first entry when a name is listed twice.
+   */
+  byName(name: string): User | undefined {
+    for (const u of this.byHash.values()) if (u.name === name) return u;
+    return undefined;
+  }
   /** The user of this token if it is theirs by name too. */
   signIn(name: string, secret: string): User | undefined {
     const user = this.byToken(secret);

@@ -66,6 +66,7 @@ function header(ctx: PageContext): Html {
       (n) => html`<li><a${attrs({ href: n.href, 'aria-current': ctx.path.split('?')[0] === n.href ? 'page' : undefined })}>${t(ctx.lang, n.key)}</a></li>`,
     )}</ul></nav>
     <div class="who"><span class="user" data-user="${s.user.name}">${s.user.name}</span>${roles}
+      <a class="account" href="/ui/account"${attrs({ 'aria-current': ctx.path.split('?')[0] === '/ui/account' ? 'page' : undefined })}>${t(ctx.lang, 'nav.account')}</a>
       <form method="post" action="/ui/sign-out">${csrfField(ctx)}<button type="submit">${t(ctx.lang, 'header.signOut')}</button></form>
     </div>
     ${langLinks(ctx)}

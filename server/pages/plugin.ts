@@ -21,6 +21,7 @@ import { LANG_COOKIE, langOf, pageOf, safeBack, seeOther, sendHtml, SESSION_COOK
 import { html } from './html.js';
 import { isLang, t } from './i18n/index.js';
 import { page } from './layout.js';
+import { accountPages } from './account.js';
 import { auditPages } from './audit.js';
 import { newCasePages } from './new-case.js';
 import { publicFormPages } from './public-form.js';
@@ -161,5 +162,6 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
     await scope.register(auditPages);
     await scope.register(listPages);
     await scope.register(casePages);
+    await scope.register(accountPages);
   });
 }

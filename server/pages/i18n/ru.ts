@@ -253,6 +253,20 @@ export const ru = {
   'how.after.working.few': '{n} рабочих дня с {from}',
   'how.before.one': 'не менее {n} рабочего дня до {date}',
   'how.before.few': 'не менее {n} рабочих дней до {date}',
+  'nav.account': 'Мои календари',
+  'account.title': 'Мои календари',
+  'account.intro': 'Подпишитесь в своём календаре (Outlook, Google, iPhone) на сроки дел, ожидающих вас, и на выходные и праздничные дни. Ссылка личная: в ней ключ, открывающий ленту без входа; данных заявителей в лентах нет, только регистрационный номер дела.',
+  'account.active': 'Ссылка на ленты действует с {since}.',
+  'account.none': 'Ссылки на ленты нет.',
+  'account.issue': 'Получить ссылки',
+  'account.reissue': 'Получить новые ссылки (старые перестанут работать)',
+  'account.revoke': 'Отозвать ссылки',
+  'account.issued': 'Новые ссылки выданы. Прежние больше не работают.',
+  'account.revoked': 'Ссылки отозваны: ленты больше не открываются.',
+  'account.urls': 'Ваши ленты',
+  'account.urlsOnce': 'Скопируйте ссылки сейчас: они показываются один раз и нигде не хранятся.',
+  'account.deadlines': 'Мои сроки (iCalendar)',
+  'account.daysOff': 'Выходные и праздничные дни (iCalendar)',
 } as const;
 
 export type MessageKey = keyof typeof ru;
