@@ -2,7 +2,8 @@
  * The application as a plugin factory: `buildApp(options)` returns a ready Fastify
  * instance that is not listening. `server/main.ts` listens; tests `inject`.
  *
- * Public: /health, /docs, the calendar, the machine definitions, the feedback intake.
+ * Public: /health, /docs, the calendar, the machine definitions, the feedback intake, and the
+ * private calendar feeds (`/feeds/{token}/…`: the token in the path is their credential).
  * Everything about cases needs a bearer token (AUTH_FILE). With an engine, the staff's web
  * pages are served too (`/` and `/ui/…`, server/pages/), on top of the same API.
  */

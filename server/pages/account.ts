@@ -79,15 +79,18 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
   });
 
   // Answered with the page itself, not a redirect: the URLs are shown this once.
+  // The page's own path for the header's language and role links (not the POST's).
+  const asPage = (request: FastifyRequest): Ctx => ({ ...signedIn(request), path: '/ui/account' });
+
   app.post('/ui/account/feed-token', { schema: { hide: true } }, async (request, reply) => {
-    const ctx = signedIn(request);
+    const ctx = asPage(request);
     const res = await callApi<Issued>(app, request, callerOf(ctx), { method: 'POST', url: '/me/feed-token' });
     if (!res.ok) return sendHtml(reply, await render(request, ctx, { kind: 'error', text: res.body.error.message }), res.status);
     return sendHtml(reply, await render(request, ctx, { kind: 'ok', text: t(ctx.lang, 'account.issued') }, res.body));
   });
 
   app.post('/ui/account/feed-token/revoke', { schema: { hide: true } }, async (request, reply) => {
-    const ctx = signedIn(request);
+    const ctx = asPage(request);
     const res = await callApi<{ revoked: boolean }>(app, request, callerOf(ctx), { method: 'DELETE', url: '/me/feed-token' });
     if (!res.ok) return sendHtml(reply, await render(request, ctx, { kind: 'error', text: res.body.error.message }), res.status);
     return seeOther(reply, '/ui/account?revoked=1');

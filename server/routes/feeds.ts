@@ -39,10 +39,10 @@ const PRODID = '-//QazIndustry//Procedures//RU';
 /** The domain part of every UID: the feeds' events are ours alone. */
 const UID_DOMAIN = 'procedures.qazindustry.kz';
 /** At most this many cases in one deadlines feed (pages of 500): a queue longer than that is not a calendar. */
-export const MAX_FEED_CASES = 5000;
+const MAX_FEED_CASES = 5000;
 
 /** Where the feeds of a token are, relative to the server. */
-export function feedPaths(token: string): { deadlines: string; daysOff: string } {
+function feedPaths(token: string): { deadlines: string; daysOff: string } {
   return { deadlines: `/feeds/${token}/deadlines.ics`, daysOff: `/feeds/${token}/days-off.ics` };
 }
 
@@ -192,7 +192,7 @@ function caseRef(view: CaseView): string {
 }
 
 /** The open deadlines of the cases as all-day events on their last days. */
-export function deadlineEvents(cases: readonly CaseView[], base: string): IcalAllDayEvent[] {
+function deadlineEvents(cases: readonly CaseView[], base: string): IcalAllDayEvent[] {
   const events: IcalAllDayEvent[] = [];
   for (const view of cases) {
     const link = `${base}/ui/cases/${encodeURIComponent(view.id)}`;
@@ -228,7 +228,7 @@ const KIND_WORDS: Record<Exclude<DayInfo['kind'], 'workday' | 'weekend'>, { ru: 
 };
 
 /** Every day off and working weekend day of the calendar's years, with its reason. */
-export function dayOffEvents(calendar: BusinessCalendar): IcalAllDayEvent[] {
+function dayOffEvents(calendar: BusinessCalendar): IcalAllDayEvent[] {
   const events: IcalAllDayEvent[] = [];
   for (let year = calendar.firstYear; year <= calendar.lastYear; year++) {
     for (let t = Date.UTC(year, 0, 1); t < Date.UTC(year + 1, 0, 1); t += 86_400_000) {

@@ -36,6 +36,8 @@ describe('/ui/account', () => {
     expect(deadlines).toMatch(/\/feeds\/[A-Za-z0-9_-]{43}\/deadlines\.ics$/);
     expect(daysOff).toMatch(/\/feeds\/[A-Za-z0-9_-]{43}\/days-off\.ics$/);
     expect(issued.body).toContain('data-feed-status="active"');
+    // The header's links come back to the page, not to the POST.
+    expect(issued.body).toContain(`back=${encodeURIComponent('/ui/account')}`);
     const path = new URL(deadlines!).pathname;
     expect((await t.app.inject({ method: 'GET', url: path })).statusCode).toBe(200);
 
