@@ -2,8 +2,8 @@
  * Rows (snake_case, as stored) ⇄ records (storage/port.ts). The only place that knows how
  * a field is encoded, e.g. `waiting_roles` as `,car,unit,` so that one LIKE finds a role.
  */
-import type { CaseRecord, DeliveryAttemptRecord, EventRecord, IdempotencyRecord, OutboxRecord, TimerRecord } from './port.js';
-import type { CaseRow, DeliveryAttemptRow, EventRow, IdempotencyRow, OutboxRow, TimerRow } from './schema.js';
+import type { CaseRecord, DeliveryAttemptRecord, EventRecord, IdempotencyRecord, OutboxRecord, ReminderRecord, TimerRecord } from './port.js';
+import type { CaseRow, DeliveryAttemptRow, EventRow, IdempotencyRow, OutboxRow, ReminderRow, TimerRow } from './schema.js';
 
 /** `,a,b,` — the empty list is `,,`. */
 export function encodeRoles(roles: readonly string[]): string {
@@ -229,5 +229,31 @@ export function idempotencyFromRow(r: IdempotencyRow): IdempotencyRecord {
     responseBodyJson: r.response_body,
     caseId: r.case_id,
     createdAt: r.created_at,
+  };
+}
+
+export function reminderToRow(r: ReminderRecord): ReminderRow {
+  return {
+    case_id: r.caseId,
+    key: r.key,
+    slot: r.slot,
+    due_at: r.dueAt,
+    deadline_due_at: r.deadlineDueAt,
+    status: r.status,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+export function reminderFromRow(r: ReminderRow): ReminderRecord {
+  return {
+    caseId: r.case_id,
+    key: r.key,
+    slot: r.slot,
+    dueAt: r.due_at,
+    deadlineDueAt: r.deadline_due_at,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }

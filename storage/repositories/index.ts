@@ -6,6 +6,7 @@ import { eventRepository } from './events.js';
 import { idempotencyRepository } from './idempotency.js';
 import { outboxRepository } from './outbox.js';
 import { caseReadRepository } from './reads.js';
+import { reminderRepository } from './reminders.js';
 import { timerRepository } from './timers.js';
 
 export function repositories(session: QuerySession): Repositories {
@@ -16,6 +17,7 @@ export function repositories(session: QuerySession): Repositories {
     outbox: outboxRepository(session),
     idempotency: idempotencyRepository(session),
     reads: caseReadRepository(session),
+    reminders: reminderRepository(session),
   };
 }
 
