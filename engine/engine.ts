@@ -24,6 +24,7 @@ import { IdempotencyPurge, ReadRecorder, type CaseRead } from './reads.js';
 import { replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
+import { checkPolicyKeys, EMPTY_DIRECTORY, Notifications, type NotificationPolicy, type StaffDirectory } from './notifications/index.js';
 import type { UnitDirectory } from './units.js';
 
 export interface EngineOptions {
@@ -74,6 +75,15 @@ export interface EngineOptions {
    * (IDEMPOTENCY_RETENTION; default 24 h): a periodic purge deletes older ones (engine/reads.ts).
    */
   idempotencyRetentionMs?: number;
+  /**
+   * Reminders, escalations and daily digests to staff (engine/notifications/,
+   * docs/notifications.md): the checked policy (NOTIFICATION_POLICY_FILE). Its deadline
+   * keys are checked against the registered procedures here: an unknown one fails
+   * `createEngine` naming it. Absent: no staff mail.
+   */
+  notificationPolicy?: NotificationPolicy;
+  /** The staff and their addresses (AUTH_FILE, UNITS_FILE `email`); without it nobody is mailed. */
+  staffDirectory?: StaffDirectory;
 }
 
 /** Where a case belongs, for the server's read matrix (server/read-access.ts). */
@@ -114,7 +124,8 @@ export interface HistoryEvent {
 export interface MessageView {
   id: string;
   eventSeq: number;
-  kind: 'mail' | 'portal_notice';
+  /** `staff_mail`: a reminder or escalation to staff about the case (engine/notifications/). */
+  kind: 'mail' | 'portal_notice' | 'staff_mail';
   template: string | null;
   recipient: string | null;
   language: string | null;
@@ -162,6 +173,8 @@ export interface Engine {
   readonly runner: Runner;
   readonly timers: TimerWorker;
   readonly outbox: OutboxWorker;
+  /** The reminder and digest workers, when a notification policy is configured. */
+  readonly notifications: Notifications | undefined;
   createCase(procedure: string, input: Record<string, unknown>, options: CreateOptions): Promise<CommandResult>;
   applyEvent(caseId: string, event: EventInput, options: EventOptions): Promise<CommandResult>;
   getCase(caseId: string): Promise<CaseView>;
@@ -207,6 +220,12 @@ export interface Engine {
 export async function createEngine(o: EngineOptions): Promise<Engine> {
   const logger = o.logger ?? silentLogger;
   const clock = o.clock ?? new SystemClock();
+  // A policy naming a deadline no procedure has fails start-up, before anything is opened.
+  if (o.notificationPolicy) {
+    const keys = new Set<string>();
+    for (const m of [...Object.values(o.procedures), ...(o.legacyModules ?? [])]) for (const k of Object.keys(m.deadlinePolicies)) keys.add(k);
+    checkPolicyKeys(o.notificationPolicy, keys);
+  }
   let storage: Storage;
   try {
     storage = await openStorage({
@@ -227,6 +246,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   const read = storage.read;
   const deps: MachineDeps = { calendar: o.calendar, ...(o.readings ? { readings: o.readings } : {}) };
   const registry = createModuleRegistry(o.procedures, o.legacyModules);
+  // Built after the runner (it needs it); the runner's hook reaches it through this binding.
+  let notifications: Notifications | undefined;
   const runner = new Runner({
     storage,
     clock,
@@ -239,8 +260,15 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     ...(o.liveCases !== undefined ? { liveCases: o.liveCases } : {}),
     ...(o.maxBackdating ? { maxBackdating: o.maxBackdating } : {}),
     ...(o.units ? { units: o.units } : {}),
+    ...(o.notificationPolicy ? { onDeadlines: (repos, tx, caseId, deadlines, now) => notifications!.sync(repos, tx, caseId, deadlines, now) } : {}),
   });
-  const timers = new TimerWorker({ storage, clock, runner, logger });
+  const timers = new TimerWorker({
+    storage,
+    clock,
+    runner,
+    logger,
+    ...(o.notificationPolicy ? { onMissed: (repos, tx, caseId, key) => notifications!.escalate(repos, tx, caseId, key) } : {}),
+  });
   const transport = o.transport ?? (o.smtpUrl ? smtpTransport(o.smtpUrl) : undefined);
   const outbox = new OutboxWorker({
     storage,
@@ -257,6 +285,19 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     if (n.mailQueued > 0) void outbox.poke();
   });
   if (!transport) logger.warn({}, 'SMTP_URL is not set: e-mails stay queued');
+  if (o.notificationPolicy) {
+    notifications = new Notifications({
+      storage,
+      clock,
+      calendar: o.calendar,
+      runner,
+      logger,
+      policy: o.notificationPolicy,
+      directory: o.staffDirectory ?? EMPTY_DIRECTORY,
+      listQueue: (filter) => engine.listCases(filter),
+      onMail: () => void outbox.poke(),
+    });
+  }
   const readRecorder = new ReadRecorder({ queue: runner.queue, clock, logger });
   const idempotencyPurge = new IdempotencyPurge({
     queue: runner.queue,
@@ -285,6 +326,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     runner,
     timers,
     outbox,
+    notifications,
     createCase: (p, input, opts) => runner.createCase(p, input, opts),
     applyEvent: (id, e, opts) => runner.applyEvent(id, e, opts),
     getCase: (id) => reading(() => runner.getCase(id)),
@@ -408,15 +450,17 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     async start() {
       await timers.start();
       await outbox.start();
+      await notifications?.start();
       await idempotencyPurge.start();
     },
     async idle() {
       // Work begets work (a commit pokes a worker, a worker submits commands): settle until quiet.
       for (let quiet = 0; quiet < 3; ) {
-        const busy = runner.queue.busy || timers.busy || outbox.busy;
+        const busy = runner.queue.busy || timers.busy || outbox.busy || (notifications?.busy ?? false);
         await runner.queue.whenIdle();
         await timers.whenIdle();
         await outbox.whenIdle();
+        await notifications?.whenIdle();
         await new Promise<void>((r) => setImmediate(r));
         quiet = busy ? 0 : quiet + 1;
       }
@@ -426,6 +470,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       closed = true;
       await timers.stop();
       await outbox.stop();
+      await notifications?.stop();
       await idempotencyPurge.stop();
       await readRecorder.flush();
       await runner.queue.close();

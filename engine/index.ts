@@ -8,3 +8,10 @@ export type { UnitDirectory } from './units.js';
 export { renderMail } from './mail-templates.js';
 export type { Logger } from './logger.js';
 export { DEFAULT_IDEMPOTENCY_RETENTION_MS, IdempotencyPurge, type CaseRead } from './reads.js';
+export {
+  loadNotificationPolicy,
+  parseNotificationPolicy,
+  type NotificationPolicy,
+  type StaffDirectory,
+  type StaffMember,
+} from './notifications/index.js';

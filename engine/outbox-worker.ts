@@ -168,7 +168,7 @@ export class OutboxWorker {
         subject: payload.subject,
         text: payload.text,
         messageId: `<${message.id.replace(/:/g, '.')}@engine.qazindustry.kz>`,
-        headers: { 'X-Case-Id': message.caseId },
+        ...(message.caseId !== null ? { headers: { 'X-Case-Id': message.caseId } } : {}),
       });
     } catch (e) {
       return this.#failed(message, attempt, startedAt, e);
@@ -199,13 +199,15 @@ export class OutboxWorker {
    * record events should never meet) is logged and leaves the outbox write in place.
    */
   async #record(repos: Repositories, tx: TxContext, message: OutboxRecord, type: 'message_delivered' | 'message_failed', occurredAt: string): Promise<void> {
+    const caseId = message.caseId;
+    if (caseId === null) return;
     const payload = {
       messageId: message.id,
       template: message.template ?? '',
       ...(message.closesDeadline !== null ? { deadline: message.closesDeadline } : {}),
     };
     try {
-      await tx.nested(() => this.#runner.applySystemEvent(repos, tx, message.caseId, { type, payload, occurredAt }));
+      await tx.nested(() => this.#runner.applySystemEvent(repos, tx, caseId, { type, payload, occurredAt }));
     } catch (e) {
       if (!isEngineError(e)) throw e;
       this.#log.warn({ caseId: message.caseId, messageId: message.id, code: e.code }, `${type} was refused by the machine`);
@@ -231,7 +233,8 @@ export class OutboxWorker {
       });
       if (final) {
         await repos.outbox.markFailed(message.id, error);
-        await this.#record(repos, tx, message, 'message_failed', finishedAt.toISOString());
+        // Staff mail is not the applicant's: its failure is the outbox's (and the log's), not the case's.
+        if (message.kind === 'mail') await this.#record(repos, tx, message, 'message_failed', finishedAt.toISOString());
       } else await repos.outbox.markRetry(message.id, nextAt, error);
     });
     // The record keeps the server's words (staff read them, as they read the address); the

@@ -5,7 +5,7 @@
  * messages (engine/outbox-rows.ts). Observers and the workers hear of it only after commit.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepResult } from '../machines/contract.js';
+import type { CaseDeadline, EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, StepResult } from '../machines/contract.js';
 import type { CaseRecord, Repositories, Storage } from '../storage/index.js';
 import { buildCaseView, deadlinesOf, humanEvents, type CaseView, type ViewEnv } from './case-view.js';
 import type { Clock } from './clock.js';
@@ -63,7 +63,15 @@ export interface RunnerOptions {
   maxBackdating?: BackdatingLimit;
   /** The configured units and their people (engine/units.ts); without it only an actor's own `units` are checked. */
   units?: UnitDirectory;
+  /**
+   * Called in the unit of work whenever a step changed the case's deadlines, after the
+   * timers (engine/notifications/ syncs its reminder schedule here).
+   */
+  onDeadlines?: DeadlinesHook;
 }
+
+/** A projection of a case's deadlines kept in the command's own transaction. */
+export type DeadlinesHook = (repos: Repositories, tx: TxContext, caseId: string, deadlines: Record<string, CaseDeadline>, now: string) => Promise<void>;
 
 /** A step to persist: what `stepRecords` needs, before the machine's answer is known to be an acceptance. */
 type PersistInput = Omit<StepInput, 'result' | 'allowed'> & {
@@ -84,6 +92,7 @@ export class Runner {
   readonly #units: UnitDirectory | undefined;
   readonly #commitListeners = new Set<(n: CommitNotice) => void>();
   readonly #backdating: BackdatingPolicy;
+  readonly #onDeadlines: DeadlinesHook | undefined;
 
   constructor(o: RunnerOptions) {
     this.observer = o.observer;
@@ -93,6 +102,7 @@ export class Runner {
     this.#registry = o.registry;
     this.#backdating = { calendar: o.deps.calendar, limit: o.maxBackdating ?? DEFAULT_MAX_BACKDATING };
     this.#units = o.units;
+    this.#onDeadlines = o.onDeadlines;
     this.live = new LiveCases(o.liveCases ?? 1000);
     this.queue = new CommitQueue(o.storage, {
       ...(o.groupCommit !== undefined ? { groupCommit: o.groupCommit } : {}),
@@ -381,6 +391,7 @@ export class Runner {
     const unchanged = p.prev !== undefined && deadlinesJsonOf(p.prev) === step.deadlinesJson;
     deadlinesJsonMemo.set(record, step.deadlinesJson);
     const scheduledDueAt = unchanged ? undefined : await syncTimers(repos.timers, p.caseId, step.deadlines, now);
+    if (!unchanged && this.#onDeadlines) await this.#onDeadlines(repos, tx, p.caseId, step.deadlines, now);
     let mailQueued = 0;
     for (const [i, effect] of r.effects.entries()) {
       if (await queueEffect(repos.outbox, p.caseId, event.seq, i, effect, now)) mailQueued++;

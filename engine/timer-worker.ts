@@ -4,7 +4,8 @@
  * as the event is appended, so a crash leaves either both or neither. Timers past due at
  * start fire at once; afterwards the worker sleeps until the next due_at.
  */
-import type { Storage, TimerRecord } from '../storage/index.js';
+import type { Repositories, Storage, TimerRecord } from '../storage/index.js';
+import type { TxContext } from './commit-queue.js';
 import { deadlinesOf } from './case-view.js';
 import type { Clock } from './clock.js';
 import { isEngineError } from './errors.js';
@@ -20,6 +21,11 @@ export interface TimerWorkerOptions {
   runner: Runner;
   logger: Logger;
   batchSize?: number;
+  /**
+   * Called in the unit that appended `deadline_missed` (once per deadline dueAt: the
+   * timer's claim), e.g. to queue the escalation (engine/notifications/).
+   */
+  onMissed?: (repos: Repositories, tx: TxContext, caseId: string, key: string) => Promise<void>;
 }
 
 export class TimerWorker {
@@ -29,6 +35,7 @@ export class TimerWorker {
   readonly #log: Logger;
   readonly #batch: number;
   readonly #loop: WorkerLoop;
+  readonly #onMissed: TimerWorkerOptions['onMissed'];
   /** Count of deadline_missed events this worker appended (for tests and metrics). */
   fired = 0;
 
@@ -38,6 +45,7 @@ export class TimerWorker {
     this.#runner = o.runner;
     this.#log = o.logger;
     this.#batch = o.batchSize ?? 100;
+    this.#onMissed = o.onMissed;
     this.#loop = new WorkerLoop(
       o.clock,
       () => this.#fireDue(),
@@ -104,6 +112,7 @@ export class TimerWorker {
         this.#log.warn({ caseId: timer.caseId, key: timer.key, err: e }, 'deadline_missed was refused by the machine');
         return 'rejected';
       }
+      if (this.#onMissed) await this.#onMissed(repos, tx, timer.caseId, timer.key);
       tx.afterCommit(() => {
         this.fired++;
       });

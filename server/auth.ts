@@ -17,6 +17,7 @@ import { ROLES, type Role } from '../machines/contract.js';
 import { readJsonSettingsFile } from './json-file.js';
 import { LiteralUnion } from './schemas/common.js';
 import type { UnitList } from './units.js';
+import type { StaffMember } from '../engine/index.js';
 
 /** AUTH_FILE holds `sha256Hex(token)`; re-exported for the tools that write such files. */
 export { sha256Hex };
@@ -31,6 +32,9 @@ const AuthFileSchema = Type.Object({
       roles: Type.Array(LiteralUnion(HUMAN_ROLES), { minItems: 1 }),
       units: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 })),
       tokenSha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+      // Staff mail (engine/notifications/): reminders, escalations, the daily digest.
+      email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'where the reminders and the digest go' })),
+      language: Type.Optional(LiteralUnion(['ru', 'kk', 'en'], { description: 'the language of their mail (default ru)' })),
     }),
   ),
 });
@@ -55,7 +59,16 @@ export interface Identity {
 /** Users by token hash. At sign-in on the pages, the token is the person's secret (server/sessions.ts `Identity`). */
 export class UserDirectory implements Identity {
   private readonly byHash = new Map<string, User>();
+  /** The engine's staff directory entries (engine/notifications/directory.ts), one per user. */
+  readonly staff: readonly StaffMember[];
   constructor(file: AuthFile) {
+    this.staff = file.users.map((u) => ({
+      name: u.name,
+      roles: [...u.roles],
+      ...(u.units ? { units: [...u.units] } : {}),
+      ...(u.email ? { email: u.email } : {}),
+      ...(u.language ? { language: u.language } : {}),
+    }));
     for (const u of file.users) {
       this.byHash.set(u.tokenSha256, { name: u.name, roles: [...u.roles], ...(u.units ? { units: [...u.units] } : {}) });
     }

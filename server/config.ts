@@ -16,6 +16,11 @@ export const EnvSchema = Type.Object({
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
   AUTH_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON users file with sha-256 token hashes' })),
   UNITS_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON list of the organisational units; unset = the built-in development list' })),
+  NOTIFICATION_POLICY_FILE: Type.String({
+    minLength: 1,
+    default: 'policies/notifications.json',
+    description: 'JSON policy of staff reminders, escalations and the daily digest (docs/notifications.md)',
+  }),
   SMTP_URL: Type.Optional(Type.String({ minLength: 1, description: 'smtp(s)://user:pass@host:port; unset = mail stays queued' })),
   MAIL_FROM: Type.String({ default: 'QazIndustry <no-reply@qazindustry.gov.kz>' }),
   LOG_LEVEL: Type.Union(
@@ -120,6 +125,7 @@ const SETTINGS = {
   synchronous: (e) => e.SQLITE_SYNCHRONOUS,
   authFile: (e) => e.AUTH_FILE,
   unitsFile: (e) => e.UNITS_FILE,
+  notificationPolicyFile: (e) => e.NOTIFICATION_POLICY_FILE,
   smtpUrl: (e) => e.SMTP_URL,
   mailFrom: (e) => e.MAIL_FROM,
   logLevel: (e) => e.LOG_LEVEL,

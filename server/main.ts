@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadCalendar } from '../calendars/index.js';
-import { createEngine } from '../engine/index.js';
+import { createEngine, loadNotificationPolicy } from '../engine/index.js';
 import { engineMachines, startInspectorServer, type InspectorServer } from '../inspector/index.js';
 import { legacyProcedures, procedures } from '../machines/index.js';
 import { buildApp } from './app.js';
@@ -55,6 +55,14 @@ async function main(): Promise<void> {
     }
   }
 
+  // Staff reminders, escalations, digests: the policy (its keys are checked by the engine
+  // against the procedures) and the people's addresses from the users and units files.
+  const notificationPolicy = loadNotificationPolicy(config.notificationPolicyFile);
+  const staffDirectory = { members: users.staff, unitMailboxes: units.mailboxes };
+  logger.info(
+    { notificationPolicyFile: config.notificationPolicyFile, deadlines: notificationPolicy.deadlines.size, staffWithEmail: users.staff.filter((u) => u.email).length },
+    'notification policy loaded',
+  );
   if (config.database !== ':memory:') mkdirSync(dirname(resolve(config.database)), { recursive: true });
   const engine = await createEngine({
     databasePath: config.database,
@@ -69,6 +77,8 @@ async function main(): Promise<void> {
     idempotencyRetentionMs: config.idempotencyRetentionMs,
     logger,
     units: units.directory(users.people()),
+    notificationPolicy,
+    staffDirectory,
   });
   if (config.trustProxy.length > 0) logger.info({ trustProxy: config.trustProxy }, 'X-Forwarded-For is believed from these proxies (TRUST_PROXY)');
   if (!config.smtpUrl) logger.warn('no SMTP_URL: e-mails stay queued and visible at /cases/{id}/messages');

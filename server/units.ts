@@ -1,6 +1,6 @@
 /**
  * The organisational units of the deployment: one list, read once at start-up from
- * UNITS_FILE (`{"units":[{"id"?, "name"}, …]}`), or the built-in development list below.
+ * UNITS_FILE (`{"units":[{"id"?, "name", "email"?}, …]}`; `email`: the unit's mailbox for staff reminders), or the built-in development list below.
  * A bad file fails start-up naming the entry. `assign`/`reassign` name a unit by its
  * `name` (what the case and the history keep); AUTH_FILE users list theirs by name or id.
  */
@@ -15,6 +15,7 @@ const UnitsFileSchema = Type.Object(
         {
           id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'a short key, e.g. "export"' })),
           name: Type.String({ minLength: 1, maxLength: 200, description: 'the unit as the resolution names it' }),
+          email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: "the unit's mailbox: its reminders when nobody took the case" })),
         },
         { additionalProperties: false },
       ),
@@ -39,6 +40,8 @@ export const DEFAULT_UNITS: UnitsFile = {
 /** The configured units; `resolve` turns a name or id into the unit's name. */
 export class UnitList {
   readonly names: readonly string[];
+  /** The units' mailboxes (UNITS_FILE `email`), by unit name. */
+  readonly mailboxes = new Map<string, string>();
   readonly #byKey = new Map<string, string>();
   constructor(file: UnitsFile, source = 'UNITS_FILE') {
     const names: string[] = [];
@@ -49,6 +52,7 @@ export class UnitList {
       if (u.id !== undefined && this.#byKey.has(u.id)) throw new Error(`${source}: /units/${i}: a second unit with id "${u.id}"`);
       this.#byKey.set(name, name);
       if (u.id !== undefined) this.#byKey.set(u.id, name);
+      if (u.email !== undefined) this.mailboxes.set(name, u.email);
       names.push(name);
     });
     this.names = names;

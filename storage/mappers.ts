@@ -2,8 +2,8 @@
  * Rows (snake_case, as stored) ⇄ records (storage/port.ts). The only place that knows how
  * a field is encoded, e.g. `waiting_roles` as `,car,unit,` so that one LIKE finds a role.
  */
-import type { CaseRecord, DeliveryAttemptRecord, EventRecord, FeedTokenRecord, IdempotencyRecord, OutboxRecord, TimerRecord } from './port.js';
-import type { CaseRow, DeliveryAttemptRow, EventRow, FeedTokenRow, IdempotencyRow, OutboxRow, TimerRow } from './schema.js';
+import type { CaseRecord, DeliveryAttemptRecord, EventRecord, FeedTokenRecord, IdempotencyRecord, OutboxRecord, ReminderRecord, TimerRecord } from './port.js';
+import type { CaseRow, DeliveryAttemptRow, EventRow, FeedTokenRow, IdempotencyRow, OutboxRow, ReminderRow, TimerRow } from './schema.js';
 
 /** `,a,b,` — the empty list is `,,`. */
 export function encodeRoles(roles: readonly string[]): string {
@@ -234,4 +234,30 @@ export function idempotencyFromRow(r: IdempotencyRow): IdempotencyRecord {
 
 export function feedTokenFromRow(r: Pick<FeedTokenRow, 'user_name' | 'token_sha256' | 'created_at' | 'revoked_at'>): FeedTokenRecord {
   return { userName: r.user_name, tokenSha256: r.token_sha256, createdAt: r.created_at, revokedAt: r.revoked_at };
+}
+
+export function reminderToRow(r: ReminderRecord): ReminderRow {
+  return {
+    case_id: r.caseId,
+    key: r.key,
+    slot: r.slot,
+    due_at: r.dueAt,
+    deadline_due_at: r.deadlineDueAt,
+    status: r.status,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+export function reminderFromRow(r: ReminderRow): ReminderRecord {
+  return {
+    caseId: r.case_id,
+    key: r.key,
+    slot: r.slot,
+    dueAt: r.due_at,
+    deadlineDueAt: r.deadline_due_at,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }

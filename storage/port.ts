@@ -84,10 +84,12 @@ export interface TimerRecord {
 export type OutboxStatus = 'queued' | 'sent' | 'failed';
 export interface OutboxRecord {
   id: string;
-  caseId: string;
+  /** The case the message is about; null for a staff digest (migration 000900), which is a person's. */
+  caseId: string | null;
   /** The event whose step asked for this message. */
   eventSeq: number;
-  kind: 'mail' | 'portal_notice';
+  /** `staff_mail`: a reminder, escalation or digest to staff (engine/notifications/), sent in no case order. */
+  kind: 'mail' | 'portal_notice' | 'staff_mail';
   template: string | null;
   /** E-mail address (mail) or null. */
   recipient: string | null;
@@ -252,12 +254,15 @@ export interface TimerRepository {
 
 export interface OutboxRepository {
   insert(record: OutboxRecord): Promise<void>;
+  /** Inserts unless a message with its id exists; true when inserted (a digest's id is its person and day: exactly once). */
+  insertOnce(record: OutboxRecord): Promise<boolean>;
   listForCase(caseId: string): Promise<OutboxRecord[]>;
   /**
    * Queued mail whose next attempt is due, oldest first, at most one per case: a message
    * waits while an earlier-queued message of its case (by event seq, then id) is still
    * queued, so a case's mail goes out in the order it was queued. A failed or sent one
-   * does not hold the next back.
+   * does not hold the next back. Staff mail (`staff_mail`) is listed too, in no case
+   * order: it neither waits for a case's mail nor holds it back.
    */
   listDueMail(now: string, limit?: number): Promise<OutboxRecord[]>;
   /** The earliest next attempt among the messages `listDueMail` could return (the first queued of each case). */
@@ -315,6 +320,33 @@ export interface FeedTokenRepository {
   insert(record: FeedTokenRecord): Promise<void>;
 }
 
+/** A scheduled staff reminder of one deadline (migration 000900, engine/notifications/schedule.ts). */
+export type ReminderStatus = 'scheduled' | 'sent' | 'skipped' | 'cancelled';
+export interface ReminderRecord {
+  caseId: string;
+  key: string;
+  /** The policy's reminder, e.g. `1wd@09:00`. */
+  slot: string;
+  dueAt: string;
+  /** The deadline's dueAt this reminder was computed for. */
+  deadlineDueAt: string;
+  status: ReminderStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReminderRepository {
+  listForCase(caseId: string): Promise<ReminderRecord[]>;
+  insert(record: ReminderRecord): Promise<void>;
+  update(caseId: string, key: string, slot: string, patch: { dueAt?: string; deadlineDueAt?: string; status: ReminderStatus; updatedAt: string }): Promise<void>;
+  /** Scheduled reminders due at or before `now`, earliest first. */
+  listDue(now: string, limit?: number): Promise<ReminderRecord[]>;
+  /** The earliest dueAt of a scheduled reminder, if any. */
+  nextDueAt(): Promise<string | undefined>;
+  /** Flips a reminder scheduled at `dueAt` to `status` (sent / skipped); exactly one caller wins. */
+  claim(caseId: string, key: string, slot: string, dueAt: string, status: 'sent' | 'skipped', now: string): Promise<boolean>;
+}
+
 export interface Repositories {
   readonly cases: CaseRepository;
   readonly events: EventRepository;
@@ -323,6 +355,7 @@ export interface Repositories {
   readonly idempotency: IdempotencyRepository;
   readonly reads: CaseReadRepository;
   readonly feedTokens: FeedTokenRepository;
+  readonly reminders: ReminderRepository;
 }
 
 /**

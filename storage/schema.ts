@@ -66,10 +66,11 @@ export interface TimersTable {
 
 export interface OutboxTable {
   id: string;
-  case_id: string;
+  /** Null for a staff digest (migration 000900). */
+  case_id: string | null;
   /** The event whose step asked for this message. */
   event_seq: number;
-  kind: 'mail' | 'portal_notice';
+  kind: 'mail' | 'portal_notice' | 'staff_mail';
   template: string | null;
   /** E-mail address (mail) or null. */
   recipient: string | null;
@@ -137,6 +138,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   case_reads: CaseReadsTable;
   feed_tokens: FeedTokensTable;
+  reminders: RemindersTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -147,3 +149,16 @@ export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
 export type CaseReadRow = Selectable<CaseReadsTable>;
 export type FeedTokenRow = Selectable<FeedTokensTable>;
+
+/** The staff reminders' schedule (migration 000900). */
+export interface RemindersTable {
+  case_id: string;
+  key: string;
+  slot: string;
+  due_at: string;
+  deadline_due_at: string;
+  status: 'scheduled' | 'sent' | 'skipped' | 'cancelled';
+  created_at: string;
+  updated_at: string;
+}
+export type ReminderRow = Selectable<RemindersTable>;

@@ -19,6 +19,12 @@
  *   deadline it answers closes, judged by the event's occurredAt, and the undelivered
  *   message it replaces (named, or serving that deadline) leaves `undelivered`. A queued
  *   message that is delivered later changes nothing more.
+ * - `reminder_queued` {key, slot, recipients, unit?} (system): the engine queued staff
+ *   reminders of the open deadline `key` (engine/notifications/): `slot` names the policy's
+ *   reminder (e.g. `1wd@09:00`), `recipients` the staff user names mailed, `unit` the unit
+ *   whose mailbox was mailed. Changes nothing in the context.
+ * - `escalation_queued` {key, recipients, unit?} (system): the engine queued the escalation of
+ *   the missed deadline `key` to the staff the policy names. Changes nothing.
  *
  * They change no state: only `context.deadlines` and `context.undelivered`, the part every
  * procedure's context shares. Active states take them as root handlers (common/parent.ts
@@ -46,7 +52,15 @@ import { NonEmpty } from './events.js';
 /** `context.deadlines` (common/parent.ts `Deadlines`; not imported from there: parent.ts imports this file). */
 type Deadlines = Record<string, CaseDeadline>;
 
-export const RECORD_EVENT_TYPES = ['message_delivered', 'message_failed', 'resend_message', 'deadline_missed', 'record_notice'] as const;
+export const RECORD_EVENT_TYPES = [
+  'message_delivered',
+  'message_failed',
+  'resend_message',
+  'deadline_missed',
+  'record_notice',
+  'reminder_queued',
+  'escalation_queued',
+] as const;
 
 /**
  * The deadlines a notice to the applicant closes (PROCEDURES.md "Which event … closes each
@@ -118,6 +132,17 @@ export function recordEventSchemas<K extends string>(deadlineKeys: readonly K[])
     message_delivered: message,
     message_failed: message,
     resend_message: Type.Object({ messageId: NonEmpty('the id of the undelivered message (GET /cases/{id}/messages)') }),
+    reminder_queued: Type.Object({
+      key: Type.Unsafe<K>(Type.Union(deadlineKeys.map((k) => Type.Literal(k)), { description: 'the open deadline reminded of' })),
+      slot: NonEmpty('the policy reminder, e.g. 1wd@09:00'),
+      recipients: Type.Array(NonEmpty('a staff user name'), { maxItems: 1000 }),
+      unit: Type.Optional(NonEmpty('the unit whose mailbox was reminded')),
+    }),
+    escalation_queued: Type.Object({
+      key: Type.Unsafe<K>(Type.Union(deadlineKeys.map((k) => Type.Literal(k)), { description: 'the missed deadline escalated' })),
+      recipients: Type.Array(NonEmpty('a staff user name'), { maxItems: 1000 }),
+      unit: Type.Optional(NonEmpty('the unit whose mailbox was told')),
+    }),
   } satisfies Record<string, TSchema>;
 }
 
@@ -141,8 +166,10 @@ export function recordNoticeSchemas<K extends string>(noticeKeys: readonly K[]) 
 }
 
 /** Their roles: the engine sends the delivery and failure; `resendRoles` (who owns the procedure's notices) resend. */
-export function recordEventRoles(resendRoles: Role[]): Record<'message_delivered' | 'message_failed' | 'resend_message', Role[]> {
-  return { message_delivered: ['system'], message_failed: ['system'], resend_message: resendRoles };
+export function recordEventRoles(
+  resendRoles: Role[],
+): Record<'message_delivered' | 'message_failed' | 'resend_message' | 'reminder_queued' | 'escalation_queued', Role[]> {
+  return { message_delivered: ['system'], message_failed: ['system'], resend_message: resendRoles, reminder_queued: ['system'], escalation_queued: ['system'] };
 }
 
 /** The deadline a delivered message closes: its own `deadline`, else (older histories) the template's. */

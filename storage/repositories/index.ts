@@ -7,6 +7,7 @@ import { feedTokenRepository } from './feed-tokens.js';
 import { idempotencyRepository } from './idempotency.js';
 import { outboxRepository } from './outbox.js';
 import { caseReadRepository } from './reads.js';
+import { reminderRepository } from './reminders.js';
 import { timerRepository } from './timers.js';
 
 export function repositories(session: QuerySession): Repositories {
@@ -18,6 +19,7 @@ export function repositories(session: QuerySession): Repositories {
     idempotency: idempotencyRepository(session),
     reads: caseReadRepository(session),
     feedTokens: feedTokenRepository(session),
+    reminders: reminderRepository(session),
   };
 }
 

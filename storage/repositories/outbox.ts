@@ -29,10 +29,18 @@ const firstQueuedOfItsCase = (eb: ExpressionBuilder<Database, 'outbox'>) =>
     ),
   );
 
+/** Staff mail at any time; a case's mail to the applicant in its turn. */
+const mailInItsTurn = (eb: ExpressionBuilder<Database, 'outbox'>) =>
+  eb.or([eb('kind', '=', 'staff_mail'), eb.and([eb('kind', '=', 'mail'), firstQueuedOfItsCase(eb)])]);
+
 export function outboxRepository(s: QuerySession): OutboxRepository {
   return {
     async insert(record) {
       await s.execute(INSERT.bind(s.builder, outboxToRow(record)));
+    },
+    async insertOnce(record) {
+      const q = s.builder.insertInto('outbox').values(outboxToRow(record)).onConflict((oc) => oc.column('id').doNothing());
+      return affected(await s.execute(q.compile())) === 1;
     },
     async listForCase(caseId) {
       const q = s.builder.selectFrom('outbox').selectAll().where('case_id', '=', caseId).orderBy('created_at').orderBy('id');
@@ -42,10 +50,9 @@ export function outboxRepository(s: QuerySession): OutboxRepository {
       const q = s.builder
         .selectFrom('outbox')
         .selectAll()
-        .where('kind', '=', 'mail')
         .where('status', '=', 'queued')
         .where('next_attempt_at', '<=', now)
-        .where(firstQueuedOfItsCase)
+        .where(mailInItsTurn)
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(limit);
@@ -57,9 +64,8 @@ export function outboxRepository(s: QuerySession): OutboxRepository {
       const q = s.builder
         .selectFrom('outbox')
         .select((eb) => eb.fn.min('next_attempt_at').as('next'))
-        .where('kind', '=', 'mail')
         .where('status', '=', 'queued')
-        .where(firstQueuedOfItsCase);
+        .where(mailInItsTurn);
       return ((await s.execute(q.compile())).rows[0]?.next as string | null | undefined) ?? undefined;
     },
     async claim(id, attempts, leaseUntil) {

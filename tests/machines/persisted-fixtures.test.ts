@@ -26,6 +26,8 @@ describe('snapshots persisted by 1.0.0 before the typed effects', () => {
       'comment',
       'message_delivered',
       'message_failed',
+      'reminder_queued',
+      'escalation_queued',
       'record_notice', // the fixture's extension notice is still owed
       'deadline_missed',
     ]);

@@ -156,6 +156,8 @@ describe('publication (P1) — editing, translation (P2) and posting', () => {
       { type: 'comment', roles: ['initiator', 'press_secretary', 'administrator', 'car', 'unit', 'supervisor', 'chairman'] },
       { type: 'message_delivered', roles: ['system'] },
       { type: 'message_failed', roles: ['system'] },
+      { type: 'reminder_queued', roles: ['system'] },
+      { type: 'escalation_queued', roles: ['system'] },
       { type: 'deadline_missed', roles: ['system'] },
     ]);
   });

@@ -17,7 +17,7 @@ export const keys = is<
     | 'port' | 'host' | 'database' | 'synchronous' | 'authFile' | 'unitsFile' | 'smtpUrl' | 'mailFrom' | 'logLevel'
     | 'calendarStatutoryOnly' | 'deadlineReadings' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'idempotencyRetentionMs' | 'inspect' | 'inspectPort'
     | 'trustProxy' | 'publicFormFrameAncestors'
-    | 'limits' | 'writeRateLimit' | 'authFailureLimit'
+    | 'limits' | 'writeRateLimit' | 'authFailureLimit' | 'notificationPolicyFile'
   >
 >(true);
 // @ts-expect-error — SQLITE_SYNCHRONOUS allows FULL or NORMAL only

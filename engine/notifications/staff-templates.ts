@@ -1,0 +1,97 @@
+/**
+ * The staff's e-mails: a reminder before a deadline, the escalation of a missed one, the
+ * daily digest. Russian by default, or the person's language (AUTH_FILE `language`).
+ *
+ * No applicant personal data (issue 15): a case is named by its registration number (if
+ * any), its procedure and its id, with the link to its page `/ui/cases/<id>`; never the
+ * applicant's name, address or text. The data below has no field that could carry them.
+ */
+import type { Language } from '../../machines/contract.js';
+import type { RenderedMail } from '../mail-templates.js';
+
+/** A case as a staff mail names it. */
+export interface CaseRef {
+  caseId: string;
+  procedure: string;
+  registrationNumber?: string;
+}
+
+export interface DeadlineRef extends CaseRef {
+  key: string;
+  /** The deadline's last day (YYYY-MM-DD). */
+  lastDay: string;
+}
+
+export type StaffMail =
+  | { template: 'staff_reminder'; data: DeadlineRef }
+  | { template: 'staff_escalation'; data: DeadlineRef }
+  | { template: 'staff_digest'; data: { day: string; dueToday: DeadlineRef[]; overdue: DeadlineRef[] } };
+export type StaffTemplate = StaffMail['template'];
+
+const PROCEDURE: Record<Language, Record<string, string>> = {
+  ru: { publication: 'публикация', 'feedback-inquiry': 'обращение', 'blog-question': 'вопрос в блог' },
+  kk: { publication: 'жарияланым', 'feedback-inquiry': 'өтініш', 'blog-question': 'блогқа сұрақ' },
+  en: { publication: 'publication', 'feedback-inquiry': 'inquiry', 'blog-question': 'blog question' },
+};
+
+const NO_NUMBER: Record<Language, string> = { ru: 'без рег. номера', kk: 'тіркеу нөмірі жоқ', en: 'not registered' };
+
+/** `ЗТ-1 (обращение) — /ui/cases/<id>`. */
+function caseLine(lang: Language, c: CaseRef): string {
+  const proc = PROCEDURE[lang][c.procedure] ?? c.procedure;
+  return `${c.registrationNumber ?? NO_NUMBER[lang]} (${proc}, ${c.caseId}) — /ui/cases/${c.caseId}`;
+}
+const caseTitle = (lang: Language, c: CaseRef): string => c.registrationNumber ?? `${PROCEDURE[lang][c.procedure] ?? c.procedure} ${c.caseId.slice(0, 8)}`;
+
+type Renderers = { [M in StaffMail as M['template']]: Record<Language, (d: M['data']) => RenderedMail> };
+
+const TEMPLATES: Renderers = {
+  staff_reminder: {
+    ru: (d) => ({
+      subject: `Напоминание: срок «${d.key}» по ${caseTitle('ru', d)} истекает ${d.lastDay}`,
+      text: `Срок «${d.key}» истекает ${d.lastDay} (последний день включительно).\n${caseLine('ru', d)}`,
+    }),
+    kk: (d) => ({
+      subject: `Еске салу: ${caseTitle('kk', d)} бойынша «${d.key}» мерзімі ${d.lastDay} аяқталады`,
+      text: `«${d.key}» мерзімі ${d.lastDay} аяқталады (соңғы күнді қоса алғанда).\n${caseLine('kk', d)}`,
+    }),
+    en: (d) => ({
+      subject: `Reminder: the "${d.key}" deadline of ${caseTitle('en', d)} ends on ${d.lastDay}`,
+      text: `The "${d.key}" deadline ends on ${d.lastDay} (the last day inclusive).\n${caseLine('en', d)}`,
+    }),
+  },
+  staff_escalation: {
+    ru: (d) => ({
+      subject: `Срок пропущен: «${d.key}» по ${caseTitle('ru', d)}`,
+      text: `Срок «${d.key}» истёк ${d.lastDay}, действие не выполнено.\n${caseLine('ru', d)}`,
+    }),
+    kk: (d) => ({
+      subject: `Мерзім өтіп кетті: ${caseTitle('kk', d)} бойынша «${d.key}»`,
+      text: `«${d.key}» мерзімі ${d.lastDay} аяқталды, әрекет орындалмады.\n${caseLine('kk', d)}`,
+    }),
+    en: (d) => ({
+      subject: `Deadline missed: "${d.key}" of ${caseTitle('en', d)}`,
+      text: `The "${d.key}" deadline ended on ${d.lastDay} and the step is not done.\n${caseLine('en', d)}`,
+    }),
+  },
+  staff_digest: {
+    ru: (d) => digest('ru', d, 'Сводка на', 'Срок сегодня', 'Просрочено'),
+    kk: (d) => digest('kk', d, 'Жиынтық', 'Мерзімі бүгін', 'Мерзімі өткен'),
+    en: (d) => digest('en', d, 'Digest for', 'Due today', 'Overdue'),
+  },
+};
+
+function digest(lang: Language, d: { day: string; dueToday: DeadlineRef[]; overdue: DeadlineRef[] }, title: string, today: string, late: string): RenderedMail {
+  const item = (x: DeadlineRef) => `- «${x.key}» ${x.lastDay}: ${caseLine(lang, x)}`;
+  const part = (head: string, xs: DeadlineRef[]) => (xs.length ? [`${head} (${xs.length}):`, ...xs.map(item), ''] : []);
+  return {
+    subject: `${title} ${d.day}: ${today.toLowerCase()} ${d.dueToday.length}, ${late.toLowerCase()} ${d.overdue.length}`,
+    text: [...part(late, d.overdue), ...part(today, d.dueToday)].join('\n').trimEnd(),
+  };
+}
+
+/** Renders a staff mail in `language` (anything else falls back to ru). */
+export function renderStaffMail(mail: StaffMail, language: Language): RenderedMail {
+  const byLang = TEMPLATES[mail.template] as Record<Language, (d: StaffMail['data']) => RenderedMail>;
+  return (byLang[language] ?? byLang.ru)(mail.data);
+}
