@@ -114,14 +114,14 @@ export function reportQuery(r: DeadlineReportRequest, today: IsoDate, now: Insta
 }
 
 /** The period (`2025-03`, `2025-Q1`, `2025`) of a day; the same as the storage's SQL. */
-export function periodOfDay(day: IsoDate, groupBy: ReportPeriod): string {
+function periodOfDay(day: IsoDate, groupBy: ReportPeriod): string {
   if (groupBy === 'month') return day.slice(0, 7);
   if (groupBy === 'year') return day.slice(0, 4);
   return `${day.slice(0, 4)}-Q${Math.floor((Number(day.slice(5, 7)) + 2) / 3)}`;
 }
 
 /** The periods of the range in order, each with its days inside the range. */
-export function periodsOf(q: Pick<DeadlineReportQuery, 'fromDay' | 'toDay' | 'groupBy'>): { period: string; start: IsoDate; end: IsoDate }[] {
+function periodsOf(q: Pick<DeadlineReportQuery, 'fromDay' | 'toDay' | 'groupBy'>): { period: string; start: IsoDate; end: IsoDate }[] {
   const out: { period: string; start: IsoDate; end: IsoDate }[] = [];
   let y = Number(q.fromDay.slice(0, 4));
   let m = Number(q.fromDay.slice(5, 7));

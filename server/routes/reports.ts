@@ -12,8 +12,8 @@ import type { Engine } from '../../engine/index.js';
 import { MAX_REPORT_DAYS, REPORT_COLUMNS, REPORT_PERIODS, reportCsv, type DeadlineReport } from '../../engine/reports.js';
 import { errorResponses, InstantSchema, IsoDateSchema, LiteralUnion } from '../schemas/common.js';
 
-export const CSV_TYPE = 'text/csv; charset=utf-8';
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const CSV_TYPE = 'text/csv; charset=utf-8';
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const FORMATS = ['json', 'csv', 'xlsx'] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -33,7 +33,7 @@ const cells = {
 };
 const Cells = Type.Object(cells);
 
-export const DeadlineReportSchema = Type.Object(
+const DeadlineReportSchema = Type.Object(
   {
     now: { ...InstantSchema, description: 'The instant `overdue` is judged at' },
     zone: Type.String({ description: 'The calendar\'s zone last days are in, e.g. Asia/Almaty' }),
@@ -83,7 +83,7 @@ function formatOf(format: Format | undefined, accept: string | undefined): Forma
 const fileName = (r: DeadlineReport, ext: string) => `deadlines-${r.from}-${r.to}-${r.groupBy}.${ext}`;
 
 /** The workbook: one sheet of groups (the CSV's columns), one of period totals. */
-export async function reportXlsx(r: DeadlineReport): Promise<Buffer> {
+async function reportXlsx(r: DeadlineReport): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.created = new Date(r.now);
   const groups = wb.addWorksheet('groups');
