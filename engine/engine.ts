@@ -25,6 +25,7 @@ import { replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
 import { checkPolicyKeys, EMPTY_DIRECTORY, Notifications, type NotificationPolicy, type StaffDirectory } from './notifications/index.js';
+import { buildReport, reportQuery, type DeadlineReport, type DeadlineReportRequest } from './reports.js';
 import type { UnitDirectory } from './units.js';
 
 export interface EngineOptions {
@@ -215,6 +216,8 @@ export interface Engine {
   idle(): Promise<void>;
   /** Stops the workers, commits queued commands, closes the database. */
   close(): Promise<void>;
+  /** The on-time report (engine/reports.ts): counts per period, procedure, deadline key and unit, from the deadline ledger. */
+  deadlineReport(request?: DeadlineReportRequest): Promise<DeadlineReport>;
 }
 
 export async function createEngine(o: EngineOptions): Promise<Engine> {
@@ -478,6 +481,13 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       runner.live.clear();
       await storage.close();
     },
+    deadlineReport: (request = {}) =>
+      reading(async () => {
+        const now = clock.now();
+        const q = reportQuery(request, deps.calendar.dayOf(now), now.toISOString());
+        const [counts, late] = await Promise.all([read.deadlineLedger.report(q), read.deadlineLedger.lateness(q)]);
+        return buildReport(q, deps.calendar.zone, counts, late);
+      }),
   };
   return engine;
 }

@@ -43,6 +43,7 @@ import type { ModuleRegistry } from './registry.js';
 import { stepRecords, type StepInput } from './step-records.js';
 import { syncTimers } from './timer-sync.js';
 import { checkUnitPayload, type UnitDirectory } from './units.js';
+import { ledgerMayChange, syncLedger } from './deadline-ledger.js';
 
 export type { CommandResult } from './idempotency.js';
 export { CREATED_EVENT, SYSTEM_ACTOR } from './commands.js';
@@ -392,6 +393,8 @@ export class Runner {
     deadlinesJsonMemo.set(record, step.deadlinesJson);
     const scheduledDueAt = unchanged ? undefined : await syncTimers(repos.timers, p.caseId, step.deadlines, now);
     if (!unchanged && this.#onDeadlines) await this.#onDeadlines(repos, tx, p.caseId, step.deadlines, now);
+    // The on-time report's ledger follows the deadlines in the same unit (engine/deadline-ledger.ts).
+    if (ledgerMayChange(p.prev, record, unchanged)) await syncLedger(repos.deadlineLedger, record, step.context);
     let mailQueued = 0;
     for (const [i, effect] of r.effects.entries()) {
       if (await queueEffect(repos.outbox, p.caseId, event.seq, i, effect, now)) mailQueued++;

@@ -27,6 +27,7 @@ import { healthRoutes } from './routes/health.js';
 import { intakeRoutes } from './routes/intake.js';
 import { machineRoutes } from './routes/machines.js';
 import { statsRoutes } from './routes/stats.js';
+import { reportRoutes } from './routes/reports.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -133,6 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await scope.register(caseRoutes, { engine, writes: new WindowCounter(options.writeRateLimit ?? 600) });
       await scope.register(statsRoutes, { engine });
       await scope.register(feedTokenRoutes, { engine });
+      await scope.register(reportRoutes, { engine });
     });
     await app.register(feedRoutes, { engine, users, perMinute: options.feedRateLimit ?? 60 });
     await app.register(pagesPlugin, { identity: options.identity ?? users, zone: engine.deps.calendar.zone, sessions, failures });

@@ -13,3 +13,4 @@ export type { CheckpointerOptions, CheckpointStats } from './sqlite/checkpointer
 export function openStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
   return SqliteStorage.open(options);
 }
+export { ledgerRowsOf, sameLedgerRow, type LedgerSource } from './ledger-rows.js';

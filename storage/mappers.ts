@@ -2,8 +2,8 @@
  * Rows (snake_case, as stored) ⇄ records (storage/port.ts). The only place that knows how
  * a field is encoded, e.g. `waiting_roles` as `,car,unit,` so that one LIKE finds a role.
  */
-import type { CaseRecord, DeliveryAttemptRecord, EventRecord, FeedTokenRecord, IdempotencyRecord, OutboxRecord, ReminderRecord, TimerRecord } from './port.js';
-import type { CaseRow, DeliveryAttemptRow, EventRow, FeedTokenRow, IdempotencyRow, OutboxRow, ReminderRow, TimerRow } from './schema.js';
+import type { CaseRecord, DeliveryAttemptRecord, DeadlineLedgerRecord, EventRecord, FeedTokenRecord, IdempotencyRecord, OutboxRecord, ReminderRecord, TimerRecord } from './port.js';
+import type { CaseRow, DeadlineLedgerRow, DeliveryAttemptRow, EventRow, FeedTokenRow, IdempotencyRow, OutboxRow, ReminderRow, TimerRow } from './schema.js';
 
 /** `,a,b,` — the empty list is `,,`. */
 export function encodeRoles(roles: readonly string[]): string {
@@ -259,5 +259,49 @@ export function reminderFromRow(r: ReminderRow): ReminderRecord {
     status: r.status,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+  };
+}
+
+export function ledgerToRow(l: DeadlineLedgerRecord): DeadlineLedgerRow {
+  return {
+    case_id: l.caseId,
+    key: l.key,
+    turn: l.turn,
+    procedure: l.procedure,
+    unit: l.unit,
+    rule: l.rule,
+    from_at: l.from,
+    last_day: l.lastDay,
+    due_at: l.dueAt,
+    status: l.status,
+    open: l.open ? 1 : 0,
+    closed_at: l.closedAt,
+    lateness_amount: l.latenessAmount,
+    lateness_unit: l.latenessUnit,
+    extensions: l.extensions,
+    extension_days: l.extensionDays,
+    calendar_version: l.calendarVersion,
+  };
+}
+
+export function ledgerFromRow(r: DeadlineLedgerRow): DeadlineLedgerRecord {
+  return {
+    caseId: r.case_id,
+    key: r.key,
+    turn: r.turn,
+    procedure: r.procedure,
+    unit: r.unit,
+    rule: r.rule,
+    from: r.from_at,
+    lastDay: r.last_day,
+    dueAt: r.due_at,
+    status: r.status,
+    open: r.open === 1,
+    closedAt: r.closed_at,
+    latenessAmount: r.lateness_amount,
+    latenessUnit: r.lateness_unit,
+    extensions: r.extensions,
+    extensionDays: r.extension_days,
+    calendarVersion: r.calendar_version,
   };
 }

@@ -356,6 +356,7 @@ export interface Repositories {
   readonly reads: CaseReadRepository;
   readonly feedTokens: FeedTokenRepository;
   readonly reminders: ReminderRepository;
+  readonly deadlineLedger: DeadlineLedgerRepository;
 }
 
 /**
@@ -420,4 +421,94 @@ export class StorageUnavailable extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * One deadline of one case (one turn of a repeated deadline), as the on-time report counts
+ * it (issue 15 §2; storage/ledger-rows.ts derives it from the case's context).
+ */
+export interface DeadlineLedgerRecord {
+  caseId: string;
+  key: string;
+  /** 1, 2, … for the turns of a repeated deadline (P4 `rework`); 1 for every other deadline. */
+  turn: number;
+  procedure: string;
+  /** The case's responsible unit; null: none (yet). */
+  unit: string | null;
+  /** The Rules' item, e.g. "п. 38, 39". */
+  rule: string;
+  /** The instant (or date, for a lead time) the deadline is counted from. */
+  from: string;
+  /** The last day (YYYY-MM-DD, the calendar's zone). */
+  lastDay: string;
+  /** The instant the deadline ends (UTC ISO). */
+  dueAt: string;
+  status: 'pending' | 'met' | 'missed' | 'met_late';
+  open: boolean;
+  /** When its closing act happened (UTC ISO); null while open. */
+  closedAt: string | null;
+  /** How late a deadline closed late was (the deadline's shortfall); null otherwise. */
+  latenessAmount: number | null;
+  latenessUnit: 'working' | 'calendar' | null;
+  /** Extension decisions applied to it (P3 `extend`) and their days in total. */
+  extensions: number;
+  extensionDays: number;
+  /** The calendar version it was computed with. */
+  calendarVersion: string;
+}
+
+export type ReportPeriod = 'month' | 'quarter' | 'year';
+
+/** The deadlines whose last day is in [fromDay, toDay], grouped by procedure, key, unit and period. */
+export interface DeadlineReportQuery {
+  fromDay: string;
+  toDay: string;
+  groupBy: ReportPeriod;
+  /** Overdue = open with `dueAt` at or before this instant (UTC ISO). */
+  now: string;
+}
+
+/** The counts of one group (engine/reports.ts states what each means). */
+export interface DeadlineReportCountsRow {
+  procedure: string;
+  key: string;
+  unit: string | null;
+  /** `2025-03`, `2025-Q1` or `2025`. */
+  period: string;
+  opened: number;
+  closedOnTime: number;
+  closedLate: number;
+  open: number;
+  overdue: number;
+  extended: number;
+  extensions: number;
+  extensionDays: number;
+}
+
+/** One deadline closed late, for the medians and maxima of a group. */
+export interface DeadlineLatenessRow {
+  procedure: string;
+  key: string;
+  unit: string | null;
+  period: string;
+  amount: number | null;
+  latenessUnit: 'working' | 'calendar' | null;
+}
+
+export interface DeadlineLedgerRepository {
+  /** The rows of a case, by (key, turn). */
+  listForCase(caseId: string): Promise<DeadlineLedgerRecord[]>;
+  insert(record: DeadlineLedgerRecord): Promise<void>;
+  insertMany(records: readonly DeadlineLedgerRecord[]): Promise<void>;
+  /** Replaces the row of the same (case, key, turn). */
+  update(record: DeadlineLedgerRecord): Promise<void>;
+  delete(caseId: string, key: string, turn: number): Promise<void>;
+  /** Counts per (procedure, key, unit, period), from the index `deadline_ledger_report`. */
+  report(q: DeadlineReportQuery): Promise<DeadlineReportCountsRow[]>;
+  /** The deadlines of the range closed late, with their lateness. */
+  lateness(q: DeadlineReportQuery): Promise<DeadlineLatenessRow[]>;
+  /** Every row, by (case, key, turn) (tests and tools). */
+  all(): Promise<DeadlineLedgerRecord[]>;
+  /** Empties the ledger and derives it again from every case's context (migration 001000's backfill). */
+  rebuild(): Promise<number>;
 }

@@ -139,6 +139,7 @@ export interface Database {
   case_reads: CaseReadsTable;
   feed_tokens: FeedTokensTable;
   reminders: RemindersTable;
+  deadline_ledger: DeadlineLedgerTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -162,3 +163,30 @@ export interface RemindersTable {
   updated_at: string;
 }
 export type ReminderRow = Selectable<RemindersTable>;
+
+/** One deadline (one turn) of one case, as the on-time report counts it (migration 001000). */
+export interface DeadlineLedgerTable {
+  case_id: string;
+  key: string;
+  /** 1, 2, … for the turns of a repeated deadline; 1 otherwise. */
+  turn: number;
+  procedure: string;
+  /** The case's responsible unit; null: none (yet). */
+  unit: string | null;
+  rule: string;
+  /** The instant (or, for a lead time, the date) counted from. */
+  from_at: string;
+  /** YYYY-MM-DD in the calendar's zone. */
+  last_day: string;
+  due_at: string;
+  status: 'pending' | 'met' | 'missed' | 'met_late';
+  /** 1 while open. */
+  open: number;
+  closed_at: string | null;
+  lateness_amount: number | null;
+  lateness_unit: 'working' | 'calendar' | null;
+  extensions: number;
+  extension_days: number;
+  calendar_version: string;
+}
+export type DeadlineLedgerRow = Selectable<DeadlineLedgerTable>;

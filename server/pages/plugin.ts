@@ -28,6 +28,7 @@ import { publicFormPages } from './public-form.js';
 import { listPages } from './lists.js';
 import { casePages } from './case.js';
 import { queuePages } from './queue.js';
+import { reportPages } from './reports.js';
 import { signInPage } from './sign-in.js';
 
 export interface PagesOptions {
@@ -163,5 +164,6 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
     await scope.register(listPages);
     await scope.register(casePages);
     await scope.register(accountPages);
+    await scope.register(reportPages);
   });
 }

@@ -8,6 +8,7 @@ import * as reads from './2026_12_02_000600_reads.js';
 import * as listIndexes from './2026_12_02_000700_list_indexes.js';
 import * as searchDueStats from './2026_12_02_000800_search_due_stats.js';
 import * as notifications from './2026_12_03_000900_notifications.js';
+import * as deadlineLedger from './2026_12_03_001000_deadline_ledger.js';
 import * as feedTokens from './2026_12_03_001100_feed_tokens.js';
 
 /**
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_000700_list_indexes': listIndexes,
   '2026_12_02_000800_search_due_stats': searchDueStats,
   '2026_12_03_000900_notifications': notifications,
+  '2026_12_03_001000_deadline_ledger': deadlineLedger,
   '2026_12_03_001100_feed_tokens': feedTokens,
 };

@@ -9,6 +9,7 @@ import { outboxRepository } from './outbox.js';
 import { caseReadRepository } from './reads.js';
 import { reminderRepository } from './reminders.js';
 import { timerRepository } from './timers.js';
+import { deadlineLedgerRepository } from './deadline-ledger.js';
 
 export function repositories(session: QuerySession): Repositories {
   return {
@@ -20,6 +21,7 @@ export function repositories(session: QuerySession): Repositories {
     reads: caseReadRepository(session),
     feedTokens: feedTokenRepository(session),
     reminders: reminderRepository(session),
+    deadlineLedger: deadlineLedgerRepository(session),
   };
 }
 
