@@ -52,6 +52,8 @@ export interface EventsTable {
   hash: string;
   /** Why a staff event was recorded late (beyond the tolerance); null otherwise. */
   backdating_reason: string | null;
+  /** The calendar version the step was computed with when not the baseline; null otherwise (migration 001200). */
+  calendar_version: string | null;
 }
 
 export interface TimersTable {
@@ -126,6 +128,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
   case_reads: CaseReadsTable;
+  calendar_versions: CalendarVersionsTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -135,3 +138,19 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
 export type CaseReadRow = Selectable<CaseReadsTable>;
+
+/** An installed business-calendar version (migration 001200). */
+export interface CalendarVersionsTable {
+  id: string;
+  /** 1, 2, …: the order of installation; the highest is the newest. */
+  install_no: number;
+  calendar_id: string;
+  /** calendars/index.ts `calendarDataVersion` of `data`. */
+  version: string;
+  /** JSON: the validated calendar data. */
+  data: string;
+  /** `shipped` (the repository's data file at start-up) or `cli`. */
+  source: string;
+  installed_at: string;
+}
+export type CalendarVersionRow = Selectable<CalendarVersionsTable>;

@@ -75,6 +75,7 @@ export const ROOT_HANDLERS = {
   message_failed: { actions: 'recordEvent' },
   resend_message: { actions: 'recordEvent' },
   record_notice: { actions: 'recordEvent' },
+  deadline_recounted: { actions: 'recordEvent' },
   'deadline.ops': { actions: 'applyDeadlineOps' },
   effect: { actions: 'emitChildEffect' },
 } as const satisfies Record<RecordEventType, unknown> & Record<string, { actions: string }>;

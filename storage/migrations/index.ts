@@ -7,6 +7,7 @@ import * as backdating from './2026_12_01_000500_backdating.js';
 import * as reads from './2026_12_02_000600_reads.js';
 import * as listIndexes from './2026_12_02_000700_list_indexes.js';
 import * as searchDueStats from './2026_12_02_000800_search_due_stats.js';
+import * as calendarVersions from './2026_12_03_001200_calendar_versions.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_000600_reads': reads,
   '2026_12_02_000700_list_indexes': listIndexes,
   '2026_12_02_000800_search_due_stats': searchDueStats,
+  '2026_12_03_001200_calendar_versions': calendarVersions,
 };

@@ -7,6 +7,7 @@ import { idempotencyRepository } from './idempotency.js';
 import { outboxRepository } from './outbox.js';
 import { caseReadRepository } from './reads.js';
 import { timerRepository } from './timers.js';
+import { calendarVersionRepository } from './calendar-versions.js';
 
 export function repositories(session: QuerySession): Repositories {
   return {
@@ -16,6 +17,7 @@ export function repositories(session: QuerySession): Repositories {
     outbox: outboxRepository(session),
     idempotency: idempotencyRepository(session),
     reads: caseReadRepository(session),
+    calendarVersions: calendarVersionRepository(session),
   };
 }
 

@@ -157,6 +157,7 @@ describe('publication (P1) — editing, translation (P2) and posting', () => {
       { type: 'message_delivered', roles: ['system'] },
       { type: 'message_failed', roles: ['system'] },
       { type: 'deadline_missed', roles: ['system'] },
+      { type: 'deadline_recounted', roles: ['system'] },
     ]);
   });
 });
