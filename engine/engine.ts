@@ -283,7 +283,11 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   try {
     if (shipped) {
       const candidate = candidateOf(shipped.data);
-      await runner.queue.submit((repos) => installVersion(repos.calendarVersions, candidate, 'shipped', clock.now().toISOString(), { unlessInstalled: true }));
+      const install = () =>
+        runner.queue.submit((repos) => installVersion(repos.calendarVersions, candidate, 'shipped', clock.now().toISOString(), { unlessInstalled: true }));
+      // Two processes starting together with the same new file: the second one's insert
+      // meets the first one's install number (the unique key); once more, it finds it installed.
+      await install().catch(install);
     }
     calendars.load(await read.calendarVersions.list());
   } catch (e) {
@@ -340,11 +344,12 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     timers,
     outbox,
     calendars,
-    async installCalendar(candidate, source) {
-      const installNo = await runner.queue.submit((repos) => installVersion(repos.calendarVersions, candidate, source, clock.now().toISOString()));
-      await refreshCalendars();
-      return { installNo, recount: await recount() };
-    },
+    installCalendar: (candidate, source) =>
+      reading(async () => {
+        const installNo = await runner.queue.submit((repos) => installVersion(repos.calendarVersions, candidate, source, clock.now().toISOString()));
+        await refreshCalendars();
+        return { installNo, recount: await recount() };
+      }),
     checkCalendar: () => reading(checkCalendar),
     recount: (options) => recount(options),
     createCase: (p, input, opts) => runner.createCase(p, input, opts),
