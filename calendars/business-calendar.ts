@@ -73,12 +73,15 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
   private index: RangeIndex;
   private readonly dataFirstDay: number;
   private readonly dataLastDay: number;
+  /** The options it was built with (another version of the data is built with the same: calendars/index.ts `calendarSource`). */
+  readonly options: CalendarOptions;
 
   constructor(
     private readonly data: CalendarData,
     version: string,
     options: CalendarOptions = {},
   ) {
+    this.options = { ...options };
     this.id = data.id;
     this.zone = data.zone;
     this.version = version;
@@ -90,6 +93,11 @@ export class KazakhBusinessCalendar implements BusinessCalendar {
     this.dataFirstDay = epochDay(data.years.from, 1, 1);
     this.dataLastDay = epochDay(data.years.to, 12, 31);
     this.index = this.build(data.years.from, data.years.to);
+  }
+
+  /** The validated data it was built from (installed into the database as a calendar version). */
+  get sourceData(): CalendarData {
+    return this.data;
   }
 
   // ---------------------------------------------------------------- public operations

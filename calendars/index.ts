@@ -14,6 +14,7 @@ import type { BusinessCalendar } from './types.js';
 export type { BusinessCalendar } from './types.js';
 export { CalendarError } from './errors.js';
 export type { CalendarOptions } from './business-calendar.js';
+export type { CalendarData } from './data-schema.js';
 
 /** Calendar ids shipped with the product. */
 export const CALENDAR_IDS = ['kz'] as const;
@@ -34,6 +35,28 @@ export function calendarDataVersion(data: CalendarData): string {
 export function createCalendar(raw: unknown, options: CalendarOptions = {}, file = '(inline data)'): BusinessCalendar {
   const data = validateCalendarData(raw, file);
   return new KazakhBusinessCalendar(data, calendarDataVersion(data), options);
+}
+
+/**
+ * The data and options a calendar was built from (undefined for another implementation
+ * of `BusinessCalendar`): what the engine installs into the database as a version, and how
+ * it builds the other installed versions alike (engine/calendar-versions.ts).
+ */
+export function calendarSource(calendar: BusinessCalendar): { data: CalendarData; options: CalendarOptions } | undefined {
+  return calendar instanceof KazakhBusinessCalendar ? { data: calendar.sourceData, options: calendar.options } : undefined;
+}
+
+/** Reads and validates a calendar data file (a new decree's), without building a calendar. */
+export function readCalendarData(file: string): CalendarData {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CalendarError('calendar_data_invalid', `Calendar data ${file}: cannot be read as JSON: ${(error as Error).message}`, {
+      file,
+    });
+  }
+  return validateCalendarData(raw, file);
 }
 
 /** Loads a calendar data file; `file` defaults to the shipped `calendars/data/<id>.json`. */

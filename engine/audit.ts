@@ -20,6 +20,8 @@ import { EngineError, toEngineError } from './errors.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
 import { replayCase, verifyCase, type ReplayedCase, type VerifyResult } from './replay.js';
 import { CREATED_EVENT, type CommitObservation } from './runner.js';
+import { CalendarVersions } from './calendar-versions.js';
+import type { FoldDeps } from './corrections.js';
 
 export interface AuditStoreOptions {
   databasePath: string;
@@ -44,6 +46,8 @@ export interface AuditEvent {
   /** A staff event recorded more than the tolerance after it occurred. */
   backdated: boolean;
   backdatingReason: string | null;
+  /** The calendar version the step was computed with, when not the baseline (engine/calendar-versions.ts). */
+  calendarVersion?: string;
   prevHash: string;
   hash: string;
 }
@@ -82,7 +86,10 @@ export type BackdatedJudgement = Pick<AuditEvent, 'caseId' | 'seq' | 'type' | 'o
 export interface AuditStore {
   readonly storage: Storage;
   readonly registry: ModuleRegistry;
+  /** The newest installed calendar version's deps. */
   readonly deps: MachineDeps;
+  /** The installed calendar versions (engine/calendar-versions.ts). */
+  readonly calendars: CalendarVersions;
   /** Every case id, oldest first. */
   caseIds(): Promise<string[]>;
   /** The case, or `not_found`. */
@@ -112,7 +119,15 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
   }
   const read = storage.read;
   const registry = createModuleRegistry(o.procedures, o.legacyModules);
-  const deps: MachineDeps = { calendar: o.calendar, ...(o.readings ? { readings: o.readings } : {}) };
+  // The installed calendar versions: each event replays with the calendar it was computed with.
+  const calendars = new CalendarVersions(o.calendar, o.readings);
+  try {
+    calendars.load(await read.calendarVersions.list());
+  } catch (e) {
+    await storage.close();
+    throw toEngineError(e);
+  }
+  const deps = calendars;
 
   const load = async (caseId: string): Promise<CaseRecord> => {
     const row = await read.cases.find(caseId);
@@ -128,7 +143,10 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
   const store: AuditStore = {
     storage,
     registry,
-    deps,
+    get deps() {
+      return calendars.current;
+    },
+    calendars,
     caseIds: () => read.cases.ids(),
     findCase: load,
     async history(caseId) {
@@ -228,6 +246,8 @@ function toAuditEvent(e: EventRecord): AuditEvent {
     ...whoAndWhen(e),
     payload,
     backdated: eventIsBackdated(e),
+    // Only when the event was computed with a calendar other than the baseline.
+    ...(typeof e.calendarVersion === 'string' ? { calendarVersion: e.calendarVersion } : {}),
     prevHash: e.prevHash,
     hash: e.hash,
   };
@@ -254,7 +274,7 @@ function asOfView(row: CaseRecord, r: ReplayedCase, recordedAt: string): CaseAsO
  */
 export function replayObservations(
   module: ProcedureModule,
-  deps: MachineDeps,
+  deps: FoldDeps,
   row: Pick<CaseRecord, 'id' | 'procedure' | 'machineVersion'>,
   events: EventRecord[],
 ): CommitObservation[] {
@@ -264,7 +284,10 @@ export function replayObservations(
     const payload = JSON.parse(e.payloadJson) as Record<string, unknown>;
     const meta: EventMeta = { occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: { name: e.actor, role: e.role as Role } };
     if (snapshot === undefined && e.type !== CREATED_EVENT) throw new Error(`case ${row.id}: the first event is ${e.type}, not ${CREATED_EVENT}`);
-    const r = snapshot === undefined ? module.start(deps, payload, meta) : module.step(deps, snapshot, { type: e.type, payload, ...meta });
+    // Each event with the calendar version it was computed with (engine/calendar-versions.ts).
+    const d = 'depsFor' in deps ? deps.depsFor(e.calendarVersion) : deps;
+    if (!d) throw new Error(`case ${row.id}: seq ${e.seq} was computed with calendar version ${e.calendarVersion}, which is not installed in this database`);
+    const r = snapshot === undefined ? module.start(d, payload, meta) : module.step(d, snapshot, { type: e.type, payload, ...meta });
     if (!r.ok) throw new Error(`case ${row.id}: seq ${e.seq} ${e.type} was refused on replay: ${r.message}`);
     snapshot = r.snapshot;
     out.push({

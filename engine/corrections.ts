@@ -18,6 +18,7 @@ import { CREATED_EVENT } from './commands.js';
 import { checkSchema } from './command-checks.js';
 import { EngineError } from './errors.js';
 import { canonicalJson } from './hash.js';
+import type { DepsByVersion } from './calendar-versions.js';
 
 /** One event of a history, as the fold takes it. */
 export interface HistoryItem {
@@ -25,6 +26,24 @@ export interface HistoryItem {
   type: string;
   payload: Record<string, unknown>;
   meta: EventMeta;
+  /** The calendar version the event was computed with, when not the baseline (engine/calendar-versions.ts). */
+  calendarVersion?: string;
+}
+
+/**
+ * The deps a fold steps its events with: one set for every event, or the installed
+ * calendar versions (engine/calendar-versions.ts), each event with the calendar it was
+ * computed with, so a history spanning a calendar change replays as it was recorded.
+ */
+export type FoldDeps = MachineDeps | DepsByVersion;
+
+function depsOfItem(deps: FoldDeps, item: HistoryItem): MachineDeps {
+  if (!('depsFor' in deps)) return deps;
+  const d = deps.depsFor(item.calendarVersion);
+  if (!d) {
+    throw new FoldRefusal(item.seq, item.type, 'replay_error', `event ${item.seq} was computed with calendar version ${item.calendarVersion ?? '(baseline)'}, which is not installed in this database`);
+  }
+  return d;
 }
 
 export interface CorrectPayloadValue {
@@ -124,7 +143,7 @@ function deadlinesIn(context: Record<string, unknown>): Record<string, CaseDeadl
  */
 export function foldHistory(
   module: ProcedureModule,
-  deps: MachineDeps,
+  deps: FoldDeps,
   items: readonly HistoryItem[],
   /** Set to the seq being folded (to name the event when the machine throws). */
   progress: { seq: number } = { seq: 0 },
@@ -144,7 +163,7 @@ export function foldHistory(
  */
 export async function foldHistoryYielding(
   module: ProcedureModule,
-  deps: MachineDeps,
+  deps: FoldDeps,
   items: readonly HistoryItem[],
   progress: { seq: number } = { seq: 0 },
   sliceMs = 5,
@@ -164,7 +183,7 @@ export async function foldHistoryYielding(
 /** The fold itself, one event per `next()`. */
 function* foldSteps(
   module: ProcedureModule,
-  deps: MachineDeps,
+  deps: FoldDeps,
   items: readonly HistoryItem[],
   progress: { seq: number },
 ): Generator<void, StepOk, void> {
@@ -193,7 +212,8 @@ function* foldSteps(
     if (snapshot === undefined && item.type !== CREATED_EVENT) {
       throw new FoldRefusal(item.seq, item.type, 'replay_error', `the first event is ${item.type}, not ${CREATED_EVENT}`);
     }
-    const r = snapshot === undefined ? module.start(deps, payload, item.meta) : module.step(deps, snapshot, { type: item.type, payload, ...item.meta });
+    const d = depsOfItem(deps, item);
+    const r = snapshot === undefined ? module.start(d, payload, item.meta) : module.step(d, snapshot, { type: item.type, payload, ...item.meta });
     if (!r.ok) throw new FoldRefusal(item.seq, item.type, r.code, r.message);
     return r;
   };
@@ -270,7 +290,7 @@ export interface PreparedCorrection {
  */
 export async function prepareCorrection(
   module: ProcedureModule,
-  deps: MachineDeps,
+  deps: FoldDeps,
   row: { seq: number; headHash: string },
   items: HistoryItem[],
   payload: Record<string, unknown>,

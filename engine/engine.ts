@@ -26,6 +26,9 @@ import { Runner, type CommandResult, type CommitObserver, type CreateOptions, ty
 import { TimerWorker } from './timer-worker.js';
 import { checkPolicyKeys, EMPTY_DIRECTORY, Notifications, type NotificationPolicy, type StaffDirectory } from './notifications/index.js';
 import { buildReport, reportQuery, type DeadlineReport, type DeadlineReportRequest } from './reports.js';
+import { calendarSource } from '../calendars/index.js';
+import { CalendarVersions, candidateOf, installVersion, type CalendarCandidate, type CalendarSourceKind } from './calendar-versions.js';
+import { recountOpenDeadlines, type RecountSummary } from './recount.js';
 import type { UnitDirectory } from './units.js';
 
 export interface EngineOptions {
@@ -85,6 +88,12 @@ export interface EngineOptions {
   notificationPolicy?: NotificationPolicy;
   /** The staff and their addresses (AUTH_FILE, UNITS_FILE `email`); without it nobody is mailed. */
   staffDirectory?: StaffDirectory;
+  /**
+   * How often the engine looks for a calendar version installed by another process (the
+   * CLI, a second server), ms (CALENDAR_POLL_INTERVAL; default 60 s; 0: only at start).
+   * On a newer one it switches to it and runs the re-count (engine/recount.ts).
+   */
+  calendarPollMs?: number;
 }
 
 /** Where a case belongs, for the server's read matrix (server/read-access.ts). */
@@ -176,6 +185,18 @@ export interface Engine {
   readonly outbox: OutboxWorker;
   /** The reminder and digest workers, when a notification policy is configured. */
   readonly notifications: Notifications | undefined;
+  /** The installed calendar versions (engine/calendar-versions.ts); `deps` is the newest's. */
+  readonly calendars: CalendarVersions;
+  /**
+   * Installs a calendar data file as the newest version (nothing when it is the newest
+   * already) and re-counts the open deadlines (engine/recount.ts). Returns the install
+   * number (undefined: nothing installed) and the re-count.
+   */
+  installCalendar(candidate: CalendarCandidate, source: CalendarSourceKind): Promise<{ installNo: number | undefined; recount: RecountSummary }>;
+  /** Looks for a newer installed version now; on one, switches and re-counts. */
+  checkCalendar(): Promise<RecountSummary | undefined>;
+  /** The re-count with the newest version (start-up runs it; idempotent). */
+  recount(options?: { maxCases?: number }): Promise<RecountSummary>;
   createCase(procedure: string, input: Record<string, unknown>, options: CreateOptions): Promise<CommandResult>;
   applyEvent(caseId: string, event: EventInput, options: EventOptions): Promise<CommandResult>;
   getCase(caseId: string): Promise<CaseView>;
@@ -247,14 +268,15 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     throw new EngineError('storage_unavailable', `cannot open the database: ${e instanceof Error ? e.message : String(e)}`);
   }
   const read = storage.read;
-  const deps: MachineDeps = { calendar: o.calendar, ...(o.readings ? { readings: o.readings } : {}) };
+  const calendars = new CalendarVersions(o.calendar, o.readings);
   const registry = createModuleRegistry(o.procedures, o.legacyModules);
   // Built after the runner (it needs it); the runner's hook reaches it through this binding.
   let notifications: Notifications | undefined;
   const runner = new Runner({
     storage,
     clock,
-    deps,
+    deps: calendars.current,
+    calendars,
     registry,
     ...(o.groupCommit !== undefined ? { groupCommit: o.groupCommit } : {}),
     ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
@@ -292,7 +314,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     notifications = new Notifications({
       storage,
       clock,
-      calendar: o.calendar,
+      calendar: () => runner.deps.calendar,
       runner,
       logger,
       policy: o.notificationPolicy,
@@ -301,6 +323,43 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       onMail: () => void outbox.poke(),
     });
   }
+  // The calendar versions: a new database starts with the shipped data (install 1, the
+  // baseline); a release shipping a changed file installs it as the newest (the re-count
+  // runs at start). Then every process computes with the newest installed version.
+  const shipped = calendarSource(o.calendar);
+  try {
+    if (shipped) {
+      const candidate = candidateOf(shipped.data);
+      const install = () =>
+        runner.queue.submit((repos) => installVersion(repos.calendarVersions, candidate, 'shipped', clock.now().toISOString(), { unlessInstalled: true }));
+      // Two processes starting together with the same new file: the second one's insert
+      // meets the first one's install number (the unique key); once more, it finds it installed.
+      await install().catch(install);
+    }
+    calendars.load(await read.calendarVersions.list());
+  } catch (e) {
+    await runner.queue.close();
+    await storage.close();
+    throw toEngineError(e);
+  }
+  /** Reads the installs inside a unit of work: a switch never falls inside another unit. */
+  const refreshCalendars = () => runner.queue.submit((repos) => calendars.refresh(repos.calendarVersions));
+  let sweeping: Promise<RecountSummary> | undefined;
+  const recount = (options: { maxCases?: number } = {}): Promise<RecountSummary> => {
+    // One sweep at a time; a sweep asked for during one runs after it (it may have started before the switch).
+    const run = async () => {
+      const summary = await recountOpenDeadlines({ runner, read, clock, logger, ...options });
+      // Timers moved (here or by another process on this database): the worker looks again.
+      await timers.poke();
+      return summary;
+    };
+    const next = (sweeping ?? Promise.resolve()).catch(() => undefined).then(run);
+    sweeping = next;
+    return next;
+  };
+  const checkCalendar = async (): Promise<RecountSummary | undefined> => ((await refreshCalendars()) ? recount() : undefined);
+  let calendarPoll: NodeJS.Timeout | undefined;
+  const pollMs = o.calendarPollMs ?? 60_000;
   const readRecorder = new ReadRecorder({ queue: runner.queue, clock, logger });
   const idempotencyPurge = new IdempotencyPurge({
     queue: runner.queue,
@@ -324,12 +383,23 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   const engine: Engine = {
     storage,
     clock,
-    deps,
+    get deps() {
+      return runner.deps;
+    },
     registry,
     runner,
     timers,
     outbox,
     notifications,
+    calendars,
+    installCalendar: (candidate, source) =>
+      reading(async () => {
+        const installNo = await runner.queue.submit((repos) => installVersion(repos.calendarVersions, candidate, source, clock.now().toISOString()));
+        await refreshCalendars();
+        return { installNo, recount: await recount() };
+      }),
+    checkCalendar: () => reading(checkCalendar),
+    recount: (options) => recount(options),
     createCase: (p, input, opts) => runner.createCase(p, input, opts),
     applyEvent: (id, e, opts) => runner.applyEvent(id, e, opts),
     getCase: (id) => reading(() => runner.getCase(id)),
@@ -354,8 +424,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       reading(async () => {
         const now = clock.now();
         // The month of the calendar's zone: its first day starts where the day before it ends.
-        const first = `${deps.calendar.dayOf(now).slice(0, 8)}01`;
-        const monthStart = deps.calendar.endOfDay(formatDay(parseDay(first) - 1));
+        const first = `${runner.deps.calendar.dayOf(now).slice(0, 8)}01`;
+        const monthStart = runner.deps.calendar.endOfDay(formatDay(parseDay(first) - 1));
         return { now: now.toISOString(), monthStart, rows: await read.cases.stats(now.toISOString(), monthStart) };
       }),
     history: (caseId, page) =>
@@ -369,8 +439,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
           actor: e.actor,
           occurredAt: e.occurredAt,
           recordedAt: e.recordedAt,
-          occurredAtLocal: localInstant(e.occurredAt, deps.calendar.zone),
-          recordedAtLocal: localInstant(e.recordedAt, deps.calendar.zone),
+          occurredAtLocal: localInstant(e.occurredAt, runner.deps.calendar.zone),
+          recordedAtLocal: localInstant(e.recordedAt, runner.deps.calendar.zone),
           payload: JSON.parse(e.payloadJson) as Record<string, unknown>,
           backdated: eventIsBackdated(e),
           ...(e.backdatingReason !== null ? { backdatingReason: e.backdatingReason } : {}),
@@ -415,15 +485,15 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       }),
     replay: (caseId, seq) =>
       reading(async () => {
-        const { row, events, replayed } = await replayCase(read, registry, deps, caseId, seq);
+        const { row, events, replayed } = await replayCase(read, registry, calendars, caseId, seq);
         const module = runner.moduleOf(row);
         const context = JSON.parse(JSON.stringify(replayed.context)) as Record<string, unknown>;
         const at = seq === undefined ? row.updatedAt : (events[events.length - 1]?.recordedAt ?? row.updatedAt);
         const asOf = { ...row, seq: replayed.seq, state: replayed.state, status: replayed.status, nextDueAt: null, waitingRoles: [], updatedAt: at,
           backdated: events.some(eventIsBackdated) };
-        return buildCaseView(asOf, context, module.allowedEvents(deps, replayed.snapshot), new Date(at), runner.viewEnv(module));
+        return buildCaseView(asOf, context, module.allowedEvents(runner.deps, replayed.snapshot), new Date(at), runner.viewEnv(module));
       }),
-    verify: (caseId) => reading(() => verifyCase(read, registry, deps, caseId)),
+    verify: (caseId) => reading(() => verifyCase(read, registry, calendars, caseId)),
     scope: (caseId) =>
       reading(async () => {
         const row = await read.cases.find(caseId);
@@ -435,7 +505,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     reads: (caseId) =>
       reading(async () => {
         if (caseId !== undefined) await mustExist(caseId);
-        return (await read.reads.list(caseId)).map((r) => ({ ...r, readAtLocal: localInstant(r.readAt, deps.calendar.zone) }));
+        return (await read.reads.list(caseId)).map((r) => ({ ...r, readAtLocal: localInstant(r.readAt, runner.deps.calendar.zone) }));
       }),
     idempotencyPurge,
     feedTokens: new FeedTokens({ queue: runner.queue, read, clock }),
@@ -451,6 +521,16 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       runner.observer = observer;
     },
     async start() {
+      // A newer version installed while this process was down, or a re-count cut short by
+      // a crash: counted before the timers fire (a deadline that moved later is not missed).
+      const switched = await checkCalendar();
+      if (!switched && calendars.latestInstallNo > 1) await recount();
+      if (pollMs > 0 && !calendarPoll) {
+        calendarPoll = setInterval(() => {
+          checkCalendar().catch((e: unknown) => logger.error({ err: e }, 'calendar versions: the check failed'));
+        }, pollMs);
+        calendarPoll.unref();
+      }
       await timers.start();
       await outbox.start();
       await notifications?.start();
@@ -471,6 +551,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     async close() {
       if (closed) return;
       closed = true;
+      if (calendarPoll) clearInterval(calendarPoll);
+      await sweeping?.catch(() => undefined);
       await timers.stop();
       await outbox.stop();
       await notifications?.stop();
@@ -484,9 +566,9 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     deadlineReport: (request = {}) =>
       reading(async () => {
         const now = clock.now();
-        const q = reportQuery(request, deps.calendar.dayOf(now), now.toISOString());
+        const q = reportQuery(request, runner.deps.calendar.dayOf(now), now.toISOString());
         const [counts, late] = await Promise.all([read.deadlineLedger.report(q), read.deadlineLedger.lateness(q)]);
-        return buildReport(q, deps.calendar.zone, counts, late);
+        return buildReport(q, runner.deps.calendar.zone, counts, late);
       }),
   };
   return engine;

@@ -22,6 +22,12 @@ export interface HashedEventFields {
   prevHash: string;
   /** Hashed only when present: events without one (every event before it existed) keep their hash. */
   backdatingReason?: string | null;
+  /**
+   * The calendar version the step was computed with, when not the baseline
+   * (engine/calendar-versions.ts). Hashed only when present, like `backdatingReason`: every
+   * event computed with the baseline keeps its hash.
+   */
+  calendarVersion?: string | null;
 }
 
 /** sha-256 (hex) over the canonical JSON of an event's fields and the previous hash. */
@@ -38,6 +44,7 @@ export function eventHash(e: HashedEventFields): string {
       recordedAt: e.recordedAt,
       prevHash: e.prevHash,
       ...(typeof e.backdatingReason === 'string' ? { backdatingReason: e.backdatingReason } : {}),
+      ...(typeof e.calendarVersion === 'string' ? { calendarVersion: e.calendarVersion } : {}),
     }),
   );
 }

@@ -8,12 +8,13 @@
  * (`/health` among them) while a replay or a verification runs.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { EventMeta, MachineDeps, PersistedSnapshot, ProcedureModule, Role, StepOk } from '../machines/contract.js';
+import type { EventMeta, PersistedSnapshot, ProcedureModule, Role, StepOk } from '../machines/contract.js';
 import type { CaseRecord, EventRecord, Repositories } from '../storage/index.js';
 import { EngineError } from './errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH } from './hash.js';
 import type { ModuleRegistry } from './registry.js';
-import { foldHistoryYielding, FoldRefusal, type HistoryItem } from './corrections.js';
+import type { CalendarVersions } from './calendar-versions.js';
+import { foldHistoryYielding, FoldRefusal, type FoldDeps, type HistoryItem } from './corrections.js';
 
 /** Events read per query, and hashes checked between two turns of the event loop. */
 const READ_PAGE = 2_000;
@@ -65,14 +66,20 @@ function metaOf(e: EventRecord): EventMeta {
 
 /** A stored event as the fold takes it. */
 export function historyItem(e: EventRecord): HistoryItem {
-  return { seq: e.seq, type: e.type, payload: JSON.parse(e.payloadJson) as Record<string, unknown>, meta: metaOf(e) };
+  return {
+    seq: e.seq,
+    type: e.type,
+    payload: JSON.parse(e.payloadJson) as Record<string, unknown>,
+    meta: metaOf(e),
+    ...(typeof e.calendarVersion === 'string' ? { calendarVersion: e.calendarVersion } : {}),
+  };
 }
 
 /**
  * Folds `events` (seq 1 = creation) through `module.start` and `module.step`, corrections
  * applied (engine/corrections.ts, the runner's own fold). Pure given the deps.
  */
-export async function replayEvents(module: ProcedureModule, deps: MachineDeps, events: EventRecord[]): Promise<ReplayedCase> {
+export async function replayEvents(module: ProcedureModule, deps: FoldDeps, events: EventRecord[]): Promise<ReplayedCase> {
   if (events.length === 0) throw new ReplayFailure(0, 'replay_error', 'no events');
   const progress = { seq: 0 };
   let r: StepOk;
@@ -100,6 +107,16 @@ async function readEvents(repos: Repositories, caseId: string, uptoSeq?: number)
   }
 }
 
+/**
+ * A history may name a calendar version installed by another process since this one last
+ * looked (engine/calendar-versions.ts): the installs are read again before the fold.
+ */
+async function ensureVersions(repos: Repositories, deps: FoldDeps, events: readonly EventRecord[]): Promise<void> {
+  if (!('depsFor' in deps) || !('refresh' in deps)) return;
+  const missing = events.some((e) => typeof e.calendarVersion === 'string' && deps.depsFor(e.calendarVersion) === undefined);
+  if (missing) await (deps as CalendarVersions).refresh(repos.calendarVersions);
+}
+
 async function load(repos: Repositories, caseId: string): Promise<CaseRecord> {
   const row = await repos.cases.find(caseId);
   if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
@@ -114,7 +131,7 @@ function moduleFor(registry: ModuleRegistry, row: CaseRecord): ProcedureModule |
 export async function replayCase(
   repos: Repositories,
   registry: ModuleRegistry,
-  deps: MachineDeps,
+  deps: FoldDeps,
   caseId: string,
   seq?: number,
 ): Promise<{ row: CaseRecord; events: EventRecord[]; replayed: ReplayedCase }> {
@@ -125,6 +142,7 @@ export async function replayCase(
   const module = moduleFor(registry, row);
   if (!module) throw new Error(`no machine ${row.procedure}@${row.machineVersion} is registered`);
   const events = await readEvents(repos, caseId, seq);
+  await ensureVersions(repos, deps, events);
   try {
     return { row, events, replayed: await replayEvents(module, deps, events) };
   } catch (e) {
@@ -134,7 +152,7 @@ export async function replayCase(
 }
 
 /** Checks the hash chain and that the replay equals the stored snapshot, state and status. */
-export async function verifyCase(repos: Repositories, registry: ModuleRegistry, deps: MachineDeps, caseId: string): Promise<VerifyResult> {
+export async function verifyCase(repos: Repositories, registry: ModuleRegistry, deps: FoldDeps, caseId: string): Promise<VerifyResult> {
   const row = await load(repos, caseId);
   const events = await readEvents(repos, caseId);
   const problems: VerifyProblem[] = [];
@@ -160,6 +178,7 @@ export async function verifyCase(repos: Repositories, registry: ModuleRegistry, 
       recordedAt: e.recordedAt,
       prevHash: e.prevHash,
       backdatingReason: e.backdatingReason,
+      calendarVersion: e.calendarVersion ?? null,
     });
     if (h !== e.hash) problems.push({ seq: e.seq, kind: 'hash_mismatch', message: 'the event does not match its hash' });
     prev = e.hash;
@@ -167,6 +186,7 @@ export async function verifyCase(repos: Repositories, registry: ModuleRegistry, 
   if (events.length !== row.seq || prev !== row.headHash) {
     problems.push({ seq: row.seq, kind: 'head_mismatch', message: `the case is at seq ${row.seq} with ${events.length} events, or its head hash differs` });
   }
+  await ensureVersions(repos, deps, events);
   const module = moduleFor(registry, row);
   if (!module) {
     problems.push({ seq: 0, kind: 'unknown_version', message: `no machine ${row.procedure}@${row.machineVersion} is registered` });

@@ -44,6 +44,8 @@ import { stepRecords, type StepInput } from './step-records.js';
 import { syncTimers } from './timer-sync.js';
 import { checkUnitPayload, type UnitDirectory } from './units.js';
 import { ledgerMayChange, syncLedger } from './deadline-ledger.js';
+import { CalendarVersions } from './calendar-versions.js';
+import type { MachineSession } from '../machines/contract.js';
 
 export type { CommandResult } from './idempotency.js';
 export { CREATED_EVENT, SYSTEM_ACTOR } from './commands.js';
@@ -69,6 +71,11 @@ export interface RunnerOptions {
    * timers (engine/notifications/ syncs its reminder schedule here).
    */
   onDeadlines?: DeadlinesHook;
+  /**
+   * The installed calendar versions (engine/calendar-versions.ts): every step is computed
+   * with the newest, and records it when it is not the baseline. Absent: `deps` alone.
+   */
+  calendars?: CalendarVersions;
 }
 
 /** A projection of a case's deadlines kept in the command's own transaction. */
@@ -79,6 +86,8 @@ type PersistInput = Omit<StepInput, 'result' | 'allowed'> & {
   result: StepResult;
   idempotency: IdempotencyClaim | undefined;
   status: 200 | 201;
+  /** The deps the step was computed with (its calendar version is recorded unless the baseline). */
+  deps: MachineDeps;
 };
 
 export class Runner {
@@ -88,20 +97,24 @@ export class Runner {
   observer: CommitObserver | undefined;
   readonly #storage: Storage;
   readonly #clock: Clock;
-  readonly #deps: MachineDeps;
+  readonly #calendars: CalendarVersions;
+  /** The deps each live session was opened with: one of an older calendar version is not used. */
+  readonly #sessionDeps = new WeakMap<MachineSession, MachineDeps>();
+  readonly #maxBackdating: BackdatingLimit;
   readonly #registry: ModuleRegistry;
   readonly #units: UnitDirectory | undefined;
   readonly #commitListeners = new Set<(n: CommitNotice) => void>();
-  readonly #backdating: BackdatingPolicy;
   readonly #onDeadlines: DeadlinesHook | undefined;
 
   constructor(o: RunnerOptions) {
     this.observer = o.observer;
     this.#storage = o.storage;
     this.#clock = o.clock;
-    this.#deps = o.deps;
+    this.#calendars = o.calendars ?? new CalendarVersions(o.deps);
+    this.#maxBackdating = o.maxBackdating ?? DEFAULT_MAX_BACKDATING;
+    // A newer calendar: the live sessions compute with the old one's machine.
+    this.#calendars.onChange(() => this.live.clear());
     this.#registry = o.registry;
-    this.#backdating = { calendar: o.deps.calendar, limit: o.maxBackdating ?? DEFAULT_MAX_BACKDATING };
     this.#units = o.units;
     this.#onDeadlines = o.onDeadlines;
     this.live = new LiveCases(o.liveCases ?? 1000);
@@ -112,8 +125,16 @@ export class Runner {
     });
   }
 
+  /** The deps of the newest installed calendar version: what every new step is computed with. */
   get deps(): MachineDeps {
-    return this.#deps;
+    return this.#calendars.current;
+  }
+  get calendars(): CalendarVersions {
+    return this.#calendars;
+  }
+  /** The back-dating limit is counted in working days of the newest calendar. */
+  get #backdating(): BackdatingPolicy {
+    return { calendar: this.deps.calendar, limit: this.#maxBackdating };
   }
   get registry(): ModuleRegistry {
     return this.#registry;
@@ -155,7 +176,7 @@ export class Runner {
     if (!row) return undefined;
     const module = this.moduleOf(row);
     const items = (await this.#storage.read.events.list(caseId)).map(historyItem);
-    return prepareCorrection(module, this.#deps, row, items, payload, { name: o.actor.name, role: o.actor.role });
+    return prepareCorrection(module, this.#calendars, row, items, payload, { name: o.actor.name, role: o.actor.role });
   }
 
   /** Applies a system event (deadline_missed, message_delivered) inside an open unit of work. */
@@ -174,12 +195,12 @@ export class Runner {
     const module = this.moduleOf(record);
     const snapshot = JSON.parse(record.snapshotJson) as PersistedSnapshot;
     const context = JSON.parse(record.contextJson) as Record<string, unknown>;
-    return buildCaseView(record, context, module.allowedEvents(this.#deps, snapshot), this.#clock.now(), this.viewEnv(module));
+    return buildCaseView(record, context, module.allowedEvents(this.deps, snapshot), this.#clock.now(), this.viewEnv(module));
   }
 
   /** What the case view of `module`'s cases needs besides the case (calendar, progress). */
   viewEnv(module: ProcedureModule): ViewEnv {
-    return { calendar: this.#deps.calendar, ...(module.progress ? { progress: module.progress } : {}) };
+    return { calendar: this.deps.calendar, ...(module.progress ? { progress: module.progress } : {}) };
   }
 
   /** The machine a case is pinned to (a missing version is a deployment error, not the client's). */
@@ -219,7 +240,8 @@ export class Runner {
     const { occurredAt, backdatingReason } = resolveStaffTime(receipt.occurredAt, recordedAt, null, o.backdatingReason, staff, this.#backdating);
     const meta: EventMeta = { occurredAt, recordedAt, actor: { name: o.actor.name, role: o.actor.role } };
     const stored = receipt.input;
-    const result = callMachine(() => module.start(this.#deps, stored, meta));
+    const deps = this.deps;
+    const result = callMachine(() => module.start(deps, stored, meta));
     const persisted = await this.#persist(repos, tx, {
       module,
       caseId: randomUUID(),
@@ -231,6 +253,7 @@ export class Runner {
       result,
       idempotency: idem.claim,
       status: 201,
+      deps,
     });
     return persisted.result;
   }
@@ -273,6 +296,12 @@ export class Runner {
     // Whether the state accepts the event is the step's own answer (event_not_allowed with
     // the allowed events); asking allowedEvents first would restore the actor twice.
     const stepEvent = { type: e.type, payload, ...meta };
+    // One calendar version for the whole step (a newer one noticed meanwhile counts from the next).
+    const deps = this.deps;
+    if (session && this.#sessionDeps.get(session) !== deps) {
+      session.close();
+      session = undefined;
+    }
     let result: StepResult;
     if (e.type === CORRECT_EVENT) {
       // A correction re-runs the history (engine/corrections.ts): the live machine is of no use.
@@ -281,9 +310,12 @@ export class Runner {
       result = await this.#correction(repos, row, module, payload, meta, prepared);
     } else {
       try {
-        if (!session && module.open && this.live.capacity > 0) session = module.open(this.#deps, JSON.parse(row.snapshotJson) as PersistedSnapshot);
+        if (!session && module.open && this.live.capacity > 0) {
+          session = module.open(deps, JSON.parse(row.snapshotJson) as PersistedSnapshot);
+          this.#sessionDeps.set(session, deps);
+        }
         const s = session;
-        result = callMachine(() => (s ? s.step(stepEvent) : module.step(this.#deps, JSON.parse(row.snapshotJson) as PersistedSnapshot, stepEvent)));
+        result = callMachine(() => (s ? s.step(stepEvent) : module.step(deps, JSON.parse(row.snapshotJson) as PersistedSnapshot, stepEvent)));
       } catch (err) {
         // A step that threw leaves the session unusable.
         session?.close();
@@ -305,6 +337,7 @@ export class Runner {
         result,
         idempotency: idem.claim,
         status: 200,
+        deps,
       });
     } catch (err) {
       // Refused by the machine: the session went back to the cache above. Otherwise it moved
@@ -344,7 +377,7 @@ export class Runner {
         if (!fresh.outcome.ok) throw fresh.outcome.refusal;
         return withCorrectionMeta(fresh.outcome.step, meta);
       }
-      return callMachine(() => foldHistory(module, this.#deps, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]));
+      return callMachine(() => foldHistory(module, this.#calendars, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]));
     } catch (e) {
       if (e instanceof FoldRefusal) throw new EngineError('invalid_request', `correct: ${e.message}`, { seq: e.seq });
       throw e;
@@ -370,13 +403,13 @@ export class Runner {
       throw new EngineError(r.code, r.message, { allowed: humanEvents(r.allowed), ...(p.prev ? { state: p.prev.state } : {}) });
     }
     const now = p.meta.recordedAt;
-    const allowed = r.allowed ?? p.module.allowedEvents(this.#deps, r.snapshot);
+    const allowed = r.allowed ?? p.module.allowedEvents(p.deps, r.snapshot);
     // The machine does not know the engine-owned corrections: carried from the stored context.
     const carried =
       p.prev && p.type !== CORRECT_EVENT && mayHaveCorrections(p.prev.contextJson)
         ? { ...r, context: carryCorrections(JSON.parse(p.prev.contextJson) as Record<string, unknown>, r.context) }
         : r;
-    const step = stepRecords({ ...p, result: carried, allowed });
+    const step = stepRecords({ ...p, result: carried, allowed, calendarVersion: this.#calendars.recordedVersion(p.deps) });
     const { record, event } = step;
     // The case first: a concurrent writer (another process) makes this fail before anything else is written.
     if (p.prev) {

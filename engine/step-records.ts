@@ -33,6 +33,8 @@ export interface StepInput {
   meta: EventMeta;
   /** The staff's reason for a late recording (engine/backdating.ts), or null. */
   backdatingReason: string | null;
+  /** The calendar version the step was computed with when not the baseline (engine/calendar-versions.ts); absent or null otherwise. */
+  calendarVersion?: string | null;
   result: StepOk;
   /** The events the new state accepts (the step's own list, or computed by the caller). */
   allowed: AllowedEvent[];
@@ -65,6 +67,7 @@ export function stepRecords(p: StepInput): StepRecords {
     recordedAt: p.meta.recordedAt,
     prevHash,
     backdatingReason: p.backdatingReason,
+    calendarVersion: p.calendarVersion ?? null,
   });
   const storedContext = asStored(p.result.context);
   const deadlines = deadlinesOf(storedContext.value);
@@ -105,6 +108,7 @@ export function stepRecords(p: StepInput): StepRecords {
     prevHash,
     hash,
     backdatingReason: p.backdatingReason,
+    ...(typeof p.calendarVersion === 'string' ? { calendarVersion: p.calendarVersion } : {}),
   };
   return { event, record, payload: storedPayload.value, context: storedContext.value, deadlines, deadlinesJson: JSON.stringify(deadlines) };
 }

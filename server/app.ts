@@ -116,10 +116,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerSecurityHeaders(app, { formFrameAncestors: options.publicFormFrameAncestors });
   await registerDocs(app, API_VERSION);
 
-  const calendarVersions = Object.fromEntries(Object.entries(options.calendars).map(([id, c]) => [id, c.version]));
+  // The engine's calendar is the newest installed version (engine/calendar-versions.ts), which
+  // may change while the server runs: the routes read it through a getter, never a copy.
+  const engineCalendar = options.engine;
+  const calendars: Record<string, BusinessCalendar> = { ...options.calendars };
+  if (engineCalendar) {
+    Object.defineProperty(calendars, engineCalendar.deps.calendar.id, { get: () => engineCalendar.deps.calendar, enumerable: true });
+  }
+  const calendarVersions: Record<string, string> = {};
+  for (const id of Object.keys(calendars)) Object.defineProperty(calendarVersions, id, { get: () => calendars[id]!.version, enumerable: true });
   const deps: MachineDeps = options.engine?.deps ?? { calendar: options.calendars.kz ?? Object.values(options.calendars)[0]! };
   await app.register(healthRoutes, { version: API_VERSION, calendarVersions, engine: options.engine, users: options.users });
-  await app.register(calendarRoutes, { calendars: options.calendars });
+  await app.register(calendarRoutes, { calendars });
   await app.register(machineRoutes, { deps });
 
   const { engine, users } = options;

@@ -62,6 +62,11 @@ export const EnvSchema = Type.Object({
     description: 'How long the stored answers of Idempotency-Key commands (full case views) are kept: <N>m, <N>h or <N>d',
   }),
   INSPECT: Type.Optional(Bool),
+  CALENDAR_POLL_INTERVAL: Type.String({
+    pattern: '^\\d{1,5}(s|m|h)$',
+    default: '60s',
+    description: 'How often the server looks for a calendar version installed by another process (npm run calendar -- apply): <N>s, <N>m or <N>h; 0s = only at start',
+  }),
   INSPECT_PORT: Type.String({ pattern: '^\\d{1,5}$', default: '5678' }),
 });
 type Env = Static<typeof EnvSchema>;
@@ -149,6 +154,8 @@ const SETTINGS = {
   /** IDEMPOTENCY_RETENTION in ms. */
   idempotencyRetentionMs: (e) => durationMs(e.IDEMPOTENCY_RETENTION),
   inspect: (e) => truthy(e.INSPECT),
+  /** CALENDAR_POLL_INTERVAL in ms (0: only at start). */
+  calendarPollMs: (e) => Number(e.CALENDAR_POLL_INTERVAL.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[e.CALENDAR_POLL_INTERVAL.slice(-1) as 's' | 'm' | 'h'],
   inspectPort: (e) => Number(e.INSPECT_PORT),
 } satisfies Record<string, (env: Env) => unknown>;
 

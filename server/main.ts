@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     mailFrom: config.mailFrom,
     maxBackdating: config.maxBackdating,
     idempotencyRetentionMs: config.idempotencyRetentionMs,
+    calendarPollMs: config.calendarPollMs,
     logger,
     units: units.directory(users.people()),
     notificationPolicy,

@@ -101,6 +101,7 @@ export function eventToRow(e: EventRecord): EventRow {
     prev_hash: e.prevHash,
     hash: e.hash,
     backdating_reason: e.backdatingReason,
+    calendar_version: e.calendarVersion ?? null,
   };
 }
 
@@ -117,6 +118,8 @@ export function eventFromRow(r: EventRow): EventRecord {
     prevHash: r.prev_hash,
     hash: r.hash,
     backdatingReason: r.backdating_reason,
+    // Absent unless written (every baseline event, and a database not yet migrated to 001200).
+    ...(typeof r.calendar_version === 'string' ? { calendarVersion: r.calendar_version } : {}),
   };
 }
 

@@ -68,6 +68,11 @@ export interface EventRecord {
   hash: string;
   /** Why a staff event was recorded late (engine/backdating.ts); null when not given. Hashed when present. */
   backdatingReason: string | null;
+  /**
+   * The calendar version the step was computed with, only when it is not the baseline (the
+   * first installed: engine/calendar-versions.ts); absent or null otherwise. Hashed when present.
+   */
+  calendarVersion?: string | null;
 }
 
 export type TimerStatus = 'scheduled' | 'fired' | 'cancelled';
@@ -357,6 +362,7 @@ export interface Repositories {
   readonly feedTokens: FeedTokenRepository;
   readonly reminders: ReminderRepository;
   readonly deadlineLedger: DeadlineLedgerRepository;
+  readonly calendarVersions: CalendarVersionRepository;
 }
 
 /**
@@ -511,4 +517,26 @@ export interface DeadlineLedgerRepository {
   all(): Promise<DeadlineLedgerRecord[]>;
   /** Empties the ledger and derives it again from every case's context (migration 001000's backfill). */
   rebuild(): Promise<number>;
+}
+
+/** An installed business-calendar version (engine/calendar-versions.ts). */
+export interface CalendarVersionRecord {
+  id: string;
+  /** 1, 2, …: the order of installation; the highest is the newest, 1 the baseline. */
+  installNo: number;
+  calendarId: string;
+  version: string;
+  /** JSON of the validated calendar data. */
+  dataJson: string;
+  source: string;
+  installedAt: string;
+}
+
+export interface CalendarVersionRepository {
+  /** Every installed version, in install order (none on a database not yet migrated to 001200). */
+  list(): Promise<CalendarVersionRecord[]>;
+  /** The highest install number (0: none installed). */
+  latestInstallNo(): Promise<number>;
+  /** Appends one; `installNo` must be the next (the unique key refuses a concurrent second one). */
+  insert(record: CalendarVersionRecord): Promise<void>;
 }

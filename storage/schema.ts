@@ -52,6 +52,8 @@ export interface EventsTable {
   hash: string;
   /** Why a staff event was recorded late (beyond the tolerance); null otherwise. */
   backdating_reason: string | null;
+  /** The calendar version the step was computed with when not the baseline; null otherwise (migration 001200). */
+  calendar_version: string | null;
 }
 
 export interface TimersTable {
@@ -140,6 +142,7 @@ export interface Database {
   feed_tokens: FeedTokensTable;
   reminders: RemindersTable;
   deadline_ledger: DeadlineLedgerTable;
+  calendar_versions: CalendarVersionsTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -190,3 +193,19 @@ export interface DeadlineLedgerTable {
   calendar_version: string;
 }
 export type DeadlineLedgerRow = Selectable<DeadlineLedgerTable>;
+
+/** An installed business-calendar version (migration 001200). */
+export interface CalendarVersionsTable {
+  id: string;
+  /** 1, 2, …: the order of installation; the highest is the newest. */
+  install_no: number;
+  calendar_id: string;
+  /** calendars/index.ts `calendarDataVersion` of `data`. */
+  version: string;
+  /** JSON: the validated calendar data. */
+  data: string;
+  /** `shipped` (the repository's data file at start-up) or `cli`. */
+  source: string;
+  installed_at: string;
+}
+export type CalendarVersionRow = Selectable<CalendarVersionsTable>;

@@ -29,7 +29,8 @@ export type ListQueue = (filter: CaseFilter & { limit: number }) => Promise<{ ca
 
 export interface DigestWorkerOptions {
   clock: Clock;
-  calendar: BusinessCalendar;
+  /** The newest installed calendar (engine/calendar-versions.ts): asked at each use, so a new version counts at once. */
+  calendar: () => BusinessCalendar;
   queue: CommitQueue;
   logger: Logger;
   directory: StaffDirectory;
@@ -79,7 +80,7 @@ export class DigestWorker {
   /** Today's digest instant if today is a working day, else undefined; throws nothing for an unknown year. */
   #at(day: IsoDate): string | undefined {
     try {
-      return this.#o.calendar.isWorkingDay(day) ? localTime(this.#o.calendar, day, this.#o.minutes) : undefined;
+      return this.#o.calendar().isWorkingDay(day) ? localTime(this.#o.calendar(), day, this.#o.minutes) : undefined;
     } catch {
       return undefined;
     }
@@ -88,7 +89,7 @@ export class DigestWorker {
   /** The next digest instant after now (within 60 days; beyond the calendar's years: none). */
   #next(): string | undefined {
     const now = this.#o.clock.now().getTime();
-    const today = parseDay(this.#o.calendar.dayOf(new Date(now)));
+    const today = parseDay(this.#o.calendar().dayOf(new Date(now)));
     for (let i = 0; i <= 60; i++) {
       const at = this.#at(formatDay(today + i));
       if (at !== undefined && Date.parse(at) > now) return at;
@@ -98,7 +99,7 @@ export class DigestWorker {
 
   async #sendToday(): Promise<void> {
     const now = this.#o.clock.now();
-    const day = this.#o.calendar.dayOf(now);
+    const day = this.#o.calendar().dayOf(now);
     const at = this.#at(day);
     if (at === undefined || now.getTime() < Date.parse(at)) return;
     for (const m of this.#o.directory.members) {
@@ -125,7 +126,7 @@ export class DigestWorker {
     const roles = m.roles.filter((r) => r !== 'auditor' && r !== 'system');
     const out = { dueToday: [] as DeadlineRef[], overdue: [] as DeadlineRef[] };
     if (roles.length === 0) return out;
-    const endOfDay = this.#o.calendar.endOfDay(day);
+    const endOfDay = this.#o.calendar().endOfDay(day);
     const filter: CaseFilter & { limit: number } = {
       status: 'active',
       waitingRoles: roles,

@@ -26,7 +26,8 @@ export { digestId } from './digest-worker.js';
 export interface NotificationsOptions {
   storage: Storage;
   clock: Clock;
-  calendar: BusinessCalendar;
+  /** The newest installed calendar (engine/calendar-versions.ts): asked at each use, so a new version counts at once. */
+  calendar: () => BusinessCalendar;
   runner: Runner;
   logger: Logger;
   policy: NotificationPolicy;
@@ -51,7 +52,7 @@ export class Notifications {
 
   /** The runner's hook (engine/runner.ts, next to syncTimers): the case's reminders follow its deadlines. */
   async sync(repos: Repositories, tx: TxContext, caseId: string, deadlines: Record<string, CaseDeadline>, now: string): Promise<void> {
-    const earliest = await syncReminders(repos.reminders, this.#o.calendar, (k) => this.#o.policy.deadlines.get(k), caseId, deadlines, now);
+    const earliest = await syncReminders(repos.reminders, this.#o.calendar(), (k) => this.#o.policy.deadlines.get(k), caseId, deadlines, now);
     if (earliest !== undefined) tx.afterCommit(() => this.reminders.scheduled(earliest));
   }
 

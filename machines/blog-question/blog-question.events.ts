@@ -12,7 +12,7 @@ import {
   type EnvelopesOf,
 } from '../common/events.js';
 import { Correctable } from '../common/corrections.js';
-import { recordEventRoles, recordEventSchemas } from '../common/record-events.js';
+import { recordEventRoles, recordEventSchemas, recountEventRoles, recountEventSchemas } from '../common/record-events.js';
 import {
   REDIRECTION_DEADLINE_KEYS,
   RedirectPayload,
@@ -53,6 +53,7 @@ export const blogQuestionEventSchemas = {
   comment: CommentPayload,
   ...recordEventSchemas(BLOG_DEADLINE_KEYS),
   deadline_missed: deadlineMissedPayload(BLOG_DEADLINE_KEYS),
+  ...recountEventSchemas(BLOG_DEADLINE_KEYS),
 } as const;
 export type BlogQuestionEventType = keyof typeof blogQuestionEventSchemas;
 export type BlogQuestionEvent = EnvelopesOf<typeof blogQuestionEventSchemas>;
@@ -77,6 +78,7 @@ export const blogQuestionEventRoles: Record<BlogQuestionEventType, Role[]> = {
   // The author's notices are the press secretary's (п. 47–48; posted on the portal today).
   ...recordEventRoles(['press_secretary']),
   deadline_missed: ['system'],
+  ...recountEventRoles,
 };
 
 /** Possible but never waited for: they queue no case. */

@@ -77,6 +77,7 @@ export const ROOT_HANDLERS = {
   record_notice: { actions: 'recordEvent' },
   reminder_queued: { actions: 'recordEvent' },
   escalation_queued: { actions: 'recordEvent' },
+  deadline_recounted: { actions: 'recordEvent' },
   'deadline.ops': { actions: 'applyDeadlineOps' },
   effect: { actions: 'emitChildEffect' },
 } as const satisfies Record<RecordEventType, unknown> & Record<string, { actions: string }>;

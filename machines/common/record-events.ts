@@ -14,6 +14,13 @@
  *   an undelivered message back in the queue (a `resend` effect) and clears it.
  * - `deadline_missed` {key} (system): on an active case, the deadline is observed missed;
  *   on a closed one it is recorded and changes nothing.
+ * - `deadline_recounted` {key, oldLastDay, newLastDay, oldDueAt, newDueAt, oldVersion,
+ *   newVersion} (system): a newer business calendar was installed (engine/recount.ts) and
+ *   the open deadline's last day or due moved: the deadline is counted again from its own
+ *   record (`from`, `amount`, `reading`) with the calendar the step runs with (the newest),
+ *   which stamps it with that version (`recountDeadline`). A missed deadline whose new due
+ *   is later than its observation is pending again (its timer is re-armed). A closed or
+ *   absent deadline is left as it was.
  * - `record_notice` {deadline?, messageId?, channel, reference?} (staff): the applicant was
  *   told another way (phone, post, in person, the portal, an e-mail sent by hand): the notice
  *   deadline it answers closes, judged by the event's occurredAt, and the undelivered
@@ -43,7 +50,7 @@
  * closes what it closed when it was recorded (the extension notice, by its template).
  */
 import { Type, type TSchema } from 'typebox';
-import type { Instant } from '../../calendars/types.js';
+import type { BusinessCalendar, Instant } from '../../calendars/types.js';
 import type { CaseDeadline, MachineDeps, Role } from '../contract.js';
 import { close, observeMissed } from './deadlines.js';
 import type { Effect, MailTemplate, Recipient } from './effects.js';
@@ -60,6 +67,7 @@ export const RECORD_EVENT_TYPES = [
   'record_notice',
   'reminder_queued',
   'escalation_queued',
+  'deadline_recounted',
 ] as const;
 
 /**
@@ -165,6 +173,50 @@ export function recordNoticeSchemas<K extends string>(noticeKeys: readonly K[]) 
   } satisfies Record<string, TSchema>;
 }
 
+/**
+ * `deadline_recounted` restricted to the procedure's deadline keys: the record of one
+ * re-count (engine/recount.ts). The reducer counts the deadline again itself; the old and
+ * new values say what moved.
+ */
+export function recountEventSchemas<K extends string>(deadlineKeys: readonly K[]) {
+  const day = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+  return {
+    deadline_recounted: Type.Object({
+      key: Type.Unsafe<K>(Type.Union(deadlineKeys.map((k) => Type.Literal(k)), { description: 'the deadline counted again' })),
+      oldLastDay: day('the last day before'),
+      newLastDay: day('the last day with the new calendar'),
+      oldDueAt: NonEmpty('the due instant before'),
+      newDueAt: NonEmpty('the due instant with the new calendar'),
+      oldVersion: NonEmpty('the calendar version it was counted with'),
+      newVersion: NonEmpty('the calendar version it is counted with now'),
+    }),
+  } satisfies Record<string, TSchema>;
+}
+
+/** Its role: the engine's alone. */
+export const recountEventRoles: Record<'deadline_recounted', Role[]> = { deadline_recounted: ['system'] };
+
+/**
+ * An open deadline counted again with `calendar` from its own record: `from`, `amount` and
+ * `reading` (P3's extended review term is `receivedAt` + 15 + the extension days, as
+ * `extend` counts it; a P4 turn from the occurredAt that opened it). Lead times (п. 11,
+ * `direction: 'before'`) are judged when the case is created and are never open, so
+ * every open deadline counts forward. The same object when neither the last day nor the
+ * due moves (the deadline keeps the version it was counted with). Throws the calendar's
+ * `CalendarError` when the new data does not cover the days needed.
+ */
+export function recountDeadline(calendar: BusinessCalendar, d: CaseDeadline): CaseDeadline {
+  const c = calendar.deadline(d.from, d.amount, d.reading);
+  if (c.lastDay === d.lastDay && Date.parse(c.dueAt) === Date.parse(d.dueAt)) return d;
+  const next: CaseDeadline = { ...d, lastDay: c.lastDay, dueAt: c.dueAt, calendar: c.calendar };
+  // Observed missed at the old due, now due later: not missed yet (the timer fires again at the new due).
+  if (d.status === 'missed' && d.observedMissedAt !== undefined && Date.parse(d.observedMissedAt) < Date.parse(c.dueAt)) {
+    const { observedMissedAt: _o, ...rest } = next;
+    return { ...rest, status: 'pending' };
+  }
+  return next;
+}
+
 /** Their roles: the engine sends the delivery and failure; `resendRoles` (who owns the procedure's notices) resend. */
 export function recordEventRoles(
   resendRoles: Role[],
@@ -266,6 +318,12 @@ export function applyRecordEvent(deps: MachineDeps, context: RecordContext, even
       const left = undelivered.filter((m) => m.messageId !== p.messageId && (key === undefined || m.deadline !== key));
       if (left.length !== undelivered.length) changes.undelivered = left;
       return { changes, effects: [] };
+    }
+    case 'deadline_recounted': {
+      const d = context.deadlines[String(p.key)];
+      if (!d?.open) return { changes: {}, effects: [] };
+      const next = recountDeadline(deps.calendar, d);
+      return { changes: next === d ? {} : { deadlines: { ...context.deadlines, [d.key]: next } }, effects: [] };
     }
     case 'deadline_missed': {
       const d = context.deadlines[String(p.key)];

@@ -11,7 +11,7 @@ import {
   type EnvelopesOf,
 } from '../common/events.js';
 import { Correctable } from '../common/corrections.js';
-import { NOTICE_DEADLINES, recordEventRoles, recordEventSchemas, recordNoticeSchemas } from '../common/record-events.js';
+import { NOTICE_DEADLINES, recordEventRoles, recordEventSchemas, recordNoticeSchemas, recountEventRoles, recountEventSchemas } from '../common/record-events.js';
 import {
   REDIRECTION_DEADLINE_KEYS,
   RedirectPayload,
@@ -64,6 +64,7 @@ export const feedbackInquiryEventSchemas = {
   ...recordEventSchemas(FEEDBACK_DEADLINE_KEYS),
   ...recordNoticeSchemas(NOTICE_DEADLINES),
   deadline_missed: deadlineMissedPayload(FEEDBACK_DEADLINE_KEYS),
+  ...recountEventSchemas(FEEDBACK_DEADLINE_KEYS),
 } as const;
 export type FeedbackInquiryEventType = keyof typeof feedbackInquiryEventSchemas;
 export type FeedbackInquiryEvent = EnvelopesOf<typeof feedbackInquiryEventSchemas>;
@@ -89,6 +90,7 @@ export const feedbackInquiryEventRoles: Record<FeedbackInquiryEventType, Role[]>
   // ЦАР answers the applicant (п. 37, 39); the press secretary gives P5's notice (п. 48).
   record_notice: ['car', 'press_secretary'],
   deadline_missed: ['system'],
+  ...recountEventRoles,
 };
 
 /** Possible at any time of the review but never waited for: they queue no case (an extension, taking a case). */

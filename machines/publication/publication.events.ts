@@ -12,7 +12,7 @@ import {
   type EnvelopesOf,
 } from '../common/events.js';
 import { Correctable } from '../common/corrections.js';
-import { recordEventRoles, recordEventSchemas } from '../common/record-events.js';
+import { recordEventRoles, recordEventSchemas, recountEventRoles, recountEventSchemas } from '../common/record-events.js';
 
 export const CHANNELS = ['site', 'facebook', 'instagram', 'telegram'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -61,6 +61,7 @@ export const publicationEventSchemas = {
   comment: CommentPayload,
   ...recordEventSchemas(PUBLICATION_DEADLINE_KEYS),
   deadline_missed: deadlineMissedPayload(PUBLICATION_DEADLINE_KEYS),
+  ...recountEventSchemas(PUBLICATION_DEADLINE_KEYS),
 } as const;
 export type PublicationEventType = keyof typeof publicationEventSchemas;
 export type PublicationEvent = EnvelopesOf<typeof publicationEventSchemas>;
@@ -80,6 +81,7 @@ export const publicationEventRoles: Record<PublicationEventType, Role[]> = {
   // P1 sends no mail today; a failed message would be the press secretary's to resend.
   ...recordEventRoles(['press_secretary']),
   deadline_missed: ['system'],
+  ...recountEventRoles,
 };
 
 /** п. 11 lead times, by kind; all are the `submission` deadline, judged at creation. */

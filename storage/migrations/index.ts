@@ -10,6 +10,7 @@ import * as searchDueStats from './2026_12_02_000800_search_due_stats.js';
 import * as notifications from './2026_12_03_000900_notifications.js';
 import * as deadlineLedger from './2026_12_03_001000_deadline_ledger.js';
 import * as feedTokens from './2026_12_03_001100_feed_tokens.js';
+import * as calendarVersions from './2026_12_03_001200_calendar_versions.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_000900_notifications': notifications,
   '2026_12_03_001000_deadline_ledger': deadlineLedger,
   '2026_12_03_001100_feed_tokens': feedTokens,
+  '2026_12_03_001200_calendar_versions': calendarVersions,
 };

@@ -3,7 +3,7 @@ import type { EventRepository } from '../port.js';
 import type { EventRow } from '../schema.js';
 import { columnsOf, slotsFor, template, type QuerySession } from '../session.js';
 
-const EVENTROW_COLUMNS = columnsOf<EventRow>({ case_id: true, seq: true, type: true, payload: true, role: true, actor: true, occurred_at: true, recorded_at: true, prev_hash: true, hash: true, backdating_reason: true });
+const EVENTROW_COLUMNS = columnsOf<EventRow>({ case_id: true, seq: true, type: true, payload: true, role: true, actor: true, occurred_at: true, recorded_at: true, prev_hash: true, hash: true, backdating_reason: true, calendar_version: true });
 const APPEND = template<EventRow>((db, p) => db.insertInto('events').values(slotsFor(p, EVENTROW_COLUMNS)));
 
 export function eventRepository(s: QuerySession): EventRepository {

@@ -10,6 +10,7 @@ import { caseReadRepository } from './reads.js';
 import { reminderRepository } from './reminders.js';
 import { timerRepository } from './timers.js';
 import { deadlineLedgerRepository } from './deadline-ledger.js';
+import { calendarVersionRepository } from './calendar-versions.js';
 
 export function repositories(session: QuerySession): Repositories {
   return {
@@ -22,6 +23,7 @@ export function repositories(session: QuerySession): Repositories {
     feedTokens: feedTokenRepository(session),
     reminders: reminderRepository(session),
     deadlineLedger: deadlineLedgerRepository(session),
+    calendarVersions: calendarVersionRepository(session),
   };
 }
 

@@ -85,6 +85,6 @@ describe('blog-question (P4)', () => {
   it('should refuse an approval before the answer reaches the chairman', () => {
     const c = agreed('2025-06-02', almaty('2025-06-03'));
     const rej = expectRejected(c.try('approve', {}, almaty('2025-06-03'), 'chairman'), 'event_not_allowed');
-    expect(rej.allowed.map((a) => a.type)).toEqual(['forward_to_chairman', 'comment', 'message_delivered', 'message_failed', 'reminder_queued', 'escalation_queued', 'deadline_missed']);
+    expect(rej.allowed.map((a) => a.type)).toEqual(['forward_to_chairman', 'comment', 'message_delivered', 'message_failed', 'reminder_queued', 'escalation_queued', 'deadline_missed', 'deadline_recounted']);
   });
 });

@@ -159,7 +159,7 @@ describe('feedback-inquiry (P3)', () => {
   it('should refuse an event the state does not accept with event_not_allowed and the allowed events', () => {
     const c = new CaseDriver(feedbackInquiry, question, almaty('2025-03-06'), 'car');
     const rej = expectRejected(c.try('approve_answer', {}, almaty('2025-03-06'), 'supervisor'), 'event_not_allowed');
-    expect(rej.allowed.map((a) => a.type)).toEqual(['register', 'extend', 'comment', 'message_delivered', 'message_failed', 'reminder_queued', 'escalation_queued', 'deadline_missed']);
+    expect(rej.allowed.map((a) => a.type)).toEqual(['register', 'extend', 'comment', 'message_delivered', 'message_failed', 'reminder_queued', 'escalation_queued', 'deadline_missed', 'deadline_recounted']);
     expect(rej.message).toMatch(/register/);
     expectRejected(c.try('no_such_event', {}, almaty('2025-03-06'), 'car'), 'event_not_allowed');
   });

@@ -30,6 +30,7 @@ describe('snapshots persisted by 1.0.0 before the typed effects', () => {
       'escalation_queued',
       'record_notice', // the fixture's extension notice is still owed
       'deadline_missed',
+      'deadline_recounted',
     ]);
     const r = step(feedbackInquiry, 'feedback-inquiry@redirection', 'forward', { organization: 'O', reference: 'R-1' }, almaty('2025-03-10'), 'press_secretary');
     expect(r.state).toBe('redirected');

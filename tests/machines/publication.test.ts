@@ -159,6 +159,7 @@ describe('publication (P1) — editing, translation (P2) and posting', () => {
       { type: 'reminder_queued', roles: ['system'] },
       { type: 'escalation_queued', roles: ['system'] },
       { type: 'deadline_missed', roles: ['system'] },
+      { type: 'deadline_recounted', roles: ['system'] },
     ]);
   });
 });

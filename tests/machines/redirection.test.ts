@@ -33,7 +33,7 @@ describe('redirection (P5) inside feedback-inquiry (P3)', () => {
     expect(c.deadline('redirect_notice')).toMatchObject({ lastDay: '2025-01-06', status: 'met', open: false, reading: 'working' });
     expect(c.deadline('forward')).toMatchObject({ lastDay: '2025-01-08', status: 'pending', open: true });
     expect(c.deadline('review')).toMatchObject({ status: 'met', open: false, closedAt: almaty('2025-01-06', '17:00') });
-    expect(c.allowed()).toEqual(['forward', 'cancel_redirect', 'comment', 'message_delivered', 'message_failed', 'reminder_queued', 'escalation_queued', 'deadline_missed']);
+    expect(c.allowed()).toEqual(['forward', 'cancel_redirect', 'comment', 'message_delivered', 'message_failed', 'reminder_queued', 'escalation_queued', 'deadline_missed', 'deadline_recounted']);
 
     const r = c.send('forward', { organization: 'Министерство промышленности', reference: 'OD-2025-17' }, almaty('2025-01-08', '16:00'), 'press_secretary');
     expect(r.status).toBe('done');

@@ -18,6 +18,7 @@ export const keys = is<
     | 'calendarStatutoryOnly' | 'deadlineReadings' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'idempotencyRetentionMs' | 'inspect' | 'inspectPort'
     | 'trustProxy' | 'publicFormFrameAncestors'
     | 'limits' | 'writeRateLimit' | 'authFailureLimit' | 'notificationPolicyFile'
+    | 'calendarPollMs'
   >
 >(true);
 // @ts-expect-error — SQLITE_SYNCHRONOUS allows FULL or NORMAL only
