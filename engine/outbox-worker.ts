@@ -27,7 +27,7 @@ import type { TxContext } from './commit-queue.js';
 import { isEngineError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Runner } from './runner.js';
-import { WorkerLoop } from './worker-loop.js';
+import { LoopWorker, WorkerLoop } from './worker-loop.js';
 
 /** A mailbox as nodemailer takes it: the name is encoded by nodemailer, never by us. */
 export interface MailAddress {
@@ -81,7 +81,7 @@ export interface OutboxWorkerOptions {
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'skipped';
 
-export class OutboxWorker {
+export class OutboxWorker extends LoopWorker {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #runner: Runner;
@@ -90,10 +90,11 @@ export class OutboxWorker {
   readonly #from: MailAddress;
   readonly #retry: RetryPolicy;
   readonly #batch: number;
-  readonly #loop: WorkerLoop;
+  protected readonly loop: WorkerLoop;
   readonly #sending = new Set<string>();
 
   constructor(o: OutboxWorkerOptions) {
+    super();
     this.#storage = o.storage;
     this.#clock = o.clock;
     this.#runner = o.runner;
@@ -102,7 +103,7 @@ export class OutboxWorker {
     this.#from = parseMailbox(o.from ?? 'JSC QazIndustry <noreply@qazindustry.kz>');
     this.#retry = { ...DEFAULT_RETRY, ...(o.retry ?? {}) };
     this.#batch = o.batchSize ?? 20;
-    this.#loop = new WorkerLoop(
+    this.loop = new WorkerLoop(
       o.clock,
       () => this.#deliverDue(),
       async () => (this.#transport ? this.#storage.read.outbox.nextMailAttemptAt() : undefined),
@@ -112,21 +113,6 @@ export class OutboxWorker {
 
   get enabled(): boolean {
     return this.#transport !== undefined;
-  }
-  start(): Promise<void> {
-    return this.#loop.start();
-  }
-  stop(): Promise<void> {
-    return this.#loop.stop();
-  }
-  poke(): Promise<void> {
-    return this.#loop.poke();
-  }
-  whenIdle(): Promise<void> {
-    return this.#loop.whenIdle();
-  }
-  get busy(): boolean {
-    return this.#loop.busy;
   }
 
   async #deliverDue(): Promise<void> {

@@ -11,7 +11,7 @@ import type { Clock } from './clock.js';
 import { isEngineError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Runner } from './runner.js';
-import { WorkerLoop } from './worker-loop.js';
+import { LoopWorker, WorkerLoop } from './worker-loop.js';
 
 export type FireOutcome = 'fired' | 'skipped' | 'stale' | 'rejected';
 
@@ -28,25 +28,26 @@ export interface TimerWorkerOptions {
   onMissed?: (repos: Repositories, tx: TxContext, caseId: string, key: string) => Promise<void>;
 }
 
-export class TimerWorker {
+export class TimerWorker extends LoopWorker {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #runner: Runner;
   readonly #log: Logger;
   readonly #batch: number;
-  readonly #loop: WorkerLoop;
+  protected readonly loop: WorkerLoop;
   readonly #onMissed: TimerWorkerOptions['onMissed'];
   /** Count of deadline_missed events this worker appended (for tests and metrics). */
   fired = 0;
 
   constructor(o: TimerWorkerOptions) {
+    super();
     this.#storage = o.storage;
     this.#clock = o.clock;
     this.#runner = o.runner;
     this.#log = o.logger;
     this.#batch = o.batchSize ?? 100;
     this.#onMissed = o.onMissed;
-    this.#loop = new WorkerLoop(
+    this.loop = new WorkerLoop(
       o.clock,
       () => this.#fireDue(),
       () => this.#storage.read.timers.nextDueAt(),
@@ -54,26 +55,6 @@ export class TimerWorker {
     );
   }
 
-  start(): Promise<void> {
-    return this.#loop.start();
-  }
-  stop(): Promise<void> {
-    return this.#loop.stop();
-  }
-  /** Fire what is due now. */
-  poke(): Promise<void> {
-    return this.#loop.poke();
-  }
-  /** A timer was (re)scheduled at `dueAt`. */
-  scheduled(dueAt: string): void {
-    this.#loop.dueAt(dueAt);
-  }
-  whenIdle(): Promise<void> {
-    return this.#loop.whenIdle();
-  }
-  get busy(): boolean {
-    return this.#loop.busy;
-  }
 
   async #fireDue(): Promise<void> {
     for (;;) {

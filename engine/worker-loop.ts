@@ -104,3 +104,33 @@ export class WorkerLoop {
     this.#wake = undefined;
   }
 }
+
+/**
+ * The lifecycle every engine worker shares (timers, outbox, reminders, digests): one
+ * `WorkerLoop`, built by the subclass's constructor with its own work and next wake-up,
+ * and these delegating controls.
+ */
+export abstract class LoopWorker {
+  protected abstract readonly loop: WorkerLoop;
+
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+  /** Runs the work now (coalesced with a run in progress). */
+  poke(): Promise<void> {
+    return this.loop.poke();
+  }
+  /** Something became due at `dueAt` (a timer or a reminder scheduled): wake then at the latest. */
+  scheduled(dueAt: string): void {
+    this.loop.dueAt(dueAt);
+  }
+  whenIdle(): Promise<void> {
+    return this.loop.whenIdle();
+  }
+  get busy(): boolean {
+    return this.loop.busy;
+  }
+}

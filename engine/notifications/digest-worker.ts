@@ -18,7 +18,7 @@ import type { CaseView } from '../case-view.js';
 import type { Clock } from '../clock.js';
 import type { CommitQueue } from '../commit-queue.js';
 import type { Logger } from '../logger.js';
-import { WorkerLoop } from '../worker-loop.js';
+import { LoopWorker, WorkerLoop } from '../worker-loop.js';
 import type { StaffDirectory, StaffMember } from './directory.js';
 import { localTime } from './schedule.js';
 import { staffOutboxRecord } from './staff-outbox.js';
@@ -45,15 +45,16 @@ export function digestId(day: IsoDate, person: string): string {
   return `digest:${day}:${createHash('sha256').update(person).digest('hex').slice(0, 24)}`;
 }
 
-export class DigestWorker {
+export class DigestWorker extends LoopWorker {
   readonly #o: DigestWorkerOptions;
-  readonly #loop: WorkerLoop;
+  protected readonly loop: WorkerLoop;
   /** Digests queued by this worker (tests, metrics). */
   queued = 0;
 
   constructor(o: DigestWorkerOptions) {
+    super();
     this.#o = o;
-    this.#loop = new WorkerLoop(
+    this.loop = new WorkerLoop(
       o.clock,
       () => this.#sendToday(),
       async () => this.#next(),
@@ -61,21 +62,6 @@ export class DigestWorker {
     );
   }
 
-  start(): Promise<void> {
-    return this.#loop.start();
-  }
-  stop(): Promise<void> {
-    return this.#loop.stop();
-  }
-  poke(): Promise<void> {
-    return this.#loop.poke();
-  }
-  whenIdle(): Promise<void> {
-    return this.#loop.whenIdle();
-  }
-  get busy(): boolean {
-    return this.#loop.busy;
-  }
 
   /** Today's digest instant if today is a working day, else undefined; throws nothing for an unknown year. */
   #at(day: IsoDate): string | undefined {

@@ -21,7 +21,7 @@ import type { TxContext } from '../commit-queue.js';
 import { isEngineError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Runner } from '../runner.js';
-import { WorkerLoop } from '../worker-loop.js';
+import { LoopWorker, WorkerLoop } from '../worker-loop.js';
 import { recipientsFor, type CaseAudience, type StaffDirectory, type StaffRecipient } from './directory.js';
 import type { NotificationPolicy } from './policy.js';
 import { staffOutboxRecord } from './staff-outbox.js';
@@ -55,7 +55,7 @@ function caseFacts(row: CaseRecord): { audience: CaseAudience; ref: Omit<Deadlin
   };
 }
 
-export class ReminderWorker {
+export class ReminderWorker extends LoopWorker {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #runner: Runner;
@@ -64,12 +64,13 @@ export class ReminderWorker {
   readonly #directory: StaffDirectory;
   readonly #onMail: () => void;
   readonly #batch: number;
-  readonly #loop: WorkerLoop;
+  protected readonly loop: WorkerLoop;
   /** Count of reminders (`reminder_queued`) and escalations (`escalation_queued`) committed (tests, metrics). */
   reminded = 0;
   escalated = 0;
 
   constructor(o: ReminderWorkerOptions) {
+    super();
     this.#storage = o.storage;
     this.#clock = o.clock;
     this.#runner = o.runner;
@@ -78,7 +79,7 @@ export class ReminderWorker {
     this.#directory = o.directory;
     this.#onMail = o.onMail ?? (() => {});
     this.#batch = o.batchSize ?? 100;
-    this.#loop = new WorkerLoop(
+    this.loop = new WorkerLoop(
       o.clock,
       () => this.#remindDue(),
       () => this.#storage.read.reminders.nextDueAt(),
@@ -86,25 +87,6 @@ export class ReminderWorker {
     );
   }
 
-  start(): Promise<void> {
-    return this.#loop.start();
-  }
-  stop(): Promise<void> {
-    return this.#loop.stop();
-  }
-  poke(): Promise<void> {
-    return this.#loop.poke();
-  }
-  /** A reminder was (re)scheduled at `dueAt`. */
-  scheduled(dueAt: string): void {
-    this.#loop.dueAt(dueAt);
-  }
-  whenIdle(): Promise<void> {
-    return this.#loop.whenIdle();
-  }
-  get busy(): boolean {
-    return this.#loop.busy;
-  }
 
   async #remindDue(): Promise<void> {
     for (;;) {
