@@ -67,15 +67,8 @@ export function loadCalendar(id: string, options: CalendarOptions & { file?: str
     });
   }
   const file = options.file ?? `${DATA_DIR}${id}.json`;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CalendarError('calendar_data_invalid', `Calendar data ${file}: cannot be read as JSON: ${(error as Error).message}`, {
-      file,
-    });
-  }
-  return createCalendar(raw, options, file);
+  const data = readCalendarData(file);
+  return new KazakhBusinessCalendar(data, calendarDataVersion(data), options);
 }
 
 /** The Kazakhstan calendar shipped with the product. */

@@ -10,18 +10,11 @@
  * review term end on 2027-01-05 under the shipped calendar, on 2027-01-06 under the decree.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { calendarSource, createCalendar, loadKzCalendar, type CalendarData } from '../../calendars/index.js';
 import { candidateOf } from '../../engine/calendar-versions.js';
 import { localTime } from '../../engine/notifications/schedule.js';
 import { car, notifyEngine, question, reminderPolicy, staffMail, type NotifyEngine } from './notifications/helpers.js';
+import { decree, decreeData, kz } from './fixtures/decree.js';
 
-const kz = loadKzCalendar();
-function decreeData(): CalendarData {
-  const data = structuredClone(calendarSource(kz)!.data);
-  data.transfers.find((t) => t.year === 2027)!.swaps.push({ workday: '2027-01-09', dayOff: '2027-01-05' });
-  return data;
-}
-const decree = createCalendar(decreeData());
 const NINE = 9 * 60;
 
 describe('a calendar change moves the reminders and the ledger with the deadline', () => {

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { calendarSource, createCalendar, loadKzCalendar, type CalendarData } from '../../calendars/index.js';
+import { calendarSource } from '../../calendars/index.js';
 import { runCalendar } from '../../cli/calendar.js';
 import { openAuditStore } from '../../engine/audit.js';
 import { candidateOf, installVersion } from '../../engine/calendar-versions.js';
@@ -25,18 +25,12 @@ import { recountDeadline } from '../../machines/common/record-events.js';
 import { legacyProcedures, procedures } from '../../machines/index.js';
 import { openSqliteFile } from '../helpers/sqlite-file.js';
 import { tmpDir } from './fixtures/helpers.js';
+import { decree, decreeData, kz } from './fixtures/decree.js';
 
 const car: Actor = { name: 'Dana', role: 'car' };
 const supervisor: Actor = { name: 'Deputy', role: 'supervisor' };
 const unit: Actor = { name: 'Legal unit', role: 'unit' };
 
-const kz = loadKzCalendar();
-function decreeData(): CalendarData {
-  const data = structuredClone(calendarSource(kz)!.data);
-  data.transfers.find((t) => t.year === 2027)!.swaps.push({ workday: '2027-01-09', dayOff: '2027-01-05' });
-  return data;
-}
-const decree = createCalendar(decreeData());
 
 const question = (text: string) => ({ applicant: { name: 'Aigerim', email: 'a@example.kz' }, language: 'ru' as const, kind: 'question' as const, text });
 
