@@ -88,6 +88,8 @@ export interface EngineOptions {
   notificationPolicy?: NotificationPolicy;
   /** The staff and their addresses (AUTH_FILE, UNITS_FILE `email`); without it nobody is mailed. */
   staffDirectory?: StaffDirectory;
+  /** Where staff open the pages (STAFF_BASE_URL, e.g. `https://procedures.qazindustry.kz`): the staff mails' links; absent: paths. */
+  staffBaseUrl?: string;
   /**
    * How often the engine looks for a calendar version installed by another process (the
    * CLI, a second server), ms (CALENDAR_POLL_INTERVAL; default 60 s; 0: only at start).
@@ -321,6 +323,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       directory: o.staffDirectory ?? EMPTY_DIRECTORY,
       listQueue: (filter) => engine.listCases(filter),
       onMail: () => void outbox.poke(),
+      ...(o.staffBaseUrl ? { linkBase: o.staffBaseUrl } : {}),
     });
   }
   // The calendar versions: a new database starts with the shipped data (install 1, the

@@ -62,6 +62,12 @@ export const EnvSchema = Type.Object({
     description: 'How long the stored answers of Idempotency-Key commands (full case views) are kept: <N>m, <N>h or <N>d',
   }),
   INSPECT: Type.Optional(Bool),
+  STAFF_BASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$',
+      description: 'Where staff open the pages (https://procedures.qazindustry.kz): the links in reminders, escalations and digests; unset = paths only',
+    }),
+  ),
   CALENDAR_POLL_INTERVAL: Type.String({
     pattern: '^\\d{1,5}(s|m|h)$',
     default: '60s',
@@ -154,6 +160,8 @@ const SETTINGS = {
   /** IDEMPOTENCY_RETENTION in ms. */
   idempotencyRetentionMs: (e) => durationMs(e.IDEMPOTENCY_RETENTION),
   inspect: (e) => truthy(e.INSPECT),
+  /** STAFF_BASE_URL without a trailing slash. */
+  staffBaseUrl: (e) => e.STAFF_BASE_URL?.replace(/\/+$/, ''),
   /** CALENDAR_POLL_INTERVAL in ms (0: only at start). */
   calendarPollMs: (e) => Number(e.CALENDAR_POLL_INTERVAL.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[e.CALENDAR_POLL_INTERVAL.slice(-1) as 's' | 'm' | 'h'],
   inspectPort: (e) => Number(e.INSPECT_PORT),

@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     units: units.directory(users.people()),
     notificationPolicy,
     staffDirectory,
+    ...(config.staffBaseUrl ? { staffBaseUrl: config.staffBaseUrl } : {}),
   });
   if (config.trustProxy.length > 0) logger.info({ trustProxy: config.trustProxy }, 'X-Forwarded-For is believed from these proxies (TRUST_PROXY)');
   if (!config.smtpUrl) logger.warn('no SMTP_URL: e-mails stay queued and visible at /cases/{id}/messages');

@@ -38,6 +38,8 @@ export interface DigestWorkerOptions {
   minutes: number;
   listQueue: ListQueue;
   onMail?: () => void;
+  /** Where staff open the pages (STAFF_BASE_URL), for the links; absent: paths. */
+  linkBase?: string;
 }
 
 /** The outbox id of a person's digest of `day` (a hash: a name has no place in a Message-ID). */
@@ -95,7 +97,7 @@ export class DigestWorker extends LoopWorker {
       const record = staffOutboxRecord(digestId(day, m.name), null, 0, { name: m.name, email: m.email, language: m.language ?? 'ru' }, {
         template: 'staff_digest',
         data: { day, ...items },
-      }, now.toISOString());
+      }, now.toISOString(), this.#o.linkBase);
       await this.#o.queue.submit(async (repos, tx) => {
         if (await repos.outbox.insertOnce(record)) {
           tx.afterCommit(() => {

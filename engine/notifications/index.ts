@@ -34,6 +34,8 @@ export interface NotificationsOptions {
   directory: StaffDirectory;
   listQueue: ListQueue;
   onMail: () => void;
+  /** Where staff open the pages (STAFF_BASE_URL, no trailing slash), for the mails' links; absent: paths. */
+  linkBase?: string;
 }
 
 export class Notifications {
@@ -46,7 +48,7 @@ export class Notifications {
     this.reminders = new ReminderWorker(o);
     this.digests =
       o.policy.digestMinutes !== undefined
-        ? new DigestWorker({ clock: o.clock, calendar: o.calendar, queue: o.runner.queue, logger: o.logger, directory: o.directory, minutes: o.policy.digestMinutes, listQueue: o.listQueue, onMail: o.onMail })
+        ? new DigestWorker({ clock: o.clock, calendar: o.calendar, queue: o.runner.queue, logger: o.logger, directory: o.directory, minutes: o.policy.digestMinutes, listQueue: o.listQueue, onMail: o.onMail, ...(o.linkBase ? { linkBase: o.linkBase } : {}) })
         : undefined;
   }
 

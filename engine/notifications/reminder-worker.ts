@@ -36,6 +36,8 @@ export interface ReminderWorkerOptions {
   logger: Logger;
   policy: NotificationPolicy;
   directory: StaffDirectory;
+  /** Where staff open the pages (STAFF_BASE_URL, no trailing slash), for the mails' links; absent: paths. */
+  linkBase?: string;
   /** Told after a commit that queued staff mail (wakes the outbox worker). */
   onMail?: () => void;
   batchSize?: number;
@@ -62,6 +64,7 @@ export class ReminderWorker extends LoopWorker {
   readonly #log: Logger;
   readonly #policy: NotificationPolicy;
   readonly #directory: StaffDirectory;
+  readonly #linkBase: string;
   readonly #onMail: () => void;
   readonly #batch: number;
   protected readonly loop: WorkerLoop;
@@ -77,6 +80,7 @@ export class ReminderWorker extends LoopWorker {
     this.#log = o.logger;
     this.#policy = o.policy;
     this.#directory = o.directory;
+    this.#linkBase = o.linkBase ?? '';
     this.#onMail = o.onMail ?? (() => {});
     this.#batch = o.batchSize ?? 100;
     this.loop = new WorkerLoop(
@@ -190,7 +194,7 @@ export class ReminderWorker extends LoopWorker {
       this.#log.warn({ caseId, type, code: e.code }, `${type} was refused by the machine`);
       return false;
     }
-    for (const [i, r] of to.entries()) await repos.outbox.insert(staffOutboxRecord(`${caseId}:${seq}:${i}`, caseId, seq, r, mail, now));
+    for (const [i, r] of to.entries()) await repos.outbox.insert(staffOutboxRecord(`${caseId}:${seq}:${i}`, caseId, seq, r, mail, now, this.#linkBase));
     tx.afterCommit(this.#onMail);
     return true;
   }

@@ -9,8 +9,9 @@ import type { OutboxRecord } from '../../storage/index.js';
 import type { StaffRecipient } from './directory.js';
 import { renderStaffMail, type StaffMail } from './staff-templates.js';
 
-export function staffOutboxRecord(id: string, caseId: string | null, seq: number, to: StaffRecipient, mail: StaffMail, now: string): OutboxRecord {
-  const rendered = renderStaffMail(mail, to.language);
+/** `base`: where staff open the pages (STAFF_BASE_URL), for the links; empty: paths. */
+export function staffOutboxRecord(id: string, caseId: string | null, seq: number, to: StaffRecipient, mail: StaffMail, now: string, base = ''): OutboxRecord {
+  const rendered = renderStaffMail(mail, to.language, base);
   return {
     id,
     caseId,

@@ -20,4 +20,12 @@ describe('configuration by environment', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'OFF' })).toThrow(/SQLITE_SYNCHRONOUS/);
   });
+
+  it('should take STAFF_BASE_URL as an http(s) origin with an optional path, without its trailing slash', () => {
+    expect(loadConfig({}).staffBaseUrl).toBeUndefined();
+    expect(loadConfig({ STAFF_BASE_URL: 'https://procedures.qazindustry.kz/' }).staffBaseUrl).toBe('https://procedures.qazindustry.kz');
+    expect(loadConfig({ STAFF_BASE_URL: 'http://10.0.0.5:3000/staff' }).staffBaseUrl).toBe('http://10.0.0.5:3000/staff');
+    expect(() => loadConfig({ STAFF_BASE_URL: 'procedures.qazindustry.kz' })).toThrow(/STAFF_BASE_URL/);
+    expect(() => loadConfig({ STAFF_BASE_URL: 'https://x.kz/?a=1' })).toThrow(/STAFF_BASE_URL/);
+  });
 });

@@ -11,6 +11,7 @@ export const synchronous = is<Equal<Config['synchronous'], 'FULL' | 'NORMAL'>>(t
 export const authFile = is<Equal<Config['authFile'], string | undefined>>(true);
 export const port = is<Equal<Config['port'], number>>(true);
 export const inspect = is<Equal<Config['inspect'], boolean>>(true);
+export const staffBaseUrl = is<Equal<Config['staffBaseUrl'], string | undefined>>(true);
 export const keys = is<
   Equal<
     keyof Config,
@@ -18,7 +19,7 @@ export const keys = is<
     | 'calendarStatutoryOnly' | 'deadlineReadings' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'idempotencyRetentionMs' | 'inspect' | 'inspectPort'
     | 'trustProxy' | 'publicFormFrameAncestors'
     | 'limits' | 'writeRateLimit' | 'authFailureLimit' | 'notificationPolicyFile'
-    | 'calendarPollMs'
+    | 'calendarPollMs' | 'staffBaseUrl'
   >
 >(true);
 // @ts-expect-error — SQLITE_SYNCHRONOUS allows FULL or NORMAL only
