@@ -34,6 +34,8 @@ const SHOTS: Shot[] = [
   // The search by registration number leads to the case's audit page.
   { name: 'audit-case', role: 'auditor', url: '/ui/audit?q=ЗТ-2025-0042' },
   { name: 'case-press-secretary', role: 'press_secretary', url: (c) => `/ui/cases/${c.blog}` },
+  { name: 'reports-supervisor', role: 'supervisor', url: '/ui/reports?from=2025-01-01&to=2025-06-30&groupBy=month' },
+  { name: 'account-car', role: 'car', url: '/ui/account' },
 ];
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
