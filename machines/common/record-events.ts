@@ -206,6 +206,12 @@ export const recountEventRoles: Record<'deadline_recounted', Role[]> = { deadlin
  * `CalendarError` when the new data does not cover the days needed.
  */
 export function recountDeadline(calendar: BusinessCalendar, d: CaseDeadline): CaseDeadline {
+  // A lead time counts BACK from a date (its `from` is that day, not an instant): counting it
+  // forward would put its last day after the date. None is ever open today; should one be,
+  // it is refused (the sweep reports it) rather than moved wrongly.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(d.from)) {
+    throw new Error(`deadline "${d.key}" is a lead time counted back from ${d.from}: it is not re-counted forward`);
+  }
   const c = calendar.deadline(d.from, d.amount, d.reading);
   if (c.lastDay === d.lastDay && Date.parse(c.dueAt) === Date.parse(d.dueAt)) return d;
   const next: CaseDeadline = { ...d, lastDay: c.lastDay, dueAt: c.dueAt, calendar: c.calendar };

@@ -324,3 +324,22 @@ describe('the re-count gives what the machine gives under the new calendar', () 
     );
   });
 });
+
+describe('recountDeadline on a lead time', () => {
+  it('should refuse to count a lead time (counted back from a date) forward, rather than move it after the date', () => {
+    const lead: CaseDeadline = {
+      key: 'submission',
+      rule: 'п. 11',
+      amount: 3,
+      unit: 'working_days',
+      reading: 'working',
+      from: '2027-01-08',
+      lastDay: '2027-01-05',
+      dueAt: '2027-01-05T19:00:00.000Z',
+      status: 'pending',
+      open: true,
+      calendar: kz.deadline('2026-12-01T05:00:00Z', 1, 'working').calendar,
+    };
+    expect(() => recountDeadline(decree, lead)).toThrow(/lead time counted back from 2027-01-08/);
+  });
+});
