@@ -443,9 +443,9 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
       in_person: 'Лично', portal: 'Портал', blog: 'Блог', 'e-otinish': 'e-Otinish',
     },
     language: { ru: 'Русский', kk: 'Казахский', en: 'Английский' },
-    template: { acknowledgement: 'Подтверждение получения', extension_notice: 'Уведомление о продлении', answer: 'Ответ', redirect_notice: 'Уведомление о перенаправлении' },
+    template: { acknowledgement: 'Подтверждение получения', extension_notice: 'Уведомление о продлении', answer: 'Ответ', redirect_notice: 'Уведомление о перенаправлении', staff_reminder: 'Напоминание сотруднику о сроке', staff_escalation: 'Сообщение о пропуске срока', staff_digest: 'Ежедневная сводка' },
     // A message that is no e-mail (the messages' `kind`): P4's notice of a redirection, recorded as posted on the portal.
-    messageKind: { mail: 'Письмо', portal_notice: 'Уведомление на портале' },
+    messageKind: { mail: 'Письмо', portal_notice: 'Уведомление на портале', staff_mail: 'Письмо сотруднику' },
   },
   kk: {
     kind: { regular: 'Кәдімгі', graphic: 'Графикалық', procurement: 'Сатып алу', question: 'Сұрақ', proposal: 'Ұсыныс' },
@@ -454,8 +454,8 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
       in_person: 'Жеке өзі', portal: 'Портал', blog: 'Блог', 'e-otinish': 'e-Otinish',
     },
     language: { ru: 'Орыс тілі', kk: 'Қазақ тілі', en: 'Ағылшын тілі' },
-    template: { acknowledgement: 'Қабылдау туралы растау', extension_notice: 'Ұзарту туралы хабарлама', answer: 'Жауап', redirect_notice: 'Қайта жолдау туралы хабарлама' },
-    messageKind: { mail: 'Хат', portal_notice: 'Порталдағы хабарлама' },
+    template: { acknowledgement: 'Қабылдау туралы растау', extension_notice: 'Ұзарту туралы хабарлама', answer: 'Жауап', redirect_notice: 'Қайта жолдау туралы хабарлама', staff_reminder: 'Қызметкерге мерзім туралы еске салу', staff_escalation: 'Мерзімнің өтіп кеткені туралы хабар', staff_digest: 'Күнделікті жиынтық' },
+    messageKind: { mail: 'Хат', portal_notice: 'Порталдағы хабарлама', staff_mail: 'Қызметкерге хат' },
   },
   en: {
     kind: { regular: 'Regular', graphic: 'Graphic', procurement: 'Procurement', question: 'Question', proposal: 'Proposal' },
@@ -464,8 +464,8 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
       in_person: 'In person', portal: 'Portal', blog: 'Blog', 'e-otinish': 'e-Otinish',
     },
     language: { ru: 'Russian', kk: 'Kazakh', en: 'English' },
-    template: { acknowledgement: 'Acknowledgement', extension_notice: 'Notice of the extension', answer: 'Answer', redirect_notice: 'Notice of the redirection' },
-    messageKind: { mail: 'E-mail', portal_notice: 'Notice on the portal' },
+    template: { acknowledgement: 'Acknowledgement', extension_notice: 'Notice of the extension', answer: 'Answer', redirect_notice: 'Notice of the redirection', staff_reminder: 'Reminder to staff of a deadline', staff_escalation: 'Missed deadline escalation', staff_digest: 'Daily digest' },
+    messageKind: { mail: 'E-mail', portal_notice: 'Notice on the portal', staff_mail: 'E-mail to staff' },
   },
 };
 /** Fields whose values share another field's words (`channels` lists channels, `languages` languages). */

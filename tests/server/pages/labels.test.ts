@@ -6,6 +6,9 @@ import { enumValues, type JsonSchema } from '../../../server/pages/forms.js';
 import { LANGS } from '../../../server/pages/i18n/index.js';
 import { deadlineLabel, eventLabel, fieldLabel, stateLabel, valueLabel } from '../../../server/pages/labels.js';
 import { kz } from '../../helpers/app.js';
+import type { MailTemplate } from '../../../machines/contract.js';
+import type { StaffTemplate } from '../../../engine/notifications/staff-templates.js';
+import type { OutboxRecord } from '../../../storage/index.js';
 
 const modules: ProcedureModule[] = [...Object.values(procedures), ...legacyProcedures];
 const asJson = (s: unknown) => JSON.parse(JSON.stringify(s)) as JsonSchema;
@@ -59,5 +62,15 @@ describe('labels: every identifier of every procedure has a name in ru, kk and e
     expect(stateLabel('kk', 'publication', 'nope')).toBe('nope');
     expect(valueLabel('kk', 'channels', 'site')).toBe('Сайт');
     expect(valueLabel('en', 'deadline', 'review')).toBe('Review of the inquiry');
+  });
+
+  it('names every message template and kind of the outbox, the staff mails included', () => {
+    const templates = ['acknowledgement', 'extension_notice', 'answer', 'redirect_notice', 'staff_reminder', 'staff_escalation', 'staff_digest'] satisfies (MailTemplate | StaffTemplate)[];
+    const kinds = ['mail', 'portal_notice', 'staff_mail'] satisfies OutboxRecord['kind'][];
+    for (const lang of LANGS) {
+      expect(templates.filter((t) => valueLabel(lang, 'template', t) === t)).toEqual([]);
+      expect(kinds.filter((k) => valueLabel(lang, 'messageKind', k) === k)).toEqual([]);
+    }
+    expect(valueLabel('ru', 'template', 'staff_reminder')).toBe('Напоминание сотруднику о сроке');
   });
 });
