@@ -24,7 +24,7 @@ import { IdempotencyPurge, ReadRecorder, type CaseRead } from './reads.js';
 import { replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
-import { checkPolicyKeys, EMPTY_DIRECTORY, Notifications, type NotificationPolicy, type StaffDirectory } from './notifications/index.js';
+import { checkPolicyKeys, EMPTY_DIRECTORY, Notifications, type NotificationPolicy, type StaffDirectory, type StaffMailStyle } from './notifications/index.js';
 import { buildReport, reportQuery, type DeadlineReport, type DeadlineReportRequest } from './reports.js';
 import { calendarSource } from '../calendars/index.js';
 import { CalendarVersions, candidateOf, installVersion, type CalendarCandidate, type CalendarSourceKind } from './calendar-versions.js';
@@ -88,8 +88,11 @@ export interface EngineOptions {
   notificationPolicy?: NotificationPolicy;
   /** The staff and their addresses (AUTH_FILE, UNITS_FILE `email`); without it nobody is mailed. */
   staffDirectory?: StaffDirectory;
-  /** Where staff open the pages (STAFF_BASE_URL, e.g. `https://procedures.qazindustry.kz`): the staff mails' links; absent: paths. */
-  staffBaseUrl?: string;
+  /**
+   * How staff mails word links (`base`: STAFF_BASE_URL, e.g. `https://procedures.qazindustry.kz`)
+   * and deadline names (the server gives its pages' labels); absent: paths and keys.
+   */
+  staffMailStyle?: StaffMailStyle;
   /**
    * How often the engine looks for a calendar version installed by another process (the
    * CLI, a second server), ms (CALENDAR_POLL_INTERVAL; default 60 s; 0: only at start).
@@ -323,7 +326,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       directory: o.staffDirectory ?? EMPTY_DIRECTORY,
       listQueue: (filter) => engine.listCases(filter),
       onMail: () => void outbox.poke(),
-      ...(o.staffBaseUrl ? { linkBase: o.staffBaseUrl } : {}),
+      ...(o.staffMailStyle ? { style: o.staffMailStyle } : {}),
     });
   }
   // The calendar versions: a new database starts with the shipped data (install 1, the

@@ -14,6 +14,7 @@ import { buildApp } from './app.js';
 import { ensureDevAuthFile, loadAuthFile, type UserDirectory } from './auth.js';
 import { loadConfig } from './config.js';
 import { parseReadings } from './readings.js';
+import { deadlineLabel } from './pages/labels.js';
 import { loadUnits } from './units.js';
 
 const DEV_AUTH_FILE = 'data/auth.dev.json';
@@ -80,7 +81,8 @@ async function main(): Promise<void> {
     units: units.directory(users.people()),
     notificationPolicy,
     staffDirectory,
-    ...(config.staffBaseUrl ? { staffBaseUrl: config.staffBaseUrl } : {}),
+    // Staff mails link the pages under STAFF_BASE_URL and name deadlines as the pages do.
+    staffMailStyle: { base: config.staffBaseUrl ?? '', deadlineName: deadlineLabel },
   });
   if (config.trustProxy.length > 0) logger.info({ trustProxy: config.trustProxy }, 'X-Forwarded-For is believed from these proxies (TRUST_PROXY)');
   if (!config.smtpUrl) logger.warn('no SMTP_URL: e-mails stay queued and visible at /cases/{id}/messages');

@@ -22,7 +22,7 @@ import { LoopWorker, WorkerLoop } from '../worker-loop.js';
 import type { StaffDirectory, StaffMember } from './directory.js';
 import { localTime } from './schedule.js';
 import { staffOutboxRecord } from './staff-outbox.js';
-import type { DeadlineRef } from './staff-templates.js';
+import type { DeadlineRef, StaffMailStyle } from './staff-templates.js';
 
 /** The engine's case list, as far as the digest uses it. */
 export type ListQueue = (filter: CaseFilter & { limit: number }) => Promise<{ cases: CaseView[]; next?: { createdAt: string; id: string } }>;
@@ -38,8 +38,8 @@ export interface DigestWorkerOptions {
   minutes: number;
   listQueue: ListQueue;
   onMail?: () => void;
-  /** Where staff open the pages (STAFF_BASE_URL), for the links; absent: paths. */
-  linkBase?: string;
+  /** How the mails word links and deadline names (staff-templates.ts); absent: paths and keys. */
+  style?: StaffMailStyle;
 }
 
 /** The outbox id of a person's digest of `day` (a hash: a name has no place in a Message-ID). */
@@ -97,7 +97,7 @@ export class DigestWorker extends LoopWorker {
       const record = staffOutboxRecord(digestId(day, m.name), null, 0, { name: m.name, email: m.email, language: m.language ?? 'ru' }, {
         template: 'staff_digest',
         data: { day, ...items },
-      }, now.toISOString(), this.#o.linkBase);
+      }, now.toISOString(), this.#o.style);
       await this.#o.queue.submit(async (repos, tx) => {
         if (await repos.outbox.insertOnce(record)) {
           tx.afterCommit(() => {

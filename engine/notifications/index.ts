@@ -18,10 +18,12 @@ import type { StaffDirectory } from './directory.js';
 import type { NotificationPolicy } from './policy.js';
 import { ReminderWorker } from './reminder-worker.js';
 import { syncReminders } from './schedule.js';
+import type { StaffMailStyle } from './staff-templates.js';
 
 export { EMPTY_DIRECTORY, type StaffDirectory, type StaffMember, type StaffRecipient } from './directory.js';
 export { checkPolicyKeys, loadNotificationPolicy, parseNotificationPolicy, type NotificationPolicy } from './policy.js';
 export { digestId } from './digest-worker.js';
+export type { StaffMailStyle } from './staff-templates.js';
 
 export interface NotificationsOptions {
   storage: Storage;
@@ -34,8 +36,8 @@ export interface NotificationsOptions {
   directory: StaffDirectory;
   listQueue: ListQueue;
   onMail: () => void;
-  /** Where staff open the pages (STAFF_BASE_URL, no trailing slash), for the mails' links; absent: paths. */
-  linkBase?: string;
+  /** How the mails word links and deadline names (staff-templates.ts); absent: paths and keys. */
+  style?: StaffMailStyle;
 }
 
 export class Notifications {
@@ -48,7 +50,7 @@ export class Notifications {
     this.reminders = new ReminderWorker(o);
     this.digests =
       o.policy.digestMinutes !== undefined
-        ? new DigestWorker({ clock: o.clock, calendar: o.calendar, queue: o.runner.queue, logger: o.logger, directory: o.directory, minutes: o.policy.digestMinutes, listQueue: o.listQueue, onMail: o.onMail, ...(o.linkBase ? { linkBase: o.linkBase } : {}) })
+        ? new DigestWorker({ clock: o.clock, calendar: o.calendar, queue: o.runner.queue, logger: o.logger, directory: o.directory, minutes: o.policy.digestMinutes, listQueue: o.listQueue, onMail: o.onMail, ...(o.style ? { style: o.style } : {}) })
         : undefined;
   }
 

@@ -25,7 +25,7 @@ import { LoopWorker, WorkerLoop } from '../worker-loop.js';
 import { recipientsFor, type CaseAudience, type StaffDirectory, type StaffRecipient } from './directory.js';
 import type { NotificationPolicy } from './policy.js';
 import { staffOutboxRecord } from './staff-outbox.js';
-import type { DeadlineRef, StaffMail } from './staff-templates.js';
+import type { DeadlineRef, StaffMail, StaffMailStyle } from './staff-templates.js';
 
 export type RemindOutcome = 'sent' | 'skipped' | 'rejected';
 
@@ -36,8 +36,8 @@ export interface ReminderWorkerOptions {
   logger: Logger;
   policy: NotificationPolicy;
   directory: StaffDirectory;
-  /** Where staff open the pages (STAFF_BASE_URL, no trailing slash), for the mails' links; absent: paths. */
-  linkBase?: string;
+  /** How the mails word links and deadline names (staff-templates.ts); absent: paths and keys. */
+  style?: StaffMailStyle;
   /** Told after a commit that queued staff mail (wakes the outbox worker). */
   onMail?: () => void;
   batchSize?: number;
@@ -64,7 +64,7 @@ export class ReminderWorker extends LoopWorker {
   readonly #log: Logger;
   readonly #policy: NotificationPolicy;
   readonly #directory: StaffDirectory;
-  readonly #linkBase: string;
+  readonly #style: StaffMailStyle | undefined;
   readonly #onMail: () => void;
   readonly #batch: number;
   protected readonly loop: WorkerLoop;
@@ -80,7 +80,7 @@ export class ReminderWorker extends LoopWorker {
     this.#log = o.logger;
     this.#policy = o.policy;
     this.#directory = o.directory;
-    this.#linkBase = o.linkBase ?? '';
+    this.#style = o.style;
     this.#onMail = o.onMail ?? (() => {});
     this.#batch = o.batchSize ?? 100;
     this.loop = new WorkerLoop(
@@ -194,7 +194,7 @@ export class ReminderWorker extends LoopWorker {
       this.#log.warn({ caseId, type, code: e.code }, `${type} was refused by the machine`);
       return false;
     }
-    for (const [i, r] of to.entries()) await repos.outbox.insert(staffOutboxRecord(`${caseId}:${seq}:${i}`, caseId, seq, r, mail, now, this.#linkBase));
+    for (const [i, r] of to.entries()) await repos.outbox.insert(staffOutboxRecord(`${caseId}:${seq}:${i}`, caseId, seq, r, mail, now, this.#style));
     tx.afterCommit(this.#onMail);
     return true;
   }

@@ -7,11 +7,11 @@
  */
 import type { OutboxRecord } from '../../storage/index.js';
 import type { StaffRecipient } from './directory.js';
-import { renderStaffMail, type StaffMail } from './staff-templates.js';
+import { PLAIN_STYLE, renderStaffMail, type StaffMail, type StaffMailStyle } from './staff-templates.js';
 
-/** `base`: where staff open the pages (STAFF_BASE_URL), for the links; empty: paths. */
-export function staffOutboxRecord(id: string, caseId: string | null, seq: number, to: StaffRecipient, mail: StaffMail, now: string, base = ''): OutboxRecord {
-  const rendered = renderStaffMail(mail, to.language, base);
+/** `style`: the deployment's links and deadline names (staff-templates.ts). */
+export function staffOutboxRecord(id: string, caseId: string | null, seq: number, to: StaffRecipient, mail: StaffMail, now: string, style: StaffMailStyle = PLAIN_STYLE): OutboxRecord {
+  const rendered = renderStaffMail(mail, to.language, style);
   return {
     id,
     caseId,

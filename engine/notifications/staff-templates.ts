@@ -36,53 +36,67 @@ const PROCEDURE: Record<Language, Record<string, string>> = {
 
 const NO_NUMBER: Record<Language, string> = { ru: 'без рег. номера', kk: 'тіркеу нөмірі жоқ', en: 'not registered' };
 
-/** `ЗТ-1 (обращение) — https://…/ui/cases/<id>` (`base`: STAFF_BASE_URL; empty: the path alone). */
-function caseLine(lang: Language, c: CaseRef, base: string): string {
+/**
+ * How the deployment words a staff mail: where staff open the pages (STAFF_BASE_URL, no
+ * trailing slash; empty: links are paths) and a deadline's name in a language (the pages'
+ * labels, given by the server: the engine does not import server/). Stored rendered with
+ * the outbox row, so a later change of either does not change a queued mail.
+ */
+export interface StaffMailStyle {
+  base: string;
+  deadlineName(lang: Language, key: string): string;
+}
+
+/** Paths alone, deadlines by their keys (tests, tools). */
+export const PLAIN_STYLE: StaffMailStyle = { base: '', deadlineName: (_lang, key) => key };
+
+/** `ЗТ-1 (обращение) — https://…/ui/cases/<id>`. */
+function caseLine(lang: Language, c: CaseRef, s: StaffMailStyle): string {
   const proc = PROCEDURE[lang][c.procedure] ?? c.procedure;
-  return `${c.registrationNumber ?? NO_NUMBER[lang]} (${proc}, ${c.caseId}) — ${base}/ui/cases/${encodeURIComponent(c.caseId)}`;
+  return `${c.registrationNumber ?? NO_NUMBER[lang]} (${proc}, ${c.caseId}) — ${s.base}/ui/cases/${encodeURIComponent(c.caseId)}`;
 }
 const caseTitle = (lang: Language, c: CaseRef): string => c.registrationNumber ?? `${PROCEDURE[lang][c.procedure] ?? c.procedure} ${c.caseId.slice(0, 8)}`;
 
-type Renderers = { [M in StaffMail as M['template']]: Record<Language, (d: M['data'], base: string) => RenderedMail> };
+type Renderers = { [M in StaffMail as M['template']]: Record<Language, (d: M['data'], s: StaffMailStyle) => RenderedMail> };
 
 const TEMPLATES: Renderers = {
   staff_reminder: {
-    ru: (d, base) => ({
-      subject: `Напоминание: срок «${d.key}» по ${caseTitle('ru', d)} истекает ${d.lastDay}`,
-      text: `Срок «${d.key}» истекает ${d.lastDay} (последний день включительно).\n${caseLine('ru', d, base)}`,
+    ru: (d, s) => ({
+      subject: `Напоминание: срок «${s.deadlineName('ru', d.key)}» по ${caseTitle('ru', d)} истекает ${d.lastDay}`,
+      text: `Срок «${s.deadlineName('ru', d.key)}» истекает ${d.lastDay} (последний день включительно).\n${caseLine('ru', d, s)}`,
     }),
-    kk: (d, base) => ({
-      subject: `Еске салу: ${caseTitle('kk', d)} бойынша «${d.key}» мерзімі ${d.lastDay} аяқталады`,
-      text: `«${d.key}» мерзімі ${d.lastDay} аяқталады (соңғы күнді қоса алғанда).\n${caseLine('kk', d, base)}`,
+    kk: (d, s) => ({
+      subject: `Еске салу: ${caseTitle('kk', d)} бойынша «${s.deadlineName('kk', d.key)}» мерзімі ${d.lastDay} аяқталады`,
+      text: `«${s.deadlineName('kk', d.key)}» мерзімі ${d.lastDay} аяқталады (соңғы күнді қоса алғанда).\n${caseLine('kk', d, s)}`,
     }),
-    en: (d, base) => ({
-      subject: `Reminder: the "${d.key}" deadline of ${caseTitle('en', d)} ends on ${d.lastDay}`,
-      text: `The "${d.key}" deadline ends on ${d.lastDay} (the last day inclusive).\n${caseLine('en', d, base)}`,
+    en: (d, s) => ({
+      subject: `Reminder: the "${s.deadlineName('en', d.key)}" deadline of ${caseTitle('en', d)} ends on ${d.lastDay}`,
+      text: `The "${s.deadlineName('en', d.key)}" deadline ends on ${d.lastDay} (the last day inclusive).\n${caseLine('en', d, s)}`,
     }),
   },
   staff_escalation: {
-    ru: (d, base) => ({
-      subject: `Срок пропущен: «${d.key}» по ${caseTitle('ru', d)}`,
-      text: `Срок «${d.key}» истёк ${d.lastDay}, действие не выполнено.\n${caseLine('ru', d, base)}`,
+    ru: (d, s) => ({
+      subject: `Срок пропущен: «${s.deadlineName('ru', d.key)}» по ${caseTitle('ru', d)}`,
+      text: `Срок «${s.deadlineName('ru', d.key)}» истёк ${d.lastDay}, действие не выполнено.\n${caseLine('ru', d, s)}`,
     }),
-    kk: (d, base) => ({
-      subject: `Мерзім өтіп кетті: ${caseTitle('kk', d)} бойынша «${d.key}»`,
-      text: `«${d.key}» мерзімі ${d.lastDay} аяқталды, әрекет орындалмады.\n${caseLine('kk', d, base)}`,
+    kk: (d, s) => ({
+      subject: `Мерзім өтіп кетті: ${caseTitle('kk', d)} бойынша «${s.deadlineName('kk', d.key)}»`,
+      text: `«${s.deadlineName('kk', d.key)}» мерзімі ${d.lastDay} аяқталды, әрекет орындалмады.\n${caseLine('kk', d, s)}`,
     }),
-    en: (d, base) => ({
-      subject: `Deadline missed: "${d.key}" of ${caseTitle('en', d)}`,
-      text: `The "${d.key}" deadline ended on ${d.lastDay} and the step is not done.\n${caseLine('en', d, base)}`,
+    en: (d, s) => ({
+      subject: `Deadline missed: "${s.deadlineName('en', d.key)}" of ${caseTitle('en', d)}`,
+      text: `The "${s.deadlineName('en', d.key)}" deadline ended on ${d.lastDay} and the step is not done.\n${caseLine('en', d, s)}`,
     }),
   },
   staff_digest: {
-    ru: (d, base) => digest('ru', d, base, 'Сводка на', 'Срок сегодня', 'Просрочено'),
-    kk: (d, base) => digest('kk', d, base, 'Жиынтық', 'Мерзімі бүгін', 'Мерзімі өткен'),
-    en: (d, base) => digest('en', d, base, 'Digest for', 'Due today', 'Overdue'),
+    ru: (d, s) => digest('ru', d, s, 'Сводка на', 'Срок сегодня', 'Просрочено'),
+    kk: (d, s) => digest('kk', d, s, 'Жиынтық', 'Мерзімі бүгін', 'Мерзімі өткен'),
+    en: (d, s) => digest('en', d, s, 'Digest for', 'Due today', 'Overdue'),
   },
 };
 
-function digest(lang: Language, d: { day: string; dueToday: DeadlineRef[]; overdue: DeadlineRef[] }, base: string, title: string, today: string, late: string): RenderedMail {
-  const item = (x: DeadlineRef) => `- «${x.key}» ${x.lastDay}: ${caseLine(lang, x, base)}`;
+function digest(lang: Language, d: { day: string; dueToday: DeadlineRef[]; overdue: DeadlineRef[] }, s: StaffMailStyle, title: string, today: string, late: string): RenderedMail {
+  const item = (x: DeadlineRef) => `- «${s.deadlineName(lang, x.key)}» ${x.lastDay}: ${caseLine(lang, x, s)}`;
   const part = (head: string, xs: DeadlineRef[]) => (xs.length ? [`${head} (${xs.length}):`, ...xs.map(item), ''] : []);
   return {
     subject: `${title} ${d.day}: ${today.toLowerCase()} ${d.dueToday.length}, ${late.toLowerCase()} ${d.overdue.length}`,
@@ -90,11 +104,8 @@ function digest(lang: Language, d: { day: string; dueToday: DeadlineRef[]; overd
   };
 }
 
-/**
- * Renders a staff mail in `language` (anything else falls back to ru); `base` is where staff
- * open the pages (STAFF_BASE_URL, no trailing slash; empty: links are paths).
- */
-export function renderStaffMail(mail: StaffMail, language: Language, base = ''): RenderedMail {
-  const byLang = TEMPLATES[mail.template] as Record<Language, (d: StaffMail['data'], base: string) => RenderedMail>;
-  return (byLang[language] ?? byLang.ru)(mail.data, base);
+/** Renders a staff mail in `language` (anything else falls back to ru), worded by `style`. */
+export function renderStaffMail(mail: StaffMail, language: Language, style: StaffMailStyle = PLAIN_STYLE): RenderedMail {
+  const byLang = TEMPLATES[mail.template] as Record<Language, (d: StaffMail['data'], s: StaffMailStyle) => RenderedMail>;
+  return (byLang[language] ?? byLang.ru)(mail.data, style);
 }
