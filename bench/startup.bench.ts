@@ -4,7 +4,7 @@
  * queues part's, reused) vs an empty (migrated) database. Alternating runs, medians.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { sha256Hex } from '../server/auth.js';
 import { openStorage } from '../storage/index.js';
 import { benchTempDir, caseDataset } from './lib/dataset.js';
 import { fmt, median, ratio, type PartResult } from './lib/measure.js';
+import { generatePrivateKeyPem } from '../lib/signed-note.js';
 
 const MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,10 +34,13 @@ function freePort(): Promise<number> {
 /** ms from spawn to the first /health 200. */
 async function startOnce(database: string, authFile: string, timeoutMs = 120_000): Promise<number> {
   const port = await freePort();
+  // Production mode (AUTH_FILE) needs the ledger key; one beside the users file.
+  const ledgerKey = `${authFile}.ledger.pem`;
+  if (!existsSync(ledgerKey)) writeFileSync(ledgerKey, generatePrivateKeyPem());
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE: database, PORT: String(port), HOST: '127.0.0.1', AUTH_FILE: authFile, LOG_LEVEL: 'warn', SQLITE_SYNCHRONOUS: 'FULL' },
+    env: { ...process.env, DATABASE: database, PORT: String(port), HOST: '127.0.0.1', AUTH_FILE: authFile, LEDGER_KEY_FILE: ledgerKey, LOG_LEVEL: 'warn', SQLITE_SYNCHRONOUS: 'FULL' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -14,7 +14,9 @@ import { isEngineError } from '../engine/errors.js';
 import { engineMachines, startInspectorServer } from '../inspector/index.js';
 import { normalizeInstant } from '../engine/command-checks.js';
 import { legacyProcedures, procedures } from '../machines/index.js';
-import { loadConfig } from '../server/config.js';
+import { loadConfig, type Config } from '../server/config.js';
+import { ledgerCommand } from './ledger-commands.js';
+import { CommandError, UsageError, type Args, type AuditIo } from './audit-common.js';
 
 export const USAGE = `usage: npm run audit -- <command> [options]
 
@@ -34,26 +36,24 @@ commands (each takes --out <file>: write the output there instead of stdout):
                                              after its due time, or moved after it had passed
   reads [--case <id>] [--format jsonl|csv]   list who read personal data (unredacted): case, time,
                                              person, role and route of every read, oldest first
+  ledger verify --checkpoint <file>... --public-key <file>
+                                             recompute the log's Merkle tree from the database, check it
+                                             against every checkpoint (signature and root), then every
+                                             case and message against the log; exit 1 on a problem
+  ledger checkpoint                          sign a checkpoint of the committed log with LEDGER_KEY_FILE,
+                                             print it, and write it to LEDGER_CHECKPOINTS when set
+  ledger public-key                          print the public key of LEDGER_KEY_FILE (PEM)
+  ledger check-inclusion --proof <file> --checkpoint <file> --public-key <file>
+                                             check an inclusion proof (GET /ledger/proof/inclusion) offline
+  ledger check-consistency --proof <file> --checkpoint <old> --checkpoint <new> --public-key <file>
+                                             check a consistency proof (GET /ledger/proof/consistency) offline
 
 Redirecting stdout with npm? Use \`npm run -s audit -- …\` (or --out), or npm's banner lands in the file.
 
-environment: DATABASE (default data/qazindustry.sqlite), INSPECT_PORT (default 5678)`;
+environment: DATABASE (default data/qazindustry.sqlite), INSPECT_PORT (default 5678),
+LEDGER_KEY_FILE, LEDGER_ORIGIN, LEDGER_CHECKPOINTS (ledger checkpoint, ledger public-key)`;
 
-export interface AuditIo {
-  out(text: string): void;
-  err(text: string): void;
-  /** Whether stderr is a terminal (progress bar) or not (plain lines). */
-  isTTY: boolean;
-  env: Record<string, string | undefined>;
-  /** Resolves when the user asks to stop (Ctrl-C); `replay --inspect` waits for it. */
-  stopped(): Promise<void>;
-}
-
-/** A usage error or an unknown case: exit 2 with the message. */
-export class UsageError extends Error {}
-
-/** An error the operator can fix (a busy port, an unwritable --out file): exit 2, one line, no usage text. */
-export class CommandError extends Error {}
+export { CommandError, UsageError, type Args, type AuditIo } from './audit-common.js';
 
 /**
  * `--out FILE`: the command's output goes to FILE (created or truncated at the first write,
@@ -84,7 +84,7 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
   let store: AuditStore | undefined;
   try {
     const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command: ${command} (expected verify, export, replay, backdated or reads)`);
+    if (!run) throw new UsageError(`unknown command: ${command} (expected verify, export, replay, backdated, reads or ledger)`);
     const args = parse(command, rest);
     const config = loadConfig(io.env);
     store = await openAuditStore({
@@ -94,7 +94,7 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
       legacyModules: legacyProcedures,
     });
     const out = args.values.out as string | undefined;
-    return await run(store, args, out === undefined ? io : outputTo(out, io), config.inspectPort);
+    return await run(store, args, out === undefined ? io : outputTo(out, io), config.inspectPort, config);
   } catch (e) {
     if (e instanceof CommandError) {
       io.err(`audit: ${e.message}\n`);
@@ -123,10 +123,6 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
   }
 }
 
-interface Args {
-  positionals: string[];
-  values: Record<string, string | boolean | undefined>;
-}
 
 const OPTIONS = {
   verify: { case: { type: 'string' }, out: { type: 'string' } },
@@ -134,8 +130,9 @@ const OPTIONS = {
   replay: { at: { type: 'string' }, inspect: { type: 'boolean' }, exit: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
   backdated: { case: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
   reads: { case: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  ledger: { checkpoint: { type: 'string', multiple: true }, 'public-key': { type: 'string' }, proof: { type: 'string' }, out: { type: 'string' } },
 } as const;
-const POSITIONALS: Record<string, number> = { verify: 0, export: 1, replay: 1, backdated: 0, reads: 0 };
+const POSITIONALS: Record<string, number> = { verify: 0, export: 1, replay: 1, backdated: 0, reads: 0, ledger: 1 };
 
 function parse(command: string, rest: string[]): Args {
   let parsed;
@@ -146,12 +143,13 @@ function parse(command: string, rest: string[]): Args {
   }
   const want = POSITIONALS[command]!;
   if (parsed.positionals.length !== want) {
+    if (command === 'ledger') throw new UsageError('ledger needs one of: verify, checkpoint, public-key, check-inclusion, check-consistency');
     throw new UsageError(want === 0 ? `${command} takes no arguments (use --case <id>)` : `${command} needs exactly one <caseId>`);
   }
   return { positionals: parsed.positionals, values: parsed.values as Args['values'] };
 }
 
-type Command = (store: AuditStore, args: Args, io: AuditIo, inspectPort: number) => Promise<number>;
+type Command = (store: AuditStore, args: Args, io: AuditIo, inspectPort: number, config: Config) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
@@ -159,6 +157,7 @@ const COMMANDS: Record<string, Command> = {
   replay: replayCommand,
   backdated: backdatedCommand,
   reads: readsCommand,
+  ledger: ledgerCommand,
 };
 
 async function verifyCommand(store: AuditStore, args: Args, io: AuditIo): Promise<number> {

@@ -4,6 +4,12 @@
  * the write lock), each inside its own savepoint. A unit that throws is rolled back to its
  * savepoint and fails alone; the others commit. Every caller is answered only after the
  * commit (or the failure of the whole batch); after-commit hooks run only for committed units.
+ *
+ * With a journal (engine/ledger/: the transparency log), the units see the batch's
+ * repositories through it: what they write of the record is captured, the capture of a
+ * unit (or nested savepoint) that rolls back is dropped with its writes, and the rest is
+ * appended to the log in the same transaction, after the last unit and before the commit.
+ * A failed append fails the whole batch: nothing commits without its log entries.
  */
 import type { Repositories, Storage } from '../storage/index.js';
 import { EngineError, toEngineError } from './errors.js';
@@ -26,6 +32,16 @@ interface Job {
   outcome?: { ok: true; value: unknown; hooks: (() => void)[] } | { ok: false; error: unknown };
 }
 
+/** The transparency log as the commit queue drives it (engine/ledger/log.ts). */
+export interface BatchJournal<E = unknown> {
+  /** The batch's repositories, capturing into `sink` what the units write of the record. */
+  wrap(repos: Repositories, sink: E[]): Repositories;
+  /** Appends the committed units' entries, in the batch's transaction. */
+  append(repos: Repositories, entries: readonly E[]): Promise<unknown>;
+  /** After the commit of a batch that appended: what `append` returned. */
+  committed?(appended: unknown): void;
+}
+
 export interface CommitQueueOptions {
   /** false: one transaction per unit (the baseline the bench compares against). */
   groupCommit?: boolean;
@@ -33,6 +49,8 @@ export interface CommitQueueOptions {
   maxBatch?: number;
   /** Told about every failed batch (the storage's error, before it is mapped for the callers). */
   onError?: (e: unknown) => void;
+  /** The transparency log (see the file's comment). */
+  journal?: BatchJournal;
 }
 
 export interface CommitStats {
@@ -45,6 +63,7 @@ export class CommitQueue {
   readonly #group: boolean;
   readonly #maxBatch: number;
   readonly #onError: (e: unknown) => void;
+  readonly #journal: BatchJournal | undefined;
   #queue: Job[] = [];
   #scheduled = false;
   #running = false;
@@ -57,7 +76,9 @@ export class CommitQueue {
     this.#group = options.groupCommit ?? true;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 256);
     this.#onError = options.onError ?? (() => {});
+    this.#journal = options.journal;
   }
+
 
   /** Runs `work` in the next batch; resolves after that batch commits. */
   submit<T>(work: Work<T>): Promise<T> {
@@ -133,12 +154,16 @@ export class CommitQueue {
     }
     let aborted: unknown;
     let spCounter = 0;
+    const journal = this.#journal;
+    const sink: unknown[] = [];
+    const repos = journal ? journal.wrap(batch.repos, sink) : batch.repos;
     for (const job of jobs) {
       const hooks: (() => void)[] = [];
       const ctx: TxContext = {
         afterCommit: (fn) => hooks.push(fn),
         nested: async <T>(fn: () => Promise<T>): Promise<T> => {
           const name = `n${++spCounter}`;
+          const captured = sink.length;
           await batch.savepoint(name);
           try {
             const v = await fn();
@@ -147,10 +172,12 @@ export class CommitQueue {
           } catch (e) {
             await batch.rollbackToSavepoint(name);
             await batch.releaseSavepoint(name);
+            sink.length = captured;
             throw e;
           }
         },
       };
+      const captured = sink.length;
       try {
         await batch.savepoint('unit');
       } catch (e) {
@@ -158,11 +185,12 @@ export class CommitQueue {
         break;
       }
       try {
-        const value = await job.work(batch.repos, ctx);
+        const value = await job.work(repos, ctx);
         await batch.releaseSavepoint('unit');
         job.outcome = { ok: true, value, hooks };
       } catch (e) {
         job.outcome = { ok: false, error: toEngineError(e) };
+        sink.length = captured;
         try {
           await batch.rollbackToSavepoint('unit');
           await batch.releaseSavepoint('unit');
@@ -170,6 +198,14 @@ export class CommitQueue {
           aborted = e2;
           break;
         }
+      }
+    }
+    let appended: unknown;
+    if (aborted === undefined && journal && sink.length > 0) {
+      try {
+        appended = await journal.append(batch.repos, sink);
+      } catch (e) {
+        aborted = e;
       }
     }
     if (aborted === undefined) {
@@ -186,6 +222,13 @@ export class CommitQueue {
     }
     this.stats.transactions++;
     this.stats.units += jobs.length;
+    if (appended !== undefined) {
+      try {
+        journal?.committed?.(appended);
+      } catch (e) {
+        this.#onError(e);
+      }
+    }
     this.#answer(jobs);
   }
 

@@ -30,6 +30,7 @@ import { calendarSource } from '../calendars/index.js';
 import { CalendarVersions, candidateOf, installVersion, type CalendarCandidate, type CalendarSourceKind } from './calendar-versions.js';
 import { recountOpenDeadlines, type RecountSummary } from './recount.js';
 import type { UnitDirectory } from './units.js';
+import { CheckpointPublisher, createLedger, ledgerKey, TransparencyLog, type Ledger } from './ledger/index.js';
 
 export interface EngineOptions {
   /** SQLite file path (or `:memory:`). */
@@ -99,6 +100,27 @@ export interface EngineOptions {
    * On a newer one it switches to it and runs the re-count (engine/recount.ts).
    */
   calendarPollMs?: number;
+  /**
+   * The transparency log's signing and publishing (engine/ledger/, docs/audit.md). The log
+   * itself is always kept; without `keyPem` no checkpoint is signed.
+   */
+  ledger?: {
+    /**
+     * false: no transparency log at all — ONLY the benchmark's baseline (bench/), to measure
+     * what the log costs in the same run. Every real engine keeps it (default true).
+     */
+    enabled?: boolean;
+    /** PKCS#8 PEM of the Ed25519 ledger key (LEDGER_KEY_FILE). */
+    keyPem?: string;
+    /** The log's name in checkpoints (LEDGER_ORIGIN). */
+    origin?: string;
+    /** Where each checkpoint is also written (LEDGER_CHECKPOINTS). */
+    checkpointsDir?: string;
+    /** A checkpoint at least this often, ms (LEDGER_CHECKPOINT_INTERVAL; 0: none by time). */
+    checkpointEveryMs?: number;
+    /** And after this many new entries (LEDGER_CHECKPOINT_ENTRIES). */
+    checkpointEveryEntries?: number;
+  };
 }
 
 /** Where a case belongs, for the server's read matrix (server/read-access.ts). */
@@ -242,6 +264,8 @@ export interface Engine {
   idle(): Promise<void>;
   /** Stops the workers, commits queued commands, closes the database. */
   close(): Promise<void>;
+  /** The transparency log: head, checkpoints, proofs (engine/ledger/). */
+  readonly ledger: Ledger;
   /** The on-time report (engine/reports.ts): counts per period, procedure, deadline key and unit, from the deadline ledger. */
   deadlineReport(request?: DeadlineReportRequest): Promise<DeadlineReport>;
 }
@@ -277,7 +301,17 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   const registry = createModuleRegistry(o.procedures, o.legacyModules);
   // Built after the runner (it needs it); the runner's hook reaches it through this binding.
   let notifications: Notifications | undefined;
+  // Every batch's events, messages, attempts and reads go into the log in its transaction.
+  const log = new TransparencyLog(clock);
+  let key;
+  try {
+    key = o.ledger?.keyPem !== undefined ? ledgerKey(o.ledger.keyPem, o.ledger.origin) : undefined;
+  } catch (e) {
+    await storage.close();
+    throw new Error(`the ledger key (LEDGER_KEY_FILE): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
   const runner = new Runner({
+    ...(o.ledger?.enabled === false ? {} : { journal: log }),
     storage,
     clock,
     deps: calendars.current,
@@ -334,6 +368,9 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   // runs at start). Then every process computes with the newest installed version.
   const shipped = calendarSource(o.calendar);
   try {
+    // A database older than the log: its records are logged once, before anything new.
+    const adopted = o.ledger?.enabled === false ? 0 : await runner.queue.submit((repos) => log.adopt(repos));
+    if (adopted > 0) logger.info({ entries: adopted }, 'ledger: the existing records were logged (the log starts here)');
     if (shipped) {
       const candidate = candidateOf(shipped.data);
       const install = () =>
@@ -373,6 +410,17 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     logger,
     ...(o.idempotencyRetentionMs !== undefined ? { retentionMs: o.idempotencyRetentionMs } : {}),
   });
+  const checkpoints = new CheckpointPublisher({
+    read,
+    queue: runner.queue,
+    clock,
+    logger,
+    key,
+    dir: o.ledger?.checkpointsDir,
+    ...(o.ledger?.checkpointEveryMs !== undefined ? { everyMs: o.ledger.checkpointEveryMs } : {}),
+    ...(o.ledger?.checkpointEveryEntries !== undefined ? { everyEntries: o.ledger.checkpointEveryEntries } : {}),
+  });
+  log.onGrow = (head) => checkpoints.grew(head.size);
   let closed = false;
   /** Reads map storage failures to the engine's errors, as commands do. */
   const reading = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -514,6 +562,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         return (await read.reads.list(caseId)).map((r) => ({ ...r, readAtLocal: localInstant(r.readAt, runner.deps.calendar.zone) }));
       }),
     idempotencyPurge,
+    ledger: createLedger(read, log, checkpoints),
     feedTokens: new FeedTokens({ queue: runner.queue, read, clock }),
     async health() {
       try {
@@ -541,6 +590,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       await outbox.start();
       await notifications?.start();
       await idempotencyPurge.start();
+      await checkpoints.start();
     },
     async idle() {
       // Work begets work (a commit pokes a worker, a worker submits commands): settle until quiet.
@@ -563,6 +613,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       await outbox.stop();
       await notifications?.stop();
       await idempotencyPurge.stop();
+      await checkpoints.stop();
       await readRecorder.flush();
       await runner.queue.close();
       transport?.close?.();

@@ -10,6 +10,10 @@ export const ENGINE_ERROR_STATUS = {
   version_conflict: 409,
   idempotency_key_reused: 422,
   calendar_year_unknown: 422,
+  /** No signed checkpoint covers the log entry yet (engine/ledger/checkpoints.ts). */
+  not_checkpointed: 409,
+  /** The engine was started without a ledger key: it cannot sign checkpoints. */
+  ledger_key_missing: 503,
   storage_unavailable: 503,
   storage_busy: 503,
 } as const;

@@ -15,6 +15,10 @@ import { canonicalJson, eventHash, GENESIS_HASH } from './hash.js';
 import type { ModuleRegistry } from './registry.js';
 import type { CalendarVersions } from './calendar-versions.js';
 import { foldHistoryYielding, FoldRefusal, type FoldDeps, type HistoryItem } from './corrections.js';
+import { deadlinesOf, nextDueAt, waitingRoles } from './case-view.js';
+import { eventIsBackdated } from './backdating.js';
+import { asStored } from './step-records.js';
+import { checkEvents, checkMessages, type LogProblemKind } from './ledger/case-check.js';
 
 /** Events read per query, and hashes checked between two turns of the event loop. */
 const READ_PAGE = 2_000;
@@ -37,12 +41,21 @@ export type ProblemKind =
   | 'replay_rejected'
   | 'replay_error'
   | 'snapshot_mismatch'
-  | 'state_mismatch';
+  | 'state_mismatch'
+  /** The stored context (what the case's views are built from) is not the replay's. */
+  | 'context_mismatch'
+  /** A stored column derived from the replay (queue roles, next due, unit, …) differs. */
+  | 'record_mismatch'
+  | LogProblemKind;
 
 export interface VerifyProblem {
   seq: number;
   kind: ProblemKind;
   message: string;
+  /** A message's id, for the problems of a message. */
+  messageId?: string;
+  /** The log position concerned, when there is one. */
+  position?: number;
 }
 export interface VerifyResult {
   ok: boolean;
@@ -151,7 +164,11 @@ export async function replayCase(
   }
 }
 
-/** Checks the hash chain and that the replay equals the stored snapshot, state and status. */
+/**
+ * Checks the hash chain; that the replay equals the stored snapshot, state, status, context
+ * and the columns derived from them; and, once the database has a transparency log
+ * (engine/ledger/), that the events and the messages are the ones it logged.
+ */
 export async function verifyCase(repos: Repositories, registry: ModuleRegistry, deps: FoldDeps, caseId: string): Promise<VerifyResult> {
   const row = await load(repos, caseId);
   const events = await readEvents(repos, caseId);
@@ -199,10 +216,64 @@ export async function verifyCase(repos: Repositories, registry: ModuleRegistry, 
       if (r.state !== row.state || r.status !== row.status) {
         problems.push({ seq: r.seq, kind: 'state_mismatch', message: `replayed ${r.state}/${r.status}, stored ${row.state}/${row.status}` });
       }
+      problems.push(...storedStateProblems(row, module, deps, events, r));
     } catch (e) {
       if (!(e instanceof ReplayFailure)) throw e;
       problems.push({ seq: e.seq, kind: e.kind, message: e.message });
     }
   }
+  problems.push(...(await logProblems(repos, row, events)));
   return { ok: problems.length === 0, events: events.length, problems };
+}
+
+/** The stored context and derived columns against the replay (what `GET /cases/{id}` shows is built from them). */
+function storedStateProblems(row: CaseRecord, module: ProcedureModule, deps: FoldDeps, events: EventRecord[], r: ReplayedCase): VerifyProblem[] {
+  const out: VerifyProblem[] = [];
+  const context = asStored(r.context).value as Record<string, unknown>;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(row.contextJson);
+  } catch {
+    stored = undefined;
+  }
+  if (canonicalJson(stored) !== canonicalJson(context)) {
+    const keys = new Set([...Object.keys(context), ...Object.keys((stored ?? {}) as object)]);
+    const differ = [...keys].filter((k) => canonicalJson((stored as Record<string, unknown> | undefined)?.[k]) !== canonicalJson(context[k])).sort();
+    out.push({ seq: r.seq, kind: 'context_mismatch', message: `the stored context differs from the replay in ${differ.join(', ') || 'its text'}` });
+  }
+  const last = events[events.length - 1];
+  const d = 'depsFor' in deps ? deps.depsFor(last?.calendarVersion) : deps;
+  const deadlines = deadlinesOf(context);
+  const lastStaff = [...events].reverse().find((e, i) => e.role !== 'system' || i === events.length - 1);
+  const derived: Record<string, unknown> = {
+    nextDueAt: nextDueAt(deadlines),
+    ...(d ? { waitingRoles: waitingRoles(module.allowedEvents(d, r.snapshot), module.optionalEvents) } : {}),
+    unit: typeof context.unit === 'string' ? context.unit : null,
+    assignee: typeof context.assignee === 'string' ? context.assignee : null,
+    backdated: events.some(eventIsBackdated),
+    lastStaffOccurredAt: lastStaff?.occurredAt ?? null,
+    createdAt: events[0]?.recordedAt,
+    updatedAt: last?.recordedAt,
+  };
+  const actual: Record<string, unknown> = { ...row, unit: row.unit ?? null, assignee: row.assignee ?? null };
+  for (const [k, v] of Object.entries(derived)) {
+    if (canonicalJson(actual[k]) !== canonicalJson(v)) out.push({ seq: r.seq, kind: 'record_mismatch', message: `the stored ${k} is ${JSON.stringify(actual[k])}, the replay gives ${JSON.stringify(v)}` });
+  }
+  return out;
+}
+
+/** The case's events and messages against the transparency log (none before it exists). */
+async function logProblems(repos: Repositories, row: CaseRecord, events: EventRecord[]): Promise<VerifyProblem[]> {
+  let size: number;
+  try {
+    size = (await repos.ledger.head()).size;
+  } catch {
+    // A database before migration 001300 (a read-only auditor may open one): no log yet.
+    return [];
+  }
+  if (size === 0) return [];
+  const entries = await repos.ledger.entriesOfCase(row.id);
+  const messages = await repos.outbox.listForCase(row.id);
+  const stored = await Promise.all(messages.map(async (m) => ({ message: m, attempts: await repos.outbox.listAttempts(m.id) })));
+  return [...checkEvents(events, entries), ...checkMessages(stored, entries)];
 }

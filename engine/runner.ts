@@ -34,7 +34,7 @@ import {
   type EventInput,
   type EventOptions,
 } from './commands.js';
-import { CommitQueue, type TxContext } from './commit-queue.js';
+import { CommitQueue, type BatchJournal, type TxContext } from './commit-queue.js';
 import { EngineError } from './errors.js';
 import { checkIdempotency, rememberAnswer, type CommandResult, type IdempotencyClaim } from './idempotency.js';
 import { LiveCases, type LiveCase } from './live-cases.js';
@@ -76,6 +76,8 @@ export interface RunnerOptions {
    * with the newest, and records it when it is not the baseline. Absent: `deps` alone.
    */
   calendars?: CalendarVersions;
+  /** The transparency log (engine/ledger/log.ts): the commit queue appends every batch's entries to it. */
+  journal?: BatchJournal;
 }
 
 /** A projection of a case's deadlines kept in the command's own transaction. */
@@ -122,6 +124,7 @@ export class Runner {
       ...(o.groupCommit !== undefined ? { groupCommit: o.groupCommit } : {}),
       ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
+      ...(o.journal ? { journal: o.journal } : {}),
     });
   }
 

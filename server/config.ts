@@ -74,12 +74,24 @@ export const EnvSchema = Type.Object({
     description: 'How often the server looks for a calendar version installed by another process (npm run calendar -- apply): <N>s, <N>m or <N>h; 0s = only at start',
   }),
   INSPECT_PORT: Type.String({ pattern: '^\\d{1,5}$', default: '5678' }),
+  LEDGER_KEY_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'PKCS#8 PEM of the Ed25519 key that signs the log\'s checkpoints (openssl genpkey -algorithm ed25519); required with AUTH_FILE' }),
+  ),
+  LEDGER_ORIGIN: Type.String({ pattern: '^[^\\s+]{1,200}$', default: 'procedures.qazindustry.kz/ledger', description: 'The log\'s name in its checkpoints (and the key\'s name)' }),
+  LEDGER_CHECKPOINTS: Type.Optional(Type.String({ minLength: 1, description: 'Directory each signed checkpoint is also written to (other storage); unset = the database only' })),
+  LEDGER_CHECKPOINT_INTERVAL: Type.String({ pattern: '^\\d{1,5}(s|m|h)$', default: '60m', description: 'A checkpoint at least this often: <N>s, <N>m or <N>h; 0m = not by time' }),
+  LEDGER_CHECKPOINT_ENTRIES: Type.String({ pattern: '^[1-9]\\d{0,8}$', default: '10000', description: 'And after this many new log entries' }),
 });
 type Env = Static<typeof EnvSchema>;
 
 const truthy = (v: string | undefined) => v === '1' || v === 'true';
 
 /** `<N>m`, `<N>h`, `<N>d` (the schema's pattern) in milliseconds. */
+/** `<N>s`, `<N>m` or `<N>h` in ms. */
+function intervalMs(v: string): number {
+  return Number(v.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[v.slice(-1) as 's' | 'm' | 'h'];
+}
+
 function durationMs(v: string): number {
   const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 'm' | 'h' | 'd'];
   return Number(v.slice(0, -1)) * unit;
@@ -163,8 +175,14 @@ const SETTINGS = {
   /** STAFF_BASE_URL without a trailing slash. */
   staffBaseUrl: (e) => e.STAFF_BASE_URL?.replace(/\/+$/, ''),
   /** CALENDAR_POLL_INTERVAL in ms (0: only at start). */
-  calendarPollMs: (e) => Number(e.CALENDAR_POLL_INTERVAL.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[e.CALENDAR_POLL_INTERVAL.slice(-1) as 's' | 'm' | 'h'],
+  calendarPollMs: (e) => intervalMs(e.CALENDAR_POLL_INTERVAL),
   inspectPort: (e) => Number(e.INSPECT_PORT),
+  ledgerKeyFile: (e) => e.LEDGER_KEY_FILE,
+  ledgerOrigin: (e) => e.LEDGER_ORIGIN,
+  ledgerCheckpointsDir: (e) => e.LEDGER_CHECKPOINTS,
+  /** LEDGER_CHECKPOINT_INTERVAL in ms (0: not by time). */
+  ledgerCheckpointEveryMs: (e) => intervalMs(e.LEDGER_CHECKPOINT_INTERVAL),
+  ledgerCheckpointEveryEntries: (e) => Number(e.LEDGER_CHECKPOINT_ENTRIES),
 } satisfies Record<string, (env: Env) => unknown>;
 
 export type Config = { [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]> };

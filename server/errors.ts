@@ -27,6 +27,8 @@ const ENGINE_ERROR_DESCRIPTIONS: Record<EngineErrorCode, string> = {
   calendar_year_unknown: 'The calendar has no data for a year the computation needs.',
   storage_unavailable: 'The database cannot be written (disk full, read-only); nothing was stored.',
   storage_busy: 'Another process held the database longer than the busy timeout; nothing was stored, retry shortly.',
+  not_checkpointed: 'No signed checkpoint covers the log entry yet: have one signed (`POST /ledger/checkpoints`) or give `treeSize`.',
+  ledger_key_missing: 'The server has no ledger key (LEDGER_KEY_FILE), so it cannot sign checkpoints.',
 };
 
 /** Codes the HTTP layer alone raises; none may reuse an engine code (that would be a second status). */

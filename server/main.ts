@@ -16,8 +16,11 @@ import { loadConfig } from './config.js';
 import { parseReadings } from './readings.js';
 import { deadlineLabel } from './pages/labels.js';
 import { loadUnits } from './units.js';
+import { resolveLedgerKey } from './ledger-key.js';
 
 const DEV_AUTH_FILE = 'data/auth.dev.json';
+/** The development ledger key, beside the development auth file. */
+const DEV_LEDGER_KEY = 'data/ledger-key.dev.pem';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -56,6 +59,15 @@ async function main(): Promise<void> {
     }
   }
 
+  // The key that signs the log's checkpoints: required in production (with AUTH_FILE).
+  const ledgerKeySource = resolveLedgerKey({ keyFile: config.ledgerKeyFile, production: config.authFile !== undefined, devPath: resolve(DEV_LEDGER_KEY) });
+  if (ledgerKeySource.created) {
+    process.stderr.write(`!! No LEDGER_KEY_FILE: created a DEVELOPMENT ledger key: ${ledgerKeySource.path}\n!! In production keep the key off the database's host (docs/audit.md).\n\n`);
+  }
+  if (config.authFile !== undefined && !config.ledgerCheckpointsDir) {
+    logger.warn('no LEDGER_CHECKPOINTS: signed checkpoints are kept in the database only; publish them elsewhere (docs/audit.md)');
+  }
+
   // Staff reminders, escalations, digests: the policy (its keys are checked by the engine
   // against the procedures) and the people's addresses from the users and units files.
   const notificationPolicy = loadNotificationPolicy(config.notificationPolicyFile);
@@ -83,6 +95,13 @@ async function main(): Promise<void> {
     staffDirectory,
     // Staff mails link the pages under STAFF_BASE_URL and name deadlines as the pages do.
     staffMailStyle: { base: config.staffBaseUrl ?? '', deadlineName: deadlineLabel },
+    ledger: {
+      keyPem: ledgerKeySource.pem,
+      origin: config.ledgerOrigin,
+      ...(config.ledgerCheckpointsDir ? { checkpointsDir: config.ledgerCheckpointsDir } : {}),
+      checkpointEveryMs: config.ledgerCheckpointEveryMs,
+      checkpointEveryEntries: config.ledgerCheckpointEveryEntries,
+    },
   });
   if (config.trustProxy.length > 0) logger.info({ trustProxy: config.trustProxy }, 'X-Forwarded-For is believed from these proxies (TRUST_PROXY)');
   if (!config.smtpUrl) logger.warn('no SMTP_URL: e-mails stay queued and visible at /cases/{id}/messages');

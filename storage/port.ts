@@ -242,6 +242,8 @@ export interface EventRepository {
    * (case_id, seq) serves it), and none past `uptoSeq` if given.
    */
   page(caseId: string, after: number, limit: number, uptoSeq?: number): Promise<EventRecord[]>;
+  /** Every case's events by (caseId, seq), those after `after`, at most `limit` (the log's adoption and verification). */
+  pageAll(after: { caseId: string; seq: number } | undefined, limit: number): Promise<EventRecord[]>;
 }
 
 export interface TimerRepository {
@@ -283,8 +285,14 @@ export interface OutboxRepository {
    * and the payload's `to`: a corrected address). False when it is not a failed message of that case.
    */
   requeue(id: string, caseId: string, now: string, to?: { name: string; email: string }): Promise<boolean>;
+  /** One message by id. */
+  find(id: string): Promise<OutboxRecord | undefined>;
   insertAttempt(record: DeliveryAttemptRecord): Promise<void>;
   listAttempts(outboxId: string): Promise<DeliveryAttemptRecord[]>;
+  /** Every message by id, those after `afterId` ('' for the first page), at most `limit`. */
+  pageAll(afterId: string, limit: number): Promise<OutboxRecord[]>;
+  /** Every delivery attempt by (outboxId, attempt), those after `after`, at most `limit`. */
+  attemptsPage(after: { outboxId: string; attempt: number } | undefined, limit: number): Promise<DeliveryAttemptRecord[]>;
 }
 
 export interface IdempotencyRepository {
@@ -301,6 +309,8 @@ export interface CaseReadRepository {
   insertMany(records: readonly CaseReadRecord[]): Promise<void>;
   /** The reads of one case (or of every case), oldest first. */
   list(caseId?: string): Promise<CaseReadRecord[]>;
+  /** Every read in the order recorded, those after row `afterId` (0 for the first page), at most `limit`, with their row ids. */
+  pageAll(afterId: number, limit: number): Promise<(CaseReadRecord & { id: number })[]>;
 }
 
 /** A person's private iCalendar feed token (engine/feed-tokens.ts); the token itself is never stored. */
@@ -363,6 +373,7 @@ export interface Repositories {
   readonly reminders: ReminderRepository;
   readonly deadlineLedger: DeadlineLedgerRepository;
   readonly calendarVersions: CalendarVersionRepository;
+  readonly ledger: LedgerRepository;
 }
 
 /**
@@ -539,4 +550,70 @@ export interface CalendarVersionRepository {
   latestInstallNo(): Promise<number>;
   /** Appends one; `installNo` must be the next (the unique key refuses a concurrent second one). */
   insert(record: CalendarVersionRecord): Promise<void>;
+}
+
+/** One entry of the transparency log (migration 001300, engine/ledger/). */
+export interface LedgerEntryRecord {
+  /** The leaf index: 0, 1, 2, … without gaps, from the shared head. */
+  position: number;
+  /** `event`, `message`, `message_requeued`, `message_given_up`, `delivery_attempt`, `read`, `calendar_installed`. */
+  kind: string;
+  caseId: string | null;
+  /** What the entry is of within its kind (an event's seq, a message's id, …). */
+  ref: string;
+  /** The canonical JSON the leaf hash is computed from. */
+  entry: string;
+  /** Hex SHA-256(0x00 || entry). */
+  leafHash: string;
+}
+
+/** The tree after the last appending commit. */
+export interface LedgerHeadRecord {
+  size: number;
+  rootHash: string;
+  /** JSON of the right edge (lib/merkle.ts `Frontier.toJSON`). */
+  frontierJson: string;
+  updatedAt: string;
+}
+
+export interface LedgerCheckpointRecord {
+  size: number;
+  rootHash: string;
+  signedAt: string;
+  /** The signed note. */
+  note: string;
+}
+
+export interface LedgerNodeRecord {
+  level: number;
+  index: number;
+  hash: string;
+}
+
+export interface LedgerRepository {
+  /**
+   * The head. Inside a batch it is the row the batch advances: on SQLite the batch holds the
+   * database's write lock already; a PostgreSQL adapter reads it `FOR UPDATE`, so appending
+   * transactions of every process take their positions from it one after the other.
+   */
+  head(): Promise<LedgerHeadRecord>;
+  /** Advances the head from `fromSize`; false when it is no longer at `fromSize` (another writer). */
+  advanceHead(fromSize: number, next: LedgerHeadRecord): Promise<boolean>;
+  insertEntries(records: readonly LedgerEntryRecord[]): Promise<void>;
+  insertNodes(records: readonly LedgerNodeRecord[]): Promise<void>;
+  insertTreeHead(size: number, rootHash: string, at: string): Promise<void>;
+  /** Entries with position >= `from`, in order, at most `limit`. */
+  entries(from: number, limit: number): Promise<LedgerEntryRecord[]>;
+  /** The entries of one case, in order. */
+  entriesOfCase(caseId: string): Promise<LedgerEntryRecord[]>;
+  /** Leaf hashes of positions [start, end), in order. */
+  leafHashes(start: number, end: number): Promise<string[]>;
+  /** Stored subtree roots of `level`, indices [start, end), in order. */
+  nodes(level: number, start: number, end: number): Promise<string[]>;
+  /** The stored root after the batch that ended at `size`, if one did. */
+  treeHead(size: number): Promise<string | undefined>;
+  insertCheckpoint(record: LedgerCheckpointRecord): Promise<void>;
+  /** Checkpoints in issue order, those with id after `afterId`, at most `limit`, with their ids. */
+  checkpoints(afterId: number, limit: number): Promise<(LedgerCheckpointRecord & { id: number })[]>;
+  latestCheckpoint(): Promise<(LedgerCheckpointRecord & { id: number }) | undefined>;
 }

@@ -143,6 +143,11 @@ export interface Database {
   reminders: RemindersTable;
   deadline_ledger: DeadlineLedgerTable;
   calendar_versions: CalendarVersionsTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_head: LedgerHeadTable;
+  ledger_tree_heads: LedgerTreeHeadsTable;
+  ledger_nodes: LedgerNodesTable;
+  ledger_checkpoints: LedgerCheckpointsTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -209,3 +214,48 @@ export interface CalendarVersionsTable {
   installed_at: string;
 }
 export type CalendarVersionRow = Selectable<CalendarVersionsTable>;
+
+/** One entry of the transparency log, at its leaf position (migration 001300). */
+export interface LedgerEntriesTable {
+  position: number;
+  kind: string;
+  case_id: string | null;
+  ref: string;
+  /** The canonical JSON the leaf hash is computed from. */
+  entry: string;
+  /** Hex SHA-256(0x00 || entry). */
+  leaf_hash: string;
+}
+export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
+
+/** The one row (id 1): the tree after the last appending commit. */
+export interface LedgerHeadTable {
+  id: number;
+  size: number;
+  root_hash: string;
+  /** JSON `{size, hashes}` of the tree's right edge (lib/merkle.ts `Frontier`). */
+  frontier: string;
+  updated_at: string;
+}
+
+export interface LedgerTreeHeadsTable {
+  size: number;
+  root_hash: string;
+  at: string;
+}
+
+/** The root of a complete aligned subtree of 2^level leaves (levels 8 and 16). */
+export interface LedgerNodesTable {
+  level: number;
+  idx: number;
+  hash: string;
+}
+
+export interface LedgerCheckpointsTable {
+  id: Generated<number>;
+  size: number;
+  root_hash: string;
+  signed_at: string;
+  /** The C2SP signed note as published. */
+  note: string;
+}

@@ -11,6 +11,7 @@ import * as notifications from './2026_12_03_000900_notifications.js';
 import * as deadlineLedger from './2026_12_03_001000_deadline_ledger.js';
 import * as feedTokens from './2026_12_03_001100_feed_tokens.js';
 import * as calendarVersions from './2026_12_03_001200_calendar_versions.js';
+import * as transparencyLog from './2026_12_04_001300_transparency_log.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_001000_deadline_ledger': deadlineLedger,
   '2026_12_03_001100_feed_tokens': feedTokens,
   '2026_12_03_001200_calendar_versions': calendarVersions,
+  '2026_12_04_001300_transparency_log': transparencyLog,
 };

@@ -22,6 +22,11 @@ export function eventRepository(s: QuerySession): EventRepository {
       const q = s.builder.selectFrom('events').select('case_id').distinct().where('case_id', 'in', [...caseIds]).where('actor', '=', actor);
       return new Set((await s.execute(q.compile())).rows.map((r) => r.case_id));
     },
+    async pageAll(after, limit) {
+      let q = s.builder.selectFrom('events').selectAll();
+      if (after) q = q.where((eb) => eb.or([eb('case_id', '>', after.caseId), eb.and([eb('case_id', '=', after.caseId), eb('seq', '>', after.seq)])]));
+      return (await s.execute(q.orderBy('case_id').orderBy('seq').limit(limit).compile())).rows.map(eventFromRow);
+    },
     async page(caseId, after, limit, uptoSeq) {
       let q = s.builder.selectFrom('events').selectAll().where('case_id', '=', caseId).where('seq', '>', after);
       if (uptoSeq !== undefined) q = q.where('seq', '<=', uptoSeq);

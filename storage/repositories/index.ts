@@ -11,6 +11,7 @@ import { reminderRepository } from './reminders.js';
 import { timerRepository } from './timers.js';
 import { deadlineLedgerRepository } from './deadline-ledger.js';
 import { calendarVersionRepository } from './calendar-versions.js';
+import { ledgerRepository } from './ledger.js';
 
 export function repositories(session: QuerySession): Repositories {
   return {
@@ -24,6 +25,7 @@ export function repositories(session: QuerySession): Repositories {
     reminders: reminderRepository(session),
     deadlineLedger: deadlineLedgerRepository(session),
     calendarVersions: calendarVersionRepository(session),
+    ledger: ledgerRepository(session),
   };
 }
 

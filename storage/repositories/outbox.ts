@@ -102,8 +102,21 @@ export function outboxRepository(s: QuerySession): OutboxRepository {
     async markFailed(id, error) {
       await s.execute(s.builder.updateTable('outbox').set({ status: 'failed', last_error: error }).where('id', '=', id).compile());
     },
+    async find(id) {
+      const row = (await s.execute(s.builder.selectFrom('outbox').selectAll().where('id', '=', id).compile())).rows[0];
+      return row ? outboxFromRow(row) : undefined;
+    },
     async insertAttempt(record) {
       await s.execute(s.builder.insertInto('delivery_attempts').values(attemptToRow(record)).compile());
+    },
+    async pageAll(afterId, limit) {
+      const q = s.builder.selectFrom('outbox').selectAll().where('id', '>', afterId).orderBy('id').limit(limit);
+      return (await s.execute(q.compile())).rows.map(outboxFromRow);
+    },
+    async attemptsPage(after, limit) {
+      let q = s.builder.selectFrom('delivery_attempts').selectAll();
+      if (after) q = q.where((eb) => eb.or([eb('outbox_id', '>', after.outboxId), eb.and([eb('outbox_id', '=', after.outboxId), eb('attempt', '>', after.attempt)])]));
+      return (await s.execute(q.orderBy('outbox_id').orderBy('attempt').limit(limit).compile())).rows.map(attemptFromRow);
     },
     async listAttempts(outboxId) {
       const q = s.builder.selectFrom('delivery_attempts').selectAll().where('outbox_id', '=', outboxId).orderBy('attempt');

@@ -16,5 +16,9 @@ export function caseReadRepository(s: QuerySession): CaseReadRepository {
       const rows = (await s.execute(q.orderBy('id').compile())).rows;
       return rows.map((r): CaseReadRecord => ({ caseId: r.case_id, actor: r.actor, role: r.role, route: r.route, readAt: r.read_at }));
     },
+    async pageAll(afterId, limit) {
+      const q = s.builder.selectFrom('case_reads').select(['id', 'case_id', 'actor', 'role', 'route', 'read_at']).where('id', '>', afterId).orderBy('id').limit(limit);
+      return (await s.execute(q.compile())).rows.map((r) => ({ id: r.id, caseId: r.case_id, actor: r.actor, role: r.role, route: r.route, readAt: r.read_at }));
+    },
   };
 }

@@ -12,7 +12,7 @@ import type { Role } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 import { freePort, record } from '../inspect/helpers.js';
-import { openSqliteFile } from '../helpers/sqlite-file.js';
+import { openSqliteFile, dropTripwires } from '../helpers/sqlite-file.js';
 
 
 let t: TestApp;
@@ -197,6 +197,7 @@ describe('audit replay', () => {
 describe('tampering', () => {
   it('should be found by GET /cases/{id}/verify and by the CLI, naming the case and the seq', async () => {
     const sqlite = openSqliteFile(t.databasePath);
+    dropTripwires(sqlite);
     sqlite.prepare('update events set payload = ? where case_id = ? and seq = 3').run(JSON.stringify({ unit: 'Подменённый отдел' }), inquiry);
     sqlite.close();
 

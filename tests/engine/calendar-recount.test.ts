@@ -23,7 +23,7 @@ import { createEngine, type Engine } from '../../engine/engine.js';
 import type { Actor, CaseDeadline, EventMeta, MachineDeps } from '../../machines/contract.js';
 import { recountDeadline } from '../../machines/common/record-events.js';
 import { legacyProcedures, procedures } from '../../machines/index.js';
-import { openSqliteFile } from '../helpers/sqlite-file.js';
+import { openSqliteFile, dropTripwires } from '../helpers/sqlite-file.js';
 import { tmpDir } from './fixtures/helpers.js';
 import { decree, decreeData, kz } from './fixtures/decree.js';
 
@@ -225,6 +225,7 @@ describe('calendar versions and the re-count (issue 15 §4)', () => {
     }
     const db = openSqliteFile(f.path);
     try {
+      dropTripwires(db);
       db.prepare('UPDATE events SET calendar_version = NULL WHERE case_id = ? AND seq = 2').run(c.same);
       db.prepare('UPDATE events SET calendar_version = ? WHERE case_id = ? AND seq = 1').run(decree.version, c.far);
     } finally {

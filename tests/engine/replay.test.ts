@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeFakeProcedure } from './fixtures/fake-procedure.js';
 import { car, chairman, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
-import { onConnection } from '../helpers/sqlite-file.js';
+import { onConnection, dropTripwires } from '../helpers/sqlite-file.js';
 
 describe('replay and verify', () => {
   let t: TestEngine;
@@ -41,7 +41,7 @@ describe('replay and verify', () => {
   });
 
   it('should detect a tampered payload, snapshot or a lost event', async () => {
-    onConnection(t.engine, (db) => db.prepare(`update events set payload = '{"text":"forged"}' where case_id = ? and seq = 2`).run(id));
+    onConnection(t.engine, (db) => (dropTripwires(db), db).prepare(`update events set payload = '{"text":"forged"}' where case_id = ? and seq = 2`).run(id));
     let v = await t.engine.verify(id);
     expect(v.ok).toBe(false);
     expect(v.problems).toContainEqual(expect.objectContaining({ seq: 2, kind: 'hash_mismatch' }));
@@ -53,7 +53,7 @@ describe('replay and verify', () => {
     v = await t.engine.verify(id);
     expect(v.problems.map((p) => p.kind)).toEqual(expect.arrayContaining(['hash_mismatch', 'snapshot_mismatch']));
 
-    onConnection(t.engine, (db) => db.prepare('delete from events where case_id = ? and seq = 5').run(id));
+    onConnection(t.engine, (db) => (dropTripwires(db), db).prepare('delete from events where case_id = ? and seq = 5').run(id));
     v = await t.engine.verify(id);
     expect(v.problems.map((p) => p.kind)).toContain('head_mismatch');
   });

@@ -25,3 +25,12 @@ export function sqliteOf(holder: { storage: Storage }): SqliteStorage {
 export function onConnection<T>(holder: { storage: Storage }, fn: (db: SqliteFile) => T): T {
   return sqliteOf(holder).withConnectionForTests(fn);
 }
+
+/**
+ * Drops the append-only tripwires (migration 001300's triggers), as an insider with the file
+ * would before rewriting the record: tests that tamper with events call this first.
+ */
+export function dropTripwires(db: SqliteFile): void {
+  const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[];
+  for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
+}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/auth.js';
 import { freePort, listening, record } from './helpers.js';
+import { generatePrivateKeyPem } from '../../lib/signed-note.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let child: ChildProcess | undefined;
@@ -29,6 +30,8 @@ async function startServer(inspect: '0' | '1'): Promise<{ port: number; inspectP
   dir = mkdtempSync(join(tmpdir(), 'qi-main-'));
   const authFile = join(dir, 'auth.json');
   writeFileSync(authFile, JSON.stringify({ users: [{ name: 'press', roles: ['press_secretary'], tokenSha256: sha256Hex('press-token') }] }));
+  const ledgerKey = join(dir, 'ledger.pem');
+  writeFileSync(ledgerKey, generatePrivateKeyPem());
   const port = await freePort();
   const inspectPort = await freePort();
   let output = '';
@@ -40,6 +43,7 @@ async function startServer(inspect: '0' | '1'): Promise<{ port: number; inspectP
       HOST: '127.0.0.1',
       DATABASE: join(dir, 'db.sqlite'),
       AUTH_FILE: authFile,
+      LEDGER_KEY_FILE: ledgerKey,
       INSPECT: inspect,
       INSPECT_PORT: String(inspectPort),
       LOG_LEVEL: 'info',

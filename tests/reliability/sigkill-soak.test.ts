@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/auth.js';
 import { tmpDir } from '../engine/fixtures/helpers.js';
+import { generatePrivateKeyPem } from '../../lib/signed-note.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 20);
@@ -120,7 +121,9 @@ describe('SIGKILL soak', () => {
     cleanup = dir.cleanup;
     const authFile = join(dir.dir, 'users.json');
     writeFileSync(authFile, JSON.stringify({ users: [{ name: 'soak-car', roles: ['car'], tokenSha256: sha256Hex(TOKEN) }] }));
-    const env = { DATABASE: join(dir.dir, 'soak.sqlite'), AUTH_FILE: authFile, SQLITE_SYNCHRONOUS: 'FULL' };
+    const ledgerKey = join(dir.dir, 'ledger.pem');
+    writeFileSync(ledgerKey, generatePrivateKeyPem());
+    const env = { DATABASE: join(dir.dir, 'soak.sqlite'), AUTH_FILE: authFile, LEDGER_KEY_FILE: ledgerKey, SQLITE_SYNCHRONOUS: 'FULL' };
 
     const commands = new Map<number, Command>();
     const acked = new Map<number, Ack>(); // command n → its first 2xx answer

@@ -9,7 +9,7 @@ import { openAuditStore } from '../../engine/audit.js';
 import { procedures } from '../../machines/index.js';
 import { buildTestApp, kz, type TestApp } from '../helpers/app.js';
 import { auditOn } from '../helpers/audit.js';
-import { openSqliteFile } from '../helpers/sqlite-file.js';
+import { openSqliteFile, dropTripwires } from '../helpers/sqlite-file.js';
 
 const question = {
   applicant: { name: 'Aigerim', email: 'aigerim@example.kz' },
@@ -128,6 +128,7 @@ describe('back-dating, allowed and visible', () => {
     // The reason is part of the hash: changing it afterwards breaks the chain.
     const db = openSqliteFile(t.databasePath);
     try {
+      dropTripwires(db);
       db.prepare("UPDATE events SET backdating_reason = 'edited' WHERE case_id = ? AND seq = 3").run(id);
     } finally {
       db.close();

@@ -20,6 +20,7 @@ export const keys = is<
     | 'trustProxy' | 'publicFormFrameAncestors'
     | 'limits' | 'writeRateLimit' | 'authFailureLimit' | 'notificationPolicyFile'
     | 'calendarPollMs' | 'staffBaseUrl'
+    | 'ledgerKeyFile' | 'ledgerOrigin' | 'ledgerCheckpointsDir' | 'ledgerCheckpointEveryMs' | 'ledgerCheckpointEveryEntries'
   >
 >(true);
 // @ts-expect-error — SQLITE_SYNCHRONOUS allows FULL or NORMAL only

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/auth.js';
 import { freePort } from '../inspect/helpers.js';
 import { openSqliteFile } from '../helpers/sqlite-file.js';
+import { generatePrivateKeyPem } from '../../lib/signed-note.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
@@ -51,7 +52,9 @@ describe('the server process', () => {
     writeFileSync(authFile, JSON.stringify({ users: [{ name: 'car', roles: ['car'], tokenSha256: sha256Hex('car-token') }] }));
     const port = await freePort();
     const database = join(dir, 'db.sqlite');
-    const s = start({ PORT: String(port), DATABASE: database, AUTH_FILE: authFile });
+    const ledgerKey = join(dir, 'ledger.pem');
+    writeFileSync(ledgerKey, generatePrivateKeyPem());
+    const s = start({ PORT: String(port), DATABASE: database, AUTH_FILE: authFile, LEDGER_KEY_FILE: ledgerKey });
     await until(() => s.output().includes('listening on'), 'listening', s.output);
 
     const base = `http://127.0.0.1:${port}`;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvCell, type HistoryEvent } from '../../../server/pages/audit.js';
 import { advance, buildTestApp, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/pages.js';
-import { openSqliteFile } from '../../helpers/sqlite-file.js';
+import { openSqliteFile, dropTripwires } from '../../helpers/sqlite-file.js';
 
 let t: TestApp;
 let id: string;
@@ -123,6 +123,7 @@ describe('the auditors\' pages', () => {
   it('says which event breaks the chain when the record was changed', async () => {
     const db = openSqliteFile(t.databasePath);
     try {
+      dropTripwires(db);
       db.prepare("UPDATE events SET actor = 'someone else' WHERE case_id = ? AND seq = 2").run(id);
     } finally {
       db.close();

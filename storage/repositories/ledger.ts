@@ -1,0 +1,81 @@
+/** The transparency log's tables (migration 001300; engine/ledger/). */
+import type { LedgerCheckpointRecord, LedgerEntryRecord, LedgerRepository } from '../port.js';
+import type { LedgerEntryRow } from '../schema.js';
+import { affected, template, type QuerySession } from '../session.js';
+
+const HEAD = template<Record<string, never>, { size: number; root_hash: string; frontier: string; updated_at: string }>((db) =>
+  db.selectFrom('ledger_head').select(['size', 'root_hash', 'frontier', 'updated_at']).where('id', '=', 1),
+);
+const ADVANCE = template<{ from: number; size: number; root_hash: string; frontier: string; updated_at: string }>((db, p) =>
+  db.updateTable('ledger_head').set({ size: p.size, root_hash: p.root_hash, frontier: p.frontier, updated_at: p.updated_at }).where('id', '=', 1).where('size', '=', p.from),
+);
+const INSERT_ENTRY = template<LedgerEntryRow>((db, p) =>
+  db.insertInto('ledger_entries').values({ position: p.position, kind: p.kind, case_id: p.case_id, ref: p.ref, entry: p.entry, leaf_hash: p.leaf_hash }),
+);
+const INSERT_TREE_HEAD = template<{ size: number; root_hash: string; at: string }>((db, p) =>
+  db.insertInto('ledger_tree_heads').values({ size: p.size, root_hash: p.root_hash, at: p.at }),
+);
+
+function entryFromRow(r: LedgerEntryRow): LedgerEntryRecord {
+  return { position: r.position, kind: r.kind, caseId: r.case_id, ref: r.ref, entry: r.entry, leafHash: r.leaf_hash };
+}
+
+export function ledgerRepository(s: QuerySession): LedgerRepository {
+  return {
+    async head() {
+      const row = (await s.execute(HEAD.bind(s.builder, {}))).rows[0];
+      if (!row) throw new Error('the log has no head row (migration 001300 not applied?)');
+      return { size: row.size, rootHash: row.root_hash, frontierJson: row.frontier, updatedAt: row.updated_at };
+    },
+    async advanceHead(from, next) {
+      const r = await s.execute(ADVANCE.bind(s.builder, { from, size: next.size, root_hash: next.rootHash, frontier: next.frontierJson, updated_at: next.updatedAt }));
+      return affected(r) === 1;
+    },
+    async insertEntries(records) {
+      for (const e of records) {
+        await s.execute(INSERT_ENTRY.bind(s.builder, { position: e.position, kind: e.kind, case_id: e.caseId, ref: e.ref, entry: e.entry, leaf_hash: e.leafHash }));
+      }
+    },
+    async insertNodes(records) {
+      if (records.length === 0) return;
+      await s.execute(s.builder.insertInto('ledger_nodes').values(records.map((n) => ({ level: n.level, idx: n.index, hash: n.hash }))).compile());
+    },
+    async insertTreeHead(size, rootHash, at) {
+      await s.execute(INSERT_TREE_HEAD.bind(s.builder, { size, root_hash: rootHash, at }));
+    },
+    async entries(from, limit) {
+      const q = s.builder.selectFrom('ledger_entries').selectAll().where('position', '>=', from).orderBy('position').limit(limit);
+      return (await s.execute(q.compile())).rows.map(entryFromRow);
+    },
+    async entriesOfCase(caseId) {
+      const q = s.builder.selectFrom('ledger_entries').selectAll().where('case_id', '=', caseId).orderBy('position');
+      return (await s.execute(q.compile())).rows.map(entryFromRow);
+    },
+    async leafHashes(start, end) {
+      if (end <= start) return [];
+      const q = s.builder.selectFrom('ledger_entries').select('leaf_hash').where('position', '>=', start).where('position', '<', end).orderBy('position');
+      return (await s.execute(q.compile())).rows.map((r) => r.leaf_hash);
+    },
+    async nodes(level, start, end) {
+      if (end <= start) return [];
+      const q = s.builder.selectFrom('ledger_nodes').select('hash').where('level', '=', level).where('idx', '>=', start).where('idx', '<', end).orderBy('idx');
+      return (await s.execute(q.compile())).rows.map((r) => r.hash);
+    },
+    async treeHead(size) {
+      const q = s.builder.selectFrom('ledger_tree_heads').select('root_hash').where('size', '=', size);
+      return (await s.execute(q.compile())).rows[0]?.root_hash;
+    },
+    async insertCheckpoint(c: LedgerCheckpointRecord) {
+      await s.execute(s.builder.insertInto('ledger_checkpoints').values({ size: c.size, root_hash: c.rootHash, signed_at: c.signedAt, note: c.note }).compile());
+    },
+    async checkpoints(afterId, limit) {
+      const q = s.builder.selectFrom('ledger_checkpoints').selectAll().where('id', '>', afterId).orderBy('id').limit(limit);
+      return (await s.execute(q.compile())).rows.map((r) => ({ id: r.id, size: r.size, rootHash: r.root_hash, signedAt: r.signed_at, note: r.note }));
+    },
+    async latestCheckpoint() {
+      const q = s.builder.selectFrom('ledger_checkpoints').selectAll().orderBy('id', 'desc').limit(1);
+      const r = (await s.execute(q.compile())).rows[0];
+      return r ? { id: r.id, size: r.size, rootHash: r.root_hash, signedAt: r.signed_at, note: r.note } : undefined;
+    },
+  };
+}

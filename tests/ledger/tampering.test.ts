@@ -1,0 +1,304 @@
+/**
+ * Issue 16's "Seen" list: each rewrite an insider with write access to the SQLite file made,
+ * done here on a copy of a database after a checkpoint was published, is detected by
+ * `npm run audit -- ledger verify` holding only that checkpoint and the public key, and the
+ * report names the case. Each of these passed `verify` before the log existed.
+ */
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKzCalendar } from '../../calendars/index.js';
+import { createEngine, SimulatedClock, type Engine } from '../../engine/index.js';
+import { eventHash, GENESIS_HASH } from '../../engine/hash.js';
+import { eventEntry } from '../../engine/ledger/entries.js';
+import { TransparencyLog } from '../../engine/ledger/log.js';
+import { Frontier, leafHash, verifyConsistency } from '../../lib/merkle.js';
+import { generatePrivateKeyPem, parseCheckpointBody, publicKeyPem, signNote, checkpointBody, loadPrivateKey } from '../../lib/signed-note.js';
+import { procedures } from '../../machines/index.js';
+import { openStorage } from '../../storage/index.js';
+import { auditOn } from '../helpers/audit.js';
+import { dropTripwires, openSqliteFile, type SqliteFile } from '../helpers/sqlite-file.js';
+
+const kz = loadKzCalendar();
+let dir: string;
+let original: string;
+let checkpointFile: string;
+let publicKeyFile: string;
+let checkpointSize: number;
+/** A question answered late (review met_late), its acknowledgement and answer mailed. */
+let late: string;
+/** A second case, untouched by most rewrites. */
+let other: string;
+
+const question = (email: string) => ({
+  applicant: { name: 'Жанар Тестова-Уникальная', email },
+  language: 'ru',
+  kind: 'question',
+  text: 'Как получить меру государственной поддержки?',
+});
+
+async function advance(engine: Engine, id: string, steps: [string, Record<string, unknown>][]) {
+  for (const [role, { type, ...payload }] of steps) {
+    await engine.applyEvent(id, { type: type as string, payload }, { actor: { name: `${role}-user`, role: role as never } });
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'qi-ledger-'));
+  original = join(dir, 'original.sqlite');
+  const keyPem = generatePrivateKeyPem();
+  publicKeyFile = join(dir, 'ledger.pub.pem');
+  writeFileSync(publicKeyFile, publicKeyPem(loadPrivateKey(keyPem)));
+  const clock = new SimulatedClock('2025-03-06T05:00:00.000Z');
+  const engine = await createEngine({
+    databasePath: original,
+    calendar: kz,
+    procedures,
+    clock,
+    // Mail is "delivered" at once, so the log holds delivery attempts too.
+    transport: { sendMail: async () => ({ response: '250 ok' }) },
+    ledger: { keyPem, checkpointsDir: join(dir, 'published'), checkpointEveryMs: 0 },
+  });
+  await engine.start();
+  late = (await engine.createCase('feedback-inquiry', question('zhanar.unique@example.kz'), { actor: { name: 'car-user', role: 'car' } })).view.id;
+  clock.set('2025-03-07T05:00:00.000Z');
+  await advance(engine, late, [
+    ['car', { type: 'register', registrationNumber: 'ЗТ-77' }],
+    ['supervisor', { type: 'assign', unit: 'Департамент экспорта' }],
+    ['unit', { type: 'submit_answer', text: 'Подлинный ответ', citations: ['Закон РК «О доступе к информации», ст. 11'], language: 'ru' }],
+  ]);
+  // Approved after the review's last day (2025-03-26): met late.
+  clock.set('2025-03-28T05:00:00.000Z');
+  await advance(engine, late, [['supervisor', { type: 'approve_answer' }]]);
+  other = (await engine.createCase('feedback-inquiry', question('other@example.kz'), { actor: { name: 'car-user', role: 'car' } })).view.id;
+  await engine.idle();
+  expect((await engine.getCase(late)).deadlines.find((d) => d.key === 'review')).toMatchObject({ status: 'met_late' });
+  const cp = await engine.ledger.signCheckpoint();
+  checkpointSize = cp.size;
+  checkpointFile = join(dir, 'published.checkpoint');
+  writeFileSync(checkpointFile, cp.note);
+  // Life goes on after the checkpoint.
+  clock.set('2025-03-31T05:00:00.000Z');
+  await advance(engine, other, [['car', { type: 'register', registrationNumber: 'ЗТ-78' }]]);
+  await engine.idle();
+  await engine.close();
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let copies = 0;
+/** A copy of the database with `tamper` applied to it as an insider would (tripwires dropped first). */
+function tampered(tamper: (db: SqliteFile) => void): string {
+  const path = join(dir, `copy-${++copies}.sqlite`);
+  copyFileSync(original, path);
+  const db = openSqliteFile(path);
+  try {
+    dropTripwires(db);
+    db.transaction(() => tamper(db))();
+  } finally {
+    db.close();
+  }
+  return path;
+}
+
+const verifyLedger = (path: string, checkpoint = checkpointFile) => auditOn(path, ['ledger', 'verify', '--checkpoint', checkpoint, '--public-key', publicKeyFile]);
+const verifyAll = (path: string) => auditOn(path, ['verify']);
+
+interface EventRow {
+  case_id: string;
+  seq: number;
+  type: string;
+  payload: string;
+  role: string;
+  actor: string;
+  occurred_at: string;
+  recorded_at: string;
+  prev_hash: string;
+  hash: string;
+  backdating_reason: string | null;
+  calendar_version: string | null;
+}
+
+/** Rewrites a case's events with `edit` and recomputes its whole hash chain and head, as the product would. */
+function rewriteChain(db: SqliteFile, caseId: string, edit: (rows: EventRow[]) => EventRow[]): void {
+  const rows = edit(db.prepare('SELECT * FROM events WHERE case_id = ? ORDER BY seq').all(caseId) as EventRow[]);
+  db.prepare('DELETE FROM events WHERE case_id = ?').run(caseId);
+  let prev = GENESIS_HASH;
+  const insert = db.prepare(
+    'INSERT INTO events (case_id, seq, type, payload, role, actor, occurred_at, recorded_at, prev_hash, hash, backdating_reason, calendar_version) VALUES (@case_id, @seq, @type, @payload, @role, @actor, @occurred_at, @recorded_at, @prev_hash, @hash, @backdating_reason, @calendar_version)',
+  );
+  for (const [i, r] of rows.entries()) {
+    const row = { ...r, seq: i + 1, prev_hash: prev };
+    row.hash = eventHash({
+      caseId: row.case_id,
+      seq: row.seq,
+      type: row.type,
+      payload: JSON.parse(row.payload),
+      role: row.role,
+      actor: row.actor,
+      occurredAt: row.occurred_at,
+      recordedAt: row.recorded_at,
+      prevHash: row.prev_hash,
+      backdatingReason: row.backdating_reason,
+      calendarVersion: row.calendar_version,
+    });
+    insert.run(row);
+    prev = row.hash;
+  }
+  db.prepare('UPDATE cases SET seq = ?, head_hash = ? WHERE id = ?').run(rows.length, prev, caseId);
+}
+
+describe('an untouched database', () => {
+  it('verifies against the published checkpoint', async () => {
+    const r = await verifyLedger(original);
+    expect(r.out).toContain(`ok   checkpoint ${checkpointFile} (size ${checkpointSize})`);
+    expect(r.out).toMatch(/log of \d+ entries over 2 case\(s\): ok/);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('the rewrites seen, each detected and naming the case', () => {
+  it('a context edited in place (met_late → met, the applicant\'s e-mail): the stored state is not the replay', async () => {
+    const path = tampered((db) =>
+      db.prepare("UPDATE cases SET context = json_set(context, '$.deadlines.review.status', 'met', '$.applicant.email', 'forged@example.kz') WHERE id = ?").run(late),
+    );
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`case ${late}`);
+    expect(r.out).toMatch(/context_mismatch: .*the stored context differs from the replay in applicant, deadlines/);
+    // The per-case verify (GET /cases/{id}/verify, audit verify) says it too.
+    expect((await verifyAll(path)).out).toContain(`FAIL case ${late} seq 5 context_mismatch`);
+  });
+
+  it('the acknowledgement\'s text changed in the outbox', async () => {
+    const path = tampered((db) => db.prepare("UPDATE outbox SET payload = json_set(payload, '$.text', 'Поддельный текст') WHERE case_id = ? AND event_seq = 1").run(late));
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`case ${late} seq 1 message_mismatch: message ${late}:1:0: its recipient or text differs`));
+  });
+
+  it('an answer\'s text rewritten with the chain recomputed', async () => {
+    const path = tampered((db) =>
+      rewriteChain(db, late, (rows) => rows.map((r) => (r.type === 'submit_answer' ? { ...r, payload: JSON.stringify({ ...JSON.parse(r.payload), text: 'Подменённый ответ' }) } : r))),
+    );
+    // The chain itself is intact: without the log, verify would find nothing in the events.
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`case ${late} seq 4 log_mismatch: event 4 differs from the one logged at position \\d+`));
+    expect(r.out).not.toMatch(/hash_mismatch|prev_hash_mismatch/);
+  });
+
+  it('a staff event\'s occurred_at moved before the due date with the chain and the state recomputed (met_late → met)', async () => {
+    const path = tampered((db) => {
+      rewriteChain(db, late, (rows) => rows.map((r) => (r.type === 'approve_answer' ? { ...r, occurred_at: '2025-03-26T05:00:00.000Z' } : r)));
+      db.prepare("UPDATE cases SET context = json_set(context, '$.deadlines.review.status', 'met') WHERE id = ?").run(late);
+    });
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`case ${late} seq 5 log_mismatch`));
+  });
+
+  it('the approval and its e-mail deleted, the chain recomputed', async () => {
+    const path = tampered((db) => {
+      rewriteChain(db, late, (rows) => rows.filter((r) => r.type !== 'approve_answer'));
+      db.prepare('DELETE FROM delivery_attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE case_id = ? AND event_seq = 5)').run(late);
+      db.prepare('DELETE FROM outbox WHERE case_id = ? AND event_seq = 5').run(late);
+    });
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`case ${late} seq 5 missing_event: event 5 \\(approve_answer, recorded 2025-03-28T05:00:00.000Z\\) is in the log at position \\d+ but not in the database`));
+    expect(r.out).toMatch(new RegExp(`case ${late} seq 5 message_missing: message ${late}:5:0 is in the log`));
+  });
+
+  it('every row of one case deleted', async () => {
+    const path = tampered((db) => {
+      for (const table of ['delivery_attempts']) db.prepare(`DELETE FROM ${table} WHERE outbox_id IN (SELECT id FROM outbox WHERE case_id = ?)`).run(late);
+      for (const table of ['events', 'outbox', 'timers', 'reminders', 'deadline_ledger', 'case_reads']) db.prepare(`DELETE FROM ${table} WHERE case_id = ?`).run(late);
+      db.prepare('DELETE FROM cases WHERE id = ?').run(late);
+    });
+    // The per-case verify has nothing to check: the remaining case is fine.
+    expect((await verifyAll(path)).code).toBe(0);
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`FAIL case_missing: case ${late} is in the log but not in the database: its rows were deleted`);
+  });
+});
+
+/** Every event entry of `caseId` rewritten to match its (rewritten) event rows, and the whole tree recomputed. */
+function recomputeLog(db: SqliteFile, caseId: string): void {
+  const events = db.prepare('SELECT * FROM events WHERE case_id = ? ORDER BY seq').all(caseId) as EventRow[];
+  for (const e of events) {
+    const text = eventEntry({ caseId: e.case_id, seq: e.seq, type: e.type, payloadJson: e.payload, role: e.role, actor: e.actor, occurredAt: e.occurred_at, recordedAt: e.recorded_at, prevHash: e.prev_hash, hash: e.hash, backdatingReason: e.backdating_reason }).text;
+    db.prepare("UPDATE ledger_entries SET entry = ?, leaf_hash = ? WHERE case_id = ? AND kind = 'event' AND ref = ?").run(text, leafHash(text).toString('hex'), caseId, String(e.seq));
+  }
+  const leaves = (db.prepare('SELECT leaf_hash FROM ledger_entries ORDER BY position').all() as { leaf_hash: string }[]).map((r) => Buffer.from(r.leaf_hash, 'hex'));
+  const f = new Frontier();
+  db.prepare('DELETE FROM ledger_nodes').run();
+  db.prepare('DELETE FROM ledger_tree_heads').run();
+  for (const leaf of leaves) {
+    for (const n of f.append(leaf)) if (n.level === 8 || n.level === 16) db.prepare('INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)').run(n.level, n.index, n.hash.toString('hex'));
+  }
+  db.prepare('INSERT INTO ledger_tree_heads (size, root_hash, at) VALUES (?, ?, ?)').run(f.size, f.root().toString('hex'), '2025-04-01T00:00:00.000Z');
+  db.prepare('UPDATE ledger_head SET root_hash = ?, frontier = ? WHERE id = 1').run(f.root().toString('hex'), JSON.stringify(f.toJSON()));
+}
+
+describe('a rewrite that recomputes the Merkle tree too', () => {
+  const answerRewritten = () =>
+    tampered((db) => {
+      rewriteChain(db, late, (rows) => rows.map((r) => (r.type === 'submit_answer' ? { ...r, payload: JSON.stringify({ ...JSON.parse(r.payload), text: 'Подменённый ответ' }) } : r)));
+      recomputeLog(db, late);
+    });
+
+  it('is detected by the published checkpoint: the root differs', async () => {
+    const path = answerRewritten();
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL checkpoint_mismatch: .*the tree of size \d+ recomputed from the database has root [0-9a-f]{64}, the checkpoint signed [0-9a-f]{64}; the difference is in the entries from position 0 to \d+/);
+    expect(r.out).toContain(`FAIL checkpoint ${checkpointFile}`);
+  });
+
+  it('cannot be covered by a checkpoint of its own: not signed by the ledger key', async () => {
+    const path = answerRewritten();
+    const head = await readHead(path);
+    const forged = join(dir, 'forged.checkpoint');
+    const otherKey = loadPrivateKey(generatePrivateKeyPem());
+    const origin = parseCheckpointBody(await import('node:fs').then((fs) => fs.readFileSync(checkpointFile, 'utf8').split('\n\n')[0] + '\n')).origin;
+    writeFileSync(forged, signNote(checkpointBody({ origin, size: head.size, rootHash: Buffer.from(head.rootHash, 'hex'), extensions: [] }), origin, otherKey));
+    const r = await verifyLedger(path, forged);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`FAIL checkpoint_signature: ${forged}: the signature does not verify with the public key`);
+  });
+
+  it('fails the consistency proof from the published checkpoint to the rewritten tree', async () => {
+    const path = answerRewritten();
+    const storage = await openStorage({ path, readOnly: true });
+    try {
+      const head = await storage.read.ledger.head();
+      const proof = await new TransparencyLog(new SimulatedClock('2025-04-01T00:00:00.000Z')).consistencyProof(storage.read, checkpointSize, head.size);
+      const published = parseCheckpointBody((await import('node:fs')).readFileSync(checkpointFile, 'utf8').split('\n\n')[0] + '\n');
+      expect(verifyConsistency(checkpointSize, head.size, published.rootHash, Buffer.from(head.rootHash, 'hex'), proof)).toBe(false);
+    } finally {
+      await storage.close();
+    }
+    // The untouched database's proof holds.
+    const intact = await openStorage({ path: original, readOnly: true });
+    try {
+      const head = await intact.read.ledger.head();
+      const proof = await new TransparencyLog(new SimulatedClock('2025-04-01T00:00:00.000Z')).consistencyProof(intact.read, checkpointSize, head.size);
+      const published = parseCheckpointBody((await import('node:fs')).readFileSync(checkpointFile, 'utf8').split('\n\n')[0] + '\n');
+      expect(verifyConsistency(checkpointSize, head.size, published.rootHash, Buffer.from(head.rootHash, 'hex'), proof)).toBe(true);
+    } finally {
+      await intact.close();
+    }
+  });
+});
+
+async function readHead(path: string) {
+  const storage = await openStorage({ path, readOnly: true });
+  try {
+    return await storage.read.ledger.head();
+  } finally {
+    await storage.close();
+  }
+}
