@@ -612,6 +612,8 @@ export interface LedgerRepository {
   nodes(level: number, start: number, end: number): Promise<string[]>;
   /** The stored root after the batch that ended at `size`, if one did. */
   treeHead(size: number): Promise<string | undefined>;
+  /** Stored roots of sizes in (`afterSize`, …], in order, at most `limit`. */
+  treeHeads(afterSize: number, limit: number): Promise<{ size: number; rootHash: string }[]>;
   insertCheckpoint(record: LedgerCheckpointRecord): Promise<void>;
   /** Checkpoints in issue order, those with id after `afterId`, at most `limit`, with their ids. */
   checkpoints(afterId: number, limit: number): Promise<(LedgerCheckpointRecord & { id: number })[]>;

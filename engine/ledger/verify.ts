@@ -30,6 +30,7 @@ export type LedgerProblemKind =
   | 'entry_gap'
   | 'leaf_mismatch'
   | 'head_mismatch'
+  | 'tree_head_mismatch'
   | 'case_missing'
   | 'case';
 
@@ -98,9 +99,35 @@ export async function verifyLedger(o: LedgerVerifyOptions): Promise<LedgerVerify
   const frontier = new Frontier();
   const caseIds = new Set<string>();
   const caseless: LedgerEntryRecord[] = [];
-  let firstLeafMismatch: number | undefined;
+  /** Where the first difference is known to be: one entry (its leaf hash) or one batch's entries. */
+  let firstDiff: { from: number; to: number } | undefined;
   let lastGood = 0;
+  // The roots stored after each commit batch: where the recomputed tree first leaves them,
+  // the entries of that batch are the first that differ (unless those roots were rewritten too).
+  const storedHeads = new Map<number, string>();
+  for (let after = 0; ; ) {
+    const page = await o.read.ledger.treeHeads(after, PAGE);
+    for (const h of page) storedHeads.set(h.size, h.rootHash);
+    const last = page.at(-1);
+    if (!last || page.length < PAGE) break;
+    after = last.size;
+  }
+  let lastHeadSize = 0;
+  let headDiffers = false;
   const atSize = (size: number) => {
+    const stored = storedHeads.get(size);
+    if (stored !== undefined) {
+      if (!headDiffers && stored !== frontier.root().toString('hex')) {
+        headDiffers = true;
+        firstDiff ??= { from: lastHeadSize, to: size - 1 };
+        problems.push({
+          kind: 'tree_head_mismatch',
+          position: lastHeadSize,
+          message: `the tree recomputed from the entries differs from the root stored when entries ${lastHeadSize} to ${size - 1} were committed: the first entry that differs is among them`,
+        });
+      }
+      lastHeadSize = size;
+    }
     for (const w of bySize.get(size) ?? []) {
       const root = frontier.root().toString('hex');
       if (root === w.root) {
@@ -108,7 +135,11 @@ export async function verifyLedger(o: LedgerVerifyOptions): Promise<LedgerVerify
         continue;
       }
       w.ok = false;
-      const where = firstLeafMismatch !== undefined ? `; the first entry that differs is at position ${firstLeafMismatch}` : `; the difference is in the entries from position ${lastGood} to ${size - 1}`;
+      const where = !firstDiff
+        ? `; the difference is in the entries from position ${lastGood} to ${size - 1}`
+        : firstDiff.from === firstDiff.to
+          ? `; the first entry that differs is at position ${firstDiff.from}`
+          : `; the first entry that differs is among positions ${firstDiff.from} to ${firstDiff.to}`;
       problems.push({ kind: 'checkpoint_mismatch', checkpoint: w.source, message: `${w.source}: the tree of size ${size} recomputed from the database has root ${root}, the checkpoint signed ${w.root}${where}` });
     }
   };
@@ -123,7 +154,7 @@ export async function verifyLedger(o: LedgerVerifyOptions): Promise<LedgerVerify
       }
       const leaf = leafHash(e.entry);
       if (leaf.toString('hex') !== e.leafHash) {
-        firstLeafMismatch ??= e.position;
+        firstDiff ??= { from: e.position, to: e.position };
         problems.push({
           kind: 'leaf_mismatch',
           position: e.position,

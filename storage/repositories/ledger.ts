@@ -65,6 +65,10 @@ export function ledgerRepository(s: QuerySession): LedgerRepository {
       const q = s.builder.selectFrom('ledger_tree_heads').select('root_hash').where('size', '=', size);
       return (await s.execute(q.compile())).rows[0]?.root_hash;
     },
+    async treeHeads(afterSize, limit) {
+      const q = s.builder.selectFrom('ledger_tree_heads').select(['size', 'root_hash']).where('size', '>', afterSize).orderBy('size').limit(limit);
+      return (await s.execute(q.compile())).rows.map((r) => ({ size: r.size, rootHash: r.root_hash }));
+    },
     async insertCheckpoint(c: LedgerCheckpointRecord) {
       await s.execute(s.builder.insertInto('ledger_checkpoints').values({ size: c.size, root_hash: c.rootHash, signed_at: c.signedAt, note: c.note }).compile());
     },

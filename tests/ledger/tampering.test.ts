@@ -243,6 +243,26 @@ function recomputeLog(db: SqliteFile, caseId: string): void {
   db.prepare('UPDATE ledger_head SET root_hash = ?, frontier = ? WHERE id = 1').run(f.root().toString('hex'), JSON.stringify(f.toJSON()));
 }
 
+describe('a rewrite of the log itself', () => {
+  it('an entry rewritten with its leaf hash, the tree left alone: the batch it was committed in is named', async () => {
+    let position = -1;
+    const path = tampered((db) => {
+      const row = db.prepare("SELECT position, entry FROM ledger_entries WHERE case_id = ? AND kind = 'event' AND ref = '4'").get(late) as { position: number; entry: string };
+      position = row.position;
+      const text = row.entry.replace(/"hash":"[0-9a-f]{64}"/, `"hash":"${'0'.repeat(64)}"`);
+      db.prepare('UPDATE ledger_entries SET entry = ?, leaf_hash = ? WHERE position = ?').run(text, leafHash(text).toString('hex'), position);
+    });
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    const [, from, to] = /FAIL tree_head_mismatch: .*entries (\d+) to (\d+) were committed/.exec(r.out) ?? [];
+    expect(Number(from)).toBeLessThanOrEqual(position);
+    expect(Number(to)).toBeGreaterThanOrEqual(position);
+    expect(r.out).toMatch(/FAIL checkpoint_mismatch: .*the first entry that differs is (at position|among positions) \d+/);
+    // The event row no longer matches the (rewritten) entry: the case is named too.
+    expect(r.out).toContain(`case ${late} seq 4 log_mismatch`);
+  });
+});
+
 describe('a rewrite that recomputes the Merkle tree too', () => {
   const answerRewritten = () =>
     tampered((db) => {
