@@ -76,7 +76,15 @@ export async function ledgerCommand(store: AuditStore, args: Args, io: AuditIo, 
       const head = await store.storage.read.ledger.head();
       const signedAt = new Date().toISOString();
       const note = checkpointNote(key, head.size, head.rootHash, signedAt);
-      if (config.ledgerCheckpointsDir) io.err(`written to ${publishCheckpoint(config.ledgerCheckpointsDir, head.size, signedAt, note)}\n`);
+      if (config.ledgerCheckpointsDir) {
+        let path: string;
+        try {
+          path = publishCheckpoint(config.ledgerCheckpointsDir, head.size, signedAt, note);
+        } catch (e) {
+          throw new CommandError(`LEDGER_CHECKPOINTS ${config.ledgerCheckpointsDir}: the checkpoint could not be written (${e instanceof Error ? e.message : String(e)})`);
+        }
+        io.err(`written to ${path}\n`);
+      }
       io.out(note);
       return 0;
     }
@@ -124,12 +132,32 @@ function readJson<T>(file: string, what: string): T {
   }
 }
 
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isHashList = (v: unknown): v is string[] => Array.isArray(v) && v.every((h) => typeof h === 'string' && /^[A-Za-z0-9+/]{43}=$/.test(h));
+
+/** The proof file as the server answers it, or a CommandError naming the file (never a TypeError on a wrong file). */
+function inclusionProofFile(file: string): InclusionProofFile {
+  const p = readJson<Partial<Record<keyof InclusionProofFile, unknown>> | null>(file, '--proof');
+  if (typeof p !== 'object' || p === null || !isCount(p.leafIndex) || !isCount(p.treeSize) || typeof p.entry !== 'string' || !isHashList(p.inclusionPath)) {
+    throw new CommandError(`--proof ${file}: not an inclusion proof (GET /ledger/proof/inclusion: leafIndex, treeSize, entry, inclusionPath of base64 SHA-256)`);
+  }
+  return { leafIndex: p.leafIndex, treeSize: p.treeSize, entry: p.entry, inclusionPath: p.inclusionPath };
+}
+
+function consistencyProofFile(file: string): { first: number; second: number; consistencyPath: string[] } {
+  const p = readJson<Record<string, unknown> | null>(file, '--proof');
+  if (typeof p !== 'object' || p === null || !isCount(p.first) || !isCount(p.second) || !isHashList(p.consistencyPath)) {
+    throw new CommandError(`--proof ${file}: not a consistency proof (GET /ledger/proof/consistency: first, second, consistencyPath of base64 SHA-256)`);
+  }
+  return { first: p.first, second: p.second, consistencyPath: p.consistencyPath };
+}
+
 function checkInclusion(args: Args, io: AuditIo): number {
   const key = publicKeyOf(args);
   const [file] = checkpointFiles(args);
   if (!file || typeof args.values.proof !== 'string') throw new UsageError('ledger check-inclusion: give --proof <file> and --checkpoint <file>');
   const cp = openCheckpoint(file, key);
-  const proof = readJson<InclusionProofFile>(args.values.proof, '--proof');
+  const proof = inclusionProofFile(args.values.proof);
   if (proof.treeSize !== cp.size) throw new CommandError(`the proof is for a tree of ${proof.treeSize} entries, the checkpoint of ${cp.size}`);
   const ok = verifyInclusion(leafHash(proof.entry), proof.leafIndex, proof.treeSize, proof.inclusionPath.map((h) => Buffer.from(h, 'base64')), cp.rootHash);
   io.out(ok ? `ok: entry ${proof.leafIndex} is in the tree of ${cp.size} entries signed in ${file}\n` : `FAIL: the proof does not put this entry at ${proof.leafIndex} in the tree signed in ${file}\n`);
@@ -141,7 +169,7 @@ function checkConsistency(args: Args, io: AuditIo): number {
   const files = checkpointFiles(args);
   if (files.length !== 2 || typeof args.values.proof !== 'string') throw new UsageError('ledger check-consistency: give --proof <file> and two --checkpoint <file> (the older first)');
   const [a, b] = files.map((f) => openCheckpoint(f, key)) as [Checkpoint, Checkpoint];
-  const proof = readJson<{ first: number; second: number; consistencyPath: string[] }>(args.values.proof, '--proof');
+  const proof = consistencyProofFile(args.values.proof);
   if (proof.first !== a.size || proof.second !== b.size) throw new CommandError(`the proof is from ${proof.first} to ${proof.second} entries, the checkpoints are of ${a.size} and ${b.size}`);
   const ok = verifyConsistency(a.size, b.size, a.rootHash, b.rootHash, proof.consistencyPath.map((h) => Buffer.from(h, 'base64')));
   io.out(ok ? `ok: the tree of ${b.size} entries extends the tree of ${a.size} unchanged\n` : `FAIL: the tree signed in ${files[1]} does not extend the one signed in ${files[0]}: the log was rewritten\n`);

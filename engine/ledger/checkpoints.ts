@@ -104,7 +104,15 @@ export class CheckpointPublisher {
     const signedAt = this.#o.clock.now().toISOString();
     const note = checkpointNote(key, head.size, head.rootHash, signedAt);
     // Published first: a checkpoint the database lost is harmless, one never published is no evidence.
-    if (this.#o.dir) publishCheckpoint(this.#o.dir, head.size, signedAt, note);
+    if (this.#o.dir) {
+      try {
+        publishCheckpoint(this.#o.dir, head.size, signedAt, note);
+      } catch (e) {
+        // Not recorded either: a checkpoint is in the database only once it was published.
+        const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+        throw new EngineError('storage_unavailable', `the checkpoint could not be written to the checkpoint directory (LEDGER_CHECKPOINTS: ${code}); nothing was recorded: make the directory writable and sign again`);
+      }
+    }
     const record = { size: head.size, rootHash: head.rootHash, signedAt, note };
     await this.#o.queue.submit((repos) => repos.ledger.insertCheckpoint(record));
     this.#lastSize = head.size;
@@ -150,12 +158,24 @@ export function checkpointNote(key: LedgerKey, size: number, rootHashHex: string
   return signNote(body, key.name, key.privateKey);
 }
 
-/** Writes a checkpoint into `dir` as a new file `<size>-<time>.checkpoint` (never overwriting one); returns its path. */
+/**
+ * Writes a checkpoint into `dir` as a new file `<size>-<time>.checkpoint` (never overwriting
+ * one); returns its path. Two checkpoints of the same size signed in the same millisecond (two
+ * requests, the server and the CLI) get `<size>-<time>-2.checkpoint`, `-3`, ...: each is
+ * published, neither replaces the other, and signing never fails on the name.
+ */
 export function publishCheckpoint(dir: string, size: number, signedAt: string, note: string): string {
   mkdirSync(dir, { recursive: true });
-  const name = `${String(size).padStart(12, '0')}-${signedAt.replace(/[-:.]/g, '')}.checkpoint`;
-  writeDurably(dir, name, note);
-  return join(dir, name);
+  const stem = `${String(size).padStart(12, '0')}-${signedAt.replace(/[-:.]/g, '')}`;
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? `${stem}.checkpoint` : `${stem}-${n}.checkpoint`;
+    try {
+      writeDurably(dir, name, note);
+      return join(dir, name);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 1000) throw e;
+    }
+  }
 }
 
 /**

@@ -3,13 +3,16 @@
  * and one user per role with a known token. Nothing sleeps; time moves with `clock.set`.
  * With `units: true` it is configured as `npm start` is: the built-in units (server/units.ts),
  * the unit user in the first of them, and the engine checking them (engine/units.ts).
+ * Like the server (server/ledger-key.ts), every test app has a ledger key: a fresh one,
+ * unless `ledger` gives the engine's own ledger options (`ledger: {}`: no key at all).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadKzCalendar } from '../../calendars/index.js';
-import { createEngine, SimulatedClock, type Engine } from '../../engine/index.js';
+import { createEngine, SimulatedClock, type Engine, type EngineOptions } from '../../engine/index.js';
+import { generatePrivateKeyPem } from '../../lib/signed-note.js';
 import { procedures } from '../../machines/index.js';
 import type { Role } from '../../machines/contract.js';
 import { buildApp, type AppOptions } from '../../server/app.js';
@@ -36,7 +39,7 @@ export interface TestApp {
 }
 
 export async function buildTestApp(
-  options: { now?: string; intakeRateLimit?: number; units?: boolean } & Pick<AppOptions, 'limits' | 'writeRateLimit' | 'authFailureLimit'> = {},
+  options: { now?: string; intakeRateLimit?: number; units?: boolean; ledger?: EngineOptions['ledger'] } & Pick<AppOptions, 'limits' | 'writeRateLimit' | 'authFailureLimit'> = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'qi-test-'));
   const databasePath = join(dir, 'test.sqlite');
@@ -62,6 +65,7 @@ export async function buildTestApp(
     procedures,
     clock,
     ...(unitList ? { units: unitList.directory(users.people()) } : {}),
+    ledger: options.ledger ?? { keyPem: generatePrivateKeyPem() },
   });
   const app = await buildApp({
     calendars: { kz },
