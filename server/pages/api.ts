@@ -43,7 +43,9 @@ export async function callApi<T>(app: FastifyInstance, request: FastifyRequest, 
     remoteAddress: request.ip,
     ...(call.body !== undefined ? { payload: JSON.stringify(call.body) } : {}),
   });
-  const body: unknown = res.body.length > 0 ? JSON.parse(res.body) : undefined;
+  // JSON answers parsed; a text answer (a PEM key, a signed note) as its text.
+  const json = String(res.headers['content-type'] ?? 'application/json').includes('json');
+  const body: unknown = res.body.length > 0 ? (json || res.statusCode >= 400 ? JSON.parse(res.body) : res.body) : undefined;
   if (res.statusCode >= 400) {
     const err = body as Partial<ApiErrorBody> | undefined;
     const error = err?.error ?? { code: 'unexpected', message: `HTTP ${res.statusCode}` };

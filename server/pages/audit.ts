@@ -209,7 +209,8 @@ export const auditPages: FastifyPluginAsync = async (app) => {
               )}</ul>`;
       }
     }
-    const main = html`<h1>${t(ctx.lang, 'audit.title')}</h1><h2>${t(ctx.lang, 'audit.find')}</h2>${findForm(ctx, q)}${results}`;
+    const main = html`<h1>${t(ctx.lang, 'audit.title')}</h1><h2>${t(ctx.lang, 'audit.find')}</h2>${findForm(ctx, q)}${results}
+<p><a href="/ui/audit/ledger">${t(ctx.lang, 'audit.ledger.link')}</a></p>`;
     return sendHtml(reply, page(ctx, { title: t(ctx.lang, 'audit.title'), main }), status);
   });
 

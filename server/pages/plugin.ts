@@ -23,6 +23,7 @@ import { isLang, t } from './i18n/index.js';
 import { page } from './layout.js';
 import { accountPages } from './account.js';
 import { auditPages } from './audit.js';
+import { auditLedgerPages } from './audit-ledger.js';
 import { newCasePages } from './new-case.js';
 import { publicFormPages } from './public-form.js';
 import { listPages } from './lists.js';
@@ -161,6 +162,7 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
     await scope.register(newCasePages);
     await scope.register(publicFormPages);
     await scope.register(auditPages);
+    await scope.register(auditLedgerPages);
     await scope.register(listPages);
     await scope.register(casePages);
     await scope.register(accountPages);
