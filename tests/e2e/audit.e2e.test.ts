@@ -6,6 +6,7 @@
  * the auditor's reading, not the staff's work). axe on each page.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadPublicKey, openNote, parseCheckpointBody } from '../../lib/signed-note.js';
 import { actionForm, axe, demo, expectNoExternalRequests, expectNoPageErrors, signIn, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -96,6 +97,28 @@ describe("an auditor's replay", () => {
     const [jsonl] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'JSONL' }).click()]);
     const events = (await readAll(await jsonl.createReadStream())).trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string; hash: string });
     expect(events.map((e) => [e.seq, e.type, e.hash])).toEqual(history.map((e) => [e.seq, e.type, e.hash]));
+  });
+
+  it('signs a checkpoint of the log and downloads it with the public key, the note opening with that key', async () => {
+    const page = await h.newPage();
+    await signIn(page, 'auditor', '/ui/audit');
+    await Promise.all([page.waitForURL(/\/ui\/audit\/ledger$/), page.getByRole('link', { name: 'Журнал записей и контрольные точки' }).click()]);
+    expect(await page.locator('h1').innerText()).toBe('Журнал записей');
+    await axe(page);
+    await Promise.all([page.waitForURL(/\/ui\/audit\/ledger\?signed=\d+$/), page.getByRole('button', { name: 'Подписать контрольную точку сейчас' }).click()]);
+    expect(await page.locator('[role="status"]').innerText()).toMatch(/^Контрольная точка подписана: записей \d+\./);
+    const size = Number(await page.locator('[data-latest-size]').getAttribute('data-latest-size'));
+    expect(size).toBe((await h.t.engine.ledger.head()).size);
+    await axe(page);
+    const [note] = await Promise.all([page.waitForEvent('download'), page.locator('table.checkpoints tbody tr').first().getByRole('link', { name: 'скачать' }).click()]);
+    const text = await readAll(await note.createReadStream());
+    expect(text.split('\n')[1]).toBe(String(size));
+    const [key] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Открытый ключ журнала (PEM)' }).click()]);
+    expect(key.suggestedFilename()).toBe('ledger-public-key.pem');
+    const pem = await readAll(await key.createReadStream());
+    expect(pem).toBe(h.t.engine.ledger.publicKeyPem);
+    const body = text.slice(0, text.indexOf('\n\n') + 1);
+    expect(openNote(text, parseCheckpointBody(body).origin, loadPublicKey(pem))).toBe(body);
   });
 
   it('refuses the auditor\'s pages to another role', async () => {
