@@ -36,6 +36,7 @@ const SHOTS: Shot[] = [
   { name: 'case-press-secretary', role: 'press_secretary', url: (c) => `/ui/cases/${c.blog}` },
   { name: 'reports-supervisor', role: 'supervisor', url: '/ui/reports?from=2025-01-01&to=2025-06-30&groupBy=month' },
   { name: 'account-car', role: 'car', url: '/ui/account' },
+  { name: 'audit-ledger', role: 'auditor', url: '/ui/audit/ledger' },
 ];
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
