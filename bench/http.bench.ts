@@ -15,7 +15,7 @@ import { startChild, type Ready } from './servers/child.js';
 
 const ROLES = ['car', 'supervisor', 'unit', 'chairman', 'press_secretary'];
 
-interface Run {
+export interface Run {
   name: string;
   durability: string;
   reqPerSec: number;
@@ -67,7 +67,7 @@ function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-interface Server {
+export interface Server {
   name: string;
   /** How a commit reaches the disk, for the table. */
   durability: string;
@@ -89,17 +89,18 @@ const SERVERS: Server[] = [
 /**
  * All servers run at once (an idle one costs nothing) so the rounds can alternate
  * (naive, FULL, NORMAL, naive, …): drift of the machine (disk, neighbours) hits all alike.
+ * `servers`: the ledger bench (bench/ledger.bench.ts) measures its own set the same way.
  */
-async function measureAll(o: { seconds: number; warmup: number; connections: number; cases: number; rounds: number }): Promise<Run[]> {
+export async function measureAll(o: { seconds: number; warmup: number; connections: number; cases: number; rounds: number }, servers: readonly Server[] = SERVERS): Promise<Run[]> {
   const dir = mkdtempSync(join(tmpdir(), 'qi-http-'));
   const started: Awaited<ReturnType<typeof startChild<Ready & { caseIds: string[] }>>>[] = [];
   try {
-    for (const [i, s] of SERVERS.entries()) {
+    for (const [i, s] of servers.entries()) {
       started.push(await startChild<Ready & { caseIds: string[] }>(s.file, { DATABASE: join(dir, `http-${i}.sqlite`), CASES: String(o.cases), ...s.env }));
     }
     for (const s of started) if (o.warmup > 0) await drive(s.ready.port, s.ready.caseIds, o.warmup, o.connections);
-    const results: Result[][] = SERVERS.map(() => []);
-    const cpu = SERVERS.map(() => 0);
+    const results: Result[][] = servers.map(() => []);
+    const cpu = servers.map(() => 0);
     for (let round = 0; round < o.rounds; round++) {
       for (const [i, s] of started.entries()) {
         const c0 = cpuMs(s.child.pid);
@@ -107,11 +108,11 @@ async function measureAll(o: { seconds: number; warmup: number; connections: num
         const c1 = cpuMs(s.child.pid);
         cpu[i]! += c0 !== undefined && c1 !== undefined ? c1 - c0 : NaN;
         results[i]!.push(r);
-        console.log(`http: round ${round + 1}: ${SERVERS[i]!.name}, ${SERVERS[i]!.durability.split(':')[0]}: ${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx} non-2xx, ${r.errors} errors`);
+        console.log(`http: round ${round + 1}: ${servers[i]!.name}, ${servers[i]!.durability.split(':')[0]}: ${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx} non-2xx, ${r.errors} errors`);
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    return SERVERS.map((s, i) => {
+    return servers.map((s, i) => {
       const rs = results[i]!;
       return {
         name: s.name,

@@ -2,7 +2,11 @@
  * The engine's real server for the HTTP bench: buildApp + createEngine on DATABASE with
  * SQLITE_SYNCHRONOUS, users with known tokens (`bench-<role>`), CASES pre-created P3
  * cases, listening on 127.0.0.1 at a random port. Reports {port, caseIds} over IPC.
+ * The transparency log is on, as in every real engine; LEDGER_KEY_FILE (and
+ * LEDGER_CHECKPOINTS) sign checkpoints as the production server does. LEDGER=off is the
+ * ledger bench's baseline only (bench/ledger.bench.ts: what the log costs).
  */
+import { readFileSync } from 'node:fs';
 import { loadKzCalendar } from '../../calendars/index.js';
 import { createEngine } from '../../engine/index.js';
 import { procedures } from '../../machines/index.js';
@@ -19,13 +23,19 @@ const engine = await createEngine({
   ...(process.env.BACKGROUND_CHECKPOINTS === '0' ? { backgroundCheckpoints: false } : {}),
   calendar: kz,
   procedures,
+  ...(process.env.LEDGER === 'off'
+    ? { ledger: { enabled: false } }
+    : process.env.LEDGER_KEY_FILE
+      ? { ledger: { keyPem: readFileSync(process.env.LEDGER_KEY_FILE, 'utf8'), ...(process.env.LEDGER_CHECKPOINTS ? { checkpointsDir: process.env.LEDGER_CHECKPOINTS } : {}) } }
+      : {}),
 });
 const users = new UserDirectory({
   users: HUMAN_ROLES.map((role) => ({ name: `${role}-user`, roles: [role], tokenSha256: sha256Hex(`bench-${role}`) })) as ConstructorParameters<
     typeof UserDirectory
   >[0]['users'],
 });
-const app = await buildApp({ calendars: { kz }, engine, users, logger: false });
+// No per-user write limit (WRITE_RATE_LIMIT, default 600/min): the bench's five users send thousands a second.
+const app = await buildApp({ calendars: { kz }, engine, users, logger: false, writeRateLimit: 0 });
 await engine.start();
 const n = Number(process.env.CASES ?? 1000);
 const caseIds: string[] = [];
