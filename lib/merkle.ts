@@ -14,7 +14,7 @@
  * arguments; the two verifiers never throw and answer false instead, because what they are
  * given comes from outside (a file, an HTTP response).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export const HASH_BYTES = 32;
 
@@ -24,17 +24,19 @@ export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
-/** SHA-256(0x00 || entry); a string is hashed as its UTF-8 bytes. */
+/**
+ * SHA-256(0x00 || entry); a string is hashed as its UTF-8 bytes. One-shot `crypto.hash`
+ * (Node ≥ 20.12): a leaf and a node are hashed once per log entry on the commit path, and
+ * a Hash object per call cost about twice as much.
+ */
 export function leafHash(entry: string | Uint8Array): Buffer {
-  const h = createHash('sha256').update(LEAF_PREFIX);
-  if (typeof entry === 'string') h.update(entry, 'utf8');
-  else h.update(entry);
-  return h.digest();
+  // U+0000 is the byte 0x00 in UTF-8: the prefix and the text in one string.
+  return typeof entry === 'string' ? hash('sha256', `\0${entry}`, 'buffer') : hash('sha256', Buffer.concat([LEAF_PREFIX, entry]), 'buffer');
 }
 
 /** SHA-256(0x01 || left || right) */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }
 
 /** MTH(D[0:n]) by the RFC's recursive definition (the reference; O(n)). */

@@ -35,7 +35,18 @@ function entry(kind: LogEntryKind, caseId: string | null, ref: string, body: Rec
 
 const shaOrNull = (text: string | null): string | null => (text === null ? null : sha256Hex(text));
 
+/**
+ * An event's entry. Written directly rather than through `canonicalJson` (one per command,
+ * on the commit path): the same bytes, its keys in sorted order; tests/ledger/entries.test.ts
+ * holds the two equal.
+ */
 export function eventEntry(e: EventRecord): LogEntry {
+  const text = `{"caseId":${JSON.stringify(e.caseId)},"hash":${JSON.stringify(e.hash)},"kind":"event","recordedAt":${JSON.stringify(e.recordedAt)},"seq":${JSON.stringify(e.seq)},"type":${JSON.stringify(e.type)},"v":1}`;
+  return { kind: 'event', caseId: e.caseId, ref: String(e.seq), text };
+}
+
+/** An event's entry as the generic definition writes it (the reference `eventEntry` is held equal to). */
+export function eventEntryReference(e: EventRecord): LogEntry {
   return entry('event', e.caseId, String(e.seq), { caseId: e.caseId, seq: e.seq, type: e.type, recordedAt: e.recordedAt, hash: e.hash });
 }
 

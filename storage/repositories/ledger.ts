@@ -9,9 +9,21 @@ const HEAD = template<Record<string, never>, { size: number; root_hash: string; 
 const ADVANCE = template<{ from: number; size: number; root_hash: string; frontier: string; updated_at: string }>((db, p) =>
   db.updateTable('ledger_head').set({ size: p.size, root_hash: p.root_hash, frontier: p.frontier, updated_at: p.updated_at }).where('id', '=', 1).where('size', '=', p.from),
 );
-const INSERT_ENTRY = template<LedgerEntryRow>((db, p) =>
-  db.insertInto('ledger_entries').values({ position: p.position, kind: p.kind, case_id: p.case_id, ref: p.ref, entry: p.entry, leaf_hash: p.leaf_hash }),
-);
+/** Rows per INSERT of a batch's entries (a group commit's batch is at most 256 units). */
+const ENTRIES_PER_INSERT = 256;
+const ENTRY_COLUMNS = ['position', 'kind', 'case_id', 'ref', 'entry', 'leaf_hash'] as const;
+/** The multi-row INSERT of `n` entries, compiled once per `n` (its shape is its row count). */
+const insertEntries = new Map<number, ReturnType<typeof template<Record<string, unknown>>>>();
+function insertOf(n: number) {
+  let t = insertEntries.get(n);
+  if (!t) {
+    t = template<Record<string, unknown>>((db, p) =>
+      db.insertInto('ledger_entries').values(Array.from({ length: n }, (_, i) => Object.fromEntries(ENTRY_COLUMNS.map((c) => [c, p[`${c}${i}`]])) as LedgerEntryRow)),
+    );
+    insertEntries.set(n, t);
+  }
+  return t;
+}
 const INSERT_TREE_HEAD = template<{ size: number; root_hash: string; at: string }>((db, p) =>
   db.insertInto('ledger_tree_heads').values({ size: p.size, root_hash: p.root_hash, at: p.at }),
 );
@@ -32,8 +44,19 @@ export function ledgerRepository(s: QuerySession): LedgerRepository {
       return affected(r) === 1;
     },
     async insertEntries(records) {
-      for (const e of records) {
-        await s.execute(INSERT_ENTRY.bind(s.builder, { position: e.position, kind: e.kind, case_id: e.caseId, ref: e.ref, entry: e.entry, leaf_hash: e.leafHash }));
+      // One statement per batch (a statement per entry cost a third of the log's time on the commit path).
+      for (let i = 0; i < records.length; i += ENTRIES_PER_INSERT) {
+        const chunk = records.slice(i, i + ENTRIES_PER_INSERT);
+        const args: Record<string, unknown> = {};
+        chunk.forEach((e, j) => {
+          args[`position${j}`] = e.position;
+          args[`kind${j}`] = e.kind;
+          args[`case_id${j}`] = e.caseId;
+          args[`ref${j}`] = e.ref;
+          args[`entry${j}`] = e.entry;
+          args[`leaf_hash${j}`] = e.leafHash;
+        });
+        await s.execute(insertOf(chunk.length).bind(s.builder, args));
       }
     },
     async insertNodes(records) {
