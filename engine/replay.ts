@@ -169,7 +169,15 @@ export async function replayCase(
  * and the columns derived from them; and, once the database has a transparency log
  * (engine/ledger/), that the events and the messages are the ones it logged.
  */
-export async function verifyCase(repos: Repositories, registry: ModuleRegistry, deps: FoldDeps, caseId: string): Promise<VerifyResult> {
+export interface VerifyOptions {
+  /**
+   * The positions of the case's event entries by seq, as a full scan of the log found them
+   * (engine/ledger/verify.ts): a logged event whose row is gone is then reported too.
+   */
+  loggedEvents?: ReadonlyMap<number, number>;
+}
+
+export async function verifyCase(repos: Repositories, registry: ModuleRegistry, deps: FoldDeps, caseId: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const row = await load(repos, caseId);
   const events = await readEvents(repos, caseId);
   const problems: VerifyProblem[] = [];
@@ -222,7 +230,7 @@ export async function verifyCase(repos: Repositories, registry: ModuleRegistry, 
       problems.push({ seq: e.seq, kind: e.kind, message: e.message });
     }
   }
-  problems.push(...(await logProblems(repos, row, events)));
+  problems.push(...(await logProblems(repos, row, events, options.loggedEvents)));
   return { ok: problems.length === 0, events: events.length, problems };
 }
 
@@ -263,7 +271,7 @@ function storedStateProblems(row: CaseRecord, module: ProcedureModule, deps: Fol
 }
 
 /** The case's events and messages against the transparency log (none before it exists). */
-async function logProblems(repos: Repositories, row: CaseRecord, events: EventRecord[]): Promise<VerifyProblem[]> {
+async function logProblems(repos: Repositories, row: CaseRecord, events: EventRecord[], loggedEvents?: ReadonlyMap<number, number>): Promise<VerifyProblem[]> {
   let size: number;
   try {
     size = (await repos.ledger.head()).size;
@@ -273,6 +281,10 @@ async function logProblems(repos: Repositories, row: CaseRecord, events: EventRe
   }
   if (size === 0) return [];
   const entries = await repos.ledger.entriesOfCase(row.id);
+  if (loggedEvents) {
+    const found = new Set(entries.filter((e) => e.kind === 'event').map((e) => e.position));
+    for (const position of loggedEvents.values()) if (!found.has(position)) entries.push(...(await repos.ledger.entries(position, 1)));
+  }
   const messages = await repos.outbox.listForCase(row.id);
   const stored = await Promise.all(messages.map(async (m) => ({ message: m, attempts: await repos.outbox.listAttempts(m.id) })));
   return [...checkEvents(events, entries), ...checkMessages(stored, entries)];

@@ -102,6 +102,7 @@ export function eventToRow(e: EventRecord): EventRow {
     hash: e.hash,
     backdating_reason: e.backdatingReason,
     calendar_version: e.calendarVersion ?? null,
+    log_position: e.logPosition ?? null,
   };
 }
 
@@ -120,6 +121,7 @@ export function eventFromRow(r: EventRow): EventRecord {
     backdatingReason: r.backdating_reason,
     // Absent unless written (every baseline event, and a database not yet migrated to 001200).
     ...(typeof r.calendar_version === 'string' ? { calendarVersion: r.calendar_version } : {}),
+    ...(typeof r.log_position === 'number' ? { logPosition: r.log_position } : {}),
   };
 }
 

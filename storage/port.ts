@@ -73,6 +73,8 @@ export interface EventRecord {
    * first installed: engine/calendar-versions.ts); absent or null otherwise. Hashed when present.
    */
   calendarVersion?: string | null;
+  /** The position of the event's entry in the transparency log (engine/ledger/); not hashed. Absent: not logged yet. */
+  logPosition?: number | null;
 }
 
 export type TimerStatus = 'scheduled' | 'fired' | 'cancelled';
@@ -244,6 +246,8 @@ export interface EventRepository {
   page(caseId: string, after: number, limit: number, uptoSeq?: number): Promise<EventRecord[]>;
   /** Every case's events by (caseId, seq), those after `after`, at most `limit` (the log's adoption and verification). */
   pageAll(after: { caseId: string; seq: number } | undefined, limit: number): Promise<EventRecord[]>;
+  /** Gives an event logged after it was stored (a database older than the log) its log position, once. */
+  setLogPosition(caseId: string, seq: number, position: number): Promise<void>;
 }
 
 export interface TimerRepository {
@@ -604,7 +608,11 @@ export interface LedgerRepository {
   insertTreeHead(size: number, rootHash: string, at: string): Promise<void>;
   /** Entries with position >= `from`, in order, at most `limit`. */
   entries(from: number, limit: number): Promise<LedgerEntryRecord[]>;
-  /** The entries of one case, in order. */
+  /**
+   * The entries of one case, in order: those of its stored events (by `events.log_position`)
+   * and its other entries (messages, attempts). An entry of an event whose row is gone is not
+   * found here: the full scan of `ledger verify` finds it.
+   */
   entriesOfCase(caseId: string): Promise<LedgerEntryRecord[]>;
   /** Leaf hashes of positions [start, end), in order. */
   leafHashes(start: number, end: number): Promise<string[]>;

@@ -54,6 +54,8 @@ export interface EventsTable {
   backdating_reason: string | null;
   /** The calendar version the step was computed with when not the baseline; null otherwise (migration 001200). */
   calendar_version: string | null;
+  /** The position of the event's entry in the transparency log (migration 001300); not hashed. */
+  log_position: number | null;
 }
 
 export interface TimersTable {

@@ -125,8 +125,15 @@ export function calendarEntry(c: CalendarVersionRecord): LogEntry {
  * entries of a unit or savepoint it rolls back). Built once per batch: a unit of work
  * cannot write an event, a message, an attempt, a read or a calendar install without its
  * entry, whatever code path it takes.
+ *
+ * Positions: the batch holds the log's head from its first logged write to its commit (the
+ * write lock; on PostgreSQL the head row's lock), so the entry captured at `sink[i]` will be
+ * at `base + i`, `base` the head's size when the batch first wrote (`base()`, read once). A
+ * rolled-back unit is always the batch's latest, so dropping its capture leaves no gap. An
+ * event is stored with its position (`log_position`), which is how a case's events find
+ * their entries again without an index over every entry.
  */
-export function journalRepositories(repos: Repositories, sink: LogEntry[]): Repositories {
+export function journalRepositories(repos: Repositories, sink: LogEntry[], base: () => number | Promise<number>): Repositories {
   const { events, outbox, reads, calendarVersions } = repos;
   const caseOf = async (id: string) => (await outbox.find(id))?.caseId ?? null;
   return {
@@ -134,8 +141,13 @@ export function journalRepositories(repos: Repositories, sink: LogEntry[]): Repo
     events: {
       ...events,
       async append(record) {
-        await events.append(record);
+        const b = base();
+        const logPosition = (typeof b === 'number' ? b : await b) + sink.length;
+        // Captured before the write (synchronously after computing the position): a second
+        // append can never be handed the same position; a failed write fails the unit, and
+        // the commit queue drops the capture with it.
         sink.push(eventEntry(record));
+        await events.append({ ...record, logPosition });
       },
     },
     outbox: {

@@ -57,12 +57,23 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
   }
 
   wrap(repos: Repositories, sink: LogEntry[]): Repositories {
-    return journalRepositories(repos, sink);
+    let base: Promise<number> | undefined;
+    let known: number | undefined;
+    const at = () => (known !== undefined ? known : (base ??= repos.ledger.head().then((h) => (known = h.size))));
+    this.#bases.set(sink, at);
+    return journalRepositories(repos, sink, at);
   }
+
+  /** The head size the batch of `sink` handed positions from, if it read one. */
+  readonly #bases = new WeakMap<readonly LogEntry[], () => number | Promise<number>>();
 
   /** Appends `entries` at the head, in the open transaction of `repos`; returns the new head. */
   async append(repos: Repositories, entries: readonly LogEntry[]): Promise<TreeHead> {
     const head = await repos.ledger.head();
+    const handedFrom = this.#bases.get(entries);
+    if (handedFrom && (await handedFrom()) !== head.size) {
+      throw new Error(`the log's head moved from ${await handedFrom()} to ${head.size} inside one batch`);
+    }
     const cached = this.#edge;
     this.#edge = undefined;
     const frontier =
@@ -107,6 +118,8 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
     await add((await repos.calendarVersions.list()).map(calendarEntry));
     for (let after: { caseId: string; seq: number } | undefined; ; ) {
       const page = await repos.events.pageAll(after, ADOPT_PAGE);
+      // Each event gets the position its entry takes (the next ones of the log).
+      for (const [i, e] of page.entries()) await repos.events.setLogPosition(e.caseId, e.seq, n + i);
       await add(page.map(eventEntry));
       const last = page.at(-1);
       if (!last || page.length < ADOPT_PAGE) break;

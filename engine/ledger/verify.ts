@@ -98,6 +98,8 @@ export async function verifyLedger(o: LedgerVerifyOptions): Promise<LedgerVerify
   // 2. The tree.
   const frontier = new Frontier();
   const caseIds = new Set<string>();
+  /** Per case, its event entries' positions by seq (what the log says the case's events are). */
+  const loggedEvents = new Map<string, Map<number, number>>();
   const caseless: LedgerEntryRecord[] = [];
   /** Where the first difference is known to be: one entry (its leaf hash) or one batch's entries. */
   let firstDiff: { from: number; to: number } | undefined;
@@ -163,8 +165,14 @@ export async function verifyLedger(o: LedgerVerifyOptions): Promise<LedgerVerify
         });
       }
       frontier.append(leaf);
-      if (e.caseId !== null) caseIds.add(e.caseId);
-      else caseless.push(e);
+      if (e.caseId !== null) {
+        caseIds.add(e.caseId);
+        if (e.kind === 'event') {
+          let m = loggedEvents.get(e.caseId);
+          if (!m) loggedEvents.set(e.caseId, (m = new Map()));
+          m.set(Number(e.ref), e.position);
+        }
+      } else caseless.push(e);
       atSize(frontier.size);
     }
     if (page.length < PAGE) break;
@@ -189,7 +197,7 @@ export async function verifyLedger(o: LedgerVerifyOptions): Promise<LedgerVerify
   }
   let done = 0;
   for (const id of ids) {
-    const r = await verifyCase(o.read, o.registry, o.deps, id);
+    const r = await verifyCase(o.read, o.registry, o.deps, id, { loggedEvents: loggedEvents.get(id) ?? new Map() });
     for (const p of r.problems) problems.push({ kind: p.kind, caseId: id, seq: p.seq, ...(p.position !== undefined ? { position: p.position } : {}), message: `case ${id} seq ${p.seq} ${p.kind}: ${p.message}` });
     o.onProgress?.(++done, ids.length);
   }

@@ -3,7 +3,7 @@ import type { EventRepository } from '../port.js';
 import type { EventRow } from '../schema.js';
 import { columnsOf, slotsFor, template, type QuerySession } from '../session.js';
 
-const EVENTROW_COLUMNS = columnsOf<EventRow>({ case_id: true, seq: true, type: true, payload: true, role: true, actor: true, occurred_at: true, recorded_at: true, prev_hash: true, hash: true, backdating_reason: true, calendar_version: true });
+const EVENTROW_COLUMNS = columnsOf<EventRow>({ case_id: true, seq: true, type: true, payload: true, role: true, actor: true, occurred_at: true, recorded_at: true, prev_hash: true, hash: true, backdating_reason: true, calendar_version: true, log_position: true });
 const APPEND = template<EventRow>((db, p) => db.insertInto('events').values(slotsFor(p, EVENTROW_COLUMNS)));
 
 export function eventRepository(s: QuerySession): EventRepository {
@@ -26,6 +26,9 @@ export function eventRepository(s: QuerySession): EventRepository {
       let q = s.builder.selectFrom('events').selectAll();
       if (after) q = q.where((eb) => eb.or([eb('case_id', '>', after.caseId), eb.and([eb('case_id', '=', after.caseId), eb('seq', '>', after.seq)])]));
       return (await s.execute(q.orderBy('case_id').orderBy('seq').limit(limit).compile())).rows.map(eventFromRow);
+    },
+    async setLogPosition(caseId, seq, position) {
+      await s.execute(s.builder.updateTable('events').set({ log_position: position }).where('case_id', '=', caseId).where('seq', '=', seq).where('log_position', 'is', null).compile());
     },
     async page(caseId, after, limit, uptoSeq) {
       let q = s.builder.selectFrom('events').selectAll().where('case_id', '=', caseId).where('seq', '>', after);

@@ -1,6 +1,7 @@
 /** The transparency log's tables (migration 001300; engine/ledger/). */
 import type { LedgerCheckpointRecord, LedgerEntryRecord, LedgerRepository } from '../port.js';
 import type { LedgerEntryRow } from '../schema.js';
+import { sql, type CompiledQuery } from 'kysely';
 import { affected, template, type QuerySession } from '../session.js';
 
 const HEAD = template<Record<string, never>, { size: number; root_hash: string; frontier: string; updated_at: string }>((db) =>
@@ -11,19 +12,24 @@ const ADVANCE = template<{ from: number; size: number; root_hash: string; fronti
 );
 /** Rows per INSERT of a batch's entries (a group commit's batch is at most 256 units). */
 const ENTRIES_PER_INSERT = 256;
-const ENTRY_COLUMNS = ['position', 'kind', 'case_id', 'ref', 'entry', 'leaf_hash'] as const;
-/** The multi-row INSERT of `n` entries, compiled once per `n` (its shape is its row count). */
-const insertEntries = new Map<number, ReturnType<typeof template<Record<string, unknown>>>>();
-function insertOf(n: number) {
-  let t = insertEntries.get(n);
-  if (!t) {
-    t = template<Record<string, unknown>>((db, p) =>
-      db.insertInto('ledger_entries').values(Array.from({ length: n }, (_, i) => Object.fromEntries(ENTRY_COLUMNS.map((c) => [c, p[`${c}${i}`]])) as LedgerEntryRow)),
-    );
-    insertEntries.set(n, t);
+/**
+ * The multi-row INSERT of `n` entries, compiled once per `n` (its shape is its row count);
+ * each run passes its values in row order, the columns of each row in this order (what
+ * the compiled statement's placeholders are: tests/ledger/log.test.ts reads the rows back).
+ */
+const insertEntries = new Map<number, Omit<CompiledQuery, 'parameters'>>();
+function insertOf(builder: QuerySession['builder'], n: number): Omit<CompiledQuery, 'parameters'> {
+  let q = insertEntries.get(n);
+  if (!q) {
+    const row = { position: 0, kind: '', case_id: '', ref: '', entry: '', leaf_hash: '' };
+    const c = builder.insertInto('ledger_entries').values(Array.from({ length: n }, () => row)).compile();
+    if (c.parameters.length !== n * 6) throw new Error('the entries INSERT has an unexpected shape');
+    q = { sql: c.sql, query: c.query, queryId: c.queryId };
+    insertEntries.set(n, q);
   }
-  return t;
+  return q;
 }
+
 const INSERT_TREE_HEAD = template<{ size: number; root_hash: string; at: string }>((db, p) =>
   db.insertInto('ledger_tree_heads').values({ size: p.size, root_hash: p.root_hash, at: p.at }),
 );
@@ -47,16 +53,9 @@ export function ledgerRepository(s: QuerySession): LedgerRepository {
       // One statement per batch (a statement per entry cost a third of the log's time on the commit path).
       for (let i = 0; i < records.length; i += ENTRIES_PER_INSERT) {
         const chunk = records.slice(i, i + ENTRIES_PER_INSERT);
-        const args: Record<string, unknown> = {};
-        chunk.forEach((e, j) => {
-          args[`position${j}`] = e.position;
-          args[`kind${j}`] = e.kind;
-          args[`case_id${j}`] = e.caseId;
-          args[`ref${j}`] = e.ref;
-          args[`entry${j}`] = e.entry;
-          args[`leaf_hash${j}`] = e.leafHash;
-        });
-        await s.execute(insertOf(chunk.length).bind(s.builder, args));
+        const parameters: unknown[] = [];
+        for (const e of chunk) parameters.push(e.position, e.kind, e.caseId, e.ref, e.entry, e.leafHash);
+        await s.execute({ ...insertOf(s.builder, chunk.length), parameters });
       }
     },
     async insertNodes(records) {
@@ -71,8 +70,19 @@ export function ledgerRepository(s: QuerySession): LedgerRepository {
       return (await s.execute(q.compile())).rows.map(entryFromRow);
     },
     async entriesOfCase(caseId) {
-      const q = s.builder.selectFrom('ledger_entries').selectAll().where('case_id', '=', caseId).orderBy('position');
-      return (await s.execute(q.compile())).rows.map(entryFromRow);
+      // Its events' entries by their positions (the events' primary key), the others by the partial index.
+      const events = s.builder
+        .selectFrom('events')
+        .innerJoin('ledger_entries', 'ledger_entries.position', 'events.log_position')
+        .selectAll('ledger_entries')
+        .where('events.case_id', '=', caseId);
+      const others = s.builder
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('case_id', '=', caseId)
+        .where(sql<boolean>`kind NOT IN ('event', 'read')`);
+      const rows = [...(await s.execute(events.compile())).rows, ...(await s.execute(others.compile())).rows];
+      return rows.sort((a, b) => a.position - b.position).map(entryFromRow);
     },
     async leafHashes(start, end) {
       if (end <= start) return [];

@@ -75,6 +75,8 @@ describe('the tripwires', () => {
   it.each([
     ['UPDATE events SET actor = ? WHERE seq = 1', ['x'], /events is append-only/],
     ['DELETE FROM events WHERE seq = 1', [], /events is append-only/],
+    // The one update allowed (an old event's position, once): never a second time.
+    ['UPDATE events SET log_position = 99 WHERE seq = 1', [], /events is append-only/],
     ['UPDATE ledger_entries SET entry = ? WHERE position = 0', ['{}'], /ledger_entries is append-only/],
     ['DELETE FROM cases', [], /rows of cases are never deleted/],
     ['DELETE FROM outbox', [], /rows of outbox are never deleted/],
@@ -88,6 +90,24 @@ describe('the tripwires', () => {
   });
 });
 
+describe('finding a case\'s entries', () => {
+  it('uses the events\' positions and the partial index, never a scan of the log', async () => {
+    const { engine } = await engineOn();
+    const id = (await engine.createCase('feedback-inquiry', question, car)).view.id;
+    await engine.idle();
+    const plans = onConnection(engine, (db) => [
+      db.prepare("EXPLAIN QUERY PLAN SELECT ledger_entries.* FROM events INNER JOIN ledger_entries ON ledger_entries.position = events.log_position WHERE events.case_id = ?").all(id),
+      db.prepare("EXPLAIN QUERY PLAN SELECT * FROM ledger_entries WHERE case_id = ? AND kind NOT IN ('event', 'read')").all(id),
+    ]) as { detail: string }[][];
+    expect(plans[0]!.map((p) => p.detail).join('; ')).toMatch(/SEARCH events USING .*PRIMARY KEY|SEARCH events USING INDEX sqlite_autoindex_events_1/);
+    expect(plans[0]!.map((p) => p.detail).join('; ')).toMatch(/SEARCH ledger_entries USING INTEGER PRIMARY KEY/);
+    expect(plans[1]!.map((p) => p.detail).join('; ')).toMatch(/SEARCH ledger_entries USING INDEX ledger_entries_case/);
+    const entries = await engine.storage.read.ledger.entriesOfCase(id);
+    expect(entries.map((e) => e.kind)).toEqual(['event', 'message', 'delivery_attempt']);
+    expect((await engine.storage.read.events.list(id))[0]!.logPosition).toBe(entries[0]!.position);
+  });
+});
+
 describe('a database older than the log', () => {
   it('logs its records once, at the first start, in one go', async () => {
     const first = await engineOn();
@@ -96,10 +116,10 @@ describe('a database older than the log', () => {
     await first.engine.recordReads([{ caseId: id, actor: 'auditor-user', role: 'auditor', route: 'GET /cases/{id}' }]);
     await first.engine.idle();
     const logged = (await first.engine.ledger.head()).size;
-    // As migration 001300 leaves an older database: the log's tables empty.
+    // As migration 001300 leaves an older database: the log's tables empty, no event with a position.
     onConnection(first.engine, (db) => {
       dropTripwires(db);
-      db.exec("DELETE FROM ledger_entries; DELETE FROM ledger_nodes; DELETE FROM ledger_tree_heads; UPDATE ledger_head SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', frontier = '{\"size\":0,\"hashes\":[]}'");
+      db.exec("UPDATE events SET log_position = NULL; DELETE FROM ledger_entries; DELETE FROM ledger_nodes; DELETE FROM ledger_tree_heads; UPDATE ledger_head SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', frontier = '{\"size\":0,\"hashes\":[]}'");
     });
     await first.engine.close();
     engines.splice(0);
