@@ -4,7 +4,7 @@
  * `npm run audit -- ledger verify` holding only that checkpoint and the public key, and the
  * report names the case. Each of these passed `verify` before the log existed.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { Frontier, leafHash, verifyConsistency } from '../../lib/merkle.js';
 import { generatePrivateKeyPem, parseCheckpointBody, publicKeyPem, signNote, checkpointBody, loadPrivateKey } from '../../lib/signed-note.js';
 import { procedures } from '../../machines/index.js';
 import { openStorage } from '../../storage/index.js';
+import type { EventRow } from '../../storage/schema.js';
 import { auditOn } from '../helpers/audit.js';
 import { dropTripwires, openSqliteFile, type SqliteFile } from '../helpers/sqlite-file.js';
 
@@ -105,20 +106,6 @@ function tampered(tamper: (db: SqliteFile) => void): string {
 const verifyLedger = (path: string, checkpoint = checkpointFile) => auditOn(path, ['ledger', 'verify', '--checkpoint', checkpoint, '--public-key', publicKeyFile]);
 const verifyAll = (path: string) => auditOn(path, ['verify']);
 
-interface EventRow {
-  case_id: string;
-  seq: number;
-  type: string;
-  payload: string;
-  role: string;
-  actor: string;
-  occurred_at: string;
-  recorded_at: string;
-  prev_hash: string;
-  hash: string;
-  backdating_reason: string | null;
-  calendar_version: string | null;
-}
 
 /** Rewrites a case's events with `edit` and recomputes its whole hash chain and head, as the product would. */
 function rewriteChain(db: SqliteFile, caseId: string, edit: (rows: EventRow[]) => EventRow[]): void {
@@ -283,7 +270,7 @@ describe('a rewrite that recomputes the Merkle tree too', () => {
     const head = await readHead(path);
     const forged = join(dir, 'forged.checkpoint');
     const otherKey = loadPrivateKey(generatePrivateKeyPem());
-    const origin = parseCheckpointBody(await import('node:fs').then((fs) => fs.readFileSync(checkpointFile, 'utf8').split('\n\n')[0] + '\n')).origin;
+    const origin = parseCheckpointBody(readFileSync(checkpointFile, 'utf8').split('\n\n')[0] + '\n').origin;
     writeFileSync(forged, signNote(checkpointBody({ origin, size: head.size, rootHash: Buffer.from(head.rootHash, 'hex'), extensions: [] }), origin, otherKey));
     const r = await verifyLedger(path, forged);
     expect(r.code).toBe(1);
@@ -291,28 +278,24 @@ describe('a rewrite that recomputes the Merkle tree too', () => {
   });
 
   it('fails the consistency proof from the published checkpoint to the rewritten tree', async () => {
-    const path = answerRewritten();
-    const storage = await openStorage({ path, readOnly: true });
-    try {
-      const head = await storage.read.ledger.head();
-      const proof = await new TransparencyLog(new SimulatedClock('2025-04-01T00:00:00.000Z')).consistencyProof(storage.read, checkpointSize, head.size);
-      const published = parseCheckpointBody((await import('node:fs')).readFileSync(checkpointFile, 'utf8').split('\n\n')[0] + '\n');
-      expect(verifyConsistency(checkpointSize, head.size, published.rootHash, Buffer.from(head.rootHash, 'hex'), proof)).toBe(false);
-    } finally {
-      await storage.close();
-    }
+    expect(await consistentWithPublished(answerRewritten())).toBe(false);
     // The untouched database's proof holds.
-    const intact = await openStorage({ path: original, readOnly: true });
-    try {
-      const head = await intact.read.ledger.head();
-      const proof = await new TransparencyLog(new SimulatedClock('2025-04-01T00:00:00.000Z')).consistencyProof(intact.read, checkpointSize, head.size);
-      const published = parseCheckpointBody((await import('node:fs')).readFileSync(checkpointFile, 'utf8').split('\n\n')[0] + '\n');
-      expect(verifyConsistency(checkpointSize, head.size, published.rootHash, Buffer.from(head.rootHash, 'hex'), proof)).toBe(true);
-    } finally {
-      await intact.close();
-    }
+    expect(await consistentWithPublished(original)).toBe(true);
   });
 });
+
+/** Whether the database's tree, by the consistency proof it gives, extends the published checkpoint's. */
+async function consistentWithPublished(path: string): Promise<boolean> {
+  const storage = await openStorage({ path, readOnly: true });
+  try {
+    const head = await storage.read.ledger.head();
+    const proof = await new TransparencyLog(new SimulatedClock('2025-04-01T00:00:00.000Z')).consistencyProof(storage.read, checkpointSize, head.size);
+    const published = parseCheckpointBody(readFileSync(checkpointFile, 'utf8').split('\n\n')[0] + '\n');
+    return verifyConsistency(checkpointSize, head.size, published.rootHash, Buffer.from(head.rootHash, 'hex'), proof);
+  } finally {
+    await storage.close();
+  }
+}
 
 async function readHead(path: string) {
   const storage = await openStorage({ path, readOnly: true });
