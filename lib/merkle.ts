@@ -184,7 +184,8 @@ export function verifyInclusion(
 }
 
 /**
- * RFC 9162 §2.1.4.2 (first === second: path must be empty and roots equal; first === 0: false unless ... follow the RFC). Never throws (false).
+ * RFC 9162 §2.1.4.2: true iff the path proves that the tree of `second` entries with
+ * `secondRoot` extends the tree of `first` entries with `firstRoot`. Never throws (false).
  *
  * The RFC defines consistency proofs for 0 < first < second; the edges are decided here as:
  * - first > second: false;

@@ -622,7 +622,8 @@ export interface LedgerRepository {
   treeHead(size: number): Promise<string | undefined>;
   /** Stored roots of sizes in (`afterSize`, …], in order, at most `limit`. */
   treeHeads(afterSize: number, limit: number): Promise<{ size: number; rootHash: string }[]>;
-  insertCheckpoint(record: LedgerCheckpointRecord): Promise<void>;
+  /** Records a checkpoint; returns its id (the issue order). */
+  insertCheckpoint(record: LedgerCheckpointRecord): Promise<number>;
   /** Checkpoints in issue order, those with id after `afterId`, at most `limit`, with their ids. */
   checkpoints(afterId: number, limit: number): Promise<(LedgerCheckpointRecord & { id: number })[]>;
   latestCheckpoint(): Promise<(LedgerCheckpointRecord & { id: number }) | undefined>;

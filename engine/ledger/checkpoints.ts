@@ -114,10 +114,9 @@ export class CheckpointPublisher {
       }
     }
     const record = { size: head.size, rootHash: head.rootHash, signedAt, note };
-    await this.#o.queue.submit((repos) => repos.ledger.insertCheckpoint(record));
+    const id = await this.#o.queue.submit((repos) => repos.ledger.insertCheckpoint(record));
     this.#lastSize = head.size;
-    const latest = await this.#o.read.ledger.latestCheckpoint();
-    return { id: latest?.id ?? 0, ...record };
+    return { id, ...record };
   }
 
   /** The log grew to `size` (after a commit): a checkpoint when `everyEntries` were added since the last. */

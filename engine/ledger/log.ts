@@ -16,7 +16,7 @@
  * nothing of ours but the entry and a signed checkpoint (lib/merkle.ts verifies them).
  */
 import { EMPTY_ROOT, Frontier, consistencyRanges, foldPieces, inclusionRanges, leafHash, perfectPieces, rootOf, type Range, type Subtree } from '../../lib/merkle.js';
-import type { LedgerEntryRecord, LedgerNodeRecord, Repositories } from '../../storage/index.js';
+import type { LedgerEntryRecord, LedgerHeadRecord, LedgerNodeRecord, Repositories } from '../../storage/index.js';
 import type { BatchJournal } from '../commit-queue.js';
 import type { Clock } from '../clock.js';
 import { EngineError } from '../errors.js';
@@ -56,24 +56,25 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
     this.onGrow?.(appended as TreeHead);
   }
 
+  /**
+   * The batch's repositories through the journal. The head is read once per batch, at its
+   * first logged write: the positions handed out from it and the append at the batch's end
+   * use the same read (the batch holds the head from then until its commit).
+   */
   wrap(repos: Repositories, sink: LogEntry[]): Repositories {
-    let base: Promise<number> | undefined;
-    let known: number | undefined;
-    const at = () => (known !== undefined ? known : (base ??= repos.ledger.head().then((h) => (known = h.size))));
-    this.#bases.set(sink, at);
-    return journalRepositories(repos, sink, at);
+    let head: Promise<LedgerHeadRecord> | undefined;
+    let size: number | undefined;
+    const read = () => (head ??= repos.ledger.head().then((h) => ((size = h.size), h)));
+    this.#heads.set(sink, read);
+    return journalRepositories(repos, sink, () => size ?? read().then((h) => h.size));
   }
 
-  /** The head size the batch of `sink` handed positions from, if it read one. */
-  readonly #bases = new WeakMap<readonly LogEntry[], () => number | Promise<number>>();
+  /** The head each batch's sink was read against (see `wrap`). */
+  readonly #heads = new WeakMap<readonly LogEntry[], () => Promise<LedgerHeadRecord>>();
 
   /** Appends `entries` at the head, in the open transaction of `repos`; returns the new head. */
   async append(repos: Repositories, entries: readonly LogEntry[]): Promise<TreeHead> {
-    const head = await repos.ledger.head();
-    const handedFrom = this.#bases.get(entries);
-    if (handedFrom && (await handedFrom()) !== head.size) {
-      throw new Error(`the log's head moved from ${await handedFrom()} to ${head.size} inside one batch`);
-    }
+    const head = await (this.#heads.get(entries) ?? (() => repos.ledger.head()))();
     const cached = this.#edge;
     this.#edge = undefined;
     const frontier =

@@ -19,7 +19,7 @@ import { NoteError, openNote, parseCheckpointBody } from '../../lib/signed-note.
 import type { LedgerEntryRecord, Repositories } from '../../storage/index.js';
 import type { FoldDeps } from '../corrections.js';
 import type { ModuleRegistry } from '../registry.js';
-import { verifyCase } from '../replay.js';
+import { verifyCase, type ProblemKind } from '../replay.js';
 import { checkMessages } from './case-check.js';
 
 export type LedgerProblemKind =
@@ -31,11 +31,10 @@ export type LedgerProblemKind =
   | 'leaf_mismatch'
   | 'head_mismatch'
   | 'tree_head_mismatch'
-  | 'case_missing'
-  | 'case';
+  | 'case_missing';
 
 export interface LedgerProblem {
-  kind: LedgerProblemKind | string;
+  kind: LedgerProblemKind | ProblemKind;
   message: string;
   position?: number;
   caseId?: string;

@@ -103,7 +103,8 @@ export function ledgerRepository(s: QuerySession): LedgerRepository {
       return (await s.execute(q.compile())).rows.map((r) => ({ size: r.size, rootHash: r.root_hash }));
     },
     async insertCheckpoint(c: LedgerCheckpointRecord) {
-      await s.execute(s.builder.insertInto('ledger_checkpoints').values({ size: c.size, root_hash: c.rootHash, signed_at: c.signedAt, note: c.note }).compile());
+      const q = s.builder.insertInto('ledger_checkpoints').values({ size: c.size, root_hash: c.rootHash, signed_at: c.signedAt, note: c.note }).returning('id');
+      return (await s.execute(q.compile())).rows[0]!.id;
     },
     async checkpoints(afterId, limit) {
       const q = s.builder.selectFrom('ledger_checkpoints').selectAll().where('id', '>', afterId).orderBy('id').limit(limit);
