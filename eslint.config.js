@@ -158,9 +158,21 @@ export default defineConfig(
   //   goes through it, so the driver appears in one test helper.
   // - bench/naive-server.ts, bench/peer.bench.ts: the baselines the engine is measured
   //   against (a naive Fastify + better-sqlite3 server, bpmn-engine + SQLite); they must not
-  //   go through our storage layer or the comparison means nothing.
+  //   go through our storage layer or the comparison means nothing; bench/naive-pg-server.ts
+  //   is the same baseline on PostgreSQL.
+  // - tests/helpers/pg-*.ts, tests/helpers/postgres-*.ts, tests/postgres/**: PostgreSQL's
+  //   databases created, dropped and inspected around the tests (as tests/storage does).
   {
-    files: ['tests/storage/**/*.ts', 'tests/helpers/sqlite-file.ts', 'bench/naive-server.ts', 'bench/peer.bench.ts'],
+    files: [
+      'tests/storage/**/*.ts',
+      'tests/helpers/sqlite-file.ts',
+      'tests/helpers/pg-*.ts',
+      'tests/helpers/postgres-*.ts',
+      'tests/postgres/**/*.ts',
+      'bench/naive-server.ts',
+      'bench/naive-pg-server.ts',
+      'bench/peer.bench.ts',
+    ],
     rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
 

@@ -20,7 +20,7 @@ import { buildReport, countLedger, reportQuery } from '../engine/reports.js';
 import { procedures } from '../machines/index.js';
 import { buildApp } from '../server/app.js';
 import { sha256Hex, UserDirectory } from '../server/auth.js';
-import { ledgerRowsOf, openStorage, type CaseRecord, type DeadlineLedgerRecord } from '../storage/index.js';
+import { ledgerRowsOf, SqliteStorage, type CaseRecord, type DeadlineLedgerRecord } from '../storage/index.js';
 import { benchTempDir, P3_STEPS, question } from './lib/dataset.js';
 import { fmt, ratio, timeRuns, type PartResult } from './lib/measure.js';
 
@@ -61,7 +61,7 @@ export async function runReportsBench(o: { cases?: number } = {}): Promise<PartR
   };
   log(`building ${n.toLocaleString('en-US')} cases…`);
   const t0 = performance.now();
-  const db = await openStorage({ path, synchronous: 'NORMAL' });
+  const db = await SqliteStorage.open({ path, synchronous: 'NORMAL' });
   db.bulkLoad(true);
   for (let base = 0; base < n; base += 50_000) {
     const cases: CaseRecord[] = [];

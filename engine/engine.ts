@@ -33,8 +33,10 @@ import type { UnitDirectory } from './units.js';
 import { CheckpointPublisher, createLedger, ledgerKey, TransparencyLog, type Ledger } from './ledger/index.js';
 
 export interface EngineOptions {
-  /** SQLite file path (or `:memory:`). */
+  /** SQLite file path (or `:memory:`), or a PostgreSQL URL (`postgres://…`: storage/postgres/). */
   databasePath: string;
+  /** PostgreSQL: connections per process (DATABASE_POOL_SIZE; default 10). */
+  poolSize?: number;
   synchronous?: SynchronousMode;
   /**
    * WAL checkpoints in a worker thread instead of inside the commits that cross the
@@ -292,6 +294,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
               onError: (e: unknown) => logger.warn({ err: e }, 'background checkpoints'),
             },
       ...(o.busyTimeoutMs !== undefined ? { busyTimeoutMs: o.busyTimeoutMs } : {}),
+      ...(o.poolSize !== undefined ? { poolSize: o.poolSize } : {}),
     });
   } catch (e) {
     throw new EngineError('storage_unavailable', `cannot open the database: ${e instanceof Error ? e.message : String(e)}`);

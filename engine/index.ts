@@ -15,3 +15,4 @@ export {
   type StaffDirectory,
   type StaffMember,
 } from './notifications/index.js';
+export { isPostgresUrl, redactDatabaseUrl } from '../storage/index.js';

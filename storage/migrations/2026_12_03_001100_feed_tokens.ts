@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { autoIncrementId } from './dialect.js';
 
 /**
  * Private iCalendar feed tokens (issue 15 §3). Frozen: never edit, add a new file.
@@ -16,7 +17,7 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('feed_tokens')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(autoIncrementId(db))
     .addColumn('user_name', 'text', (c) => c.notNull())
     .addColumn('token_sha256', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { autoIncrementId, createRefusalFunction, isPostgres, positionType } from './dialect.js';
 
 /**
  * The transparency log (issue 16; engine/ledger/, docs/audit.md). Frozen: never edit, add a new file.
@@ -35,7 +36,7 @@ const NEVER_DELETED = ['cases', 'outbox', 'ledger_head'] as const;
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('ledger_entries')
-    .addColumn('position', 'integer', (c) => c.primaryKey())
+    .addColumn('position', positionType(db), (c) => c.primaryKey())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('case_id', 'text')
     .addColumn('ref', 'text', (c) => c.notNull())
@@ -48,11 +49,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['case_id', 'position'])
     .where(sql<boolean>`kind NOT IN ('event', 'read')`)
     .execute();
-  await db.schema.alterTable('events').addColumn('log_position', 'integer').execute();
+  await db.schema.alterTable('events').addColumn('log_position', positionType(db)).execute();
   await db.schema
     .createTable('ledger_head')
     .addColumn('id', 'integer', (c) => c.primaryKey())
-    .addColumn('size', 'integer', (c) => c.notNull())
+    .addColumn('size', positionType(db), (c) => c.notNull())
     .addColumn('root_hash', 'text', (c) => c.notNull())
     .addColumn('frontier', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
@@ -64,26 +65,30 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema
     .createTable('ledger_tree_heads')
-    .addColumn('size', 'integer', (c) => c.primaryKey())
+    .addColumn('size', positionType(db), (c) => c.primaryKey())
     .addColumn('root_hash', 'text', (c) => c.notNull())
     .addColumn('at', 'text', (c) => c.notNull())
     .execute();
   await db.schema
     .createTable('ledger_nodes')
     .addColumn('level', 'integer', (c) => c.notNull())
-    .addColumn('idx', 'integer', (c) => c.notNull())
+    .addColumn('idx', positionType(db), (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('ledger_nodes_pk', ['level', 'idx'])
     .execute();
   await db.schema
     .createTable('ledger_checkpoints')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('size', 'integer', (c) => c.notNull())
+    .$call(autoIncrementId(db))
+    .addColumn('size', positionType(db), (c) => c.notNull())
     .addColumn('root_hash', 'text', (c) => c.notNull())
     .addColumn('signed_at', 'text', (c) => c.notNull())
     .addColumn('note', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('ledger_checkpoints_size').on('ledger_checkpoints').columns(['size', 'id']).execute();
+  if (isPostgres(db)) {
+    await tripwiresPostgres(db);
+    return;
+  }
 
   for (const table of APPEND_ONLY) {
     for (const verb of ['UPDATE', 'DELETE'] as const) {
@@ -120,4 +125,31 @@ export async function up(db: Kysely<any>): Promise<void> {
         `BEGIN SELECT RAISE(ABORT, 'the log only grows (migration 001300)'); END`,
     )
     .execute(db);
+}
+
+/** The same tripwires on PostgreSQL: row triggers calling `refuse_change`, and TRUNCATE refused too. */
+async function tripwiresPostgres(db: Kysely<any>): Promise<void> {
+  await createRefusalFunction(db);
+  const refuse = (name: string, when: string, table: string, message: string, condition?: string) =>
+    sql
+      .raw(
+        `CREATE TRIGGER ${name} BEFORE ${when} ON ${table} FOR EACH ${when === 'TRUNCATE' ? 'STATEMENT' : 'ROW'} ` +
+          `${condition ? `WHEN (${condition}) ` : ''}EXECUTE FUNCTION refuse_change('${message}')`,
+      )
+      .execute(db);
+  const appendOnly = (table: string) => `${table} is append-only: a mistake is corrected by a later entry (migration 001300)`;
+  for (const table of APPEND_ONLY) {
+    for (const verb of ['UPDATE', 'DELETE', 'TRUNCATE'] as const) await refuse(`${table}_no_${verb.toLowerCase()}`, verb, table, appendOnly(table));
+  }
+  await refuse('events_no_delete', 'DELETE', 'events', appendOnly('events'));
+  await refuse('events_no_truncate', 'TRUNCATE', 'events', appendOnly('events'));
+  const same = ['case_id', 'seq', 'type', 'payload', 'role', 'actor', 'occurred_at', 'recorded_at', 'prev_hash', 'hash', 'backdating_reason', 'calendar_version'].map(
+    (c) => `NEW.${c} IS DISTINCT FROM OLD.${c}`,
+  );
+  await refuse('events_no_update', 'UPDATE', 'events', appendOnly('events'), `OLD.log_position IS NOT NULL OR NEW.log_position IS NULL OR ${same.join(' OR ')}`);
+  for (const table of NEVER_DELETED) {
+    await refuse(`${table}_no_delete`, 'DELETE', table, `rows of ${table} are never deleted (migration 001300)`);
+    await refuse(`${table}_no_truncate`, 'TRUNCATE', table, `rows of ${table} are never deleted (migration 001300)`);
+  }
+  await refuse('ledger_head_only_grows', 'UPDATE', 'ledger_head', 'the log only grows (migration 001300)', 'NEW.size < OLD.size OR NEW.id <> OLD.id');
 }

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as initial from './2026_11_26_000100_initial.js';
 import * as workQueueIndexes from './2026_11_26_000200_work_queue_indexes.js';
 import * as units from './2026_12_01_000300_units.js';
@@ -33,3 +33,18 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_001200_calendar_versions': calendarVersions,
   '2026_12_04_001300_transparency_log': transparencyLog,
 };
+
+/**
+ * Runs every pending migration (forward only), on either dialect (Kysely's migrator locks
+ * its own table against a second process). `schema`: PostgreSQL's schema of the tables
+ * (`current_schema()`), where the migrator's own tables go too; without it Kysely would
+ * take another schema's `kysely_migration` table for this one's.
+ */
+export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
+    provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations },
+  });
+  return migrator.migrateToLatest();
+}

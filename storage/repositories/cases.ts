@@ -121,7 +121,10 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
     // The due order finds the unit's cases by `cases_unit_due`; the created order walks the
     // partial `cases_unit_created` (`unit is not null` written out for it, and `+unit`: not
     // by `cases_unit_due`, whose rows would then need a sort).
-    q = filter.sort === 'due' ? q.where('unit', '=', filter.unit) : q.where(sql<boolean>`+unit = ${filter.unit}`).where(sql<boolean>`unit is not null`);
+    q =
+      filter.sort === 'due'
+        ? q.where('unit', '=', filter.unit)
+        : q.where(sql<boolean>`${noIndex(s)}unit = ${filter.unit}`).where(sql<boolean>`unit is not null`);
   }
   const search = filter.search;
   if (search !== undefined) {
@@ -131,16 +134,22 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
       if (r.procedures.length === 0 && unitProcedures.length === 0) return undefined;
       // A test of each row (`+`: not a way in, which would lose the list's order).
       const list = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`));
+      const plus = noIndex(s);
       const parts = [
-        ...(r.procedures.length > 0 ? [sql`+procedure in (${list(r.procedures)})`] : []),
-        ...(unitProcedures.length > 0 ? [sql`(+procedure in (${list(unitProcedures)}) and +unit in (${list(r.units)}))`] : []),
+        ...(r.procedures.length > 0 ? [sql`${plus}procedure in (${list(r.procedures)})`] : []),
+        ...(unitProcedures.length > 0 ? [sql`(${plus}procedure in (${list(unitProcedures)}) and ${plus}unit in (${list(r.units)}))`] : []),
       ];
       q = q.where(sql<boolean>`(${sql.join(parts, sql` or `)})`);
     }
     // The matches are a set to test each row of the walk against (`+rowid`: never the way
     // in), so the list keeps its index order and stops at the end of the page, however
     // many cases match; the FTS table finds them by its trigram index (migration 000800).
-    q = q.where(sql<boolean>`+cases.rowid in (select rowid from cases_search where cases_search match ${phrase(search.text)})`);
+    // PostgreSQL: a substring of the lower-cased words (migration 000800's `search_words`,
+    // its pg_trgm index), the pattern's own % _ \\ escaped.
+    q =
+      s.dialect === 'postgres'
+        ? q.where(sql<boolean>`search_words like ${likePattern(search.text.toLowerCase())}`)
+        : q.where(sql<boolean>`+cases.rowid in (select rowid from cases_search where cases_search match ${phrase(search.text)})`);
   }
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
   if (filter.sort === 'due') {
@@ -167,6 +176,19 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
 const NO_DUE = '~';
 const DUE_KEY = sql<string>`coalesce(next_due_at, '~')`;
 
+/**
+ * SQLite's unary `+` keeps a column test from being taken as the way into an index (the
+ * planner notes above); PostgreSQL has no `+` on text and plans by its statistics.
+ */
+function noIndex(s: QuerySession) {
+  return sql.raw(s.dialect === 'sqlite' ? '+' : '');
+}
+
+/** `%text%` for LIKE, the text's own wildcards and the escape character (`\\`, PostgreSQL's default) escaped. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /** The search text as one FTS5 phrase (a substring for the trigram tokenizer): quotes doubled. */
 function phrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
@@ -178,13 +200,13 @@ export async function caseStats(s: QuerySession, now: string, since: string): Pr
     .selectFrom('cases')
     .select(['procedure', 'unit'])
     .select(sql<number>`count(*)`.as('open'))
-    .select(sql<number>`coalesce(sum(next_due_at <= ${now}), 0)`.as('overdue'))
+    .select(sql<number>`count(*) filter (where next_due_at <= ${now})`.as('overdue'))
     .where('status', '=', 'active')
     .groupBy(['procedure', 'unit']);
   const closed = s.builder
     .selectFrom('cases')
     .select(['procedure', 'unit'])
-    .select(sql<number>`coalesce(sum(closed_late = 0), 0)`.as('on_time'))
+    .select(sql<number>`count(*) filter (where closed_late = 0)`.as('on_time'))
     .select(sql<number>`coalesce(sum(closed_late), 0)`.as('late'))
     .where('status', '=', 'done')
     .where('updated_at', '>=', since)

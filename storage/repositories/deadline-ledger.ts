@@ -62,17 +62,18 @@ export function deadlineLedgerRepository(s: QuerySession): DeadlineLedgerReposit
     },
     async report(q: DeadlineReportQuery) {
       const period = periodOf(q.groupBy);
-      // Both queries read the index `deadline_ledger_report` alone (it covers them): a range of last days.
+      // Counts with FILTER (SQLite and PostgreSQL both; PostgreSQL has no sum of a boolean),
+      // the aliases quoted (PostgreSQL folds unquoted names to lower case). Both queries read the index `deadline_ledger_report` alone (it covers them): a range of last days.
       const query = sql<DeadlineReportCountsRow>`
         select procedure, key, unit, ${period} as period,
           count(*) as opened,
-          coalesce(sum(open = 0 and status = 'met'), 0) as closedOnTime,
-          coalesce(sum(open = 0 and status <> 'met'), 0) as closedLate,
-          coalesce(sum(open = 1), 0) as open,
-          coalesce(sum(open = 1 and due_at <= ${q.now}), 0) as overdue,
-          coalesce(sum(extensions > 0), 0) as extended,
+          count(*) filter (where open = 0 and status = 'met') as "closedOnTime",
+          count(*) filter (where open = 0 and status <> 'met') as "closedLate",
+          count(*) filter (where open = 1) as open,
+          count(*) filter (where open = 1 and due_at <= ${q.now}) as overdue,
+          count(*) filter (where extensions > 0) as extended,
           coalesce(sum(extensions), 0) as extensions,
-          coalesce(sum(extension_days), 0) as extensionDays
+          coalesce(sum(extension_days), 0) as "extensionDays"
         from deadline_ledger
         where last_day >= ${q.fromDay} and last_day <= ${q.toDay}
         group by procedure, key, unit, period
@@ -82,7 +83,7 @@ export function deadlineLedgerRepository(s: QuerySession): DeadlineLedgerReposit
     async lateness(q: DeadlineReportQuery) {
       const period = periodOf(q.groupBy);
       const query = sql<DeadlineLatenessRow>`
-        select procedure, key, unit, ${period} as period, lateness_amount as amount, lateness_unit as latenessUnit
+        select procedure, key, unit, ${period} as period, lateness_amount as amount, lateness_unit as "latenessUnit"
         from deadline_ledger
         where last_day >= ${q.fromDay} and last_day <= ${q.toDay} and open = 0 and status <> 'met'
         order by period, procedure, key, unit, lateness_amount`;

@@ -13,8 +13,8 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type CompiledQuery, type ControlledTransaction, type Migration, type MigrationResultSet, type SqliteDialectConfig } from 'kysely';
-import { migrations } from '../migrations/index.js';
+import { Kysely, SqliteDialect, sql, type CompiledQuery, type ControlledTransaction, type SqliteDialectConfig } from 'kysely';
+import { migrateToLatest, migrations } from '../migrations/index.js';
 import { StorageError, StorageUnavailable, type Batch, type CaseFilter, type Repositories, type Storage } from '../port.js';
 import { listQuery, repositories } from '../repositories/index.js';
 import type { Database } from '../schema.js';
@@ -90,6 +90,7 @@ export class SqliteStorage implements Storage {
     const kysely = this.#kysely;
     this.#readSession = {
       builder: kysely,
+      dialect: 'sqlite',
       execute: <R>(q: CompiledQuery<R>) => kysely.executeQuery(q).catch(rethrowClassified) as Promise<QueryResult<R>>,
     };
     this.read = repositories(this.#readSession);
@@ -271,6 +272,7 @@ class SqliteBatch implements Batch {
     this.#cache = cache;
     this.session = {
       builder,
+      dialect: 'sqlite',
       execute: <R>(q: CompiledQuery<R>): Promise<QueryResult<R>> => {
         try {
           return Promise.resolve(this.#run(q.sql, q.parameters) as QueryResult<R>);
@@ -338,11 +340,4 @@ function classifyOrWrap(e: unknown, what: string): StorageError {
   return c instanceof StorageError ? c : new StorageError('storage_unavailable', `storage unavailable: ${what}`, driverCode(e), { cause: e });
 }
 
-/** Runs every pending migration of `storage/migrations` (forward only). */
-export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations },
-  });
-  return migrator.migrateToLatest();
-}
+export { migrateToLatest };

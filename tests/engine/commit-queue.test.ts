@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CommitQueue } from '../../engine/commit-queue.js';
 import { EngineError } from '../../engine/errors.js';
-import { openStorage, StorageError, type SqliteStorage } from '../../storage/index.js';
+import { openStorage, StorageError, type Storage } from '../../storage/index.js';
 import { openSqliteFile } from '../helpers/sqlite-file.js';
 import { tmpDir } from './fixtures/helpers.js';
 import { caseRecord, T0 } from '../helpers/records.js';
@@ -19,7 +19,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('CommitQueue', () => {
-  let storage: SqliteStorage;
+  let storage: Storage;
   let path: string;
   let cleanup: () => void;
   beforeEach(async () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CaseView } from '../../engine/case-view.js';
 import { canonicalJson, sha256Hex } from '../../engine/hash.js';
 import { checkIdempotency, rememberAnswer, type CommandResult } from '../../engine/idempotency.js';
-import { openStorage, type IdempotencyRepository, type SqliteStorage } from '../../storage/index.js';
+import { openStorage, type IdempotencyRepository, type Storage } from '../../storage/index.js';
 import { engineRejection } from './fixtures/helpers.js';
 
 const T0 = '2025-03-06T05:00:00.000Z';
@@ -35,7 +35,7 @@ const view = (id: string, seq = 1): CaseView => ({
 });
 
 describe('idempotency', () => {
-  let storage: SqliteStorage;
+  let storage: Storage;
   let repo: IdempotencyRepository;
   const request = { op: 'create', procedure: 'feedback-inquiry', input: { language: 'en', applicant: { name: 'Aigerim' } } };
   beforeEach(async () => {

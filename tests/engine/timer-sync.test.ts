@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { syncTimers } from '../../engine/timer-sync.js';
 import type { CaseDeadline } from '../../machines/contract.js';
-import { openStorage, type SqliteStorage, type TimerRepository } from '../../storage/index.js';
+import { openStorage, type Storage, type TimerRepository } from '../../storage/index.js';
 import { caseRecord, deadline, T0 } from '../helpers/records.js';
 
 const T1 = '2025-03-06T06:00:00.000Z';
@@ -14,7 +14,7 @@ const CASE = 'c1';
 const byKey = (...ds: CaseDeadline[]): Record<string, CaseDeadline> => Object.fromEntries(ds.map((d) => [d.key, d]));
 
 describe('syncTimers', () => {
-  let storage: SqliteStorage;
+  let storage: Storage;
   let timers: TimerRepository;
   beforeEach(async () => {
     storage = await openStorage({ path: ':memory:' });

@@ -15,7 +15,7 @@ export const staffBaseUrl = is<Equal<Config['staffBaseUrl'], string | undefined>
 export const keys = is<
   Equal<
     keyof Config,
-    | 'port' | 'host' | 'database' | 'synchronous' | 'authFile' | 'unitsFile' | 'smtpUrl' | 'mailFrom' | 'logLevel'
+    | 'port' | 'host' | 'database' | 'databasePoolSize' | 'synchronous' | 'authFile' | 'unitsFile' | 'smtpUrl' | 'mailFrom' | 'logLevel'
     | 'calendarStatutoryOnly' | 'deadlineReadings' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'idempotencyRetentionMs' | 'inspect' | 'inspectPort'
     | 'trustProxy' | 'publicFormFrameAncestors'
     | 'limits' | 'writeRateLimit' | 'authFailureLimit' | 'notificationPolicyFile'

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStorage, type SqliteStorage } from '../../storage/index.js';
+import { SqliteStorage } from '../../storage/index.js';
 
 const PAGE = 4096;
 let dir: string;
@@ -52,7 +52,7 @@ describe('background checkpoints', () => {
   it("should checkpoint the whole WAL in the worker, without the connection's own checkpoint", async () => {
     // A threshold the writes never reach: only the worker can checkpoint here.
     const errors: unknown[] = [];
-    db = await openStorage({ path: join(dir, 'b.db'), backgroundCheckpoints: { intervalMs: 5, mainThreshold: 1_000_000, onError: (e) => errors.push(String(e)) } });
+    db = await SqliteStorage.open({ path: join(dir, 'b.db'), backgroundCheckpoints: { intervalMs: 5, mainThreshold: 1_000_000, onError: (e) => errors.push(String(e)) } });
     expect(Number(pragma(db, 'wal_autocheckpoint'))).toBe(1_000_000);
     await writeMany(db, 300);
     const stats = db.checkpointer!.stats;
@@ -66,7 +66,7 @@ describe('background checkpoints', () => {
 
   it("should keep the WAL bounded by the connection's threshold under sustained writes", async () => {
     const threshold = 200;
-    db = await openStorage({ path: join(dir, 'c.db'), backgroundCheckpoints: { intervalMs: 5, mainThreshold: threshold } });
+    db = await SqliteStorage.open({ path: join(dir, 'c.db'), backgroundCheckpoints: { intervalMs: 5, mainThreshold: threshold } });
     expect(Number(pragma(db, 'wal_autocheckpoint'))).toBe(threshold);
     await writeMany(db, 3000);
     const stats = db.checkpointer!.stats;
@@ -89,7 +89,7 @@ describe('background checkpoints', () => {
 
   it("should give the connection SQLite's own checkpoint back when the worker dies", async () => {
     const errors: unknown[] = [];
-    db = await openStorage({ path: join(dir, 'd.db'), backgroundCheckpoints: { intervalMs: 5, mainThreshold: 5000, onError: (e) => errors.push(e) } });
+    db = await SqliteStorage.open({ path: join(dir, 'd.db'), backgroundCheckpoints: { intervalMs: 5, mainThreshold: 5000, onError: (e) => errors.push(e) } });
     expect(Number(pragma(db, 'wal_autocheckpoint'))).toBe(5000);
     await db.checkpointer!.crashForTest();
     expect(errors).toHaveLength(1);
@@ -99,12 +99,12 @@ describe('background checkpoints', () => {
   });
 
   it('should close the worker first so the closing connection removes the WAL', async () => {
-    const d = await openStorage({ path: join(dir, 'e.db'), backgroundCheckpoints: { intervalMs: 5 } });
+    const d = await SqliteStorage.open({ path: join(dir, 'e.db'), backgroundCheckpoints: { intervalMs: 5 } });
     await writeMany(d, 50);
     expect(existsSync(join(dir, 'e.db-wal'))).toBe(true);
     await d.close();
     expect(existsSync(join(dir, 'e.db-wal'))).toBe(false);
-    const reopened = await openStorage({ path: join(dir, 'e.db') });
+    const reopened = await SqliteStorage.open({ path: join(dir, 'e.db') });
     expect(count(reopened)).toBe(50);
     await reopened.close();
   });

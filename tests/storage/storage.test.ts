@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../storage/migrations/index.js';
-import { openStorage, StorageError, type CaseRecord, type EventRecord, type SqliteStorage } from '../../storage/index.js';
+import { SqliteStorage, StorageError, type CaseRecord, type EventRecord } from '../../storage/index.js';
 import { caseRecord, T0 } from '../helpers/records.js';
 
 const event = (caseId: string, seq: number): EventRecord => ({
@@ -27,7 +27,7 @@ describe('storage (SQLite adapter)', () => {
   let storage: SqliteStorage;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'storage-'));
-    storage = await openStorage({ path: join(dir, 't.db') });
+    storage = await SqliteStorage.open({ path: join(dir, 't.db') });
   });
   afterEach(async () => {
     await storage.close();
@@ -39,17 +39,17 @@ describe('storage (SQLite adapter)', () => {
   });
 
   it('should honour synchronous NORMAL and refuse other modes', async () => {
-    const other = await openStorage({ path: join(dir, 'n.db'), synchronous: 'NORMAL', busyTimeoutMs: 100 });
+    const other = await SqliteStorage.open({ path: join(dir, 'n.db'), synchronous: 'NORMAL', busyTimeoutMs: 100 });
     expect(other.pragmas()).toMatchObject({ synchronous: 1, busyTimeout: 100 });
     await other.close();
-    await expect(openStorage({ path: join(dir, 'x.db'), synchronous: 'OFF' as never })).rejects.toThrow(/FULL or NORMAL/);
+    await expect(SqliteStorage.open({ path: join(dir, 'x.db'), synchronous: 'OFF' as never })).rejects.toThrow(/FULL or NORMAL/);
   });
 
   it('should apply every migration once and be a no-op on reopen', async () => {
     const applied = () => storage.withConnectionForTests((db) => db.prepare('select name from kysely_migration order by name').all() as { name: string }[]);
     expect(applied().map((m) => m.name)).toEqual(Object.keys(migrations));
     await storage.close();
-    storage = await openStorage({ path: join(dir, 't.db') });
+    storage = await SqliteStorage.open({ path: join(dir, 't.db') });
     expect(applied()).toHaveLength(Object.keys(migrations).length);
   });
 
@@ -189,7 +189,7 @@ describe('storage batches', () => {
   let storage: SqliteStorage;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'batch-'));
-    storage = await openStorage({ path: join(dir, 't.db') });
+    storage = await SqliteStorage.open({ path: join(dir, 't.db') });
   });
   afterEach(async () => {
     await storage.close();
@@ -239,7 +239,7 @@ describe('storage batches', () => {
   });
 
   it('should report another process holding the lock as storage_busy', async () => {
-    const busy = await openStorage({ path: join(dir, 't.db'), busyTimeoutMs: 20 });
+    const busy = await SqliteStorage.open({ path: join(dir, 't.db'), busyTimeoutMs: 20 });
     const other = new SqliteDatabase(join(dir, 't.db'));
     other.prepare('begin immediate').run();
     try {
@@ -270,7 +270,7 @@ describe('storage batches', () => {
 
   it('should open read-only beside a writer: reads work, batches are refused', async () => {
     await storage.read.cases.insert(caseRecord('c1'));
-    const ro = await openStorage({ path: join(dir, 't.db'), readOnly: true });
+    const ro = await SqliteStorage.open({ path: join(dir, 't.db'), readOnly: true });
     try {
       expect(await ro.read.cases.ids()).toEqual(['c1']);
       await expect(ro.beginBatch()).rejects.toMatchObject({ code: 'storage_unavailable' });
@@ -278,6 +278,6 @@ describe('storage batches', () => {
     } finally {
       await ro.close();
     }
-    await expect(openStorage({ path: join(dir, 'missing.db'), readOnly: true })).rejects.toMatchObject({ code: 'storage_unavailable' });
+    await expect(SqliteStorage.open({ path: join(dir, 'missing.db'), readOnly: true })).rejects.toMatchObject({ code: 'storage_unavailable' });
   });
 });

@@ -1,0 +1,318 @@
+/**
+ * The PostgreSQL adapter of the storage port (issue 17): `pg`'s pool, Kysely's
+ * PostgresDialect as the query builder and migrator, and the same repositories
+ * (storage/repositories/) as SQLite on their `QuerySession`.
+ *
+ * - A batch (the commit queue's transaction) is one pooled client: BEGIN, then the batch's
+ *   write lock, its units in savepoints, COMMIT. The write lock is the log's head row
+ *   (`ledger_head`, migration 001300) taken `FOR UPDATE` as the batch's first statement:
+ *   every writing transaction of every process on the database takes it first, so batches
+ *   of several processes run one after the other (as SQLite's write lock makes them), and
+ *   no two can deadlock (nobody holds a row while waiting for the head). Inside, a
+ *   command's read of its case, its `If-Match` and its chain are those of the last commit
+ *   of any process; `updateIfSeq` still checks the seq. The log's positions come from the
+ *   same row, in commit order, without gaps.
+ * - Reads outside a batch run on any pooled client (READ COMMITTED: they see what is
+ *   committed, never a batch in flight).
+ * - Statements are prepared once per connection (pg's named statements), the bound values
+ *   sent with each run, as the SQLite adapter caches its prepared statements.
+ * - Every driver failure is classified (storage/postgres/errors.ts): a lost server answers
+ *   503 `storage_unavailable` until it is back, and the pool reconnects by itself.
+ */
+import pg from 'pg';
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
+import { migrateToLatest } from '../migrations/index.js';
+import { StorageError, StorageUnavailable, type Batch, type Repositories, type Storage } from '../port.js';
+import { repositories } from '../repositories/index.js';
+import type { Database } from '../schema.js';
+import type { QueryResult, QuerySession } from '../session.js';
+import { classifyPostgresError, driverCode } from './errors.js';
+
+export interface PostgresStorageOptions {
+  /** `postgres://user:password@host:port/database` (libpq's URL form, as `pg` reads it). */
+  url: string;
+  /** Connections per process (default 10). */
+  poolSize?: number;
+  /** Only reads; `beginBatch` refuses and every session is `default_transaction_read_only`. */
+  readOnly?: boolean;
+  /** Run migrations to the latest version (default true; never when read-only). */
+  migrate?: boolean;
+  /** How long a batch waits for the write lock (another process's batch), ms (default 5000): then `storage_busy`. */
+  busyTimeoutMs?: number;
+  /**
+   * A schema to use instead of the URL's default (`search_path`, then `public` for the
+   * pg_trgm operators): created when missing. Tests give each database their own.
+   */
+  schema?: string;
+}
+
+/** Savepoint names are the commit queue's own identifiers, never user input. */
+const SAVEPOINT_NAME = /^[a-z][a-z0-9_]*$/;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The batch's write lock: the log's head row (see the file's comment). */
+const WRITE_LOCK = 'select size from ledger_head where id = 1 for update';
+
+/**
+ * PostgreSQL's 64-bit integers (`count(*)`, sums, `bigint` positions and ids) as JS numbers,
+ * as SQLite's driver gives them: every value this schema holds is far below 2^53.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** Orders that need the C collation's byte order (keyset pages, the due order's '~' last). */
+const C_ORDER = /^(c|posix|c\.utf-?8)$/i;
+
+export class PostgresStorage implements Storage {
+  readonly dialect = 'postgres' as const;
+  readonly location: string;
+  readonly readOnly: boolean;
+  readonly read: Repositories;
+  readonly #pool: pg.Pool;
+  readonly #kysely: Kysely<Database>;
+  readonly #busyTimeoutMs: number;
+  readonly #names = new StatementNames();
+
+  private constructor(pool: pg.Pool, options: PostgresStorageOptions) {
+    this.#pool = pool;
+    this.location = redact(options.url) + (options.schema ? ` (schema ${options.schema})` : '');
+    this.readOnly = options.readOnly === true;
+    this.#busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+    this.#kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const session: QuerySession = {
+      builder: this.#kysely,
+      dialect: 'postgres',
+      execute: <R>(q: CompiledQuery<R>) => run<R>(pool, q, this.#names),
+    };
+    this.read = repositories(session);
+  }
+
+  static async open(options: PostgresStorageOptions): Promise<PostgresStorage> {
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) throw new Error(`invalid schema name: ${options.schema}`);
+    const settings = [
+      ...(options.schema ? [`-c search_path=${options.schema},public`] : []),
+      ...(options.readOnly ? ['-c default_transaction_read_only=on'] : []),
+    ];
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: Math.max(1, options.poolSize ?? 10),
+      types,
+      application_name: 'qazindustry-procedures',
+      connectionTimeoutMillis: 5000,
+      ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
+    });
+    // An idle client whose server went away: the pool drops it; never an unhandled 'error'.
+    pool.on('error', () => {});
+    const storage = new PostgresStorage(pool, options);
+    try {
+      if (options.schema && !options.readOnly) {
+        await pool.query(`create schema if not exists ${options.schema}`);
+      }
+      await storage.#checkCollation();
+      if (!options.readOnly && options.migrate !== false) {
+        const schema = (await pool.query<{ s: string | null }>('select current_schema() as s')).rows[0]?.s;
+        if (!schema) throw new Error('the database has no schema to create the tables in (search_path names none that exists)');
+        const result = await migrateToLatest(storage.#kysely, schema);
+        if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+      }
+    } catch (e) {
+      await storage.close();
+      const c = classifyPostgresError(e);
+      if (c instanceof StorageError) {
+        throw new StorageError(c.code, `cannot open the database ${storage.location}: ${c.message}`, c.driverCode, { cause: e });
+      }
+      throw e;
+    }
+    return storage;
+  }
+
+  /** Refuses a database whose text order is not the bytes' (see `C_ORDER`), saying how to create one. */
+  async #checkCollation(): Promise<void> {
+    const { rows } = await this.#pool.query<{ collate: string }>('select datcollate as collate from pg_database where datname = current_database()');
+    const collate = rows[0]?.collate ?? '';
+    if (!C_ORDER.test(collate)) {
+      throw new Error(
+        `the database's collation is ${collate}; the engine needs the byte order of C (pages and the due-date order depend on it): ` +
+          `create it with \`createdb --template=template0 --locale=C.UTF-8 <name>\``,
+      );
+    }
+  }
+
+  async beginBatch(): Promise<Batch> {
+    if (this.readOnly) throw new StorageError('storage_unavailable', `the database ${this.location} is open read-only`);
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (e) {
+      throw classifyOrWrap(e, 'cannot connect');
+    }
+    const batch = new PostgresBatch(client, this.#kysely, this.#names);
+    try {
+      await client.query('begin');
+      await client.query(`set local lock_timeout = ${this.#busyTimeoutMs}`);
+      await client.query(WRITE_LOCK);
+    } catch (e) {
+      await batch.rollback();
+      throw classifyOrWrap(e, 'cannot lock the database');
+    }
+    return batch;
+  }
+
+  /** The server answers, is not a standby, and this session may write. */
+  async health(): Promise<void> {
+    let row: { ro: string; recovery: boolean } | undefined;
+    try {
+      row = (await this.#pool.query<{ ro: string; recovery: boolean }>(`select current_setting('transaction_read_only') as ro, pg_is_in_recovery() as recovery`)).rows[0];
+    } catch (e) {
+      throw new StorageUnavailable('write_failed', `the database does not answer: ${driverCode(e) ?? (e instanceof Error ? e.message : String(e))}`);
+    }
+    if (this.readOnly || row?.ro === 'on' || row?.recovery) throw new StorageUnavailable('read_only', 'the database is read-only');
+  }
+
+  async close(): Promise<void> {
+    await this.#kysely.destroy().catch(() => undefined);
+  }
+
+  /** Runs `fn` with a client of the pool outside any batch (tests that must break or inspect the server). */
+  async withClientForTests<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The `sql` tag's executor for tools (the db copy), on this storage's builder. */
+  get builder(): Kysely<Database> {
+    return this.#kysely;
+  }
+}
+
+/** A batch: one client, one transaction (see the file's comment). */
+class PostgresBatch implements Batch {
+  readonly repos: Repositories;
+  readonly #client: pg.PoolClient;
+  #over = false;
+  /** The client lost its connection (or is in doubt): destroyed on release, never reused. */
+  #broken = false;
+
+  constructor(client: pg.PoolClient, builder: Kysely<Database>, names: StatementNames) {
+    this.#client = client;
+    const session: QuerySession = {
+      builder,
+      dialect: 'postgres',
+      execute: <R>(q: CompiledQuery<R>) => {
+        if (this.#over) return Promise.reject(new Error('the batch is over: its transaction was committed or rolled back'));
+        return run<R>(client, q, names).catch((e: unknown) => {
+          if (e instanceof StorageError && e.code === 'storage_unavailable') this.#broken = true;
+          throw e;
+        });
+      },
+    };
+    this.repos = repositories(session);
+  }
+
+  async #verb(verb: string, name: string): Promise<void> {
+    if (!SAVEPOINT_NAME.test(name)) throw new Error(`invalid savepoint name: ${name}`);
+    try {
+      await this.#client.query(`${verb} ${name}`);
+    } catch (e) {
+      throw classifyOrWrap(e, `${verb} failed`);
+    }
+  }
+
+  savepoint(name: string): Promise<void> {
+    return this.#verb('savepoint', name);
+  }
+  releaseSavepoint(name: string): Promise<void> {
+    return this.#verb('release savepoint', name);
+  }
+  rollbackToSavepoint(name: string): Promise<void> {
+    return this.#verb('rollback to savepoint', name);
+  }
+
+  async commit(): Promise<void> {
+    this.#over = true;
+    try {
+      await this.#client.query('commit');
+    } catch (e) {
+      // A COMMIT that got no answer may or may not have happened: the connection is not reused.
+      this.#broken = true;
+      throw classifyOrWrap(e, 'the commit failed');
+    } finally {
+      this.#release();
+    }
+  }
+
+  async rollback(): Promise<void> {
+    if (this.#released) return;
+    this.#over = true;
+    try {
+      await this.#client.query('rollback');
+    } catch {
+      this.#broken = true;
+    } finally {
+      this.#release();
+    }
+  }
+
+  #released = false;
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#client.release(this.#broken ? true : undefined);
+  }
+}
+
+/**
+ * A name per SQL text, so each connection prepares it once (pg prepares a named statement
+ * on its first use on a connection). Bounded: the dynamic lists' many shapes beyond the
+ * limit run unnamed.
+ */
+class StatementNames {
+  readonly #names = new Map<string, string>();
+  of(text: string): string | undefined {
+    let n = this.#names.get(text);
+    if (n === undefined && this.#names.size < 2000) {
+      n = `q${this.#names.size + 1}`;
+      this.#names.set(text, n);
+    }
+    return n;
+  }
+}
+
+/** Runs a compiled query on a client or the pool, as the repositories expect its result. */
+async function run<R>(on: pg.Pool | pg.PoolClient, q: CompiledQuery<R>, names: StatementNames): Promise<QueryResult<R>> {
+  const name = names.of(q.sql);
+  let r: pg.QueryResult;
+  try {
+    r = await on.query({ text: q.sql, values: q.parameters as unknown[], ...(name ? { name } : {}) });
+  } catch (e) {
+    throw classifyPostgresError(e);
+  }
+  const writes = r.command === 'INSERT' || r.command === 'UPDATE' || r.command === 'DELETE' || r.command === 'MERGE';
+  return { rows: r.rows as R[], ...(writes && r.rowCount !== null ? { numAffectedRows: BigInt(r.rowCount) } : {}) };
+}
+
+/** A failure of BEGIN, the lock or COMMIT is always a storage failure, whatever the driver said. */
+function classifyOrWrap(e: unknown, what: string): StorageError {
+  const c = classifyPostgresError(e);
+  return c instanceof StorageError ? c : new StorageError('storage_unavailable', `storage unavailable: ${what}`, driverCode(e), { cause: e });
+}
+
+/** The URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
