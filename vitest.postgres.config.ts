@@ -2,6 +2,16 @@ import { defineConfig } from 'vitest/config';
 
 /** Files about SQLite itself, each for the reason given. */
 const SQLITE_ONLY: string[] = [
+  // SQLite's query plans, WAL checkpoints, pragmas and file-level migrations.
+  'tests/storage/list-plans.test.ts',
+  'tests/storage/checkpointer.test.ts',
+  'tests/storage/storage.test.ts',
+  'tests/storage/session.test.ts',
+  // Copies of the SQLite file tampered with the driver (tests/postgres/tampering.test.ts on PostgreSQL).
+  'tests/ledger/tampering.test.ts',
+  // Child processes on the SQLite file (tests/postgres/soak.test.ts kills processes on PostgreSQL).
+  'tests/engine/crash.test.ts',
+  'tests/audit/cli-out.test.ts',
 ];
 
 /**

@@ -12,7 +12,7 @@ import type { Role } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
 import { advance, buildTestApp, type TestApp } from '../helpers/app.js';
 import { freePort, record } from '../inspect/helpers.js';
-import { openSqliteFile, dropTripwires } from '../helpers/sqlite-file.js';
+import { openSqliteFile, dropTripwires, itSqlite } from '../helpers/sqlite-file.js';
 
 
 let t: TestApp;
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('audit verify', () => {
-  it('should pass every intact case and say so (child process, while the engine has the database open)', async () => {
+  itSqlite('should pass every intact case and say so (child process, while the engine has the database open)', async () => {
     const r = await cli(['verify']);
     expect(r.stderr).toContain('verifying 2 case(s)');
     expect(r.stdout).toContain('verified 2 case(s), 5 event(s): 2 ok, 0 failed');
@@ -86,7 +86,7 @@ describe('audit usage errors', () => {
     expect(r.err).toMatch(message);
   });
 
-  it('should exit 2 naming a database that does not exist, and never create it', async () => {
+  itSqlite('should exit 2 naming a database that does not exist, and never create it', async () => {
     const missing = join(t.dir, 'missing.sqlite');
     const r = await cli(['verify'], { DATABASE: missing });
     expect(r.code).toBe(2);
@@ -104,7 +104,7 @@ describe('audit usage errors', () => {
 });
 
 describe('audit export', () => {
-  it('should print a history that replays through the machines to the stored state, with intact hashes', async () => {
+  itSqlite('should print a history that replays through the machines to the stored state, with intact hashes', async () => {
     const r = await audit(['export', inquiry, '--format', 'jsonl']);
     expect(r.code).toBe(0);
     const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
@@ -195,7 +195,7 @@ describe('audit replay', () => {
 });
 
 describe('tampering', () => {
-  it('should be found by GET /cases/{id}/verify and by the CLI, naming the case and the seq', async () => {
+  itSqlite('should be found by GET /cases/{id}/verify and by the CLI, naming the case and the seq', async () => {
     const sqlite = openSqliteFile(t.databasePath);
     dropTripwires(sqlite);
     sqlite.prepare('update events set payload = ? where case_id = ? and seq = 3').run(JSON.stringify({ unit: 'Подменённый отдел' }), inquiry);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CommitQueue } from '../../engine/commit-queue.js';
 import { EngineError } from '../../engine/errors.js';
 import { openStorage, StorageError, type Storage } from '../../storage/index.js';
-import { openSqliteFile } from '../helpers/sqlite-file.js';
+import { openSqliteFile, itSqlite } from '../helpers/sqlite-file.js';
 import { tmpDir } from './fixtures/helpers.js';
 import { caseRecord, T0 } from '../helpers/records.js';
 
@@ -90,7 +90,7 @@ describe('CommitQueue', () => {
     expect(await storage.read.cases.ids()).toEqual(['c1']);
   });
 
-  it('should run after-commit hooks only for committed units, once the commit is visible to another connection', async () => {
+  itSqlite('should run after-commit hooks only for committed units, once the commit is visible to another connection', async () => {
     const q = new CommitQueue(storage);
     const other = openSqliteFile(path, { readonly: true });
     try {

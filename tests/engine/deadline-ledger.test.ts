@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { itSqlite } from '../helpers/sqlite-file.js';
 import { loadKzCalendar } from '../../calendars/index.js';
 import { SimulatedClock } from '../../engine/clock.js';
 import { createEngine, type Engine } from '../../engine/engine.js';
@@ -126,7 +127,7 @@ describe('the deadline ledger', () => {
     expect(rows.find((r) => r.key === 'rework' && r.turn === 2)!.latenessAmount).toBeGreaterThan(0);
   });
 
-  it('should write nothing to the ledger for a step that changes no deadline', async () => {
+  itSqlite('should write nothing to the ledger for a step that changes no deadline', async () => {
     const { view } = await engine.createCase('feedback-inquiry', question, { actor: car });
     await step(view.id, car, 'register', { registrationNumber: 'ВХ-2' });
     const writes = countWrites();

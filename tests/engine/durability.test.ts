@@ -5,7 +5,7 @@ import { EngineError } from '../../engine/errors.js';
 import type { MailTransport } from '../../engine/outbox-worker.js';
 import { applicant } from './fixtures/fake-procedure.js';
 import { car, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
-import { openSqliteFile } from '../helpers/sqlite-file.js';
+import { openSqliteFile, itSqlite } from '../helpers/sqlite-file.js';
 
 describe('durability and storage failures', () => {
   let t: TestEngine;
@@ -16,7 +16,7 @@ describe('durability and storage failures', () => {
     await t.cleanup();
   });
 
-  it('should answer a command only once it is committed and visible to another connection', async () => {
+  itSqlite('should answer a command only once it is committed and visible to another connection', async () => {
     const other = openSqliteFile(t.path, { readonly: true });
     try {
       const seen: number[] = [];
@@ -34,7 +34,7 @@ describe('durability and storage failures', () => {
     }
   });
 
-  it('should answer storage_busy (503) while another process holds the write lock, and recover', async () => {
+  itSqlite('should answer storage_busy (503) while another process holds the write lock, and recover', async () => {
     const { view } = await t.engine.createCase('test-procedure', inquiry(), { actor: car });
     const locker = openSqliteFile(t.path);
     locker.prepare('begin immediate').run();
@@ -76,7 +76,7 @@ describe('durability and storage failures', () => {
    * failed transaction, a failed delivery — and never the applicant's name or e-mail, which
    * sit in every case's input and every mail's recipient.
    */
-  it('should report problems through the given pino logger, without the applicant\'s personal data', async () => {
+  itSqlite('should report problems through the given pino logger, without the applicant\'s personal data', async () => {
     const lines: string[] = [];
     const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
     const logs = () => lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message?: string }; [k: string]: unknown });

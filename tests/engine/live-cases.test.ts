@@ -13,7 +13,7 @@ import { LiveCases } from '../../engine/live-cases.js';
 import type { MachineSession, Role } from '../../machines/contract.js';
 import { procedures } from '../../machines/index.js';
 import { kz } from '../helpers/app.js';
-import { onConnection, dropTripwires } from '../helpers/sqlite-file.js';
+import { onConnection, dropTripwires, itSqlite } from '../helpers/sqlite-file.js';
 
 const START = '2025-03-03T04:00:00.000Z';
 
@@ -162,7 +162,7 @@ describe('live cases', () => {
     );
   }, 120_000);
 
-  it('should not use an entry whose case was changed behind its back', async () => {
+  itSqlite('should not use an entry whose case was changed behind its back', async () => {
     const { engine } = await engineWith(1000);
     const { view } = await engine.createCase('feedback-inquiry', inputs['feedback-inquiry']![1], { actor: { name: 'car-user', role: 'car' } });
     await engine.applyEvent(view.id, { type: 'register', payload: { registrationNumber: 'R-1' } }, { actor: { name: 'car', role: 'car' } });

@@ -12,7 +12,7 @@ import { procedures } from '../../machines/index.js';
 import { loadConfig } from '../../server/config.js';
 import { kz } from '../helpers/app.js';
 import { auditOn } from '../helpers/audit.js';
-import { onConnection } from '../helpers/sqlite-file.js';
+import { onConnection, itSqlite } from '../helpers/sqlite-file.js';
 
 const input = { applicant: { name: 'Айгерим', email: 'a@example.kz' }, language: 'ru', kind: 'question', text: 'Вопрос' };
 const actor = { name: 'car-user', role: 'car' as const };
@@ -65,7 +65,7 @@ describe('recorded reads', () => {
 });
 
 describe('reads while the database refuses writes', () => {
-  it('should answer the read and record it once the database takes writes again', async () => {
+  itSqlite('should answer the read and record it once the database takes writes again', async () => {
     await open();
     const a = (await engine.createCase('feedback-inquiry', input, { actor })).view.id;
     onConnection(engine, (db) => db.pragma('query_only = 1'));

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeFakeProcedure } from './fixtures/fake-procedure.js';
 import { car, chairman, inquiry, testEngine, unit, type TestEngine } from './fixtures/helpers.js';
-import { onConnection, dropTripwires } from '../helpers/sqlite-file.js';
+import { onConnection, dropTripwires, itSqlite } from '../helpers/sqlite-file.js';
 
 describe('replay and verify', () => {
   let t: TestEngine;
@@ -40,7 +40,7 @@ describe('replay and verify', () => {
     await expect(t.engine.replay(id, 9)).rejects.toMatchObject({ code: 'invalid_request' });
   });
 
-  it('should detect a tampered payload, snapshot or a lost event', async () => {
+  itSqlite('should detect a tampered payload, snapshot or a lost event', async () => {
     onConnection(t.engine, (db) => (dropTripwires(db), db).prepare(`update events set payload = '{"text":"forged"}' where case_id = ? and seq = 2`).run(id));
     let v = await t.engine.verify(id);
     expect(v.ok).toBe(false);

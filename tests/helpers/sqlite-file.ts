@@ -5,7 +5,19 @@
  * driver directly (eslint.config.js); everything else reads through the engine or the port.
  */
 import SqliteDatabase from 'better-sqlite3';
+import { inject, it } from 'vitest';
 import { SqliteStorage, type Storage } from '../../storage/index.js';
+
+/**
+ * True under `npm run test:postgres` (tests/helpers/postgres-global.ts provides the URL),
+ * where every storage is PostgreSQL: a test of the SQLite file itself (a second connection,
+ * a lock held from outside, rows rewritten with the driver, a full disk) does not apply
+ * there. tests/postgres/ tests the same properties on PostgreSQL with its own means.
+ */
+export const onPostgres: boolean = Boolean(inject('pgTestUrl'));
+
+/** `it` for a test of the SQLite file itself: run by `npm test`, not by the PostgreSQL run (see `onPostgres`). */
+export const itSqlite: typeof it = it.skipIf(onPostgres) as typeof it;
 
 export type SqliteFile = SqliteDatabase.Database;
 export type SqliteStatement = SqliteDatabase.Statement;

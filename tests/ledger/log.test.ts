@@ -15,7 +15,7 @@ import { TransparencyLog } from '../../engine/ledger/log.js';
 import type { LogEntry } from '../../engine/ledger/entries.js';
 import { consistencyProof, inclusionProof, rootOf } from '../../lib/merkle.js';
 import { procedures } from '../../machines/index.js';
-import { dropTripwires, onConnection } from '../helpers/sqlite-file.js';
+import { dropTripwires, onConnection, itSqlite } from '../helpers/sqlite-file.js';
 
 const kz = loadKzCalendar();
 const dir = mkdtempSync(join(tmpdir(), 'qi-log-'));
@@ -58,7 +58,7 @@ describe('the journal', () => {
     expect((await engine.verify(id)).problems).toEqual([]);
   });
 
-  it('reports an event row the log does not hold, and a logged event the database lost', async () => {
+  itSqlite('reports an event row the log does not hold, and a logged event the database lost', async () => {
     const { engine } = await engineOn();
     const id = (await engine.createCase('feedback-inquiry', question, car)).view.id;
     await engine.applyEvent(id, { type: 'register', payload: { registrationNumber: 'Р-1' } }, car);
@@ -72,7 +72,7 @@ describe('the journal', () => {
 });
 
 describe('the tripwires', () => {
-  it.each([
+  itSqlite.each([
     ['UPDATE events SET actor = ? WHERE seq = 1', ['x'], /events is append-only/],
     ['DELETE FROM events WHERE seq = 1', [], /events is append-only/],
     // The one update allowed (an old event's position, once): never a second time.
@@ -91,7 +91,7 @@ describe('the tripwires', () => {
 });
 
 describe('finding a case\'s entries', () => {
-  it('uses the events\' positions and the partial index, never a scan of the log', async () => {
+  itSqlite('uses the events\' positions and the partial index, never a scan of the log', async () => {
     const { engine } = await engineOn();
     const id = (await engine.createCase('feedback-inquiry', question, car)).view.id;
     await engine.idle();
@@ -109,7 +109,7 @@ describe('finding a case\'s entries', () => {
 });
 
 describe('a database older than the log', () => {
-  it('logs its records once, at the first start, in one go', async () => {
+  itSqlite('logs its records once, at the first start, in one go', async () => {
     const first = await engineOn();
     const id = (await first.engine.createCase('feedback-inquiry', question, car)).view.id;
     await first.engine.applyEvent(id, { type: 'register', payload: { registrationNumber: 'Р-2' } }, car);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { itSqlite } from '../helpers/sqlite-file.js';
 import { migrations } from '../../storage/migrations/index.js';
 import { openStorage } from '../../storage/index.js';
 import { tmpDir } from '../engine/fixtures/helpers.js';
@@ -38,7 +39,7 @@ const outboxRow = (id: string, status: string) => ({
 });
 
 describe('migration 2026_12_03_000900_notifications', () => {
-  it('should rebuild the outbox with a nullable case_id, keeping every message and attempt', async () => {
+  itSqlite('should rebuild the outbox with a nullable case_id, keeping every message and attempt', async () => {
     const path = join(dir, 'old.sqlite');
     const sqlite = new SqliteDatabase(path);
     sqlite.pragma('foreign_keys = ON');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { itSqlite } from '../helpers/sqlite-file.js';
 import { migrations } from '../../storage/migrations/index.js';
 import { openStorage, type CaseRecord, type Storage } from '../../storage/index.js';
 import { tmpDir } from '../engine/fixtures/helpers.js';
@@ -42,7 +43,7 @@ describe('cases_search', () => {
     expect(await ids(storage, '"OR*')).toEqual([]);
   });
 
-  it('back-fills the cases of a database migrated from 000700', async () => {
+  itSqlite('back-fills the cases of a database migrated from 000700', async () => {
     const path = join(dir, 'old.db');
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SqliteDatabase(path) }) });
     const migrator = new Migrator({ db, provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations } });

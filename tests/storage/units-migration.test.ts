@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { itSqlite } from '../helpers/sqlite-file.js';
 import { migrations } from '../../storage/migrations/index.js';
 import { openStorage, SqliteStorage } from '../../storage/index.js';
 import { tmpDir } from '../engine/fixtures/helpers.js';
@@ -36,7 +37,7 @@ const row = (id: string, o: { procedure?: string; status?: string; waiting: stri
 });
 
 describe('migration 2026_12_01_000300_units', () => {
-  it('should copy the unit and assignee of open cases and drop the chairman from P3 queues', async () => {
+  itSqlite('should copy the unit and assignee of open cases and drop the chairman from P3 queues', async () => {
     const path = join(dir, 'old.sqlite');
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SqliteDatabase(path) }) });
     const migrator = new Migrator({ db, provider: { getMigrations: async (): Promise<Record<string, Migration>> => migrations } });

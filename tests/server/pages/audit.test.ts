@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvCell, type HistoryEvent } from '../../../server/pages/audit.js';
 import { advance, buildTestApp, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/pages.js';
-import { openSqliteFile, dropTripwires } from '../../helpers/sqlite-file.js';
+import { openSqliteFile, dropTripwires, itSqlite } from '../../helpers/sqlite-file.js';
 
 let t: TestApp;
 let id: string;
@@ -120,7 +120,7 @@ describe('the auditors\' pages', () => {
     expect(res.body).toContain(`href="/ui/audit/cases/${id}/history.csv"`);
   });
 
-  it('says which event breaks the chain when the record was changed', async () => {
+  itSqlite('says which event breaks the chain when the record was changed', async () => {
     const db = openSqliteFile(t.databasePath);
     try {
       dropTripwires(db);
