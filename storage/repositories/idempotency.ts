@@ -29,7 +29,7 @@ const REPLACE = template<IdempotencyRow>((db, p) =>
  * (keys stored before PostgreSQL existed still match).
  */
 export function storedIdempotencyKey(dialect: QuerySession['dialect'], key: string): string {
-  return dialect === 'postgres' ? key.replace(/[\\\u0000]/g, (c) => (c === '\\' ? '\\\\' : '\\0')) : key;
+  return dialect === 'postgres' ? key.replace(/[\\\0]/g, (c) => (c === '\\' ? '\\\\' : '\\0')) : key;
 }
 
 /** The key as the engine gave it (the inverse of `storedIdempotencyKey`). */

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { itSqlite } from '../helpers/sqlite-file.js';
 import { migrations } from '../../storage/migrations/index.js';
 import { openStorage } from '../../storage/index.js';
