@@ -157,6 +157,10 @@ export class CommitQueue {
     const journal = this.#journal;
     const sink: unknown[] = [];
     const repos = journal ? journal.wrap(batch.repos, sink) : batch.repos;
+    // A batch of one unit needs no savepoint: if the unit fails, the whole transaction is
+    // rolled back, which undoes exactly the unit's writes (two statements fewer per
+    // command, a round trip each on PostgreSQL).
+    const alone = jobs.length === 1;
     for (const job of jobs) {
       const hooks: (() => void)[] = [];
       const ctx: TxContext = {
@@ -179,18 +183,24 @@ export class CommitQueue {
       };
       const captured = sink.length;
       try {
-        await batch.savepoint('unit');
+        if (!alone) await batch.savepoint('unit');
       } catch (e) {
         aborted = e;
         break;
       }
       try {
         const value = await job.work(repos, ctx);
-        await batch.releaseSavepoint('unit');
+        if (!alone) await batch.releaseSavepoint('unit');
         job.outcome = { ok: true, value, hooks };
       } catch (e) {
         job.outcome = { ok: false, error: toEngineError(e) };
         sink.length = captured;
+        if (alone) {
+          // Nothing else is in the transaction: undo it all, answer the unit's own error.
+          await batch.rollback();
+          job.reject(job.outcome.error);
+          return;
+        }
         try {
           await batch.rollbackToSavepoint('unit');
           await batch.releaseSavepoint('unit');

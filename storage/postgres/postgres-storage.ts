@@ -22,7 +22,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import { migrateToLatest } from '../migrations/index.js';
-import { StorageError, StorageUnavailable, type Batch, type Repositories, type Storage } from '../port.js';
+import { StorageError, StorageUnavailable, type Batch, type LedgerHeadRecord, type LedgerRepository, type Repositories, type Storage } from '../port.js';
 import { repositories } from '../repositories/index.js';
 import type { Database } from '../schema.js';
 import type { QueryResult, QuerySession } from '../session.js';
@@ -51,7 +51,7 @@ const SAVEPOINT_NAME = /^[a-z][a-z0-9_]*$/;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The batch's write lock: the log's head row (see the file's comment). */
-const WRITE_LOCK = 'select size from ledger_head where id = 1 for update';
+const WRITE_LOCK = 'select size, root_hash, frontier, updated_at from ledger_head where id = 1 for update';
 
 /**
  * PostgreSQL's 64-bit integers (`count(*)`, sums, `bigint` positions and ids) as JS numbers,
@@ -152,9 +152,11 @@ export class PostgresStorage implements Storage {
     }
     const batch = new PostgresBatch(client, this.#kysely, this.#names);
     try {
-      await client.query('begin');
-      await client.query(`set local lock_timeout = ${this.#busyTimeoutMs}`);
-      await client.query(WRITE_LOCK);
+      // One round trip (the simple protocol takes several statements): begin, the wait
+      // allowed for the lock, the lock.
+      const results = (await client.query(`begin; set local lock_timeout = ${this.#busyTimeoutMs}; ${WRITE_LOCK}`)) as unknown as pg.QueryResult[];
+      const row = results[2]?.rows[0] as { size: number; root_hash: string; frontier: string; updated_at: string } | undefined;
+      if (row) batch.lockedHead({ size: row.size, rootHash: row.root_hash, frontierJson: row.frontier, updatedAt: row.updated_at });
     } catch (e) {
       await batch.rollback();
       throw classifyOrWrap(e, 'cannot lock the database');
@@ -214,7 +216,24 @@ class PostgresBatch implements Batch {
         });
       },
     };
-    this.repos = repositories(session);
+    const repos = repositories(session);
+    const head = repos.ledger.head.bind(repos.ledger);
+    // The log's head as the lock read it: the batch's first `head()` (the journal's) needs
+    // no second round trip; later ones (after an advance) read the row again.
+    const ledger: LedgerRepository = Object.assign(Object.create(repos.ledger) as LedgerRepository, {
+      head: () => {
+        const h = this.#head;
+        this.#head = undefined;
+        return h ? Promise.resolve(h) : head();
+      },
+    });
+    this.repos = { ...repos, ledger };
+  }
+
+  #head: LedgerHeadRecord | undefined;
+  /** The head row the batch's lock read (see the constructor). */
+  lockedHead(head: LedgerHeadRecord): void {
+    this.#head = head;
   }
 
   async #verb(verb: string, name: string): Promise<void> {
