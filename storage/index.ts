@@ -39,3 +39,4 @@ export function openStorage(options: OpenStorageOptions): Promise<Storage> {
   return SqliteStorage.open(options);
 }
 export { ledgerRowsOf, sameLedgerRow, type LedgerSource } from './ledger-rows.js';
+export { copyDatabase, CopyRefused, type CopyDatabaseOptions, type CopyProgress, type CopyResult } from './copy.js';

@@ -16,16 +16,20 @@ const ENTRIES_PER_INSERT = 256;
  * The multi-row INSERT of `n` entries, compiled once per `n` (its shape is its row count);
  * each run passes its values in row order, the columns of each row in this order (what
  * the compiled statement's placeholders are: tests/ledger/log.test.ts reads the rows back).
+ * Per dialect too: a process that opens both (the db copy, its tests) must not run SQLite's
+ * `?` placeholders on PostgreSQL.
  */
-const insertEntries = new Map<number, Omit<CompiledQuery, 'parameters'>>();
-function insertOf(builder: QuerySession['builder'], n: number): Omit<CompiledQuery, 'parameters'> {
-  let q = insertEntries.get(n);
+const insertEntries = new Map<string, Omit<CompiledQuery, 'parameters'>>();
+function insertOf(s: QuerySession, n: number): Omit<CompiledQuery, 'parameters'> {
+  const builder = s.builder;
+  const key = `${s.dialect}:${n}`;
+  let q = insertEntries.get(key);
   if (!q) {
     const row = { position: 0, kind: '', case_id: '', ref: '', entry: '', leaf_hash: '' };
     const c = builder.insertInto('ledger_entries').values(Array.from({ length: n }, () => row)).compile();
     if (c.parameters.length !== n * 6) throw new Error('the entries INSERT has an unexpected shape');
     q = { sql: c.sql, query: c.query, queryId: c.queryId };
-    insertEntries.set(n, q);
+    insertEntries.set(key, q);
   }
   return q;
 }
@@ -55,7 +59,7 @@ export function ledgerRepository(s: QuerySession): LedgerRepository {
         const chunk = records.slice(i, i + ENTRIES_PER_INSERT);
         const parameters: unknown[] = [];
         for (const e of chunk) parameters.push(e.position, e.kind, e.caseId, e.ref, e.entry, e.leafHash);
-        await s.execute({ ...insertOf(s.builder, chunk.length), parameters });
+        await s.execute({ ...insertOf(s, chunk.length), parameters });
       }
     },
     async insertNodes(records) {

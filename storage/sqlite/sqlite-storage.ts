@@ -253,6 +253,11 @@ export class SqliteStorage implements Storage {
     return plan.rows.map((row) => row.detail);
   }
 
+  /** The query builder on this connection, for storage/'s own tools (the db copy reads every table with it; read-only when opened so). */
+  get builder(): Kysely<Database> {
+    return this.#kysely;
+  }
+
   /** Runs `fn` with the connection, for tests that must break the database (query_only, max_page_count). */
   withConnectionForTests<T>(fn: (sqlite: SqliteDatabase.Database) => T): T {
     return fn(this.#sqlite);
