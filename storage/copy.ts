@@ -46,6 +46,7 @@ import type {
   RemindersTable,
   TimersTable,
 } from './schema.js';
+import { storedIdempotencyKey } from './repositories/idempotency.js';
 import { columnsOf, insertRows, type QuerySession } from './session.js';
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
 
@@ -84,6 +85,8 @@ interface TableSpec {
   columns: string[];
   /** A bigserial `id` whose sequence is set past the copied ids. */
   serialId?: boolean;
+  /** A column stored in another form on PostgreSQL (written as the PostgreSQL repository writes it). */
+  convert?: Record<string, (v: unknown) => unknown>;
 }
 
 /**
@@ -122,6 +125,8 @@ const TABLES: TableSpec[] = [
   {
     table: 'idempotency_keys',
     columns: columnsOf<IdempotencyKeysTable>({ key: true, request_hash: true, response_status: true, response_body: true, case_id: true, created_at: true }),
+    // The server's per-user keys hold U+0000, which PostgreSQL's text cannot: stored escaped there.
+    convert: { key: (v) => storedIdempotencyKey('postgres', String(v)) },
   },
   { table: 'case_reads', serialId: true, columns: columnsOf<CaseReadsTable>({ id: true, case_id: true, actor: true, role: true, route: true, read_at: true }) },
   { table: 'feed_tokens', serialId: true, columns: columnsOf<FeedTokensTable>({ id: true, user_name: true, token_sha256: true, created_at: true, revoked_at: true }) },
@@ -304,7 +309,8 @@ async function copyTable(
     ).rows;
     if (page.length === 0) break;
     after = page[page.length - 1]!._rowid_;
-    const rows = page.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
+    const convert = spec.convert ?? {};
+    const rows = page.map((r) => Object.fromEntries(columns.map((c) => [c, convert[c] ? convert[c](r[c]) : r[c]])));
     await insertRows(dst, table, rows as never);
     copied += rows.length;
     await onProgress?.({ table, copied, total });

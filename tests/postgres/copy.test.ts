@@ -331,6 +331,30 @@ describe('npm run db -- copy (storage/copy.ts)', () => {
     expect((await onPostgres(t.url, countsOf)).cases).toBe(0);
   });
 
+  it("carries the server's per-user idempotency keys (U+0000 inside, stored escaped on PostgreSQL): a retry after the move gets the first answer", async () => {
+    const keyed = join(dir, 'keyed.sqlite');
+    copyFileSync(source, keyed);
+    const key = 'car-user\u0000form-after-move';
+    const input = question('retry@example.kz');
+    const onFile = await createEngine({ databasePath: keyed, calendar: kz, procedures, clock: new SimulatedClock('2025-04-22T05:00:00.000Z'), ledger: { keyPem } });
+    let first: string;
+    try {
+      first = (await onFile.createCase('feedback-inquiry', input, { ...as('car'), idempotencyKey: key })).view.id;
+    } finally {
+      await onFile.close();
+    }
+    const t = await freshDatabase();
+    await copyDatabase({ from: keyed, to: t.url });
+    const onPg = await createEngine({ databasePath: t.url, calendar: kz, procedures, clock: new SimulatedClock('2025-04-22T05:00:00.000Z'), ledger: { keyPem } });
+    try {
+      const again = await onPg.createCase('feedback-inquiry', input, { ...as('car'), idempotencyKey: key });
+      expect(again.view.id).toBe(first);
+      expect(again.replayed).toBe(true);
+    } finally {
+      await onPg.close();
+    }
+  });
+
   it('refuses a source whose migrations are not all applied, naming them', async () => {
     const old = join(dir, 'old.sqlite');
     copyFileSync(source, old);
