@@ -50,7 +50,7 @@ commands (each takes --out <file>: write the output there instead of stdout):
 
 Redirecting stdout with npm? Use \`npm run -s audit -- …\` (or --out), or npm's banner lands in the file.
 
-environment: DATABASE (default data/qazindustry.sqlite), INSPECT_PORT (default 5678),
+environment: DATABASE (default data/qazindustry.sqlite) or DATABASE_URL (PostgreSQL), INSPECT_PORT (default 5678),
 LEDGER_KEY_FILE, LEDGER_ORIGIN, LEDGER_CHECKPOINTS (ledger checkpoint, ledger public-key)`;
 
 export { CommandError, UsageError, type Args, type AuditIo } from './audit-common.js';

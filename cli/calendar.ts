@@ -36,7 +36,7 @@ const USAGE = `usage: npm run calendar -- <command> <file> [--json]
   apply <file>    install it as the newest calendar version and re-count the open deadlines
                   (deadline_recounted events, timers moved); prints a summary
 
-environment: DATABASE (default data/qazindustry.sqlite), CALENDAR_STATUTORY_ONLY, DEADLINE_READINGS`;
+environment: DATABASE (default data/qazindustry.sqlite) or DATABASE_URL (PostgreSQL), CALENDAR_STATUTORY_ONLY, DEADLINE_READINGS`;
 
 export interface CalendarIo {
   out(text: string): void;

@@ -38,7 +38,10 @@ export function classifyPostgresError(e: unknown): unknown {
     return new StorageError('storage_busy', `storage busy: ${code} (another transaction holds what this one needs)`, code, { cause: e });
   }
   if (code !== undefined && (UNAVAILABLE.has(code) || UNAVAILABLE_CLASS.test(code) || NODE_CODES.has(code))) {
-    return new StorageError('storage_unavailable', `storage unavailable: ${code}`, code, { cause: e });
+    // The server's own words (e.g. `database "x" does not exist`, `the database system is
+    // starting up`): they name no row's values.
+    const said = e instanceof Error && e.message ? ` (${e.message})` : '';
+    return new StorageError('storage_unavailable', `storage unavailable: ${code}${said}`, code, { cause: e });
   }
   if (e instanceof AggregateError && e.errors.some((x) => classifyPostgresError(x) instanceof StorageError)) {
     return new StorageError('storage_unavailable', 'storage unavailable: cannot reach the database server', undefined, { cause: e });
