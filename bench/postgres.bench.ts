@@ -23,7 +23,7 @@
  * part says so and is skipped.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -146,9 +146,13 @@ interface Measured {
 }
 
 export async function runPostgresBench(o: { seconds?: number; warmup?: number; connections?: number; cases?: number; rounds?: number } = {}): Promise<PartResult> {
+  let bin: string | undefined;
   try {
-    postgresBin();
+    bin = postgresBin();
   } catch {
+    bin = undefined;
+  }
+  if (!bin || !existsSync(join(bin, 'initdb'))) {
     console.log('postgres: skipped: no PostgreSQL server binaries');
     return { markdown: ['skipped: no PostgreSQL server binaries (apt-get install postgresql, or set PG_BIN)'], summary: 'skipped: no PostgreSQL server binaries' };
   }
