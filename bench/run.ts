@@ -2,7 +2,9 @@
  * `npm run bench`: runs every benchmark part, prints the ratios against baselines measured
  * in the same run, and writes bench/RESULTS.md with the machine description and date.
  * Parts: `npm run bench -- calendar http` runs only the named parts
- * (calendar, engine, inspect, http, replay, queues, pages, peer, startup, reminders, reports, ledger).
+ * (calendar, engine, inspect, http, replay, queues, pages, peer, startup, reminders, reports, ledger, postgres).
+ * `postgres` needs PostgreSQL's server binaries (Debian's postgresql, or PG_BIN): it starts
+ * throw-away clusters of its own; without them it says it was skipped.
  * BENCH_CACHE_DIR keeps the large generated databases between runs (default: a temp
  * directory removed at the end).
  */
@@ -67,6 +69,7 @@ const PARTS: { id: string; title: string; load: () => Promise<(() => Promise<unk
   { id: 'reminders', title: 'Reminders: staff reminders per second through the outbox vs applicant mail', load: async () => (await import('./reminders.bench.js')).runRemindersBench },
   { id: 'startup', title: 'Start-up time: 1,000,000 cases vs an empty database', load: async () => (await import('./startup.bench.js')).runStartupBench },
   { id: 'ledger', title: 'Transparency log: its cost on HTTP advances (log on vs off) and `ledger verify` over 1,000,000 entries', load: async () => (await import('./ledger.bench.js')).runLedgerBench },
+  { id: 'postgres', title: 'PostgreSQL: the engine with 1 and 2 processes vs a naive Fastify + pg server; group commit vs one transaction per command', load: async () => (await import('./postgres.bench.js')).runPostgresBench },
   { id: 'reports', title: 'On-time report over 100,000 cases: the deadline ledger vs scanning the cases\' contexts', load: async () => (await import('./reports.bench.js')).runReportsBench },
 ];
 

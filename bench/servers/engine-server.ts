@@ -1,7 +1,10 @@
 /**
  * The engine's real server for the HTTP bench: buildApp + createEngine on DATABASE with
- * SQLITE_SYNCHRONOUS, users with known tokens (`bench-<role>`), CASES pre-created P3
- * cases, listening on 127.0.0.1 at a random port. Reports {port, caseIds} over IPC.
+ * SQLITE_SYNCHRONOUS (or on DATABASE_URL, PostgreSQL, with DATABASE_POOL_SIZE, as the
+ * product's config reads them: bench/postgres.bench.ts), users with known tokens
+ * (`bench-<role>`), CASES pre-created P3 cases (0: a further process on a database another
+ * one filled), listening on 127.0.0.1 at a random port. Reports {port, caseIds} over IPC.
+ * GROUP_COMMIT=0: one transaction per command (the group-commit comparison's baseline).
  * The transparency log is on, as in every real engine; LEDGER_KEY_FILE (and
  * LEDGER_CHECKPOINTS) sign checkpoints as the production server does. LEDGER=off is the
  * ledger bench's baseline only (bench/ledger.bench.ts: what the log costs).
@@ -17,7 +20,9 @@ import { serve } from './child.js';
 
 const kz = loadKzCalendar();
 const engine = await createEngine({
-  databasePath: process.env.DATABASE!,
+  databasePath: process.env.DATABASE_URL || process.env.DATABASE!,
+  ...(process.env.DATABASE_POOL_SIZE ? { poolSize: Number(process.env.DATABASE_POOL_SIZE) } : {}),
+  ...(process.env.GROUP_COMMIT === '0' ? { groupCommit: false } : {}),
   synchronous: process.env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
   // BACKGROUND_CHECKPOINTS=0: SQLite's automatic checkpoint inside the commits (for comparison).
   ...(process.env.BACKGROUND_CHECKPOINTS === '0' ? { backgroundCheckpoints: false } : {}),
