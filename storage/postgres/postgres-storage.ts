@@ -22,11 +22,12 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import { migrateToLatest } from '../migrations/index.js';
-import { StorageError, StorageUnavailable, type Batch, type Repositories, type Storage } from '../port.js';
+import { StorageError, StorageUnavailable, type Batch, type CommitAnnouncement, type Repositories, type Storage } from '../port.js';
 import { repositories } from '../repositories/index.js';
 import type { Database } from '../schema.js';
 import type { QueryResult, QuerySession } from '../session.js';
 import { classifyPostgresError, driverCode } from './errors.js';
+import { PostgresCommitChannel } from './notifications.js';
 
 export interface PostgresStorageOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form, as `pg` reads it). */
@@ -76,6 +77,8 @@ export class PostgresStorage implements Storage {
   readonly #kysely: Kysely<Database>;
   readonly #busyTimeoutMs: number;
   readonly #names = new StatementNames();
+  /** Commits of the other processes (LISTEN/NOTIFY, notifications.ts); connects on the first subscriber. */
+  readonly commits: PostgresCommitChannel;
 
   private constructor(pool: pg.Pool, options: PostgresStorageOptions) {
     this.#pool = pool;
@@ -83,6 +86,7 @@ export class PostgresStorage implements Storage {
     this.readOnly = options.readOnly === true;
     this.#busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
     this.#kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    this.commits = new PostgresCommitChannel({ url: options.url, ...(options.schema ? { schema: options.schema } : {}) });
     const session: QuerySession = {
       builder: this.#kysely,
       dialect: 'postgres',
@@ -150,7 +154,7 @@ export class PostgresStorage implements Storage {
     } catch (e) {
       throw classifyOrWrap(e, 'cannot connect');
     }
-    const batch = new PostgresBatch(client, this.#kysely, this.#names);
+    const batch = new PostgresBatch(client, this.#kysely, this.#names, this.commits);
     try {
       await client.query('begin');
       await client.query(`set local lock_timeout = ${this.#busyTimeoutMs}`);
@@ -174,6 +178,7 @@ export class PostgresStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.commits.close();
     await this.#kysely.destroy().catch(() => undefined);
   }
 
@@ -201,8 +206,11 @@ class PostgresBatch implements Batch {
   /** The client lost its connection (or is in doubt): destroyed on release, never reused. */
   #broken = false;
 
-  constructor(client: pg.PoolClient, builder: Kysely<Database>, names: StatementNames) {
+  readonly #channel: PostgresCommitChannel;
+
+  constructor(client: pg.PoolClient, builder: Kysely<Database>, names: StatementNames, channel: PostgresCommitChannel) {
     this.#client = client;
+    this.#channel = channel;
     const session: QuerySession = {
       builder,
       dialect: 'postgres',
@@ -234,6 +242,16 @@ class PostgresBatch implements Batch {
   }
   rollbackToSavepoint(name: string): Promise<void> {
     return this.#verb('rollback to savepoint', name);
+  }
+
+  /** pg_notify in this transaction: delivered to the other processes only if it commits. */
+  async announce(commit: CommitAnnouncement): Promise<void> {
+    if (this.#over) throw new Error('the batch is over: its transaction was committed or rolled back');
+    try {
+      await this.#channel.announce(this.#client, commit);
+    } catch (e) {
+      throw classifyOrWrap(e, 'the commit notice failed');
+    }
   }
 
   async commit(): Promise<void> {
