@@ -51,10 +51,11 @@ export function encodeAnnouncement(processId: string, a: CommitAnnouncement, max
   let current: Wire = head;
   let bytes = Buffer.byteLength(JSON.stringify(current));
   let omitted = 0;
+  // The most a payload holds besides its entries (the first one's `d` and `m` are counted in `bytes`).
+  const empty = Buffer.byteLength(JSON.stringify({ v: 1, p: processId, c: [], m: 0, o: 999_999 }));
   for (const c of a.cases) {
     const entry: [string, number, number] = [c.id, c.fromSeq, c.toSeq];
     const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
-    const empty = Buffer.byteLength(JSON.stringify({ v: 1, p: processId, c: [], m: 0, o: 999_999 }));
     if (empty + size > maxBytes) {
       omitted++;
       continue;

@@ -89,6 +89,12 @@ describe('commit notices between processes (LISTEN/NOTIFY)', () => {
     expect(heardByB.flatMap((d) => (d.resync ? [] : d.cases))).toEqual(cases);
   });
 
+  it('should leave out an entry too large for any notice and count it (the receiver looks again)', () => {
+    const payloads = encodeAnnouncement('p', { cases: [{ id: 'x'.repeat(9000), fromSeq: 1, toSeq: 1 }, { id: 'ok', fromSeq: 2, toSeq: 2 }], mailQueued: 1 });
+    expect(payloads).toHaveLength(1);
+    expect(decodeAnnouncement(payloads[0]!)).toEqual({ processId: 'p', commit: { cases: [{ id: 'ok', fromSeq: 2, toSeq: 2 }], mailQueued: 1 }, omitted: 1 });
+  });
+
   it('should ignore a NOTIFY on the channel that is not one of ours', async () => {
     heardByB.length = 0;
     const c = new pg.Client({ connectionString: db.url });
