@@ -10,8 +10,12 @@
  * unit (or nested savepoint) that rolls back is dropped with its writes, and the rest is
  * appended to the log in the same transaction, after the last unit and before the commit.
  * A failed append fails the whole batch: nothing commits without its log entries.
+ *
+ * On a storage shared by several processes (`Batch.announce`: PostgreSQL), what the
+ * committed units `announce` is merged into one notice and sent in the same transaction,
+ * after the log, so the other processes hear of exactly what committed (engine/remote-commits.ts).
  */
-import type { Repositories, Storage } from '../storage/index.js';
+import type { CommitAnnouncement, Repositories, Storage } from '../storage/index.js';
 import { EngineError, toEngineError } from './errors.js';
 
 /** A unit of work: its writes go through `repos`, which belong to the batch's transaction. */
@@ -23,6 +27,20 @@ export interface TxContext {
   afterCommit(fn: () => void): void;
   /** Runs `fn` in a nested savepoint; a throw rolls back only `fn`'s writes and is rethrown. */
   nested<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Tells the other processes on the database what the unit committed (storage/port.ts
+   * `Batch.announce`); dropped with the unit (or nested savepoint) if it rolls back. A no-op
+   * on a storage without it.
+   */
+  announce(part: AnnouncedStep): void;
+}
+
+/** One committed step, as announced to the other processes: ids, seqs and instants only. */
+export interface AnnouncedStep {
+  caseId: string;
+  seq: number;
+  scheduledDueAt?: string;
+  mailQueued: number;
 }
 
 interface Job {
@@ -161,6 +179,8 @@ export class CommitQueue {
     // rolled back, which undoes exactly the unit's writes (two statements fewer per
     // command, a round trip each on PostgreSQL).
     const alone = jobs.length === 1;
+    const announcing = batch.announce !== undefined;
+    const announced: AnnouncedStep[] = [];
     for (const job of jobs) {
       const hooks: (() => void)[] = [];
       const ctx: TxContext = {
@@ -168,6 +188,7 @@ export class CommitQueue {
         nested: async <T>(fn: () => Promise<T>): Promise<T> => {
           const name = `n${++spCounter}`;
           const captured = sink.length;
+          const said = announced.length;
           await batch.savepoint(name);
           try {
             const v = await fn();
@@ -177,11 +198,16 @@ export class CommitQueue {
             await batch.rollbackToSavepoint(name);
             await batch.releaseSavepoint(name);
             sink.length = captured;
+            announced.length = said;
             throw e;
           }
         },
+        announce: (part) => {
+          if (announcing) announced.push(part);
+        },
       };
       const captured = sink.length;
+      const said = announced.length;
       try {
         if (!alone) await batch.savepoint('unit');
       } catch (e) {
@@ -195,6 +221,7 @@ export class CommitQueue {
       } catch (e) {
         job.outcome = { ok: false, error: toEngineError(e) };
         sink.length = captured;
+        announced.length = said;
         if (alone) {
           // Nothing else is in the transaction: undo it all, answer the unit's own error.
           await batch.rollback();
@@ -214,6 +241,13 @@ export class CommitQueue {
     if (aborted === undefined && journal && sink.length > 0) {
       try {
         appended = await journal.append(batch.repos, sink);
+      } catch (e) {
+        aborted = e;
+      }
+    }
+    if (aborted === undefined && announced.length > 0) {
+      try {
+        await batch.announce!(mergeAnnounced(announced));
       } catch (e) {
         aborted = e;
       }
@@ -259,4 +293,21 @@ export class CommitQueue {
       } else j.reject(o.error);
     }
   }
+}
+
+/** The batch's steps as one notice: per case the first and last seq, the earliest timer, the mail count. */
+export function mergeAnnounced(steps: readonly AnnouncedStep[]): CommitAnnouncement {
+  const cases = new Map<string, { id: string; fromSeq: number; toSeq: number }>();
+  let scheduledDueAt: string | undefined;
+  let mailQueued = 0;
+  for (const s of steps) {
+    const c = cases.get(s.caseId);
+    if (c) {
+      c.fromSeq = Math.min(c.fromSeq, s.seq);
+      c.toSeq = Math.max(c.toSeq, s.seq);
+    } else cases.set(s.caseId, { id: s.caseId, fromSeq: s.seq, toSeq: s.seq });
+    if (s.scheduledDueAt && (scheduledDueAt === undefined || Date.parse(s.scheduledDueAt) < Date.parse(scheduledDueAt))) scheduledDueAt = s.scheduledDueAt;
+    mailQueued += s.mailQueued;
+  }
+  return { cases: [...cases.values()], mailQueued, ...(scheduledDueAt ? { scheduledDueAt } : {}) };
 }

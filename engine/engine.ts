@@ -31,6 +31,7 @@ import { CalendarVersions, candidateOf, installVersion, type CalendarCandidate, 
 import { recountOpenDeadlines, type RecountSummary } from './recount.js';
 import type { UnitDirectory } from './units.js';
 import { CheckpointPublisher, createLedger, ledgerKey, TransparencyLog, type Ledger } from './ledger/index.js';
+import { RemoteCommits } from './remote-commits.js';
 
 export interface EngineOptions {
   /** SQLite file path (or `:memory:`), or a PostgreSQL URL (`postgres://…`: storage/postgres/). */
@@ -351,6 +352,12 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     if (n.scheduledDueAt) timers.scheduled(n.scheduledDueAt);
     if (n.mailQueued > 0) void outbox.poke();
   });
+  // Several processes on one database (PostgreSQL): their commits wake these workers and
+  // reach this observer as well (engine/remote-commits.ts). Listening before the first command.
+  const remote = storage.commits
+    ? new RemoteCommits({ channel: storage.commits, read, observer: () => runner.observer, timers, outbox, logger })
+    : undefined;
+  await remote?.listening();
   if (!transport) logger.warn({}, 'SMTP_URL is not set: e-mails stay queued');
   if (o.notificationPolicy) {
     notifications = new Notifications({
@@ -603,6 +610,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
         await timers.whenIdle();
         await outbox.whenIdle();
         await notifications?.whenIdle();
+        await remote?.whenObserved();
         await new Promise<void>((r) => setImmediate(r));
         quiet = busy ? 0 : quiet + 1;
       }
@@ -617,6 +625,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       await notifications?.stop();
       await idempotencyPurge.stop();
       await checkpoints.stop();
+      await remote?.close();
       await readRecorder.flush();
       await runner.queue.close();
       transport?.close?.();

@@ -438,6 +438,8 @@ export class Runner {
     const result: CommandResult = { status: p.status, view: buildCaseView(record, step.context, allowed, new Date(now), this.viewEnv(p.module)), replayed: false };
     if (p.idempotency) await rememberAnswer(repos.idempotency, p.idempotency, result, p.caseId, now);
     const notice: CommitNotice = { caseId: p.caseId, mailQueued, ...(scheduledDueAt ? { scheduledDueAt } : {}) };
+    // The other processes on the database hear of it too (if it commits: engine/remote-commits.ts).
+    tx.announce({ ...notice, seq: event.seq });
     if (this.#commitListeners.size > 0) {
       tx.afterCommit(() => {
         for (const l of this.#commitListeners) l(notice);

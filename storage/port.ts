@@ -395,6 +395,39 @@ export interface Batch {
   commit(): Promise<void>;
   /** Never throws: a batch whose transaction is already gone is simply over. */
   rollback(): Promise<void>;
+  /**
+   * Optional (a storage with `commits`): tells the other processes on this database what
+   * this batch committed, in its transaction, so the notice is delivered only if and when
+   * the batch commits (PostgreSQL: `pg_notify`). Call it once, after the last unit.
+   */
+  announce?(commit: CommitAnnouncement): Promise<void>;
+}
+
+/**
+ * What a batch committed, for the other processes on the database (their timer and outbox
+ * workers and their commit observers). Ids, seqs and instants only: never personal data.
+ */
+export interface CommitAnnouncement {
+  /** The cases the batch wrote events of: the first and the last seq it appended to each. */
+  cases: readonly { id: string; fromSeq: number; toSeq: number }[];
+  /** The earliest dueAt among the timers the batch (re)scheduled (UTC ISO). */
+  scheduledDueAt?: string;
+  /** Messages the batch queued. */
+  mailQueued: number;
+}
+
+/**
+ * A commit of another process, as this process hears of it. `resync`: notices may have been
+ * lost (the listening connection was down and is back): look at the database again.
+ */
+export type RemoteCommit = (CommitAnnouncement & { resync?: false }) | { resync: true };
+
+/** Commits of the other processes on the same database (PostgreSQL LISTEN/NOTIFY). */
+export interface CommitChannel {
+  /** Calls `listener` for every commit of another process, in commit order; returns the unsubscribe. */
+  subscribe(listener: (commit: RemoteCommit) => void): () => void;
+  /** Resolves once this process listens (or its first attempt failed: it keeps trying, then says `resync`). */
+  listening(): Promise<void>;
 }
 
 export interface Storage {
@@ -410,6 +443,11 @@ export interface Storage {
   health(): Promise<void>;
   /** Closes the database (waits for nothing: the caller drains its batches first). */
   close(): Promise<void>;
+  /**
+   * Optional: the commits of other processes on this database (absent on SQLite: one
+   * process writes a file, and its own commits reach it directly).
+   */
+  readonly commits?: CommitChannel;
 }
 
 /** What a driver failure means for the caller; the one classification of every adapter. */

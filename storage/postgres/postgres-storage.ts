@@ -22,11 +22,12 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import { migrateToLatest } from '../migrations/index.js';
-import { StorageError, StorageUnavailable, type Batch, type LedgerHeadRecord, type LedgerRepository, type Repositories, type Storage } from '../port.js';
+import { StorageError, StorageUnavailable, type Batch, type CommitAnnouncement, type LedgerHeadRecord, type LedgerRepository, type Repositories, type Storage } from '../port.js';
 import { repositories } from '../repositories/index.js';
 import type { Database } from '../schema.js';
 import type { QueryResult, QuerySession } from '../session.js';
 import { classifyPostgresError, driverCode } from './errors.js';
+import { PostgresCommitChannel } from './notifications.js';
 
 export interface PostgresStorageOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form, as `pg` reads it). */
@@ -76,6 +77,8 @@ export class PostgresStorage implements Storage {
   readonly #kysely: Kysely<Database>;
   readonly #busyTimeoutMs: number;
   readonly #names = new StatementNames();
+  /** Commits of the other processes (LISTEN/NOTIFY, notifications.ts); connects on the first subscriber. */
+  readonly commits: PostgresCommitChannel;
 
   private constructor(pool: pg.Pool, options: PostgresStorageOptions) {
     this.#pool = pool;
@@ -83,6 +86,7 @@ export class PostgresStorage implements Storage {
     this.readOnly = options.readOnly === true;
     this.#busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
     this.#kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    this.commits = new PostgresCommitChannel({ url: options.url, ...(options.schema ? { schema: options.schema } : {}) });
     const session: QuerySession = {
       builder: this.#kysely,
       dialect: 'postgres',
@@ -150,7 +154,7 @@ export class PostgresStorage implements Storage {
     } catch (e) {
       throw classifyOrWrap(e, 'cannot connect');
     }
-    const batch = new PostgresBatch(client, this.#kysely, this.#names);
+    const batch = new PostgresBatch(client, this.#kysely, this.#names, this.commits);
     try {
       // One round trip (the simple protocol takes several statements): begin, the wait
       // allowed for the lock, the lock.
@@ -176,6 +180,7 @@ export class PostgresStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.commits.close();
     await this.#kysely.destroy().catch(() => undefined);
   }
 
@@ -203,8 +208,11 @@ class PostgresBatch implements Batch {
   /** The client lost its connection (or is in doubt): destroyed on release, never reused. */
   #broken = false;
 
-  constructor(client: pg.PoolClient, builder: Kysely<Database>, names: StatementNames) {
+  readonly #channel: PostgresCommitChannel;
+
+  constructor(client: pg.PoolClient, builder: Kysely<Database>, names: StatementNames, channel: PostgresCommitChannel) {
     this.#client = client;
+    this.#channel = channel;
     const session: QuerySession = {
       builder,
       dialect: 'postgres',
@@ -255,10 +263,22 @@ class PostgresBatch implements Batch {
     return this.#verb('rollback to savepoint', name);
   }
 
+  /**
+   * pg_notify in this transaction: delivered to the other processes only if it commits.
+   * Sent with the COMMIT itself (one round trip less per batch).
+   */
+  announce(commit: CommitAnnouncement): Promise<void> {
+    if (this.#over) return Promise.reject(new Error('the batch is over: its transaction was committed or rolled back'));
+    this.#notices.push(...this.#channel.statements(commit, (v) => this.#client.escapeLiteral(v)));
+    return Promise.resolve();
+  }
+
+  readonly #notices: string[] = [];
+
   async commit(): Promise<void> {
     this.#over = true;
     try {
-      await this.#client.query('commit');
+      await this.#client.query([...this.#notices, 'commit'].join('; '));
     } catch (e) {
       // A COMMIT that got no answer may or may not have happened: the connection is not reused.
       this.#broken = true;
