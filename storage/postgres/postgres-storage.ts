@@ -201,8 +201,19 @@ class PostgresBatch implements Batch {
   /** The client lost its connection (or is in doubt): destroyed on release, never reused. */
   #broken = false;
 
+  /**
+   * The connection dies while the batch holds the client between two statements (the
+   * server crashed or restarts): pg emits 'error' on the client, which the pool no longer
+   * listens to once it is checked out; unheard, it would end the process. Heard, the batch
+   * is broken: its next statement fails as storage_unavailable, the client is destroyed.
+   */
+  readonly #onError = () => {
+    this.#broken = true;
+  };
+
   constructor(client: pg.PoolClient, builder: Kysely<Database>, names: StatementNames) {
     this.#client = client;
+    client.on('error', this.#onError);
     const session: QuerySession = {
       builder,
       dialect: 'postgres',
@@ -265,6 +276,8 @@ class PostgresBatch implements Batch {
   #release(): void {
     if (this.#released) return;
     this.#released = true;
+    // A destroyed client keeps the listener (a late 'error' of its socket is heard); a reused one drops it.
+    if (!this.#broken) this.#client.off('error', this.#onError);
     this.#client.release(this.#broken ? true : undefined);
   }
 }

@@ -22,17 +22,28 @@ const REPLACE = template<IdempotencyRow>((db, p) =>
     ),
 );
 
+/**
+ * The key as PostgreSQL stores it: its text cannot hold U+0000, which the server puts
+ * between the user and the client's key (server/routes/cases.ts `scopedKey`), so `%` and
+ * U+0000 are written `%25` and `%00` there (one-to-one). SQLite stores the key as it is.
+ */
+const pgKey = (key: string) => key.replaceAll('%', '%25').replaceAll('\u0000', '%00');
+const pgKeyBack = (key: string) => key.replace(/%(25|00)/g, (_, h: string) => (h === '25' ? '%' : '\u0000'));
+
 export function idempotencyRepository(s: QuerySession): IdempotencyRepository {
+  const toStored = s.dialect === 'postgres' ? pgKey : (k: string) => k;
+  const fromStored = s.dialect === 'postgres' ? pgKeyBack : (k: string) => k;
+  const toRow = (record: Parameters<IdempotencyRepository['insert']>[0]) => ({ ...idempotencyToRow(record), key: toStored(record.key) });
   return {
     async find(key) {
-      const row = (await s.execute(FIND.bind(s.builder, { key }))).rows[0];
-      return row ? idempotencyFromRow(row) : undefined;
+      const row = (await s.execute(FIND.bind(s.builder, { key: toStored(key) }))).rows[0];
+      return row ? idempotencyFromRow({ ...row, key: fromStored(row.key) }) : undefined;
     },
     async insert(record) {
-      await s.execute(INSERT.bind(s.builder, idempotencyToRow(record)));
+      await s.execute(INSERT.bind(s.builder, toRow(record)));
     },
     async replace(record) {
-      await s.execute(REPLACE.bind(s.builder, idempotencyToRow(record)));
+      await s.execute(REPLACE.bind(s.builder, toRow(record)));
     },
     async purgeBefore(before) {
       return affected(await s.execute(s.builder.deleteFrom('idempotency_keys').where('created_at', '<', before).compile()));
