@@ -209,10 +209,20 @@ class PostgresBatch implements Batch {
   #broken = false;
 
   readonly #channel: PostgresCommitChannel;
+  /**
+   * The connection dies while the batch holds the client between two statements (the
+   * server crashed or restarts): pg emits 'error' on the client, which the pool no longer
+   * listens to once it is checked out; unheard, it would end the process. Heard, the batch
+   * is broken: its next statement fails as storage_unavailable, the client is destroyed.
+   */
+  readonly #onError = () => {
+    this.#broken = true;
+  };
 
   constructor(client: pg.PoolClient, builder: Kysely<Database>, names: StatementNames, channel: PostgresCommitChannel) {
     this.#client = client;
     this.#channel = channel;
+    client.on('error', this.#onError);
     const session: QuerySession = {
       builder,
       dialect: 'postgres',
@@ -304,6 +314,8 @@ class PostgresBatch implements Batch {
   #release(): void {
     if (this.#released) return;
     this.#released = true;
+    // A destroyed client keeps the listener (a late 'error' of its socket is heard); a reused one drops it.
+    if (!this.#broken) this.#client.off('error', this.#onError);
     this.#client.release(this.#broken ? true : undefined);
   }
 }

@@ -7,19 +7,15 @@
  *
  * Wall time is real here (a real process and real sockets); every wait is bounded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/auth.js';
 import { tmpDir } from '../engine/fixtures/helpers.js';
 import { generatePrivateKeyPem, loadPrivateKey, publicKeyPem } from '../../lib/signed-note.js';
 import { auditOn } from '../helpers/audit.js';
+import { startServer, type Server } from '../helpers/server-process.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 20);
 const CLIENTS = 6;
 const TOKEN = 'soak-token-car';
@@ -36,52 +32,6 @@ interface Command {
 interface Ack {
   caseId: string;
   seq: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Server {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<number | null>;
-  stderr: string[];
-}
-
-/** Starts server/main.ts and resolves once it logs that it listens (bounded: 30 s). */
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stderr: string[] = [];
-  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const lines = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s: ${stderr.join('')}`)), 30_000);
-    lines.on('line', (l) => {
-      if (l.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening: ${stderr.join('')}`));
-    });
-  });
-  return { child, base: `http://127.0.0.1:${port}`, exited, stderr };
 }
 
 async function call(base: string, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
