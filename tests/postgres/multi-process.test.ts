@@ -10,14 +10,10 @@
  * observer (the live inspector) and the timer worker hear of the other processes' commits;
  * the transparency log has one position sequence without gaps and verifies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../engine/audit.js';
@@ -30,6 +26,7 @@ import type { MailTransport } from '../../engine/outbox-worker.js';
 import { car, chairman, inquiry, unit } from '../engine/fixtures/helpers.js';
 import { fakeCalendar, makeFakeProcedure } from '../engine/fixtures/fake-procedure.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js';
+import { freePort, startServer, type Server } from '../helpers/server-process.js';
 import { record } from '../inspect/helpers.js';
 import { sha256Hex } from '../../server/auth.js';
 import { generatePrivateKeyPem } from '../../lib/signed-note.js';
@@ -310,18 +307,16 @@ describe('several engines on one PostgreSQL database', () => {
  * Idempotency-Key, and the inspector of the second shows a case created through the first.
  */
 describe('two server processes on one PostgreSQL database', () => {
-  const ROOT = fileURLToPath(new URL('../..', import.meta.url));
   const TOKEN = 'two-processes-car';
   let db: TestDatabase | undefined;
   let dir: string | undefined;
-  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
 
   afterEach(async () => {
-    for (const c of children.splice(0)) {
-      if (c.exitCode === null && c.signalCode === null) {
-        const exited = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await exited;
+    for (const s of servers.splice(0)) {
+      if (s.child.exitCode === null && s.child.signalCode === null) {
+        s.child.kill('SIGTERM');
+        await s.exited;
       }
     }
     await db?.drop();
@@ -329,30 +324,9 @@ describe('two server processes on one PostgreSQL database', () => {
   });
 
   async function server(env: Record<string, string>): Promise<string> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    const stderr: string[] = [];
-    child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
-    const lines = createInterface({ input: child.stdout! });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start in 30 s: ${stderr.join('')}`)), 30_000);
-      lines.on('line', (l) => {
-        if (l.includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited with ${code} before listening: ${stderr.join('')}`));
-      });
-    });
-    return `http://127.0.0.1:${port}`;
+    const started = await startServer(env);
+    servers.push(started);
+    return started.base;
   }
 
   async function call(base: string, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -413,14 +387,3 @@ describe('two server processes on one PostgreSQL database', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
