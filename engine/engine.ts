@@ -355,7 +355,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   // Several processes on one database (PostgreSQL): their commits wake these workers and
   // reach this observer as well (engine/remote-commits.ts). Listening before the first command.
   const remote = storage.commits
-    ? new RemoteCommits({ channel: storage.commits, read, observer: () => runner.observer, timers, outbox, logger })
+    ? new RemoteCommits({ channel: storage.commits, read, observer: () => runner.observer, timers, outbox, reminders: () => notifications?.reminders, logger })
     : undefined;
   await remote?.listening();
   if (!transport) logger.warn({}, 'SMTP_URL is not set: e-mails stay queued');

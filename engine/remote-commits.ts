@@ -1,7 +1,8 @@
 /**
  * Commits of the other processes on the same database (storage/port.ts `CommitChannel`:
  * PostgreSQL LISTEN/NOTIFY), treated as this process treats its own (runner `onCommit`):
- * the timer worker wakes for an earlier timer, the outbox worker for queued mail, and the
+ * the timer worker wakes for an earlier timer, the outbox worker for queued mail, the staff
+ * reminder worker looks for the earliest reminder again, and the
  * observer (the live inspector) gets the CommitObservation of each event, built from the
  * stored case and event (read only when an observer is set).
  *
@@ -28,6 +29,12 @@ export interface RemoteCommitsOptions {
   observer: () => CommitObserver | undefined;
   timers: { scheduled(dueAt: string): void; poke(): Promise<void> };
   outbox: { poke(): Promise<void> };
+  /**
+   * The staff reminder worker, when a notification policy is configured (asked at each
+   * notice: it is built after this). A notice does not say when the reminders it may have
+   * scheduled are due; the worker reads the earliest from the database.
+   */
+  reminders?: () => { poke(): Promise<void> } | undefined;
   logger: Logger;
 }
 
@@ -60,11 +67,15 @@ export class RemoteCommits {
 
   #heard(c: RemoteCommit): void {
     this.heard++;
+    const reminders = this.#o.reminders?.();
     if (c.resync) {
       void this.#o.timers.poke();
       void this.#o.outbox.poke();
+      void reminders?.poke();
       return;
     }
+    // A step of another process may have scheduled (or moved) a case's reminders.
+    if (c.cases.length > 0) void reminders?.poke();
     if (c.scheduledDueAt) this.#o.timers.scheduled(c.scheduledDueAt);
     if (c.mailQueued > 0) void this.#o.outbox.poke();
     if (this.#o.observer() && c.cases.length > 0) {

@@ -26,6 +26,9 @@ import type { MailTransport } from '../../engine/outbox-worker.js';
 import { car, chairman, inquiry, unit } from '../engine/fixtures/helpers.js';
 import { fakeCalendar, makeFakeProcedure } from '../engine/fixtures/fake-procedure.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js';
+import { car as notifyCar, directory, question, reminderPolicy } from '../engine/notifications/helpers.js';
+import { loadKzCalendar } from '../../calendars/index.js';
+import { procedures } from '../../machines/index.js';
 import { freePort, startServer, type Server } from '../helpers/server-process.js';
 import { record } from '../inspect/helpers.js';
 import { sha256Hex } from '../../server/auth.js';
@@ -245,6 +248,23 @@ describe('several engines on one PostgreSQL database', () => {
     expect((await a.engine.history(late)).map((e) => e.type)).toEqual(['created']);
     // B's mail worker heard of A's queued acknowledgement too.
     await until('B sending A’s acknowledgement', () => b.sent.some((m) => m.headers?.['X-Case-Id'] === early));
+  });
+
+  it('should wake engine B’s reminder worker for a staff reminder a step of A scheduled', async () => {
+    const withPolicy = { calendar: loadKzCalendar(), procedures, notificationPolicy: reminderPolicy, staffDirectory: directory };
+    const a = await node(withPolicy); // A's workers never run: only B can send the reminder
+    const b = await node(withPolicy);
+    await b.engine.start();
+    await settle();
+    // The question's review term ends on 2025-03-26; its first reminder is 1 working day
+    // before, 09:00 Almaty (tests/engine/notifications/reminders.test.ts).
+    const id = (await a.engine.createCase('feedback-inquiry', question, { actor: notifyCar })).view.id;
+    await settle();
+    clock.set('2025-03-25T04:00:00.000Z');
+    await until('B queuing the reminder A’s step scheduled', async () => {
+      await b.engine.idle();
+      return (await b.engine.history(id)).some((e) => e.type === 'reminder_queued');
+    });
   });
 
   it('should keep one log without gaps that verifies after concurrent commands through three engines', async () => {
