@@ -11,9 +11,9 @@ import autocannon from 'autocannon';
 
 type Result = Awaited<ReturnType<typeof autocannon>>;
 import { fmt, ratio, type PartResult } from './lib/measure.js';
+import { commentRequests } from './lib/workload.js';
 import { startChild, type Ready } from './servers/child.js';
 
-const ROLES = ['car', 'supervisor', 'unit', 'chairman', 'press_secretary'];
 
 export interface Run {
   name: string;
@@ -33,26 +33,12 @@ export interface Run {
 }
 
 async function drive(port: number, caseIds: string[], seconds: number, connections: number): Promise<Result> {
-  let i = 0;
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration: seconds,
     timeout: 30,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req) => {
-          const k = i++;
-          return {
-            ...req,
-            path: `/cases/${caseIds[(k * 7919) % caseIds.length]}/events`,
-            headers: { authorization: `Bearer bench-${ROLES[k % ROLES.length]}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ type: 'comment', text: `Комментарий ${k}: уточнение по делу, см. приложение.` }),
-          };
-        },
-      },
-    ],
+    requests: commentRequests(caseIds),
   });
 }
 

@@ -12,35 +12,13 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { HUMAN_ROLES, bearerToken, sha256Hex } from '../server/auth.js';
+import { bearerToken, sha256Hex } from '../server/auth.js';
+import { NAIVE_TABLES, naiveSnapshot, naiveUsers } from './lib/workload.js';
 import { serve } from './servers/child.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL!, max: 10 });
 pool.on('error', () => {});
-await pool.query(`
-  create table if not exists cases (id text primary key, seq integer not null, state text not null, snapshot text not null, updated_at text not null);
-  create table if not exists events (case_id text not null references cases(id), seq integer not null, type text not null, payload text not null,
-    actor text not null, role text not null, recorded_at text not null, primary key (case_id, seq));
-`);
-const users = new Map(HUMAN_ROLES.map((role) => [sha256Hex(`bench-${role}`), { name: `${role}-user`, role }]));
-
-/** A snapshot of about 1.5 KB, like the engine's snapshot + context of a P3 case (the SQLite twin's). */
-function snapshot(id: string, seq: number, last: unknown): string {
-  return JSON.stringify({
-    id,
-    seq,
-    state: 'received',
-    applicant: { name: 'Айгерим Сапарова', email: 'aigerim@example.kz' },
-    language: 'ru',
-    kind: 'question',
-    text: 'Как получить меру государственной поддержки экспортёрам обрабатывающей промышленности?',
-    deadlines: {
-      review: { key: 'review', rule: 'п. 38, 39', amount: 15, unit: 'calendar_days', reading: 'calendar', dueAt: '2026-12-11T19:00:00.000Z', lastDay: '2026-12-11', status: 'pending', open: true },
-    },
-    last,
-    padding: 'x'.repeat(900),
-  });
-}
+await pool.query(NAIVE_TABLES);
 
 const GET_CASE = { name: 'get_case', text: 'select id, seq, state, snapshot from cases where id = $1 for update' };
 const INSERT_EVENT = { name: 'insert_event', text: 'insert into events (case_id, seq, type, payload, actor, role, recorded_at) values ($1, $2, $3, $4, $5, $6, $7)' };
@@ -60,7 +38,7 @@ async function advance(id: string, type: string, payload: Record<string, unknown
     const now = new Date().toISOString();
     const snap = JSON.parse(row.snapshot) as Record<string, unknown>;
     await client.query({ ...INSERT_EVENT, values: [id, seq, type, JSON.stringify(payload), user.name, user.role, now] });
-    await client.query({ ...UPDATE_CASE, values: [seq, snapshot(id, seq, { type, payload, at: now, by: user.name, prevState: snap.state }), now, id] });
+    await client.query({ ...UPDATE_CASE, values: [seq, naiveSnapshot(id, seq, { type, payload, at: now, by: user.name, prevState: snap.state }), now, id] });
     await client.query('commit');
     return { id, seq, state: row.state, updatedAt: now };
   } catch (e) {
@@ -79,7 +57,7 @@ const caseIds = Array.from({ length: n }, () => randomUUID());
   try {
     await client.query('begin');
     const now = new Date().toISOString();
-    for (const id of caseIds) await client.query('insert into cases (id, seq, state, snapshot, updated_at) values ($1, 1, $2, $3, $4)', [id, 'received', snapshot(id, 1, null), now]);
+    for (const id of caseIds) await client.query('insert into cases (id, seq, state, snapshot, updated_at) values ($1, 1, $2, $3, $4)', [id, 'received', naiveSnapshot(id, 1, null), now]);
     await client.query('commit');
   } finally {
     client.release();
@@ -89,7 +67,7 @@ const caseIds = Array.from({ length: n }, () => randomUUID());
 const app = Fastify({ logger: false });
 app.post<{ Params: { id: string }; Body: { type: string } & Record<string, unknown> }>('/cases/:id/events', async (request, reply) => {
   const token = bearerToken(request.headers.authorization);
-  const user = token ? users.get(sha256Hex(token)) : undefined;
+  const user = token ? naiveUsers.get(sha256Hex(token)) : undefined;
   if (!user) return reply.status(401).send({ error: 'unauthorized' });
   const { type, ...payload } = request.body;
   if (typeof type !== 'string') return reply.status(400).send({ error: 'invalid_request' });

@@ -7,37 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import SqliteDatabase from 'better-sqlite3';
 import Fastify from 'fastify';
-import { HUMAN_ROLES, bearerToken, sha256Hex } from '../server/auth.js';
+import { bearerToken, sha256Hex } from '../server/auth.js';
+import { NAIVE_TABLES, naiveSnapshot, naiveUsers } from './lib/workload.js';
 import { serve } from './servers/child.js';
 
 const db = new SqliteDatabase(process.env.DATABASE!);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
-db.exec(`
-  create table if not exists cases (id text primary key, seq integer not null, state text not null, snapshot text not null, updated_at text not null);
-  create table if not exists events (case_id text not null references cases(id), seq integer not null, type text not null, payload text not null,
-    actor text not null, role text not null, recorded_at text not null, primary key (case_id, seq));
-`);
-const users = new Map(HUMAN_ROLES.map((role) => [sha256Hex(`bench-${role}`), { name: `${role}-user`, role }]));
-
-/** A snapshot of about 1.5 KB, like the engine's snapshot + context of a P3 case. */
-function snapshot(id: string, seq: number, last: unknown): string {
-  return JSON.stringify({
-    id,
-    seq,
-    state: 'received',
-    applicant: { name: 'Айгерим Сапарова', email: 'aigerim@example.kz' },
-    language: 'ru',
-    kind: 'question',
-    text: 'Как получить меру государственной поддержки экспортёрам обрабатывающей промышленности?',
-    deadlines: {
-      review: { key: 'review', rule: 'п. 38, 39', amount: 15, unit: 'calendar_days', reading: 'calendar', dueAt: '2026-12-11T19:00:00.000Z', lastDay: '2026-12-11', status: 'pending', open: true },
-    },
-    last,
-    padding: 'x'.repeat(900),
-  });
-}
+db.exec(NAIVE_TABLES);
 
 const getCase = db.prepare<[string], { id: string; seq: number; state: string; snapshot: string }>('select id, seq, state, snapshot from cases where id = ?');
 const insertEvent = db.prepare('insert into events (case_id, seq, type, payload, actor, role, recorded_at) values (?, ?, ?, ?, ?, ?, ?)');
@@ -52,7 +30,7 @@ const advance = db
     const now = new Date().toISOString();
     const snap = JSON.parse(row.snapshot) as Record<string, unknown>;
     insertEvent.run(id, seq, type, JSON.stringify(payload), user.name, user.role, now);
-    updateCase.run(seq, snapshot(id, seq, { type, payload, at: now, by: user.name, prevState: snap.state }), now, id);
+    updateCase.run(seq, naiveSnapshot(id, seq, { type, payload, at: now, by: user.name, prevState: snap.state }), now, id);
     return { id, seq, state: row.state, updatedAt: now };
   })
   .immediate;
@@ -60,13 +38,13 @@ const advance = db
 const n = Number(process.env.CASES ?? 1000);
 const caseIds = Array.from({ length: n }, () => randomUUID());
 db.transaction(() => {
-  for (const id of caseIds) insertCase.run(id, 'received', snapshot(id, 1, null), new Date().toISOString());
+  for (const id of caseIds) insertCase.run(id, 'received', naiveSnapshot(id, 1, null), new Date().toISOString());
 })();
 
 const app = Fastify({ logger: false });
 app.post<{ Params: { id: string }; Body: { type: string } & Record<string, unknown> }>('/cases/:id/events', async (request, reply) => {
   const token = bearerToken(request.headers.authorization);
-  const user = token ? users.get(sha256Hex(token)) : undefined;
+  const user = token ? naiveUsers.get(sha256Hex(token)) : undefined;
   if (!user) return reply.status(401).send({ error: 'unauthorized' });
   const { type, ...payload } = request.body;
   if (typeof type !== 'string') return reply.status(400).send({ error: 'invalid_request' });

@@ -29,11 +29,11 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { postgresBin, startCluster, type Cluster } from '../tests/helpers/pg-cluster.js';
 import { fmt, median, ratio, type PartResult } from './lib/measure.js';
+import { commentRequests } from './lib/workload.js';
 import { startChild, type Child, type Ready } from './servers/child.js';
 
 type Result = Awaited<ReturnType<typeof autocannon>>;
 
-const ROLES = ['car', 'supervisor', 'unit', 'chairman', 'press_secretary'];
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const mean = (xs: number[]) => sum(xs) / xs.length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,29 +41,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One autocannon per port, the connections split between them, all over the same cases. */
 async function drive(ports: number[], caseIds: string[], seconds: number, connections: number): Promise<Result[]> {
   return Promise.all(
-    ports.map((port, p) => {
-      let i = p * 104_729;
-      return autocannon({
+    ports.map((port, p) =>
+      autocannon({
         url: `http://127.0.0.1:${port}`,
         connections: Math.max(1, Math.round(connections / ports.length)),
         duration: seconds,
         timeout: 30,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (req) => {
-              const k = i++;
-              return {
-                ...req,
-                path: `/cases/${caseIds[(k * 7919) % caseIds.length]}/events`,
-                headers: { authorization: `Bearer bench-${ROLES[k % ROLES.length]}`, 'content-type': 'application/json' },
-                body: JSON.stringify({ type: 'comment', text: `Комментарий ${k}: уточнение по делу, см. приложение.` }),
-              };
-            },
-          },
-        ],
-      });
-    }),
+        requests: commentRequests(caseIds, p * 104_729),
+      }),
+    ),
   );
 }
 
