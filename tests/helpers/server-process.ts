@@ -75,3 +75,28 @@ export async function killServer(server: Server | undefined): Promise<void> {
     await server.exited;
   }
 }
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  /** How long the answer took, ms. */
+  ms: number;
+}
+
+/**
+ * One HTTP call to a spawned server with `token` as the bearer; JSON in and out. Throws on
+ * a network failure or after `timeoutMs` (the answer is unknown: the suites retry with the
+ * command's Idempotency-Key).
+ */
+export function callAs(token: string) {
+  return async (base: string, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<Answer> => {
+    const t0 = Date.now();
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, ms: Date.now() - t0 };
+  };
+}

@@ -29,7 +29,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.js
 import { car as notifyCar, directory, question, reminderPolicy } from '../engine/notifications/helpers.js';
 import { loadKzCalendar } from '../../calendars/index.js';
 import { procedures } from '../../machines/index.js';
-import { freePort, startServer, type Server } from '../helpers/server-process.js';
+import { callAs, freePort, startServer, type Server } from '../helpers/server-process.js';
 import { record } from '../inspect/helpers.js';
 import { sha256Hex } from '../../server/auth.js';
 import { generatePrivateKeyPem } from '../../lib/signed-note.js';
@@ -349,15 +349,7 @@ describe('two server processes on one PostgreSQL database', () => {
     return started.base;
   }
 
-  async function call(base: string, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(20_000),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
+  const call = callAs(TOKEN);
 
   it('should share one case between two servers, one If-Match winner, one application per key, and one inspector for both', async () => {
     db = await createTestDatabase();

@@ -14,7 +14,7 @@ import { sha256Hex } from '../../server/auth.js';
 import { tmpDir } from '../engine/fixtures/helpers.js';
 import { generatePrivateKeyPem, loadPrivateKey, publicKeyPem } from '../../lib/signed-note.js';
 import { auditOn } from '../helpers/audit.js';
-import { startServer, type Server } from '../helpers/server-process.js';
+import { callAs, startServer, type Server } from '../helpers/server-process.js';
 
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 20);
 const CLIENTS = 6;
@@ -34,15 +34,7 @@ interface Ack {
   seq: number;
 }
 
-async function call(base: string, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(20_000),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const call = callAs(TOKEN);
 
 const question = (marker: string) => ({ applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', kind: 'question', text: marker });
 

@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../../../server/auth.js';
+import { callAs, type Answer } from '../../helpers/server-process.js';
 
 export const TOKEN = 'pg-soak-token-car';
 
@@ -22,23 +23,10 @@ export function writeUsersFile(dir: string): string {
   return file;
 }
 
-export interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  ms: number;
-}
+export type { Answer };
 
-/** One HTTP call as `car`; throws on a network failure or after `timeoutMs` (the answer is unknown). */
-export async function call(base: string, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<Answer> {
-  const t0 = Date.now();
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown>, ms: Date.now() - t0 };
-}
+/** One HTTP call as `car` (tests/helpers/server-process.ts `callAs`). */
+export const call = callAs(TOKEN);
 
 export interface Command {
   n: number;
