@@ -26,7 +26,7 @@
 import { existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import { migrations } from './migrations/index.js';
-import { PostgresStorage } from './postgres/postgres-storage.js';
+import { isPostgresUrl, PostgresStorage, WRITE_LOCK } from './postgres/postgres-storage.js';
 import type {
   CalendarVersionsTable,
   CaseReadsTable,
@@ -164,7 +164,7 @@ const countsText = (counts: [string, number][]) => counts.map(([t, n]) => `${n} 
 export async function copyDatabase(options: CopyDatabaseOptions): Promise<CopyResult> {
   const started = performance.now();
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
-  if (!/^postgres(ql)?:\/\//i.test(options.to)) throw new CopyRefused('the target must be a PostgreSQL URL (postgres://user@host:port/database)');
+  if (!isPostgresUrl(options.to)) throw new CopyRefused('the target must be a PostgreSQL URL (postgres://user@host:port/database)');
   if (!existsSync(options.from)) throw new CopyRefused(`the source ${options.from} does not exist (give the SQLite file of the deployment, DATABASE)`);
   const source = await SqliteStorage.open({ path: options.from, readOnly: true });
   try {
@@ -181,7 +181,7 @@ export async function copyDatabase(options: CopyDatabaseOptions): Promise<CopyRe
           const session: QuerySession = { builder: t, dialect: 'postgres', execute: (q) => t.executeQuery(q) };
           await sql`set local lock_timeout = 5000`.execute(t);
           // The write lock of every server process (storage/postgres/): none writes while we copy.
-          await sql`select size from ledger_head where id = 1 for update`.execute(t);
+          await sql.raw(WRITE_LOCK).execute(t);
           const counts = await targetCounts(t);
           if (counts.length > 0) throw new CopyRefused(`the target database ${target.location} is not empty: ${countsText(counts)} (copy into a new, empty database)`);
           await checkColumns(s, t);

@@ -3,19 +3,15 @@
  * SQL, Kysely and the drivers stay inside this folder.
  */
 import type { Storage } from './port.js';
-import { PostgresStorage } from './postgres/postgres-storage.js';
+import { isPostgresUrl, PostgresStorage } from './postgres/postgres-storage.js';
 import { SqliteStorage, type SqliteStorageOptions } from './sqlite/sqlite-storage.js';
 
 export type * from './port.js';
 export { StorageError, StorageUnavailable } from './port.js';
 export { SqliteStorage, type SqliteStorageOptions, type SynchronousMode } from './sqlite/sqlite-storage.js';
-export { PostgresStorage, redact as redactDatabaseUrl, type PostgresStorageOptions } from './postgres/postgres-storage.js';
+export { isPostgresUrl, PostgresStorage, redact as redactDatabaseUrl, type PostgresStorageOptions } from './postgres/postgres-storage.js';
 export type { CheckpointerOptions, CheckpointStats } from './sqlite/checkpointer.js';
 
-/** Whether a database location is a PostgreSQL URL (`postgres://…`, `postgresql://…`) rather than a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
 
 export interface OpenStorageOptions extends SqliteStorageOptions {
   /** PostgreSQL only: connections per process (default 10). */

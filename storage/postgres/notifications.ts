@@ -24,7 +24,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { CommitAnnouncement, CommitChannel, RemoteCommit } from '../port.js';
 
-/** The channel of a database's default schema; a schema of its own gets its own channel (tests share one database). */
+/** The channel of a database's default schema; a storage opened on a schema of its own (`schema`) gets its own channel. */
 export function commitChannelName(schema?: string): string {
   if (!schema) return 'qaz_commits';
   const name = `qaz_commits_${schema}`;

@@ -42,7 +42,8 @@ export interface PostgresStorageOptions {
   busyTimeoutMs?: number;
   /**
    * A schema to use instead of the URL's default (`search_path`, then `public` for the
-   * pg_trgm operators): created when missing. Tests give each database their own.
+   * pg_trgm operators): created when missing. Several deployments can share one database
+   * this way; each schema gets its own commit channel (notifications.ts).
    */
   schema?: string;
 }
@@ -51,8 +52,8 @@ export interface PostgresStorageOptions {
 const SAVEPOINT_NAME = /^[a-z][a-z0-9_]*$/;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** The batch's write lock: the log's head row (see the file's comment). */
-const WRITE_LOCK = 'select size, root_hash, frontier, updated_at from ledger_head where id = 1 for update';
+/** The batch's write lock: the log's head row (see the file's comment); every writer of the database takes it first (the db copy too). */
+export const WRITE_LOCK = 'select size, root_hash, frontier, updated_at from ledger_head where id = 1 for update';
 
 /**
  * PostgreSQL's 64-bit integers (`count(*)`, sums, `bigint` positions and ids) as JS numbers,
@@ -354,6 +355,11 @@ async function run<R>(on: pg.Pool | pg.PoolClient, q: CompiledQuery<R>, names: S
 function classifyOrWrap(e: unknown, what: string): StorageError {
   const c = classifyPostgresError(e);
   return c instanceof StorageError ? c : new StorageError('storage_unavailable', `storage unavailable: ${what}`, driverCode(e), { cause: e });
+}
+
+/** Whether a database location is a PostgreSQL URL (`postgres://…`, `postgresql://…`) rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
 }
 
 /** The URL without its password, for messages and logs. */
