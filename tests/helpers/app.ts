@@ -75,7 +75,6 @@ export async function buildTestApp(
     limits: options.limits,
     writeRateLimit: options.writeRateLimit,
     authFailureLimit: options.authFailureLimit,
-    ...(process.env.TEST_APP_LOG ? { logger: { level: 'error' } } : {}),
   });
   await engine.start();
   const as = (role: HumanRole) => ({
