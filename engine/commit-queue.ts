@@ -5,6 +5,11 @@
  * savepoint and fails alone; the others commit. Every caller is answered only after the
  * commit (or the failure of the whole batch); after-commit hooks run only for committed units.
  *
+ * Where a savepoint costs a round trip (`Batch.rowsChangedSince`: PostgreSQL), units take none: a
+ * unit that throws having changed no row fails alone as above; after any other failure the
+ * batch rolls back and its units run again, each in a transaction of its own (a unit must
+ * therefore do nothing outside its transaction but through `afterCommit`).
+ *
  * With a journal (engine/ledger/: the transparency log), the units see the batch's
  * repositories through it: what they write of the record is captured, the capture of a
  * unit (or nested savepoint) that rolls back is dropped with its writes, and the rest is
@@ -15,7 +20,7 @@
  * committed units `announce` is merged into one notice and sent in the same transaction,
  * after the log, so the other processes hear of exactly what committed (engine/remote-commits.ts).
  */
-import type { CommitAnnouncement, Repositories, Storage } from '../storage/index.js';
+import type { Batch, CommitAnnouncement, Repositories, Storage } from '../storage/index.js';
 import { EngineError, toEngineError } from './errors.js';
 
 /** A unit of work: its writes go through `repos`, which belong to the batch's transaction. */
@@ -33,6 +38,34 @@ export interface TxContext {
    * on a storage without it.
    */
   announce(part: AnnouncedStep): void;
+  /**
+   * Where the batch stands among the database's commits (undefined on a storage without
+   * `Batch.serial`: SQLite). Keep it with what the unit learnt of the database (a cached
+   * case) and ask `unchanged` in a later batch whether it still holds.
+   */
+  readonly mark: BatchMark | undefined;
+  /**
+   * True iff no other process has committed since the batch of `mark` (so what this
+   * process knew then, plus its own commits since, is what the database holds); false for
+   * an undefined mark or on a storage without `Batch.serial`.
+   */
+  unchanged(mark: BatchMark | undefined): boolean;
+  /**
+   * A write of the unit whose answer the unit does not wait for (it knows the write cannot
+   * be refused but by a failure: the case it read in this batch is current). The commit
+   * queue waits for it before the commit, so the unit's next statements and the next
+   * units' run while the database executes it. If it fails, the unit fails: with its
+   * savepoint (SQLite, where it is waited for at the unit's end) alone; otherwise the batch
+   * rolls back and its units run again, each in a transaction of its own.
+   */
+  defer(write: Promise<unknown>): void;
+}
+
+/** A batch's place among the database's commits (see `TxContext.mark`). */
+export interface BatchMark {
+  /** Bumped when the database's count went backwards (it was restored): every older mark is void. */
+  readonly epoch: number;
+  readonly serial: number;
 }
 
 /** One committed step, as announced to the other processes: ids, seqs and instants only. */
@@ -54,6 +87,12 @@ interface Job {
 export interface BatchJournal<E = unknown> {
   /** The batch's repositories, capturing into `sink` what the units write of the record. */
   wrap(repos: Repositories, sink: E[]): Repositories;
+  /**
+   * Optional: resolves once the wrapped repositories hand out log positions without a read
+   * (the log's head is known), so a unit's appends issue their writes the moment they are
+   * called, in the unit's turn, even when the unit does not wait for them (`defer`).
+   */
+  ready?(sink: E[]): Promise<void>;
   /** Appends the committed units' entries, in the batch's transaction. */
   append(repos: Repositories, entries: readonly E[]): Promise<unknown>;
   /** After the commit of a batch that appended: what `append` returned. */
@@ -88,6 +127,24 @@ export class CommitQueue {
   #closed = false;
   #idle: (() => void)[] = [];
   readonly stats: CommitStats = { transactions: 0, units: 0 };
+  /** The serial (storage/port.ts `Batch.serial`) of this process's last committed batch. */
+  #committedSerial: number | undefined;
+  /** Every batch up to this serial may be another process's: marks at or below it prove nothing. */
+  #foreignUpTo = Number.NEGATIVE_INFINITY;
+  #epoch = 0;
+
+  /** The mark of a batch about to run its units, from its serial (see `TxContext.unchanged`). */
+  #markOf(serial: number | undefined): BatchMark | undefined {
+    if (serial === undefined) return undefined;
+    const last = this.#committedSerial;
+    if (last !== undefined && serial <= last) {
+      // The count went backwards: not the database this process has been writing.
+      this.#epoch++;
+      this.#committedSerial = undefined;
+    }
+    if (this.#committedSerial === undefined || serial !== this.#committedSerial + 1) this.#foreignUpTo = serial - 1;
+    return { epoch: this.#epoch, serial };
+  }
 
   constructor(storage: Storage, options: CommitQueueOptions = {}) {
     this.#storage = storage;
@@ -175,14 +232,33 @@ export class CommitQueue {
     const journal = this.#journal;
     const sink: unknown[] = [];
     const repos = journal ? journal.wrap(batch.repos, sink) : batch.repos;
+    if (journal?.ready) {
+      try {
+        await journal.ready(sink);
+      } catch (e) {
+        await batch.rollback();
+        this.#failAll(jobs, e, 'cannot read the log');
+        return;
+      }
+    }
     // A batch of one unit needs no savepoint: if the unit fails, the whole transaction is
     // rolled back, which undoes exactly the unit's writes (two statements fewer per
     // command, a round trip each on PostgreSQL).
     const alone = jobs.length === 1;
+    // Where a savepoint costs a round trip (storage/port.ts `Batch.rowsChangedSince`), units run
+    // without one: a unit that fails having changed no row (a refusal, a conflict: nearly
+    // every failure) needs no undo; for any other, the batch is rolled back and its units
+    // run again one by one (below).
+    const lazy = !alone && batch.rowsChangedSince !== undefined && batch.statements !== undefined;
     const announcing = batch.announce !== undefined;
     const announced: AnnouncedStep[] = [];
+    const mark = this.#markOf(batch.serial);
+    const unchanged = (m: BatchMark | undefined): boolean => mark !== undefined && m !== undefined && m.epoch === mark.epoch && m.serial > this.#foreignUpTo;
+    /** The deferred writes of the units that succeeded, settled (never rejecting: the error is the value). */
+    const pending: Promise<{ failed: unknown } | undefined>[] = [];
     for (const job of jobs) {
       const hooks: (() => void)[] = [];
+      const deferred: Promise<{ failed: unknown } | undefined>[] = [];
       const ctx: TxContext = {
         afterCommit: (fn) => hooks.push(fn),
         nested: async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -205,18 +281,31 @@ export class CommitQueue {
         announce: (part) => {
           if (announcing) announced.push(part);
         },
+        mark,
+        unchanged,
+        defer: (write) => {
+          deferred.push(write.then(() => undefined, (e: unknown) => ({ failed: e })));
+        },
       };
       const captured = sink.length;
       const said = announced.length;
+      const savepoint = !alone && !lazy;
+      const first = lazy ? batch.statements!() : 0;
       try {
-        if (!alone) await batch.savepoint('unit');
+        if (savepoint) await batch.savepoint('unit');
       } catch (e) {
         aborted = e;
         break;
       }
       try {
         const value = await job.work(repos, ctx);
-        if (!alone) await batch.releaseSavepoint('unit');
+        if (lazy) pending.push(...deferred);
+        else {
+          // With a savepoint (or alone) the unit's writes are answered before it counts as done.
+          const failed = (await Promise.all(deferred)).find((d) => d !== undefined);
+          if (failed) throw failed.failed;
+        }
+        if (savepoint) await batch.releaseSavepoint('unit');
         job.outcome = { ok: true, value, hooks };
       } catch (e) {
         job.outcome = { ok: false, error: toEngineError(e) };
@@ -228,6 +317,16 @@ export class CommitQueue {
           job.reject(job.outcome.error);
           return;
         }
+        if (lazy) {
+          // Its statements were answered (a unit waits for all but the writes it deferred,
+          // which count as changes whatever they will do).
+          if (deferred.length === 0 && batch.rowsChangedSince!(first) === 0) continue;
+          // The unit changed rows, or the transaction failed, and there is no savepoint to
+          // go back to: nothing of the batch commits; each unit runs again in a transaction
+          // of its own, so only the failing one fails (nobody was answered yet).
+          await this.#rerunAlone(batch, jobs);
+          return;
+        }
         try {
           await batch.rollbackToSavepoint('unit');
           await batch.releaseSavepoint('unit');
@@ -235,6 +334,14 @@ export class CommitQueue {
           aborted = e2;
           break;
         }
+      }
+    }
+    if (aborted === undefined && pending.length > 0) {
+      // The units' deferred writes (lazy: without savepoints), all answered before the log and the commit.
+      const failed = (await Promise.all(pending)).find((d) => d !== undefined);
+      if (failed) {
+        await this.#rerunAlone(batch, jobs);
+        return;
       }
     }
     let appended: unknown;
@@ -264,6 +371,7 @@ export class CommitQueue {
       this.#failAll(jobs, aborted, 'the transaction failed');
       return;
     }
+    if (mark !== undefined) this.#committedSerial = mark.serial;
     this.stats.transactions++;
     this.stats.units += jobs.length;
     if (appended !== undefined) {
@@ -274,6 +382,19 @@ export class CommitQueue {
       }
     }
     this.#answer(jobs);
+  }
+
+  /**
+   * A batch without savepoints in which a unit failed after changing rows (or whose
+   * transaction failed): nothing of it commits, and each unit runs again in a transaction
+   * of its own, so only the failing one fails. Nobody was answered yet.
+   */
+  async #rerunAlone(batch: Batch, jobs: Job[]): Promise<void> {
+    await batch.rollback();
+    for (const j of jobs) {
+      delete j.outcome;
+      await this.#runBatch([j]);
+    }
   }
 
   /** Resolves or rejects each unit of a committed batch, then runs its after-commit hooks. */

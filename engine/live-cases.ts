@@ -16,11 +16,18 @@
  */
 import type { MachineSession } from '../machines/contract.js';
 import type { CaseRecord } from '../storage/index.js';
+import type { BatchMark } from './commit-queue.js';
 
 export interface LiveCase {
   /** The case as committed; the session is in its state. */
   row: CaseRecord;
   session: MachineSession;
+  /**
+   * The batch in which `row` was last known to be the database's (written or read then):
+   * while no other process has committed since (commit-queue.ts `TxContext.unchanged`), the
+   * entry is exact without a read. Undefined on SQLite, where the read costs no round trip.
+   */
+  mark?: BatchMark | undefined;
 }
 
 /** At most `capacity` live cases, the least recently used dropped first. */

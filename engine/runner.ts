@@ -277,14 +277,14 @@ export class Runner {
       actor: o.actor,
     });
     if (idem.hit) return idem.hit;
-    const live = await this.#takeLive(repos, caseId);
+    const live = await this.#takeLive(repos, tx, caseId);
     const row = live?.row ?? (await repos.cases.find(caseId));
     if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
     // Until the step moves it, the session is in the state of `row`, which this command has
     // not changed: on a refusal it goes back to the cache as it is.
     let session = live?.session;
     const keep = () => {
-      if (session) this.live.put(caseId, { row, session });
+      if (session) this.live.put(caseId, { row, session, mark: tx.mark });
     };
     let module: ProcedureModule;
     let meta: EventMeta;
@@ -353,7 +353,7 @@ export class Runner {
     const moved = session;
     if (moved && result.ok && result.status === 'active') {
       const committed = persisted.record;
-      tx.afterCommit(() => this.live.put(caseId, { row: committed, session: moved }));
+      tx.afterCommit(() => this.live.put(caseId, { row: committed, session: moved, mark: tx.mark }));
     } else moved?.close();
     return persisted.result;
   }
@@ -388,12 +388,15 @@ export class Runner {
   }
 
   /**
-   * The live entry of a case whose head in the database (read in this transaction) is
-   * still the entry's; otherwise undefined (the caller reads the case).
+   * The live entry of a case that is still the database's: nobody else committed since the
+   * entry was last known exact (no read: only this process's runner writes cases, and it
+   * took the entry out before doing so), or its head, read in this transaction, is still
+   * the entry's. Otherwise undefined (the caller reads the case).
    */
-  async #takeLive(repos: Repositories, caseId: string): Promise<LiveCase | undefined> {
+  async #takeLive(repos: Repositories, tx: TxContext, caseId: string): Promise<LiveCase | undefined> {
     const live = this.live.take(caseId);
     if (!live) return undefined;
+    if (tx.unchanged(live.mark)) return live;
     const head = await repos.cases.head(caseId);
     if (head && head.seq === live.row.seq && head.headHash === live.row.headHash) return live;
     live.session.close();
@@ -414,15 +417,21 @@ export class Runner {
         : r;
     const step = stepRecords({ ...p, result: carried, allowed, calendarVersion: this.#calendars.recordedVersion(p.deps) });
     const { record, event } = step;
-    // The case first: a concurrent writer (another process) makes this fail before anything else is written.
+    // The case and its event are written without waiting for the answers (commit-queue.ts
+    // `defer`): the unit holds the database's write lock and read the case (or knows it
+    // exact) in this batch, so the seq cannot have moved but by a bug; if it did, the update
+    // changes nothing and the unit fails with version_conflict before anything commits.
     if (p.prev) {
-      if (!(await repos.cases.updateIfSeq(p.prev.seq, record, p.prev))) {
-        throw new EngineError('version_conflict', 'the case was changed concurrently; reload it and retry', { expectedSeq: p.prev.seq });
-      }
+      const expectedSeq = p.prev.seq;
+      tx.defer(
+        repos.cases.updateIfSeq(expectedSeq, record, p.prev).then((updated) => {
+          if (!updated) throw new EngineError('version_conflict', 'the case was changed concurrently; reload it and retry', { expectedSeq });
+        }),
+      );
     } else {
-      await repos.cases.insert(record);
+      tx.defer(repos.cases.insert(record));
     }
-    await repos.events.append(event);
+    tx.defer(repos.events.append(event));
     // Timers are a function of the deadlines; when a command leaves them as they were (a
     // comment, a registration), the timers are already in sync and need no read.
     const unchanged = p.prev !== undefined && deadlinesJsonOf(p.prev) === step.deadlinesJson;
@@ -436,7 +445,7 @@ export class Runner {
       if (await queueEffect(repos.outbox, p.caseId, event.seq, i, effect, now)) mailQueued++;
     }
     const result: CommandResult = { status: p.status, view: buildCaseView(record, step.context, allowed, new Date(now), this.viewEnv(p.module)), replayed: false };
-    if (p.idempotency) await rememberAnswer(repos.idempotency, p.idempotency, result, p.caseId, now);
+    if (p.idempotency) tx.defer(rememberAnswer(repos.idempotency, p.idempotency, result, p.caseId, now));
     const notice: CommitNotice = { caseId: p.caseId, mailQueued, ...(scheduledDueAt ? { scheduledDueAt } : {}) };
     // The other processes on the database hear of it too (if it commits: engine/remote-commits.ts).
     tx.announce({ ...notice, seq: event.seq });

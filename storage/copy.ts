@@ -150,7 +150,8 @@ const TABLES: TableSpec[] = [
   { table: 'ledger_nodes', columns: columnsOf<LedgerNodesTable>({ level: true, idx: true, hash: true }) },
   { table: 'ledger_checkpoints', serialId: true, columns: columnsOf<LedgerCheckpointsTable>({ id: true, size: true, root_hash: true, signed_at: true, note: true }) },
 ];
-const HEAD_COLUMNS = columnsOf<LedgerHeadTable>({ id: true, size: true, root_hash: true, frontier: true, updated_at: true });
+/** `batches` is checked but not copied: it counts the commits of the database it is in (the target's own, its write lock included). */
+const HEAD_COLUMNS = columnsOf<LedgerHeadTable>({ id: true, size: true, root_hash: true, frontier: true, updated_at: true, batches: true });
 
 /** Tables a SQLite database of this engine has that are not copied (see the file's comment). */
 const SQLITE_ONLY = /^(kysely_migration|kysely_migration_lock|sqlite_sequence|cases_search|cases_search_(config|content|data|docsize|idx))$/;

@@ -401,6 +401,26 @@ export interface Batch {
    * the batch commits (PostgreSQL: `pg_notify`). Call it once, after the last unit.
    */
   announce?(commit: CommitAnnouncement): Promise<void>;
+  /**
+   * Optional (a storage several processes write: PostgreSQL): this batch's number among all
+   * the writing batches the database has committed, every process's — if it commits.
+   * Consecutive and without gaps (a batch that rolls back gives its number to the next), so
+   * a process whose batch is n and whose previous committed batch was n − 1 knows nobody
+   * else committed in between. Every transaction that changes a case must be such a batch.
+   * Absent where one process writes the database (SQLite).
+   */
+  readonly serial?: number;
+  /**
+   * Optional (a storage where a savepoint costs a round trip: PostgreSQL): how many
+   * statements the batch has sent so far, and the rows inserted, updated or deleted by
+   * those sent since `statement` (of the ones answered), or undefined while the
+   * transaction is failed (a statement failed and no rollback to a savepoint recovered it).
+   * The commit queue then runs units without savepoints: a unit that fails having changed
+   * nothing leaves the transaction as it was; any other failure rolls the batch back and
+   * runs its units again, each in a transaction of its own (engine/commit-queue.ts).
+   */
+  statements?(): number;
+  rowsChangedSince?(statement: number): number | undefined;
 }
 
 /**

@@ -238,6 +238,8 @@ export interface LedgerHeadTable {
   /** JSON `{size, hashes}` of the tree's right edge (lib/merkle.ts `Frontier`). */
   frontier: string;
   updated_at: string;
+  /** Writing batches committed (migration 001500; PostgreSQL counts them, SQLite leaves 0). */
+  batches: Generated<number>;
 }
 
 export interface LedgerTreeHeadsTable {

@@ -141,12 +141,14 @@ export function journalRepositories(repos: Repositories, sink: LogEntry[], base:
     events: {
       ...events,
       async append(record) {
-        const b = base();
-        const logPosition = (typeof b === 'number' ? b : await b) + sink.length;
-        // Captured before the write (synchronously after computing the position): a second
-        // append can never be handed the same position; a failed write fails the unit, and
-        // the commit queue drops the capture with it.
+        // Captured synchronously, before anything is awaited: the entry's place in the batch
+        // is fixed by the call, even when the caller does not wait for the write (the commit
+        // queue's `defer`), so a second append can never be handed the same position. A
+        // failed write fails the unit, and the commit queue drops the capture with it.
+        const index = sink.length;
         sink.push(eventEntry(record));
+        const b = base();
+        const logPosition = (typeof b === 'number' ? b : await b) + index;
         await events.append({ ...record, logPosition });
       },
     },

@@ -69,6 +69,11 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
     return journalRepositories(repos, sink, () => size ?? read().then((h) => h.size));
   }
 
+  /** The log's head read for the batch of `sink` (on PostgreSQL its write lock read it: no round trip). */
+  async ready(sink: LogEntry[]): Promise<void> {
+    await this.#heads.get(sink)?.();
+  }
+
   /** The head each batch's sink was read against (see `wrap`). */
   readonly #heads = new WeakMap<readonly LogEntry[], () => Promise<LedgerHeadRecord>>();
 

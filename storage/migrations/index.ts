@@ -12,6 +12,8 @@ import * as deadlineLedger from './2026_12_03_001000_deadline_ledger.js';
 import * as feedTokens from './2026_12_03_001100_feed_tokens.js';
 import * as calendarVersions from './2026_12_03_001200_calendar_versions.js';
 import * as transparencyLog from './2026_12_04_001300_transparency_log.js';
+import * as batchSerial from './2026_12_06_001500_batch_serial.js';
+import * as casesHotUpdates from './2026_12_06_001600_cases_hot_updates.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -32,6 +34,8 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_001100_feed_tokens': feedTokens,
   '2026_12_03_001200_calendar_versions': calendarVersions,
   '2026_12_04_001300_transparency_log': transparencyLog,
+  '2026_12_06_001500_batch_serial': batchSerial,
+  '2026_12_06_001600_cases_hot_updates': casesHotUpdates,
 };
 
 /**

@@ -4,14 +4,18 @@
  * (storage/repositories/) as SQLite on their `QuerySession`.
  *
  * - A batch (the commit queue's transaction) is one pooled client: BEGIN, then the batch's
- *   write lock, its units in savepoints, COMMIT. The write lock is the log's head row
- *   (`ledger_head`, migration 001300) taken `FOR UPDATE` as the batch's first statement:
+ *   write lock, its units (without savepoints: port.ts `Batch.rowsChangedSince`), COMMIT.
+ *   The write lock is the log's head row (`ledger_head`, migration 001300) locked as the
+ *   batch's first statement by the UPDATE that numbers the batch (`Batch.serial`, migration 001500):
  *   every writing transaction of every process on the database takes it first, so batches
  *   of several processes run one after the other (as SQLite's write lock makes them), and
  *   no two can deadlock (nobody holds a row while waiting for the head). Inside, a
  *   command's read of its case, its `If-Match` and its chain are those of the last commit
  *   of any process; `updateIfSeq` still checks the seq. The log's positions come from the
  *   same row, in commit order, without gaps.
+ * - The commands' case updates and event appends are buffered and sent as one statement
+ *   each per batch (write-buffer.ts); every statement of a batch is sent in the order of the
+ *   calls, one at a time, so a unit need not wait for its writes (the commit queue's `defer`).
  * - Reads outside a batch run on any pooled client (READ COMMITTED: they see what is
  *   committed, never a batch in flight).
  * - Statements are prepared once per connection (pg's named statements), the bound values
@@ -28,6 +32,8 @@ import type { Database } from '../schema.js';
 import type { QueryResult, QuerySession } from '../session.js';
 import { classifyPostgresError, driverCode } from './errors.js';
 import { PostgresCommitChannel } from './notifications.js';
+import { WriteBuffer } from './write-buffer.js';
+import { caseToRow, eventToRow } from '../mappers.js';
 
 export interface PostgresStorageOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form, as `pg` reads it). */
@@ -53,7 +59,7 @@ const SAVEPOINT_NAME = /^[a-z][a-z0-9_]*$/;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The batch's write lock: the log's head row (see the file's comment); every writer of the database takes it first (the db copy too). */
-export const WRITE_LOCK = 'select size, root_hash, frontier, updated_at from ledger_head where id = 1 for update';
+export const WRITE_LOCK = 'update ledger_head set batches = batches + 1 where id = 1 returning size, root_hash, frontier, updated_at, batches';
 
 /**
  * PostgreSQL's 64-bit integers (`count(*)`, sums, `bigint` positions and ids) as JS numbers,
@@ -160,8 +166,9 @@ export class PostgresStorage implements Storage {
       // One round trip (the simple protocol takes several statements): begin, the wait
       // allowed for the lock, the lock.
       const results = (await client.query(`begin; set local lock_timeout = ${this.#busyTimeoutMs}; ${WRITE_LOCK}`)) as unknown as pg.QueryResult[];
-      const row = results[2]?.rows[0] as { size: number; root_hash: string; frontier: string; updated_at: string } | undefined;
-      if (row) batch.lockedHead({ size: row.size, rootHash: row.root_hash, frontierJson: row.frontier, updatedAt: row.updated_at });
+      const row = results[2]?.rows[0] as { size: number; root_hash: string; frontier: string; updated_at: string; batches: number } | undefined;
+      if (!row) throw new StorageError('storage_unavailable', 'the database has no ledger_head row (migration 001300): it was not migrated by this product');
+      batch.lockedHead({ size: row.size, rootHash: row.root_hash, frontierJson: row.frontier, updatedAt: row.updated_at }, row.batches);
     } catch (e) {
       await batch.rollback();
       throw classifyOrWrap(e, 'cannot lock the database');
@@ -224,22 +231,40 @@ class PostgresBatch implements Batch {
     this.#client = client;
     this.#channel = channel;
     client.on('error', this.#onError);
+    const send = <R>(q: CompiledQuery<R>): Promise<QueryResult<R>> =>
+      this.#flushed(() => run<R>(client, q, names)).catch((e: unknown) => {
+        this.#failed = true;
+        if (e instanceof StorageError && e.code === 'storage_unavailable') this.#broken = true;
+        throw e;
+      });
+    this.#buffer = new WriteBuffer(builder, send);
     const session: QuerySession = {
       builder,
       dialect: 'postgres',
       execute: <R>(q: CompiledQuery<R>) => {
         if (this.#over) return Promise.reject(new Error('the batch is over: its transaction was committed or rolled back'));
-        return run<R>(client, q, names).catch((e: unknown) => {
-          if (e instanceof StorageError && e.code === 'storage_unavailable') this.#broken = true;
-          throw e;
-        });
+        this.#buffer.flush();
+        return this.#counted(send(q), (r) => (r.numAffectedRows !== undefined ? Number(r.numAffectedRows) : 0));
       },
     };
-    const repos = repositories(session);
-    const head = repos.ledger.head.bind(repos.ledger);
+    const plain = repositories(session);
+    // A command's two writes go through the batch's write buffer (write-buffer.ts): one
+    // statement for all the batch's events, one for all its cases' updates.
+    const repos: Repositories = {
+      ...plain,
+      events: {
+        ...plain.events,
+        append: (record) => this.#write(() => this.#counted(this.#buffer.appendEvent(eventToRow(record)), () => 1)),
+      },
+      cases: {
+        ...plain.cases,
+        updateIfSeq: (expectedSeq, next) => this.#write(() => this.#counted(this.#buffer.updateCase(expectedSeq, caseToRow(next)), (ok) => (ok ? 1 : 0))),
+      },
+    };
+    const head = plain.ledger.head.bind(plain.ledger);
     // The log's head as the lock read it: the batch's first `head()` (the journal's) needs
     // no second round trip; later ones (after an advance) read the row again.
-    const ledger: LedgerRepository = Object.assign(Object.create(repos.ledger) as LedgerRepository, {
+    const ledger: LedgerRepository = Object.assign(Object.create(plain.ledger) as LedgerRepository, {
       head: () => {
         const h = this.#head;
         this.#head = undefined;
@@ -249,29 +274,109 @@ class PostgresBatch implements Batch {
     this.repos = { ...repos, ledger };
   }
 
-  #head: LedgerHeadRecord | undefined;
-  /** The head row the batch's lock read (see the constructor). */
-  lockedHead(head: LedgerHeadRecord): void {
-    this.#head = head;
+  readonly #buffer: WriteBuffer;
+
+  /** A buffered write, refused once the batch is over. */
+  #write<T>(issue: () => Promise<T>): Promise<T> {
+    if (this.#over) return Promise.reject(new Error('the batch is over: its transaction was committed or rolled back'));
+    return issue();
   }
 
-  async #verb(verb: string, name: string): Promise<void> {
+  /** Numbers a statement as it is issued and counts the rows it changed once answered (`rowsChangedSince`). */
+  #counted<T>(result: Promise<T>, rows: (v: T) => number): Promise<T> {
+    const statement = this.#changed.push(0) - 1;
+    return result.then((v) => {
+      this.#changed[statement] = rows(v);
+      return v;
+    });
+  }
+
+  #head: LedgerHeadRecord | undefined;
+  serial: number | undefined;
+  /** The head row as the batch's lock left it (see the constructor), and the batch's number (port.ts `Batch.serial`). */
+  lockedHead(head: LedgerHeadRecord, serial: number): void {
+    this.#head = head;
+    this.serial = serial;
+  }
+
+  /**
+   * Savepoint releases not yet sent. A release is sent with the batch's next savepoint,
+   * rollback or COMMIT, in one simple query (the commit queue releases a unit's savepoint
+   * and at once opens the next unit's: one round trip instead of two per command), or
+   * alone just before the next other statement. Nothing is lost by waiting: a release
+   * changes nothing the transaction's statements see, and a transaction that is gone fails
+   * the statement that carries it.
+   */
+  readonly #releases: string[] = [];
+
+  /**
+   * The batch's statements, one after the other on its client, in the order they were
+   * issued: a unit may issue a write without waiting for its answer (the commit queue's
+   * `defer`), and `pg` wants one query at a time per client.
+   */
+  #turn: Promise<unknown> = Promise.resolve();
+  #inTurn<T>(send: () => Promise<T>): Promise<T> {
+    const p = this.#turn.then(send, send);
+    this.#turn = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+
+  /**
+   * Sends `send` in its turn, after the pending releases (a round trip of their own: `send`
+   * has bound values). Both are queued at once, so the order is the order of the calls.
+   */
+  #flushed<T>(send: () => Promise<T>): Promise<T> {
+    // A failed release fails the transaction, and with it `send`, which reports it.
+    if (this.#releases.length > 0) this.#control([]).catch(() => undefined);
+    return this.#inTurn(send);
+  }
+
+  /** Sends the pending releases followed by `statements` as one query, in its turn. */
+  #control(statements: string[]): Promise<void> {
+    this.#buffer.flush();
+    const text = [...this.#releases.splice(0), ...statements].join('; ');
+    return this.#inTurn(() => this.#client.query(text)).then(
+      () => undefined,
+      (e: unknown) => {
+        this.#failed = true;
+        throw classifyOrWrap(e, `${text} failed`);
+      },
+    );
+  }
+
+  /** Rows changed by each statement the batch sent, in order (port.ts `Batch.rowsChangedSince`). */
+  readonly #changed: number[] = [];
+  /** A statement failed: PostgreSQL refuses the transaction's next ones until a rollback to a savepoint. */
+  #failed = false;
+  statements(): number {
+    return this.#changed.length;
+  }
+  rowsChangedSince(statement: number): number | undefined {
+    if (this.#failed) return undefined;
+    let n = 0;
+    for (let i = statement; i < this.#changed.length; i++) n += this.#changed[i]!;
+    return n;
+  }
+
+  #named(verb: string, name: string): string {
     if (!SAVEPOINT_NAME.test(name)) throw new Error(`invalid savepoint name: ${name}`);
-    try {
-      await this.#client.query(`${verb} ${name}`);
-    } catch (e) {
-      throw classifyOrWrap(e, `${verb} failed`);
-    }
+    return `${verb} ${name}`;
   }
 
   savepoint(name: string): Promise<void> {
-    return this.#verb('savepoint', name);
+    return this.#control([this.#named('savepoint', name)]);
   }
   releaseSavepoint(name: string): Promise<void> {
-    return this.#verb('release savepoint', name);
+    this.#releases.push(this.#named('release savepoint', name));
+    return Promise.resolve();
   }
-  rollbackToSavepoint(name: string): Promise<void> {
-    return this.#verb('rollback to savepoint', name);
+  async rollbackToSavepoint(name: string): Promise<void> {
+    await this.#control([this.#named('rollback to savepoint', name)]);
+    // The transaction works again (rows changed since the savepoint stay counted: the count only errs high).
+    this.#failed = false;
   }
 
   /**
@@ -287,23 +392,33 @@ class PostgresBatch implements Batch {
   readonly #notices: string[] = [];
 
   async commit(): Promise<void> {
+    this.#buffer.flush();
     this.#over = true;
+    let answer: pg.QueryResult | pg.QueryResult[];
     try {
-      await this.#client.query([...this.#notices, 'commit'].join('; '));
+      const text = [...this.#releases.splice(0), ...this.#notices, 'commit'].join('; ');
+      answer = (await this.#inTurn(() => this.#client.query(text))) as unknown as pg.QueryResult | pg.QueryResult[];
     } catch (e) {
       // A COMMIT that got no answer may or may not have happened: the connection is not reused.
       this.#broken = true;
-      throw classifyOrWrap(e, 'the commit failed');
-    } finally {
       this.#release();
+      throw classifyOrWrap(e, 'the commit failed');
+    }
+    this.#release();
+    // PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK, not an error.
+    const last = Array.isArray(answer) ? answer[answer.length - 1] : answer;
+    if (this.#failed || last?.command === 'ROLLBACK') {
+      throw new StorageError('storage_unavailable', 'storage unavailable: a statement of the batch had failed, so its COMMIT rolled it back; nothing was written');
     }
   }
 
   async rollback(): Promise<void> {
     if (this.#released) return;
     this.#over = true;
+    this.#releases.length = 0;
+    this.#buffer.discard(new Error('the batch was rolled back'));
     try {
-      await this.#client.query('rollback');
+      await this.#inTurn(() => this.#client.query('rollback'));
     } catch {
       this.#broken = true;
     } finally {

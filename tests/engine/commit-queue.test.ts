@@ -73,9 +73,26 @@ describe('CommitQueue', () => {
     await expect(a).resolves.toBeUndefined();
     expect(await rejection(b)).toBe(boom);
     await expect(c).resolves.toBeUndefined();
-    expect(q.stats).toEqual({ transactions: 1, units: 3 });
+    // SQLite rolls the unit back to its savepoint; PostgreSQL's units take none (a round
+    // trip each): the batch rolls back and a and c commit again, each on its own.
+    expect(q.stats).toEqual(storage.dialect === 'sqlite' ? { transactions: 1, units: 3 } : { transactions: 2, units: 2 });
     expect(await storage.read.cases.ids()).toEqual(['c1', 'c3']);
     expect(await storage.read.events.list('c2')).toEqual([]);
+  });
+
+  it('should fail a unit that throws having changed nothing alone, in the same transaction as the others', async () => {
+    const q = new CommitQueue(storage);
+    const a = q.submit(async (repos) => repos.cases.insert(caseRecord('c1')));
+    const refused = q.submit(async (repos) => {
+      // A read, then a refusal (as a command refused by its machine or its If-Match).
+      if (!(await repos.cases.find('c9'))) throw new Error('c9 not found');
+    });
+    const c = q.submit(async (repos) => repos.cases.insert(caseRecord('c3')));
+    await expect(a).resolves.toBeUndefined();
+    await expect(refused).rejects.toThrow('c9 not found');
+    await expect(c).resolves.toBeUndefined();
+    expect(q.stats).toEqual({ transactions: 1, units: 3 });
+    expect(await storage.read.cases.ids()).toEqual(['c1', 'c3']);
   });
 
   it('should fail a unit whose write the database refuses, and commit the others', async () => {
@@ -85,9 +102,11 @@ describe('CommitQueue', () => {
       await repos.cases.insert(caseRecord('c2'));
       await repos.cases.insert(caseRecord('c1'));
     });
+    const after = q.submit(async (repos) => repos.cases.insert(caseRecord('c3')));
     await a;
     await expect(dup).rejects.toThrow();
-    expect(await storage.read.cases.ids()).toEqual(['c1']);
+    await expect(after).resolves.toBeUndefined();
+    expect(await storage.read.cases.ids()).toEqual(['c1', 'c3']);
   });
 
   itSqlite('should run after-commit hooks only for committed units, once the commit is visible to another connection', async () => {
@@ -295,5 +314,68 @@ describe('CommitQueue', () => {
     expect(await storage.read.cases.ids()).toEqual(['c1', 'c2']);
     await chained;
     expect(q.stats.transactions).toBe(2);
+  });
+});
+
+describe('CommitQueue marks (Batch.serial: whether another process committed since)', () => {
+  /** A storage whose batches get the serials given, in turn; `commitFails` serials roll back. */
+  function serialStorage(serials: number[], commitFails: number[] = []): Storage {
+    return {
+      dialect: 'postgres',
+      beginBatch: async () => {
+        const serial = serials.shift()!;
+        return {
+          repos: {},
+          serial,
+          savepoint: async () => {},
+          releaseSavepoint: async () => {},
+          rollbackToSavepoint: async () => {},
+          rollback: async () => {},
+          commit: async () => {
+            if (commitFails.includes(serial)) throw new StorageError('storage_unavailable', 'commit lost');
+          },
+        };
+      },
+    } as unknown as Storage;
+  }
+  const markOf = (q: CommitQueue) => q.submit(async (_repos, tx) => tx.mark);
+
+  it('should trust a mark while the serials of this process follow each other, and no longer once another batch came between', async () => {
+    const q = new CommitQueue(serialStorage([5, 6, 8, 9]));
+    const m5 = await markOf(q);
+    const at6 = await q.submit(async (_r, tx) => ({ m5: tx.unchanged(m5), mark: tx.mark }));
+    expect(at6.m5).toBe(true);
+    // Batch 7 was another process's: what was known at 5 or 6 proves nothing any more.
+    const at8 = await q.submit(async (_r, tx) => ({ m5: tx.unchanged(m5), m6: tx.unchanged(at6.mark), mark: tx.mark }));
+    expect(at8).toMatchObject({ m5: false, m6: false });
+    const at9 = await q.submit(async (_r, tx) => ({ m6: tx.unchanged(at6.mark), m8: tx.unchanged(at8.mark) }));
+    expect(at9).toEqual({ m6: false, m8: true });
+  });
+
+  it('should trust nothing from before its first batch, a batch whose commit failed, or a count that went backwards', async () => {
+    const q = new CommitQueue(serialStorage([3, 4, 5, 5, 2], [4]));
+    const m3 = await markOf(q);
+    // 4's commit is lost (it may have happened): 5 cannot tell whose 4 was.
+    const m4 = await markOf(q).catch(() => undefined);
+    expect(m4).toBeUndefined();
+    const at5 = await q.submit(async (_r, tx) => ({ m3: tx.unchanged(m3), mark: tx.mark }));
+    expect(at5.m3).toBe(false);
+    expect(await q.submit(async (_r, tx) => tx.unchanged(undefined))).toBe(false);
+    // 2 after 5: the database was replaced (restored): nothing known before is trusted.
+    expect(await q.submit(async (_r, tx) => tx.unchanged(at5.mark))).toBe(false);
+  });
+
+  it('should give no mark on a storage without serials (SQLite)', async () => {
+    const t = tmpDir('commit-queue-marks-');
+    const storage = await openStorage({ path: join(t.dir, 'q.db') });
+    try {
+      const q = new CommitQueue(storage);
+      const m = await markOf(q);
+      expect(m === undefined).toBe(storage.dialect === 'sqlite');
+      if (m === undefined) expect(await q.submit(async (_r, tx) => tx.unchanged(m))).toBe(false);
+    } finally {
+      await storage.close();
+      t.cleanup();
+    }
   });
 });

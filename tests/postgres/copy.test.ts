@@ -191,7 +191,12 @@ describe('npm run db -- copy (storage/copy.ts)', () => {
     for (const table of Object.keys(KEYS) as (keyof Database & string)[]) {
       const a = await onSqlite(source, (db) => rowsOf(db, table));
       const b = await onPostgres(target.url, (db) => rowsOf(db, table));
-      expect(b, table).toEqual(a);
+      if (table === 'ledger_head') {
+        // Not copied: it counts the commits of the database it is in (migration 001500): the copy's own.
+        const rest = (rows: Record<string, unknown>[]) => rows.map(({ batches: _, ...others }) => others);
+        expect(rest(b), table).toEqual(rest(a));
+        expect([b, a].map((rows) => rows.map((r) => Number(r.batches)))).toEqual([[1], [0]]);
+      } else expect(b, table).toEqual(a);
     }
     // The generated columns, computed by the target, say the same as the source's.
     const late = (db: Kysely<Database>) => sql<{ id: string; closed_late: number }>`select id, closed_late from cases order by id`.execute(db).then((r) => r.rows.map((x) => [x.id, Number(x.closed_late)]));
