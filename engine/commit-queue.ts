@@ -45,11 +45,11 @@ export interface TxContext {
    */
   readonly mark: BatchMark | undefined;
   /**
-   * True iff no other process has committed since the batch of `mark` (so what this
-   * process knew then, plus its own commits since, is what the database holds); false for
-   * an undefined mark or on a storage without `Batch.serial`.
+   * True iff no other process has changed case `caseId` since the batch of `mark` (so what
+   * this process knew of it then, plus its own commits since, is what the database holds);
+   * false for an undefined mark or on a storage without `Batch.serial`.
    */
-  unchanged(mark: BatchMark | undefined): boolean;
+  unchanged(mark: BatchMark | undefined, caseId: string): boolean;
   /**
    * A write of the unit whose answer the unit does not wait for (it knows the write cannot
    * be refused but by a failure: the case it read in this batch is current). The commit
@@ -93,11 +93,20 @@ export interface BatchJournal<E = unknown> {
    * called, in the unit's turn, even when the unit does not wait for them (`defer`).
    */
   ready?(sink: E[]): Promise<void>;
+  /**
+   * Optional: the cases other processes changed since this process's last committed batch
+   * that appended, read in the batch of `sink`; undefined when it cannot tell (then every
+   * case this process knew is read again).
+   */
+  foreignCases?(sink: E[]): Promise<ReadonlySet<string> | undefined>;
   /** Appends the committed units' entries, in the batch's transaction. */
   append(repos: Repositories, entries: readonly E[]): Promise<unknown>;
   /** After the commit of a batch that appended: what `append` returned. */
   committed?(appended: unknown): void;
 }
+
+/** At most this many cases changed by other processes remembered one by one (beyond: every cached case is read again). */
+const FOREIGN_CASES_KEPT = 10_000;
 
 export interface CommitQueueOptions {
   /** false: one transaction per unit (the baseline the bench compares against). */
@@ -129,20 +138,38 @@ export class CommitQueue {
   readonly stats: CommitStats = { transactions: 0, units: 0 };
   /** The serial (storage/port.ts `Batch.serial`) of this process's last committed batch. */
   #committedSerial: number | undefined;
-  /** Every batch up to this serial may be another process's: marks at or below it prove nothing. */
+  /** Every batch up to this serial may be another process's, changing any case: marks at or below it prove nothing. */
   #foreignUpTo = Number.NEGATIVE_INFINITY;
+  /** Cases other processes changed, with the last serial before the batch that learnt it: older marks of them prove nothing. */
+  readonly #foreignCases = new Map<string, number>();
   #epoch = 0;
 
-  /** The mark of a batch about to run its units, from its serial (see `TxContext.unchanged`). */
-  #markOf(serial: number | undefined): BatchMark | undefined {
+  /** Whether batches of other processes committed since this process's last one (or it cannot tell). */
+  #othersCommitted(serial: number): boolean {
+    return this.#committedSerial === undefined || serial !== this.#committedSerial + 1;
+  }
+
+  /**
+   * The mark of a batch about to run its units, from its serial and, if others committed
+   * meanwhile, the cases they changed (undefined: unknown, any). See `TxContext.unchanged`.
+   */
+  #markOf(serial: number | undefined, foreign: ReadonlySet<string> | undefined): BatchMark | undefined {
     if (serial === undefined) return undefined;
     const last = this.#committedSerial;
     if (last !== undefined && serial <= last) {
       // The count went backwards: not the database this process has been writing.
       this.#epoch++;
       this.#committedSerial = undefined;
+      this.#foreignCases.clear();
+      foreign = undefined;
     }
-    if (this.#committedSerial === undefined || serial !== this.#committedSerial + 1) this.#foreignUpTo = serial - 1;
+    if (this.#othersCommitted(serial)) {
+      // Before this process's first commit it knows nothing the set could spare.
+      if (foreign === undefined || this.#committedSerial === undefined || this.#foreignCases.size + foreign.size > FOREIGN_CASES_KEPT) {
+        this.#foreignUpTo = serial - 1;
+        this.#foreignCases.clear();
+      } else for (const id of foreign) this.#foreignCases.set(id, serial - 1);
+    }
     return { epoch: this.#epoch, serial };
   }
 
@@ -252,8 +279,14 @@ export class CommitQueue {
     const lazy = !alone && batch.rowsChangedSince !== undefined && batch.statements !== undefined;
     const announcing = batch.announce !== undefined;
     const announced: AnnouncedStep[] = [];
-    const mark = this.#markOf(batch.serial);
-    const unchanged = (m: BatchMark | undefined): boolean => mark !== undefined && m !== undefined && m.epoch === mark.epoch && m.serial > this.#foreignUpTo;
+    let foreign: ReadonlySet<string> | undefined;
+    if (batch.serial !== undefined && this.#committedSerial !== undefined && this.#othersCommitted(batch.serial) && journal?.foreignCases) {
+      // One read for the batch instead of one per cached case (undefined on failure: all are read).
+      foreign = await journal.foreignCases(sink).catch(() => undefined);
+    }
+    const mark = this.#markOf(batch.serial, foreign);
+    const unchanged = (m: BatchMark | undefined, caseId: string): boolean =>
+      mark !== undefined && m !== undefined && m.epoch === mark.epoch && m.serial > this.#foreignUpTo && m.serial > (this.#foreignCases.get(caseId) ?? Number.NEGATIVE_INFINITY);
     /** The deferred writes of the units that succeeded, settled (never rejecting: the error is the value). */
     const pending: Promise<{ failed: unknown } | undefined>[] = [];
     for (const job of jobs) {

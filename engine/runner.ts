@@ -396,7 +396,7 @@ export class Runner {
   async #takeLive(repos: Repositories, tx: TxContext, caseId: string): Promise<LiveCase | undefined> {
     const live = this.live.take(caseId);
     if (!live) return undefined;
-    if (tx.unchanged(live.mark)) return live;
+    if (tx.unchanged(live.mark, caseId)) return live;
     const head = await repos.cases.head(caseId);
     if (head && head.seq === live.row.seq && head.headHash === live.row.headHash) return live;
     live.session.close();

@@ -666,6 +666,8 @@ export interface LedgerRepository {
   insertTreeHead(size: number, rootHash: string, at: string): Promise<void>;
   /** Entries with position >= `from`, in order, at most `limit`. */
   entries(from: number, limit: number): Promise<LedgerEntryRecord[]>;
+  /** The cases (ids, each once, in no order) of the entries with `start` <= position < `end`. */
+  casesBetween(start: number, end: number): Promise<string[]>;
   /**
    * The entries of one case, in order: those of its stored events (by `events.log_position`)
    * and its other entries (messages, attempts). An entry of an event whose row is gone is not

@@ -33,6 +33,8 @@ export interface TreeHead {
 
 /** Entries read per query when the log adopts an existing database. */
 const ADOPT_PAGE = 2_000;
+/** At most this many entries of other processes read at a batch's start to learn which cases they changed (more: every cached case is read again). */
+const FOREIGN_ENTRIES_READ = 5_000;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const fromHex = (h: string) => Buffer.from(h, 'hex');
@@ -53,7 +55,28 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
   }
 
   committed(appended: unknown): void {
+    this.#ownSize = (appended as TreeHead).size;
     this.onGrow?.(appended as TreeHead);
+  }
+
+  /** The log's size after this process's last committed append (undefined before the first). */
+  #ownSize: number | undefined;
+
+  /**
+   * The cases of the entries appended since this process's last committed append, read in
+   * the batch of `sink`: when other processes committed meanwhile, what they changed
+   * (every change of a case is an event, and every event an entry). Undefined when it cannot
+   * tell cheaply: no append of this process yet, the log shorter than that (another
+   * database), or more entries than a batch reads for it.
+   */
+  async foreignCases(sink: LogEntry[]): Promise<ReadonlySet<string> | undefined> {
+    const batch = this.#heads.get(sink);
+    const own = this.#ownSize;
+    if (!batch || own === undefined) return undefined;
+    const head = await batch.read();
+    if (head.size < own || head.size - own > FOREIGN_ENTRIES_READ) return undefined;
+    if (head.size === own) return new Set();
+    return new Set(await batch.repos.ledger.casesBetween(own, head.size));
   }
 
   /**
@@ -65,21 +88,21 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
     let head: Promise<LedgerHeadRecord> | undefined;
     let size: number | undefined;
     const read = () => (head ??= repos.ledger.head().then((h) => ((size = h.size), h)));
-    this.#heads.set(sink, read);
+    this.#heads.set(sink, { read, repos });
     return journalRepositories(repos, sink, () => size ?? read().then((h) => h.size));
   }
 
   /** The log's head read for the batch of `sink` (on PostgreSQL its write lock read it: no round trip). */
   async ready(sink: LogEntry[]): Promise<void> {
-    await this.#heads.get(sink)?.();
+    await this.#heads.get(sink)?.read();
   }
 
   /** The head each batch's sink was read against (see `wrap`). */
-  readonly #heads = new WeakMap<readonly LogEntry[], () => Promise<LedgerHeadRecord>>();
+  readonly #heads = new WeakMap<readonly LogEntry[], { read: () => Promise<LedgerHeadRecord>; repos: Repositories }>();
 
   /** Appends `entries` at the head, in the open transaction of `repos`; returns the new head. */
   async append(repos: Repositories, entries: readonly LogEntry[]): Promise<TreeHead> {
-    const head = await (this.#heads.get(entries) ?? (() => repos.ledger.head()))();
+    const head = await (this.#heads.get(entries)?.read ?? (() => repos.ledger.head()))();
     const cached = this.#edge;
     this.#edge = undefined;
     const frontier =

@@ -73,6 +73,16 @@ export function ledgerRepository(s: QuerySession): LedgerRepository {
       const q = s.builder.selectFrom('ledger_entries').selectAll().where('position', '>=', from).orderBy('position').limit(limit);
       return (await s.execute(q.compile())).rows.map(entryFromRow);
     },
+    async casesBetween(start, end) {
+      const q = s.builder
+        .selectFrom('ledger_entries')
+        .select('case_id')
+        .distinct()
+        .where('position', '>=', start)
+        .where('position', '<', end)
+        .where('case_id', 'is not', null);
+      return (await s.execute(q.compile())).rows.map((r) => r.case_id!);
+    },
     async entriesOfCase(caseId) {
       // Its events' entries by their positions (the events' primary key), the others by the partial index.
       const events = s.builder

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CommitQueue } from '../../engine/commit-queue.js';
 import { EngineError } from '../../engine/errors.js';
-import { openStorage, StorageError, type Storage } from '../../storage/index.js';
+import { openStorage, StorageError, type Repositories, type Storage } from '../../storage/index.js';
 import { openSqliteFile, itSqlite } from '../helpers/sqlite-file.js';
 import { tmpDir } from './fixtures/helpers.js';
 import { caseRecord, T0 } from '../helpers/records.js';
@@ -343,12 +343,12 @@ describe('CommitQueue marks (Batch.serial: whether another process committed sin
   it('should trust a mark while the serials of this process follow each other, and no longer once another batch came between', async () => {
     const q = new CommitQueue(serialStorage([5, 6, 8, 9]));
     const m5 = await markOf(q);
-    const at6 = await q.submit(async (_r, tx) => ({ m5: tx.unchanged(m5), mark: tx.mark }));
+    const at6 = await q.submit(async (_r, tx) => ({ m5: tx.unchanged(m5, 'c1'), mark: tx.mark }));
     expect(at6.m5).toBe(true);
     // Batch 7 was another process's: what was known at 5 or 6 proves nothing any more.
-    const at8 = await q.submit(async (_r, tx) => ({ m5: tx.unchanged(m5), m6: tx.unchanged(at6.mark), mark: tx.mark }));
+    const at8 = await q.submit(async (_r, tx) => ({ m5: tx.unchanged(m5, 'c1'), m6: tx.unchanged(at6.mark, 'c1'), mark: tx.mark }));
     expect(at8).toMatchObject({ m5: false, m6: false });
-    const at9 = await q.submit(async (_r, tx) => ({ m6: tx.unchanged(at6.mark), m8: tx.unchanged(at8.mark) }));
+    const at9 = await q.submit(async (_r, tx) => ({ m6: tx.unchanged(at6.mark, 'c1'), m8: tx.unchanged(at8.mark, 'c1') }));
     expect(at9).toEqual({ m6: false, m8: true });
   });
 
@@ -358,11 +358,29 @@ describe('CommitQueue marks (Batch.serial: whether another process committed sin
     // 4's commit is lost (it may have happened): 5 cannot tell whose 4 was.
     const m4 = await markOf(q).catch(() => undefined);
     expect(m4).toBeUndefined();
-    const at5 = await q.submit(async (_r, tx) => ({ m3: tx.unchanged(m3), mark: tx.mark }));
+    const at5 = await q.submit(async (_r, tx) => ({ m3: tx.unchanged(m3, 'c1'), mark: tx.mark }));
     expect(at5.m3).toBe(false);
-    expect(await q.submit(async (_r, tx) => tx.unchanged(undefined))).toBe(false);
+    expect(await q.submit(async (_r, tx) => tx.unchanged(undefined, 'c1'))).toBe(false);
     // 2 after 5: the database was replaced (restored): nothing known before is trusted.
-    expect(await q.submit(async (_r, tx) => tx.unchanged(at5.mark))).toBe(false);
+    expect(await q.submit(async (_r, tx) => tx.unchanged(at5.mark, 'c1'))).toBe(false);
+  });
+
+  it('should distrust only the cases other processes changed, when the journal can tell which', async () => {
+    const told: (ReadonlySet<string> | undefined)[] = [new Set(['c2']), undefined];
+    const journal = {
+      wrap: (repos: Repositories) => repos,
+      append: async () => undefined,
+      foreignCases: async () => told.shift(),
+    };
+    const q = new CommitQueue(serialStorage([5, 6, 8, 9, 11]), { journal });
+    const m5 = await markOf(q);
+    await markOf(q);
+    // Batch 7 was another process's, which changed c2 only.
+    const at8 = await q.submit(async (_r, tx) => ({ c1: tx.unchanged(m5, 'c1'), c2: tx.unchanged(m5, 'c2'), mark: tx.mark }));
+    expect(at8).toMatchObject({ c1: true, c2: false });
+    expect(await q.submit(async (_r, tx) => tx.unchanged(at8.mark, 'c2'))).toBe(true);
+    // Batch 10 too, and the journal cannot tell what it changed: nothing older is trusted.
+    expect(await q.submit(async (_r, tx) => [tx.unchanged(m5, 'c1'), tx.unchanged(at8.mark, 'c1')])).toEqual([false, false]);
   });
 
   it('should give no mark on a storage without serials (SQLite)', async () => {
@@ -372,7 +390,7 @@ describe('CommitQueue marks (Batch.serial: whether another process committed sin
       const q = new CommitQueue(storage);
       const m = await markOf(q);
       expect(m === undefined).toBe(storage.dialect === 'sqlite');
-      if (m === undefined) expect(await q.submit(async (_r, tx) => tx.unchanged(m))).toBe(false);
+      if (m === undefined) expect(await q.submit(async (_r, tx) => tx.unchanged(m, 'c1'))).toBe(false);
     } finally {
       await storage.close();
       t.cleanup();
