@@ -59,6 +59,10 @@ export interface TxContext {
    * rolls back and its units run again, each in a transaction of its own.
    */
   defer(write: Promise<unknown>): void;
+  /** The keys the batch's units were submitted with (`submit`'s `key`: the case each command is for), in order. */
+  readonly keys: readonly string[];
+  /** Scratch shared by the batch's units (a read made once for all of them), dropped with the batch. */
+  readonly shared: Map<string, unknown>;
 }
 
 /** A batch's place among the database's commits (see `TxContext.mark`). */
@@ -78,6 +82,7 @@ export interface AnnouncedStep {
 
 interface Job {
   work: Work<unknown>;
+  key: string | undefined;
   resolve(v: unknown): void;
   reject(e: unknown): void;
   outcome?: { ok: true; value: unknown; hooks: (() => void)[] } | { ok: false; error: unknown };
@@ -182,11 +187,14 @@ export class CommitQueue {
   }
 
 
-  /** Runs `work` in the next batch; resolves after that batch commits. */
-  submit<T>(work: Work<T>): Promise<T> {
+  /**
+   * Runs `work` in the next batch; resolves after that batch commits. `key`: what the unit
+   * is about (a case id), told to every unit of the batch (`TxContext.keys`).
+   */
+  submit<T>(work: Work<T>, key?: string): Promise<T> {
     if (this.#closed) return Promise.reject(new EngineError('storage_unavailable', 'the engine is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work: work as Work<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ work: work as Work<unknown>, key, resolve: resolve as (v: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -287,6 +295,8 @@ export class CommitQueue {
     const mark = this.#markOf(batch.serial, foreign);
     const unchanged = (m: BatchMark | undefined, caseId: string): boolean =>
       mark !== undefined && m !== undefined && m.epoch === mark.epoch && m.serial > this.#foreignUpTo && m.serial > (this.#foreignCases.get(caseId) ?? Number.NEGATIVE_INFINITY);
+    const keys = jobs.flatMap((j) => (j.key === undefined ? [] : [j.key]));
+    const shared = new Map<string, unknown>();
     /** The deferred writes of the units that succeeded, settled (never rejecting: the error is the value). */
     const pending: Promise<{ failed: unknown } | undefined>[] = [];
     for (const job of jobs) {
@@ -319,6 +329,8 @@ export class CommitQueue {
         defer: (write) => {
           deferred.push(write.then(() => undefined, (e: unknown) => ({ failed: e })));
         },
+        keys,
+        shared,
       };
       const captured = sink.length;
       const said = announced.length;

@@ -160,7 +160,7 @@ export class Runner {
       return Promise.reject(new EngineError('forbidden', 'system events are sent by the engine only'));
     }
     if (event.type === CORRECT_EVENT) return this.#applyCorrection(caseId, event, options);
-    return this.queue.submit((repos, tx) => this.#event(repos, tx, caseId, event, options));
+    return this.queue.submit((repos, tx) => this.#event(repos, tx, caseId, event, options), caseId);
   }
 
   /**
@@ -170,7 +170,7 @@ export class Runner {
    */
   async #applyCorrection(caseId: string, event: EventInput, options: EventOptions): Promise<CommandResult> {
     const prepared = await this.#prepareCorrection(caseId, event.payload ?? {}, options).catch(() => undefined);
-    return this.queue.submit((repos, tx) => this.#event(repos, tx, caseId, event, options, prepared));
+    return this.queue.submit((repos, tx) => this.#event(repos, tx, caseId, event, options, prepared), caseId);
   }
 
   async #prepareCorrection(caseId: string, payload: Record<string, unknown>, o: EventOptions): Promise<PreparedCorrection | undefined> {
@@ -277,8 +277,7 @@ export class Runner {
       actor: o.actor,
     });
     if (idem.hit) return idem.hit;
-    const live = await this.#takeLive(repos, tx, caseId);
-    const row = live?.row ?? (await repos.cases.find(caseId));
+    const { live, row } = await this.#current(repos, tx, caseId);
     if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
     // Until the step moves it, the session is in the state of `row`, which this command has
     // not changed: on a refusal it goes back to the cache as it is.
@@ -388,19 +387,42 @@ export class Runner {
   }
 
   /**
-   * The live entry of a case that is still the database's: nobody else committed since the
-   * entry was last known exact (no read: only this process's runner writes cases, and it
-   * took the entry out before doing so), or its head, read in this transaction, is still
-   * the entry's. Otherwise undefined (the caller reads the case).
+   * The case as the database holds it, with its live entry if that is still it: trusted
+   * without a read while nobody else changed the case since the entry was last known exact
+   * (only this process's runner writes cases, and it took the entry out before doing so),
+   * else compared with the stored case. Where the batch is numbered (PostgreSQL: a read is a
+   * round trip, and it sends the batch's buffered writes before it), the batch's cases that
+   * must be read are read at once, for all its commands, by the first that needs one.
    */
-  async #takeLive(repos: Repositories, tx: TxContext, caseId: string): Promise<LiveCase | undefined> {
-    const live = this.live.take(caseId);
-    if (!live) return undefined;
-    if (tx.unchanged(live.mark, caseId)) return live;
-    const head = await repos.cases.head(caseId);
-    if (head && head.seq === live.row.seq && head.headHash === live.row.headHash) return live;
-    live.session.close();
-    return undefined;
+  async #current(repos: Repositories, tx: TxContext, caseId: string): Promise<{ live: LiveCase | undefined; row: CaseRecord | undefined }> {
+    // Only the batch's first command of a case may use the batch's read: a later one may follow its write.
+    let touched = tx.shared.get(TOUCHED) as Set<string> | undefined;
+    if (!touched) tx.shared.set(TOUCHED, (touched = new Set()));
+    const first = !touched.has(caseId);
+    touched.add(caseId);
+    let live = this.live.take(caseId);
+    if (live && tx.unchanged(live.mark, caseId)) return { live, row: live.row };
+    const row = (first ? await this.#prefetched(repos, tx, caseId) : undefined) ?? (await repos.cases.find(caseId));
+    if (live && !(row && row.seq === live.row.seq && row.headHash === live.row.headHash)) {
+      live.session.close();
+      live = undefined;
+    }
+    return { live, row: live?.row ?? row };
+  }
+
+  /**
+   * The case as read at the batch's first need of a read, for all the batch's cases at
+   * once; for the batch's first command of the case only (the caller's `first`). Undefined
+   * where batches are not numbered (SQLite: a read costs no round trip).
+   */
+  async #prefetched(repos: Repositories, tx: TxContext, caseId: string): Promise<CaseRecord | undefined> {
+    if (tx.mark === undefined || tx.keys.length < 2) return undefined;
+    let rows = tx.shared.get(PREFETCH) as Promise<Map<string, CaseRecord>> | undefined;
+    if (!rows) {
+      rows = repos.cases.findMany([...new Set(tx.keys)]).then((found) => new Map(found.map((r) => [r.id, r])));
+      tx.shared.set(PREFETCH, rows);
+    }
+    return (await rows).get(caseId);
   }
 
   async #persist(repos: Repositories, tx: TxContext, p: PersistInput): Promise<{ result: CommandResult; record: CaseRecord }> {
@@ -471,6 +493,11 @@ export class Runner {
     return { result, record };
   }
 }
+
+/** `TxContext.shared`'s key of the batch's read of its cases (`#prefetched`). */
+const PREFETCH = 'runner.cases';
+/** `TxContext.shared`'s key of the cases the batch's commands have taken up so far (`#current`). */
+const TOUCHED = 'runner.touched';
 
 /**
  * The JSON of a case's deadlines, as `#persist` compares them. Records the runner built

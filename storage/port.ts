@@ -211,6 +211,8 @@ export interface CaseStatsRow {
 
 export interface CaseRepository {
   find(id: string): Promise<CaseRecord | undefined>;
+  /** The cases of `ids` that exist, in no order (one statement: a batch's reads at once). */
+  findMany(ids: readonly string[]): Promise<CaseRecord[]>;
   /** The head alone, without the large columns (validating a live case). */
   head(id: string): Promise<CaseHead | undefined>;
   insert(record: CaseRecord): Promise<void>;

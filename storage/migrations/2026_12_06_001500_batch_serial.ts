@@ -8,7 +8,7 @@ import { positionType } from './dialect.js';
  * On PostgreSQL every batch of every process increments it with the write lock it takes
  * first (storage/postgres/postgres-storage.ts `WRITE_LOCK`), so a process whose batch gets
  * n and whose previous committed batch got n − 1 knows that no other process committed in
- * between: its cached cases are exact and need no read (engine/runner.ts `#takeLive`). An
+ * between: its cached cases are exact and need no read (engine/runner.ts `#current`). An
  * increment rolls back with its batch, so the count has no gaps. SQLite leaves it at 0 (one
  * process writes the file; its reads of a case cost no round trip).
  */

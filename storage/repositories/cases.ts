@@ -36,6 +36,15 @@ export function caseRepository(s: QuerySession): CaseRepository {
       const row = (await s.execute(FIND.bind(s.builder, { id }))).rows[0];
       return row ? caseFromRow(row) : undefined;
     },
+    async findMany(ids) {
+      if (ids.length === 0) return [];
+      // One statement text for any number of ids on PostgreSQL (prepared once per connection).
+      const q =
+        s.dialect === 'postgres'
+          ? s.builder.selectFrom('cases').selectAll().where(sql<boolean>`id = any(${[...ids]}::text[])`)
+          : s.builder.selectFrom('cases').selectAll().where('id', 'in', [...ids]);
+      return (await s.execute(q.compile())).rows.map(caseFromRow);
+    },
     async head(id): Promise<CaseHead | undefined> {
       const row = (await s.execute(HEAD.bind(s.builder, { id }))).rows[0];
       return row ? { seq: row.seq, headHash: row.head_hash } : undefined;
