@@ -6,8 +6,9 @@
  * observer (the live inspector) gets the CommitObservation of each event, built from the
  * stored case and event (read only when an observer is set).
  *
- * Nothing else needs to hear of them: the live-case cache validates an entry against the
- * case's stored head in the command's own transaction (engine/live-cases.ts), and every
+ * Nothing else needs to hear of them: the live-case cache learns in the command's own
+ * batch whether another process changed the case since (the batch's serial, and the log's
+ * entries in between: engine/commit-queue.ts `TxContext.unchanged`), and every
  * claim (timers, mail) is decided in the database, so a notice is a wake-up, never a fact
  * a decision rests on. A lost notice (`resync`: the listening connection was down) costs a
  * look at the database: both workers run once.
