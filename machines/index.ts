@@ -15,8 +15,13 @@ import {
   type FeedbackInquiryEventType,
 } from './feedback-inquiry/index.js';
 import { publication, type PublicationDeadlineKey, type PublicationEventType } from './publication/index.js';
+import {
+  siteContentReview,
+  type SiteContentReviewDeadlineKey,
+  type SiteContentReviewEventType,
+} from './site-content-review/index.js';
 
-export { blogQuestion, feedbackInquiry, publication };
+export { blogQuestion, feedbackInquiry, publication, siteContentReview };
 export type { TypedProcedureModule } from './runtime.js';
 
 /** Event types and deadline keys of each procedure. */
@@ -24,11 +29,17 @@ export interface ProcedureTypes {
   publication: { event: PublicationEventType; deadline: PublicationDeadlineKey };
   'feedback-inquiry': { event: FeedbackInquiryEventType; deadline: FeedbackInquiryDeadlineKey };
   'blog-question': { event: BlogQuestionEventType; deadline: BlogQuestionDeadlineKey };
+  'site-content-review': { event: SiteContentReviewEventType; deadline: SiteContentReviewDeadlineKey };
 }
 export type EventTypeOf<P extends ProcedureId> = ProcedureTypes[P]['event'];
 export type DeadlineKeyOf<P extends ProcedureId> = ProcedureTypes[P]['deadline'];
 
-const typed = { publication, 'feedback-inquiry': feedbackInquiry, 'blog-question': blogQuestion } as const;
+const typed = {
+  publication,
+  'feedback-inquiry': feedbackInquiry,
+  'blog-question': blogQuestion,
+  'site-content-review': siteContentReview,
+} as const;
 
 export const procedures: Record<ProcedureId, ProcedureModule> = typed;
 

@@ -43,6 +43,12 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       kind: 'Вид обращения',
       text: 'Текст обращения',
     },
+    'site-content-review': {
+      kind: 'Вид информации (п. 9)',
+      unit: 'Ответственное подразделение',
+      period: 'Период проверки',
+      url: 'Страница сайта',
+    },
   },
   kk: {
     '*': {
@@ -74,6 +80,12 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       language: 'Өтініштің тілі',
       kind: 'Өтініштің түрі',
       text: 'Өтініштің мәтіні',
+    },
+    'site-content-review': {
+      kind: 'Ақпарат түрі (9-т.)',
+      unit: 'Жауапты бөлімше',
+      period: 'Тексеру кезеңі',
+      url: 'Сайт беті',
     },
   },
   en: {
@@ -107,6 +119,12 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       kind: 'Kind of inquiry',
       text: 'Text of the inquiry',
     },
+    'site-content-review': {
+      kind: 'Kind of information (п. 9)',
+      unit: 'Responsible unit',
+      period: 'Review period',
+      url: 'Page of the site',
+    },
   },
 };
 
@@ -123,6 +141,7 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'blog-question': {},
     'feedback-inquiry': {},
+    'site-content-review': {},
   },
   kk: {
     '*': {
@@ -135,6 +154,7 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'blog-question': {},
     'feedback-inquiry': {},
+    'site-content-review': {},
   },
   en: {
     '*': {
@@ -147,6 +167,7 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'blog-question': {},
     'feedback-inquiry': {},
+    'site-content-review': {},
   },
 };
 

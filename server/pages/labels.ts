@@ -46,9 +46,24 @@ const ROLE_LABELS: Record<Lang, Record<Role, string>> = {
 };
 
 const PROCEDURE_LABELS: Record<Lang, Record<ProcedureId, string>> = {
-  ru: { publication: 'Публикация материала', 'feedback-inquiry': 'Обращение через форму обратной связи', 'blog-question': 'Вопрос в блог Председателя' },
-  kk: { publication: 'Материалды жариялау', 'feedback-inquiry': 'Кері байланыс нысаны арқылы өтініш', 'blog-question': 'Төраға блогына сұрақ' },
-  en: { publication: 'Publication of a material', 'feedback-inquiry': 'Feedback-form inquiry', 'blog-question': "Question to the Chairman's blog" },
+  ru: {
+    publication: 'Публикация материала',
+    'feedback-inquiry': 'Обращение через форму обратной связи',
+    'blog-question': 'Вопрос в блог Председателя',
+    'site-content-review': 'Проверка обязательной информации сайта',
+  },
+  kk: {
+    publication: 'Материалды жариялау',
+    'feedback-inquiry': 'Кері байланыс нысаны арқылы өтініш',
+    'blog-question': 'Төраға блогына сұрақ',
+    'site-content-review': 'Сайттың міндетті ақпаратын тексеру',
+  },
+  en: {
+    publication: 'Publication of a material',
+    'feedback-inquiry': 'Feedback-form inquiry',
+    'blog-question': "Question to the Chairman's blog",
+    'site-content-review': "Review of the site's mandatory content",
+  },
 };
 
 export function roleLabel(lang: Lang, role: string): string {
@@ -93,6 +108,8 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Доработка',
     approved: 'Одобрено',
     posted: 'Размещено',
+    present: 'Информация размещена',
+    missing: 'Информация отсутствует',
   },
   kk: {
     editing: 'Материалды дайындау',
@@ -115,6 +132,8 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Пысықтау',
     approved: 'Мақұлданды',
     posted: 'Орналастырылды',
+    present: 'Ақпарат орналастырылған',
+    missing: 'Ақпарат жоқ',
   },
   en: {
     editing: 'Being prepared',
@@ -137,6 +156,8 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Rework',
     approved: 'Approved',
     posted: 'Posted',
+    present: 'Information present',
+    missing: 'Information missing',
   },
 };
 
@@ -177,6 +198,8 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     forward_to_chairman: 'Передать Председателю',
     approve: 'Одобрить',
     return_for_rework: 'Вернуть на доработку',
+    confirm_present: 'Подтвердить размещение',
+    report_missing: 'Сообщить об отсутствии',
   },
   kk: {
     accept: 'Материалды қабылдау',
@@ -214,6 +237,8 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     forward_to_chairman: 'Төрағаға беру',
     approve: 'Мақұлдау',
     return_for_rework: 'Пысықтауға қайтару',
+    confirm_present: 'Орналастыруды растау',
+    report_missing: 'Жоқ екенін хабарлау',
   },
   en: {
     accept: 'Accept the material',
@@ -251,6 +276,8 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     forward_to_chairman: 'Forward to the Chairman',
     approve: 'Approve',
     return_for_rework: 'Return for rework',
+    confirm_present: 'Confirm the page',
+    report_missing: 'Report it missing',
   },
 };
 
@@ -298,6 +325,7 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     title: 'Заголовок',
     body: 'Текст материала',
     kind: 'Вид',
+    period: 'Период проверки',
     channels: 'Каналы',
     plannedFor: 'Планируемая дата публикации',
     announcementPublishedAt: 'Когда опубликован анонс',
@@ -344,6 +372,7 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     title: 'Тақырып',
     body: 'Материал мәтіні',
     kind: 'Түрі',
+    period: 'Тексеру кезеңі',
     channels: 'Арналар',
     plannedFor: 'Жоспарланған жариялау күні',
     announcementPublishedAt: 'Анонс жарияланған уақыт',
@@ -390,6 +419,7 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     title: 'Title',
     body: 'Text of the material',
     kind: 'Kind',
+    period: 'Review period',
     channels: 'Channels',
     plannedFor: 'Planned publication date',
     announcementPublishedAt: 'When the announcement was published',
@@ -437,7 +467,11 @@ export const FIELD_LABELS: Record<Lang, Words> = {
 /** Allowed values by field: channels, languages, kinds, templates (deadline keys use DEADLINE_LABELS). */
 export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
   ru: {
-    kind: { regular: 'Обычный', graphic: 'Графический', procurement: 'Закупки', question: 'Вопрос', proposal: 'Предложение' },
+    kind: {
+      regular: 'Обычный', graphic: 'Графический', procurement: 'Закупки', question: 'Вопрос', proposal: 'Предложение',
+      general: 'Общая информация', strategy: 'Стратегия развития', governance: 'Документы и органы управления',
+      state_support: 'Меры государственного стимулирования', news: 'Новости и пресс-релизы', contacts: 'Контакты и обратная связь',
+    },
     channel: {
       site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram', email: 'Эл. почта', phone: 'Телефон', post: 'Почта',
       in_person: 'Лично', portal: 'Портал', blog: 'Блог', 'e-otinish': 'e-Otinish',
@@ -448,7 +482,11 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     messageKind: { mail: 'Письмо', portal_notice: 'Уведомление на портале', staff_mail: 'Письмо сотруднику' },
   },
   kk: {
-    kind: { regular: 'Кәдімгі', graphic: 'Графикалық', procurement: 'Сатып алу', question: 'Сұрақ', proposal: 'Ұсыныс' },
+    kind: {
+      regular: 'Кәдімгі', graphic: 'Графикалық', procurement: 'Сатып алу', question: 'Сұрақ', proposal: 'Ұсыныс',
+      general: 'Жалпы ақпарат', strategy: 'Даму стратегиясы', governance: 'Құжаттар және басқару органдары',
+      state_support: 'Мемлекеттік ынталандыру шаралары', news: 'Жаңалықтар мен баспасөз релиздері', contacts: 'Байланыс және кері байланыс',
+    },
     channel: {
       site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram', email: 'Эл. пошта', phone: 'Телефон', post: 'Пошта',
       in_person: 'Жеке өзі', portal: 'Портал', blog: 'Блог', 'e-otinish': 'e-Otinish',
@@ -458,7 +496,11 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     messageKind: { mail: 'Хат', portal_notice: 'Порталдағы хабарлама', staff_mail: 'Қызметкерге хат' },
   },
   en: {
-    kind: { regular: 'Regular', graphic: 'Graphic', procurement: 'Procurement', question: 'Question', proposal: 'Proposal' },
+    kind: {
+      regular: 'Regular', graphic: 'Graphic', procurement: 'Procurement', question: 'Question', proposal: 'Proposal',
+      general: 'General information', strategy: 'Development strategy', governance: 'Documents and governing bodies',
+      state_support: 'State support measures', news: 'News and press releases', contacts: 'Contacts and feedback',
+    },
     channel: {
       site: 'Site', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram', email: 'E-mail', phone: 'Phone', post: 'Post',
       in_person: 'In person', portal: 'Portal', blog: 'Blog', 'e-otinish': 'e-Otinish',

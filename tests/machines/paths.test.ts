@@ -4,6 +4,7 @@ import type { ProcedureModule, Role } from '../../machines/contract.js';
 import { blogQuestion } from '../../machines/blog-question/index.js';
 import { feedbackInquiry } from '../../machines/feedback-inquiry/index.js';
 import { publication } from '../../machines/publication/index.js';
+import { siteContentReview } from '../../machines/site-content-review/index.js';
 import { createTranslationMachine } from '../../machines/publication/translation.machine.js';
 import { createRedirectionMachine } from '../../machines/redirection/redirection.machine.js';
 import { caseLogic, topLevelStates, type SampleEvent } from './graph.js';
@@ -82,6 +83,17 @@ const cases: Case[] = [
       ev('return_for_rework', 'chairman', { comment: 'c' }),
       ev('post', 'press_secretary', { url: 'https://blog' }),
       ...redirectionSamples,
+    ],
+  },
+  {
+    name: 'site-content-review (п. 9)',
+    mod: siteContentReview,
+    starts: [{ input: { kind: 'procurement', unit: 'U', period: '2025-Q2' }, occurredAt: AT, role: 'system' }],
+    events: [
+      ev('claim', 'unit'),
+      ev('reassign', 'press_secretary', { to: 'v', unit: 'W' }),
+      ev('confirm_present', 'unit', { url: 'https://qazindustry.gov.kz/procurement' }),
+      ev('report_missing', 'unit', { note: 'the 2025 plan is not posted' }),
     ],
   },
 ];
