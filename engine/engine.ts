@@ -20,6 +20,7 @@ import { FeedTokens } from './feed-tokens.js';
 import { silentLogger, type Logger } from './logger.js';
 import { OutboxWorker, smtpTransport, type MailTransport, type RetryPolicy } from './outbox-worker.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
+import type { ProcedureMigration } from '../machines/common/migration.js';
 import { IdempotencyPurge, ReadRecorder, type CaseRead } from './reads.js';
 import { replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
@@ -53,6 +54,8 @@ export interface EngineOptions {
   procedures: Record<string, ProcedureModule> | ProcedureModule[];
   /** Older machine versions still needed to run/replay cases pinned to them. */
   legacyModules?: ProcedureModule[];
+  /** The migrations between versions (`procedureMigrations` of machines/index.ts; machines/common/migration.ts). */
+  migrations?: readonly ProcedureMigration[];
   /** SMTP_URL; without it mail stays queued. */
   smtpUrl?: string | undefined;
   /** A transport instead of `smtpUrl` (tests). */
@@ -302,7 +305,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   }
   const read = storage.read;
   const calendars = new CalendarVersions(o.calendar, o.readings);
-  const registry = createModuleRegistry(o.procedures, o.legacyModules);
+  const registry = createModuleRegistry(o.procedures, o.legacyModules, o.migrations);
   // Built after the runner (it needs it); the runner's hook reaches it through this binding.
   let notifications: Notifications | undefined;
   // Every batch's events, messages, attempts and reads go into the log in its transaction.
