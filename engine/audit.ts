@@ -265,7 +265,7 @@ function asOfView(row: CaseRecord, r: ReplayedCase, recordedAt: string): CaseAsO
   return {
     caseId: row.id,
     procedure: row.procedure,
-    version: row.machineVersion,
+    version: r.version,
     seq: r.seq,
     recordedAt,
     state: r.state,

@@ -96,17 +96,14 @@ export function creationVersion(current: string, items: readonly Pick<HistoryIte
 }
 
 /**
- * The machine version each event was applied under, by seq: the creation's, changed by each
- * `procedure_migrated` (which is the first event of its new version).
+ * The machine version event `seq` was applied under: the creation's, changed by each
+ * `procedure_migrated` up to it (a migration is the first event of its new version).
+ * `migrations`: the case's `procedure_migrated` events, all of them, in order.
  */
-export function versionsBySeq(current: string, items: readonly Pick<HistoryItem, 'seq' | 'type' | 'payload'>[]): Map<number, string> {
-  const out = new Map<number, string>();
-  let v = creationVersion(current, items);
-  for (const i of items) {
-    if (i.type === MIGRATED_EVENT) v = String((i.payload as unknown as MigratedPayload).to);
-    out.set(i.seq, v);
-  }
-  return out;
+export function versionAt(current: string, migrations: readonly Pick<HistoryItem, 'seq' | 'type' | 'payload'>[], seq: number): string {
+  let v = creationVersion(current, migrations);
+  for (const m of migrations) if (m.type === MIGRATED_EVENT && m.seq <= seq) v = String((m.payload as unknown as MigratedPayload).to);
+  return v;
 }
 
 /** Thrown by the fold when the machine refuses an event of the (corrected) history. */

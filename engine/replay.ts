@@ -14,7 +14,7 @@ import { EngineError } from './errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH } from './hash.js';
 import type { ModuleRegistry } from './registry.js';
 import type { CalendarVersions } from './calendar-versions.js';
-import { creationVersion, foldHistoryYielding, FoldRefusal, type FoldDeps, type FoldModule, type HistoryItem } from './corrections.js';
+import { creationVersion, versionAt, foldHistoryYielding, FoldRefusal, type FoldDeps, type FoldModule, type HistoryItem } from './corrections.js';
 import { MIGRATED_EVENT } from '../machines/common/migration.js';
 import { deadlinesOf, nextDueAt, waitingRoles } from './case-view.js';
 import { eventIsBackdated } from './backdating.js';
@@ -27,6 +27,8 @@ const HASH_CHUNK = 500;
 
 export interface ReplayedCase {
   seq: number;
+  /** The machine version the case was on after `seq` (engine/corrections.ts `versionAt`). */
+  version: string;
   snapshot: PersistedSnapshot;
   state: string;
   status: 'active' | 'done';
@@ -107,7 +109,9 @@ export async function replayEvents(module: FoldModule, deps: FoldDeps, events: E
     throw new ReplayFailure(progress.seq, 'replay_error', err instanceof Error ? err.message : String(err));
   }
   const last = events[events.length - 1]!;
-  return { seq: last.seq, snapshot: r.snapshot, state: r.state, status: r.status, context: r.context };
+  const creation = 'step' in module ? module : module.creation;
+  const version = versionAt(creation.version, events.filter((e) => e.type === MIGRATED_EVENT).map(historyItem), last.seq);
+  return { seq: last.seq, version, snapshot: r.snapshot, state: r.state, status: r.status, context: r.context };
 }
 
 /** Every event of a case (up to `uptoSeq`), read in pages with a turn of the event loop between. */
@@ -147,6 +151,7 @@ function moduleFor(registry: ModuleRegistry, row: CaseRecord): ProcedureModule |
  */
 function machinesFor(registry: ModuleRegistry, row: CaseRecord, events: readonly EventRecord[]): { machines: FoldModule; version: string } | undefined {
   const migrations = events.filter((e) => e.type === MIGRATED_EVENT).map(historyItem);
+  // A history with no migration is read on the version it is on, so an older file without one folds as before.
   const version = creationVersion(row.machineVersion, migrations);
   const creation = registry.version(row.procedure, version);
   if (!creation) return undefined;
@@ -166,8 +171,10 @@ export async function replayCase(
     throw new EngineError('invalid_request', `seq must be an integer from 1 to ${row.seq}`, { field: 'seq' });
   }
   const events = await readEvents(repos, caseId, seq);
-  const machines = machinesFor(registry, row, events);
-  if (!machines) throw new Error(`no machine ${row.procedure}@${creationVersion(row.machineVersion, events.filter((e) => e.type === MIGRATED_EVENT).map(historyItem))} is registered`);
+  // Every migration of the case, those after `seq` too: they say which version it was created on.
+  const migrations = seq === undefined ? events.filter((e) => e.type === MIGRATED_EVENT) : await repos.events.ofType(caseId, MIGRATED_EVENT);
+  const machines = machinesFor(registry, row, migrations);
+  if (!machines) throw new Error(`no machine ${row.procedure}@${creationVersion(row.machineVersion, migrations.map(historyItem))} is registered`);
   await ensureVersions(repos, deps, events);
   try {
     return { row, events, replayed: await replayEvents(machines.machines, deps, events) };
