@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadKzCalendar } from '../calendars/index.js';
 import { openAuditStore } from '../engine/audit.js';
+import type { Clock } from '../engine/clock.js';
 import { createEngine } from '../engine/engine.js';
 import { isEngineError } from '../engine/errors.js';
 import { applyMigration, planMigration, type MigrationPlan, type PlannedCase } from '../engine/migrate.js';
@@ -71,7 +72,11 @@ function planText(io: MigrateIo, plan: MigrationPlan): void {
   io.out(`${plan.migrate} running case(s) to migrate, ${plan.refused} refused; ${plan.alreadyOnTarget} running case(s) already on ${plan.to}\n`);
 }
 
-export async function runMigrateCases(argv: string[], io: MigrateIo, machines: MigrateMachines = REGISTERED): Promise<number> {
+/**
+ * @param machines the machines and migrations (default: the registry's)
+ * @param clock what the apply's events are dated with (default: the system clock; tests: a simulated one)
+ */
+export async function runMigrateCases(argv: string[], io: MigrateIo, machines: MigrateMachines = REGISTERED, clock?: Clock): Promise<number> {
   try {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -107,6 +112,7 @@ export async function runMigrateCases(argv: string[], io: MigrateIo, machines: M
       calendar,
       readings,
       ...machines,
+      ...(clock ? { clock } : {}),
       maxBackdating: config.maxBackdating,
       calendarPollMs: 0,
     });
