@@ -24,7 +24,7 @@
  * replay computes it again and must get the same payload.
  */
 import { Type, type Static } from 'typebox';
-import type { AnyStateMachine, StateNode } from 'xstate';
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import type { CaseDeadline, MachineDeps, PersistedSnapshot, ProcedureId, ProcedureModule, StepOk } from '../contract.js';
 import { stateString } from '../runtime.js';
 import { readingFor } from './deadlines.js';
@@ -95,7 +95,7 @@ export interface MigrationOk {
 /** Every state of a machine as a case's dotted state value (atomic and final leaves; parallel regions as their node). */
 export function statesOf(machine: AnyStateMachine): string[] {
   const out: string[] = [];
-  const walk = (node: StateNode<any, any>, path: string[]): void => {
+  const walk = (node: AnyStateNode, path: string[]): void => {
     for (const [key, child] of Object.entries(node.states ?? {})) {
       const p = [...path, key];
       if (child.type === 'compound') walk(child, p);

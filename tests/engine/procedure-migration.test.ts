@@ -36,6 +36,9 @@ import { feedbackInquiry, legacyProcedures, procedures } from '../../machines/in
 import { defineProcedure } from '../../machines/runtime.js';
 import type { DeadlinePolicy } from '../../machines/contract.js';
 import { tmpDir } from './fixtures/helpers.js';
+import { buildApp } from '../../server/app.js';
+import { sha256Hex, UserDirectory } from '../../server/auth.js';
+import { signIn } from '../helpers/pages.js';
 import { kz } from './fixtures/decree.js';
 
 const car: Actor = { name: 'Dana', role: 'car' };
@@ -388,5 +391,53 @@ describe('migrating running cases (issue 18 §4)', () => {
     expect((await missed(c.extended)).map((e) => e.occurredAt)).toEqual(['2026-11-17T19:00:00.000Z']);
     expect(await review(f.engine, c.inReview)).toMatchObject({ status: 'missed', observedMissedAt: '2026-11-12T19:00:00.000Z' });
     for (const id of Object.values(c)) expect(await f.engine.verify(id), id).toMatchObject({ ok: true });
+  });
+
+  it('the API and the staff page show the version: GET /machines the versions served, the history each event\'s, the case page its own and the migration (ru/kk/en)', async () => {
+    expect(await runMigrateCases(args('apply'), io(f.path).io, machines, f.clock)).toBe(1);
+    const users = new UserDirectory({ users: [{ name: 'auditor-user', roles: ['auditor'], tokenSha256: sha256Hex('token-of-auditor') }] });
+    const app = await buildApp({ calendars: { kz }, engine: f.engine, users, intakeRateLimit: 1000 });
+    try {
+      const auth = { authorization: 'Bearer token-of-auditor' };
+      // The served versions of the registry (blog-question keeps 1.0.0 for the cases pinned to it).
+      const bq = (await app.inject({ method: 'GET', url: '/machines/blog-question' })).json() as { version: string; versions: string[] };
+      expect(bq).toMatchObject({ version: '1.1.0', versions: ['1.1.0', '1.0.0'] });
+      const listed = (await app.inject({ method: 'GET', url: '/machines' })).json() as { machines: Array<{ id: string; versions: string[] }> };
+      expect(listed.machines.find((m) => m.id === 'feedback-inquiry')?.versions).toEqual(['1.0.0']);
+
+      const h = await app.inject({ method: 'GET', url: `/cases/${c.inReview}/history`, headers: auth });
+      expect(h.statusCode).toBe(200);
+      expect((h.json() as { events: Array<{ type: string; machineVersion: string }> }).events.map((e) => `${e.type}@${e.machineVersion}`)).toEqual([
+        'created@1.0.0',
+        'register@1.0.0',
+        'assign@1.0.0',
+        `${MIGRATED_EVENT}@1.1.0`,
+      ]);
+      // A page after the migration still knows the version each event was applied under.
+      const later = await app.inject({ method: 'GET', url: `/cases/${c.inReview}/history?after=2&limit=1`, headers: auth });
+      expect((later.json() as { events: Array<{ machineVersion: string }> }).events.map((e) => e.machineVersion)).toEqual(['1.0.0']);
+
+      const page = await signIn(app, { name: 'auditor-user', token: 'token-of-auditor' });
+      const words = {
+        ru: ['Версия процедуры', 'переведено с версии 1.0.0 на версию 1.1.0', 'Дело переведено на новую редакцию процедуры'],
+        kk: ['Рәсім нұсқасы', '1.0.0 нұсқасынан 1.1.0 нұсқасына көшірілді', 'Іс рәсімнің жаңа редакциясына көшірілді'],
+        en: ['Procedure version', 'moved from version 1.0.0 to version 1.1.0', 'Case moved to a new edition of the procedure'],
+      } as const;
+      const base = page.cookie;
+      for (const [lang, expected] of Object.entries(words)) {
+        page.cookie = `${base}; qi_lang=${lang}`;
+        const r = await page.get(`/ui/cases/${c.inReview}`);
+        expect(r.statusCode).toBe(200);
+        expect(r.body).toContain(`<html lang="${lang}">`);
+        expect(r.body).toContain('<dd data-version="1.1.0">1.1.0</dd>');
+        expect(r.body).toContain('data-migrated="1.0.0 1.1.0"');
+        expect(r.body).toContain('<span data-version="1.0.0">');
+        for (const w of expected) expect(r.body, lang).toContain(w);
+      }
+      // The refused case is on its old version.
+      expect((await page.get(`/ui/cases/${c.redirected}`)).body).toContain('<dd data-version="1.0.0">1.0.0</dd>');
+    } finally {
+      await app.close();
+    }
   });
 });
