@@ -80,7 +80,7 @@ export interface CorrectionEntry {
  * registry that names the version (and the migration) each `procedure_migrated` moves it to.
  * A bare module: a history without migrations (a `procedure_migrated` in it is refused).
  */
-export interface CaseMachines {
+interface CaseMachines {
   creation: ProcedureModule;
   registry: Pick<ModuleRegistry, 'version' | 'migration'>;
 }

@@ -58,7 +58,7 @@ export interface MigrationPlan {
 const PAGE = 200;
 
 /** The registered migration and both machines, validated; an EngineError naming what is wrong otherwise. */
-export function resolveMigration(
+function resolveMigration(
   registry: ModuleRegistry,
   deps: MachineDeps,
   procedure: string,
