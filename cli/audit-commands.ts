@@ -191,7 +191,7 @@ async function verifyCommand(store: AuditStore, args: Args, io: AuditIo): Promis
   return failed.length > 0 ? 1 : 0;
 }
 
-const CSV_COLUMNS = ['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'backdatingReason', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = ['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'backdatingReason', 'machineVersion', 'prevHash', 'hash'] as const;
 
 /** RFC 4180: a field with a comma, quote, CR or LF (or edge spaces) is quoted, quotes doubled; null is empty. */
 export function csvField(value: string | number | null): string {

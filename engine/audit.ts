@@ -21,7 +21,7 @@ import { createModuleRegistry, type ModuleRegistry } from './registry.js';
 import { replayCase, verifyCase, type ReplayedCase, type VerifyResult } from './replay.js';
 import { CREATED_EVENT, type CommitObservation } from './runner.js';
 import { CalendarVersions } from './calendar-versions.js';
-import { creationVersion, type FoldDeps } from './corrections.js';
+import { creationVersion, versionAt, type FoldDeps } from './corrections.js';
 import { MIGRATED_EVENT, migrateSnapshot, type MigratedPayload, type ProcedureMigration } from '../machines/common/migration.js';
 import type { StepOk } from '../machines/contract.js';
 
@@ -52,6 +52,8 @@ export interface AuditEvent {
   backdatingReason: string | null;
   /** The calendar version the step was computed with, when not the baseline (engine/calendar-versions.ts). */
   calendarVersion?: string;
+  /** The machine version the event was applied under (the creation's, changed by `procedure_migrated`). */
+  machineVersion: string;
   prevHash: string;
   hash: string;
 }
@@ -156,8 +158,10 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
     caseIds: () => read.cases.ids(),
     findCase: load,
     async history(caseId) {
-      await load(caseId);
-      return (await read.events.list(caseId)).map(toAuditEvent);
+      const row = await load(caseId);
+      const events = await read.events.list(caseId);
+      const migrations = events.filter((e) => e.type === MIGRATED_EVENT).map((e) => ({ seq: e.seq, type: e.type, payload: JSON.parse(e.payloadJson) as Record<string, unknown> }));
+      return events.map((e) => toAuditEvent(e, versionAt(row.machineVersion, migrations, e.seq)));
     },
     verify: (caseId) => verifyCase(read, registry, deps, caseId),
     async asOf(caseId, seq) {
@@ -241,7 +245,7 @@ function whoAndWhen(e: EventRecord): Pick<AuditEvent, 'caseId' | 'seq' | 'type' 
   };
 }
 
-function toAuditEvent(e: EventRecord): AuditEvent {
+function toAuditEvent(e: EventRecord, machineVersion: string): AuditEvent {
   let payload: Record<string, unknown>;
   try {
     payload = JSON.parse(e.payloadJson) as Record<string, unknown>;
@@ -255,6 +259,7 @@ function toAuditEvent(e: EventRecord): AuditEvent {
     backdated: eventIsBackdated(e),
     // Only when the event was computed with a calendar other than the baseline.
     ...(typeof e.calendarVersion === 'string' ? { calendarVersion: e.calendarVersion } : {}),
+    machineVersion,
     prevHash: e.prevHash,
     hash: e.hash,
   };
