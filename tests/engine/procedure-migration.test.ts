@@ -165,6 +165,23 @@ describe('the migration definition (machines/common/migration.ts)', () => {
     expect(migrateSnapshot(migration, edition, edition as Required<ProcedureModule>, deps, step.snapshot)).toMatchObject({ ok: false, code: 'wrong_version' });
   });
 
+  it('applies the context transform and re-counts the deadlines on the snapshot B restores', () => {
+    const meta = { occurredAt: '2026-11-02T05:00:00.000Z', recordedAt: '2026-11-02T05:00:00.000Z', actor: car };
+    const step = feedbackInquiry.start(deps, question('x'), meta);
+    if (!step.ok) throw new Error(step.message);
+    const withTransform: ProcedureMigration = { ...migration, context: (ctx) => ({ ...ctx, text: `${String(ctx.text)} (migrated)` }) };
+    const out = migrateSnapshot(withTransform, feedbackInquiry, edition as Required<ProcedureModule>, deps, step.snapshot);
+    if (!out.ok) throw new Error(out.message);
+    expect(out.step).toMatchObject({ state: 'received', status: 'active', effects: [] });
+    expect(out.step.context.text).toBe('x (migrated)');
+    expect(out.step.context.deadlines.review).toMatchObject({ amount: 10, lastDay: '2026-11-12', dueAt: '2026-11-12T19:00:00.000Z', status: 'pending', open: true });
+    // The input snapshot is not changed (the transform gets a copy).
+    expect((step.snapshot.context as { text: string }).text).toBe('x');
+    // B runs the migrated case: its next step counts with B's policies.
+    const registered = edition.step(deps, out.step.snapshot, { type: 'register', payload: { registrationNumber: 'ЗТ-1' }, ...meta });
+    expect(registered).toMatchObject({ ok: true, state: 'registered' });
+  });
+
   it('the registry serves both versions, the current first', () => {
     const registry = createModuleRegistry(machines.procedures, machines.legacyModules, machines.migrations);
     expect(registry.versions('feedback-inquiry')).toEqual(['1.1.0', '1.0.0']);
