@@ -24,6 +24,8 @@ import { SimulatedClock } from '../../engine/clock.js';
 import { createEngine, type Engine } from '../../engine/engine.js';
 import type { MigrationPlan } from '../../engine/migrate.js';
 import { createModuleRegistry } from '../../engine/registry.js';
+import { foldHistory } from '../../engine/corrections.js';
+import { historyItem } from '../../engine/replay.js';
 import type { Actor, ProcedureModule } from '../../machines/contract.js';
 import { MIGRATED_EVENT, migrateSnapshot, statesOf, validateMigration, type ProcedureMigration } from '../../machines/common/migration.js';
 import {
@@ -381,6 +383,17 @@ describe('migrating running cases (issue 18 §4)', () => {
     } finally {
       await store.close();
     }
+    // The fold runs the migration again and checks it against the recorded payload.
+    const registry = createModuleRegistry(machines.procedures, machines.legacyModules, machines.migrations);
+    const items = (await f.engine.storage.read.events.list(c.extended)).map(historyItem);
+    expect(foldHistory({ creation: feedbackInquiry, registry }, { calendar: kz }, items).state).toBe('in_review');
+    const forged = items.map((i) =>
+      i.type === MIGRATED_EVENT ? { ...i, payload: { ...i.payload, states: { from: 'in_review', to: 'registered' } } } : i,
+    );
+    expect(() => foldHistory({ creation: feedbackInquiry, registry }, { calendar: kz }, forged)).toThrow(/records another result than the migration gives on replay/);
+    // A bare module (no registry) cannot fold a migrated history.
+    expect(() => foldHistory(feedbackInquiry, { calendar: kz }, items)).toThrow(/that migration or version is not registered/);
+
     // Without the migration registered the history cannot be replayed, and verify says so.
     const blind = await openAuditStore({ databasePath: f.path, calendar: kz, ...machines, migrations: [] });
     try {
