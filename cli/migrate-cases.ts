@@ -21,7 +21,8 @@ import { openAuditStore } from '../engine/audit.js';
 import type { Clock } from '../engine/clock.js';
 import { createEngine } from '../engine/engine.js';
 import { isEngineError } from '../engine/errors.js';
-import { applyMigration, planMigration, type MigrationPlan, type PlannedCase } from '../engine/migrate.js';
+import { createModuleRegistry } from '../engine/registry.js';
+import { applyMigration, checkMigration, planMigration, type MigrationPlan, type PlannedCase } from '../engine/migrate.js';
 import type { ProcedureModule } from '../machines/contract.js';
 import type { ProcedureMigration } from '../machines/common/migration.js';
 import { legacyProcedures, procedureMigrations, procedures } from '../machines/index.js';
@@ -106,6 +107,8 @@ export async function runMigrateCases(argv: string[], io: MigrateIo, machines: M
         await store.close();
       }
     }
+    // An unregistered or invalid migration is refused before the database is opened for writing.
+    checkMigration(createModuleRegistry(machines.procedures, machines.legacyModules, machines.migrations), { calendar, readings }, procedure, from, to);
     const engine = await createEngine({
       databasePath: config.database,
       synchronous: config.synchronous,

@@ -84,6 +84,14 @@ function resolveMigration(
   return { migration, a, b: b as ProcedureModule & Required<Pick<ProcedureModule, 'resume'>> };
 }
 
+/**
+ * Whether the migration is registered and valid against the registered machines (an
+ * EngineError naming what is wrong), before anything opens a database for writing.
+ */
+export function checkMigration(registry: ModuleRegistry, deps: MachineDeps, procedure: string, from: string, to: string): void {
+  resolveMigration(registry, deps, procedure, from, to);
+}
+
 /** The running cases of `procedure`, in pages, oldest first. */
 async function* runningCases(read: Repositories, procedure: string): AsyncGenerator<CaseRecord[]> {
   let after: { createdAt: string; id: string } | undefined;

@@ -278,6 +278,12 @@ describe('migrating running cases (issue 18 §4)', () => {
     const r = io(f.path);
     expect(await runMigrateCases(args('plan', '2.0.0'), r.io, machines)).toBe(2);
     expect(r.err.join('')).toContain('no migration of feedback-inquiry from 1.0.0 to 2.0.0 is registered (registered: 1.0.0 → 1.1.0; versions served: 1.1.0, 1.0.0)');
+    // apply refuses it the same way, before it writes anything.
+    const before = await allHistories();
+    const a = io(f.path);
+    expect(await runMigrateCases(args('apply', '2.0.0'), a.io, machines, f.clock)).toBe(2);
+    expect(a.err.join('')).toContain('no migration of feedback-inquiry from 1.0.0 to 2.0.0 is registered');
+    expect(await allHistories()).toEqual(before);
     const u = io(f.path);
     expect(await runMigrateCases(['plan', '--procedure', 'feedback-inquiry'], u.io, machines)).toBe(2);
     expect(u.err.join('')).toContain('plan needs --procedure, --from and --to');
