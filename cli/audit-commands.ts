@@ -13,7 +13,7 @@ import { openAuditStore, type AuditEvent, type AuditStore, type CaseAsOf } from 
 import { isEngineError } from '../engine/errors.js';
 import { engineMachines, startInspectorServer } from '../inspector/index.js';
 import { normalizeInstant } from '../engine/command-checks.js';
-import { legacyProcedures, procedures } from '../machines/index.js';
+import { legacyProcedures, procedureMigrations, procedures } from '../machines/index.js';
 import { loadConfig, type Config } from '../server/config.js';
 import { ledgerCommand } from './ledger-commands.js';
 import { CommandError, UsageError, type Args, type AuditIo } from './audit-common.js';
@@ -92,6 +92,7 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
       calendar: loadKzCalendar({ allowStatutoryOnly: config.calendarStatutoryOnly }),
       procedures,
       legacyModules: legacyProcedures,
+      migrations: procedureMigrations,
     });
     const out = args.values.out as string | undefined;
     return await run(store, args, out === undefined ? io : outputTo(out, io), config.inspectPort, config);
@@ -190,7 +191,7 @@ async function verifyCommand(store: AuditStore, args: Args, io: AuditIo): Promis
   return failed.length > 0 ? 1 : 0;
 }
 
-const CSV_COLUMNS = ['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'backdatingReason', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = ['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'backdatingReason', 'machineVersion', 'prevHash', 'hash'] as const;
 
 /** RFC 4180: a field with a comma, quote, CR or LF (or edge spaces) is quoted, quotes doubled; null is empty. */
 export function csvField(value: string | number | null): string {

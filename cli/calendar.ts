@@ -24,7 +24,7 @@ import { candidateOf } from '../engine/calendar-versions.js';
 import { createEngine } from '../engine/engine.js';
 import { isEngineError } from '../engine/errors.js';
 import { diffRecount, type RecountChange, type RecountSummary } from '../engine/recount.js';
-import { legacyProcedures, procedures } from '../machines/index.js';
+import { legacyProcedures, procedureMigrations, procedures } from '../machines/index.js';
 import { loadConfig } from '../server/config.js';
 import { parseReadings } from '../server/readings.js';
 
@@ -77,7 +77,7 @@ export async function runCalendar(argv: string[], io: CalendarIo): Promise<numbe
     const shipped = loadKzCalendar(options);
     const readings = parseReadings(config.deadlineReadings);
     if (command === 'diff') {
-      const store = await openAuditStore({ databasePath: config.database, calendar: shipped, readings, procedures, legacyModules: legacyProcedures });
+      const store = await openAuditStore({ databasePath: config.database, calendar: shipped, readings, procedures, legacyModules: legacyProcedures, migrations: procedureMigrations });
       try {
         const newest = store.calendars.current.calendar.version;
         const summary = await diffRecount(store.storage.read, createCalendar(data, options, file));
@@ -98,6 +98,7 @@ export async function runCalendar(argv: string[], io: CalendarIo): Promise<numbe
       readings,
       procedures,
       legacyModules: legacyProcedures,
+      migrations: procedureMigrations,
       maxBackdating: config.maxBackdating,
       calendarPollMs: 0,
     });

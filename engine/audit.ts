@@ -21,13 +21,17 @@ import { createModuleRegistry, type ModuleRegistry } from './registry.js';
 import { replayCase, verifyCase, type ReplayedCase, type VerifyResult } from './replay.js';
 import { CREATED_EVENT, type CommitObservation } from './runner.js';
 import { CalendarVersions } from './calendar-versions.js';
-import type { FoldDeps } from './corrections.js';
+import { creationVersion, versionAt, type FoldDeps } from './corrections.js';
+import { MIGRATED_EVENT, migrateSnapshot, type MigratedPayload, type ProcedureMigration } from '../machines/common/migration.js';
+import type { StepOk } from '../machines/contract.js';
 
 export interface AuditStoreOptions {
   databasePath: string;
   calendar: BusinessCalendar;
   procedures: Record<string, ProcedureModule> | ProcedureModule[];
   legacyModules?: ProcedureModule[];
+  /** The migrations between versions (`procedureMigrations`): histories that went through one replay with it. */
+  migrations?: readonly ProcedureMigration[];
   readings?: MachineDeps['readings'];
   /** How long a read waits for a lock (a checkpoint of the running server), ms. */
   busyTimeoutMs?: number;
@@ -48,6 +52,8 @@ export interface AuditEvent {
   backdatingReason: string | null;
   /** The calendar version the step was computed with, when not the baseline (engine/calendar-versions.ts). */
   calendarVersion?: string;
+  /** The machine version the event was applied under (the creation's, changed by `procedure_migrated`). */
+  machineVersion: string;
   prevHash: string;
   hash: string;
 }
@@ -118,7 +124,7 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
     throw toEngineError(e);
   }
   const read = storage.read;
-  const registry = createModuleRegistry(o.procedures, o.legacyModules);
+  const registry = createModuleRegistry(o.procedures, o.legacyModules, o.migrations);
   // The installed calendar versions: each event replays with the calendar it was computed with.
   const calendars = new CalendarVersions(o.calendar, o.readings);
   try {
@@ -134,9 +140,11 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
     if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
     return row;
   };
-  const moduleOf = (row: CaseRecord): ProcedureModule => {
-    const m = registry.version(row.procedure, row.machineVersion);
-    if (!m) throw new Error(`no machine ${row.procedure}@${row.machineVersion} is registered`);
+  /** The machine a case was created on (before its first `procedure_migrated`). */
+  const moduleOf = (row: CaseRecord, events: EventRecord[]): ProcedureModule => {
+    const version = creationVersion(row.machineVersion, events.filter((e) => e.type === MIGRATED_EVENT).map((e) => ({ type: e.type, payload: JSON.parse(e.payloadJson) as Record<string, unknown> })));
+    const m = registry.version(row.procedure, version);
+    if (!m) throw new Error(`no machine ${row.procedure}@${version} is registered`);
     return m;
   };
 
@@ -150,8 +158,10 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
     caseIds: () => read.cases.ids(),
     findCase: load,
     async history(caseId) {
-      await load(caseId);
-      return (await read.events.list(caseId)).map(toAuditEvent);
+      const row = await load(caseId);
+      const events = await read.events.list(caseId);
+      const migrations = events.filter((e) => e.type === MIGRATED_EVENT).map((e) => ({ seq: e.seq, type: e.type, payload: JSON.parse(e.payloadJson) as Record<string, unknown> }));
+      return events.map((e) => toAuditEvent(e, versionAt(row.machineVersion, migrations, e.seq)));
     },
     verify: (caseId) => verifyCase(read, registry, deps, caseId),
     async asOf(caseId, seq) {
@@ -166,7 +176,8 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
     },
     async observations(caseId) {
       const row = await load(caseId);
-      return replayObservations(moduleOf(row), deps, row, await read.events.list(caseId));
+      const events = await read.events.list(caseId);
+      return replayObservations(moduleOf(row, events), deps, row, events, registry);
     },
     async backdatedJudgements(caseId) {
       const rows: CaseRecord[] = [];
@@ -185,7 +196,7 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
       for (const row of rows) {
         if (!row.backdated) continue;
         const events = await read.events.list(row.id);
-        out.push(...judgementsOf(row, events, replayObservations(moduleOf(row), deps, row, events)));
+        out.push(...judgementsOf(row, events, replayObservations(moduleOf(row, events), deps, row, events, registry)));
       }
       return out;
     },
@@ -234,7 +245,7 @@ function whoAndWhen(e: EventRecord): Pick<AuditEvent, 'caseId' | 'seq' | 'type' 
   };
 }
 
-function toAuditEvent(e: EventRecord): AuditEvent {
+function toAuditEvent(e: EventRecord, machineVersion: string): AuditEvent {
   let payload: Record<string, unknown>;
   try {
     payload = JSON.parse(e.payloadJson) as Record<string, unknown>;
@@ -248,6 +259,7 @@ function toAuditEvent(e: EventRecord): AuditEvent {
     backdated: eventIsBackdated(e),
     // Only when the event was computed with a calendar other than the baseline.
     ...(typeof e.calendarVersion === 'string' ? { calendarVersion: e.calendarVersion } : {}),
+    machineVersion,
     prevHash: e.prevHash,
     hash: e.hash,
   };
@@ -258,7 +270,7 @@ function asOfView(row: CaseRecord, r: ReplayedCase, recordedAt: string): CaseAsO
   return {
     caseId: row.id,
     procedure: row.procedure,
-    version: row.machineVersion,
+    version: r.version,
     seq: r.seq,
     recordedAt,
     state: r.state,
@@ -277,9 +289,12 @@ export function replayObservations(
   deps: FoldDeps,
   row: Pick<CaseRecord, 'id' | 'procedure' | 'machineVersion'>,
   events: EventRecord[],
+  /** Where the versions and migrations of a history with a `procedure_migrated` are found. */
+  registry?: Pick<ModuleRegistry, 'version' | 'migration'>,
 ): CommitObservation[] {
   const out: CommitObservation[] = [];
   let snapshot: Record<string, unknown> | undefined;
+  let current = module;
   for (const e of events) {
     const payload = JSON.parse(e.payloadJson) as Record<string, unknown>;
     const meta: EventMeta = { occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: { name: e.actor, role: e.role as Role } };
@@ -287,13 +302,24 @@ export function replayObservations(
     // Each event with the calendar version it was computed with (engine/calendar-versions.ts).
     const d = 'depsFor' in deps ? deps.depsFor(e.calendarVersion) : deps;
     if (!d) throw new Error(`case ${row.id}: seq ${e.seq} was computed with calendar version ${e.calendarVersion}, which is not installed in this database`);
-    const r = snapshot === undefined ? module.start(d, payload, meta) : module.step(d, snapshot, { type: e.type, payload, ...meta });
+    let r: StepOk | { ok: false; message: string };
+    if (snapshot !== undefined && e.type === MIGRATED_EVENT) {
+      const p = payload as unknown as MigratedPayload;
+      const m = registry?.migration(current.id, p.from, p.to);
+      const target = registry?.version(current.id, p.to);
+      if (!m || !target?.resume) throw new Error(`case ${row.id}: seq ${e.seq} migrated it to ${p.to}; that migration or version is not registered`);
+      const migrated = migrateSnapshot(m, current, target as typeof target & Required<Pick<ProcedureModule, 'resume'>>, d, snapshot);
+      r = migrated.ok ? migrated.step : migrated;
+      if (migrated.ok) current = target;
+    } else {
+      r = snapshot === undefined ? current.start(d, payload, meta) : current.step(d, snapshot, { type: e.type, payload, ...meta });
+    }
     if (!r.ok) throw new Error(`case ${row.id}: seq ${e.seq} ${e.type} was refused on replay: ${r.message}`);
     snapshot = r.snapshot;
     out.push({
       caseId: row.id,
       procedure: row.procedure,
-      version: row.machineVersion,
+      version: current.version,
       seq: e.seq,
       event: { type: e.type, payload, ...meta },
       snapshot: r.snapshot,

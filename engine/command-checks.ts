@@ -282,7 +282,7 @@ export function checkObject(value: unknown, what: string): asserts value is Reco
 }
 
 /** Runs the machine; a calendar that does not know a year becomes `calendar_year_unknown`, a bad date `invalid_request`. */
-export function callMachine(fn: () => StepResult): StepResult {
+export function callMachine<T = StepResult>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {

@@ -19,6 +19,8 @@ import { checkSchema } from './command-checks.js';
 import { EngineError } from './errors.js';
 import { canonicalJson } from './hash.js';
 import type { DepsByVersion } from './calendar-versions.js';
+import { MIGRATED_EVENT, migrateSnapshot, type MigratedPayload } from '../machines/common/migration.js';
+import type { ModuleRegistry } from './registry.js';
 
 /** One event of a history, as the fold takes it. */
 export interface HistoryItem {
@@ -71,6 +73,37 @@ export interface CorrectionEntry {
   by: EventMeta['actor'];
   at: string;
   rejudged: Rejudgement[];
+}
+
+/**
+ * The machines a history is folded with: the version the case was created on, and the
+ * registry that names the version (and the migration) each `procedure_migrated` moves it to.
+ * A bare module: a history without migrations (a `procedure_migrated` in it is refused).
+ */
+interface CaseMachines {
+  creation: ProcedureModule;
+  registry: Pick<ModuleRegistry, 'version' | 'migration'>;
+}
+export type FoldModule = ProcedureModule | CaseMachines;
+
+/**
+ * The version a case was created on: the `from` of its first `procedure_migrated`, else the
+ * version it is on (`cases.machine_version`).
+ */
+export function creationVersion(current: string, items: readonly Pick<HistoryItem, 'type' | 'payload'>[]): string {
+  const first = items.find((i) => i.type === MIGRATED_EVENT);
+  return first ? String((first.payload as unknown as MigratedPayload).from) : current;
+}
+
+/**
+ * The machine version event `seq` was applied under: the creation's, changed by each
+ * `procedure_migrated` up to it (a migration is the first event of its new version).
+ * `migrations`: the case's `procedure_migrated` events, all of them, in order.
+ */
+export function versionAt(current: string, migrations: readonly Pick<HistoryItem, 'seq' | 'type' | 'payload'>[], seq: number): string {
+  let v = creationVersion(current, migrations);
+  for (const m of migrations) if (m.type === MIGRATED_EVENT && m.seq <= seq) v = String((m.payload as unknown as MigratedPayload).to);
+  return v;
 }
 
 /** Thrown by the fold when the machine refuses an event of the (corrected) history. */
@@ -142,7 +175,7 @@ function deadlinesIn(context: Record<string, unknown>): Record<string, CaseDeadl
  * machine refuses (on a correction: the event the corrected facts make invalid).
  */
 export function foldHistory(
-  module: ProcedureModule,
+  module: FoldModule,
   deps: FoldDeps,
   items: readonly HistoryItem[],
   /** Set to the seq being folded (to name the event when the machine throws). */
@@ -162,7 +195,7 @@ export function foldHistory(
  * of the events before it too.
  */
 export async function foldHistoryYielding(
-  module: ProcedureModule,
+  module: FoldModule,
   deps: FoldDeps,
   items: readonly HistoryItem[],
   progress: { seq: number } = { seq: 0 },
@@ -182,7 +215,7 @@ export async function foldHistoryYielding(
 
 /** The fold itself, one event per `next()`. */
 function* foldSteps(
-  module: ProcedureModule,
+  machines: FoldModule,
   deps: FoldDeps,
   items: readonly HistoryItem[],
   progress: { seq: number },
@@ -197,6 +230,7 @@ function* foldSteps(
    */
   function* run(upto: number): Generator<void, StepOk, void> {
     let r: StepOk | undefined;
+    strictMigrations = false;
     for (const item of items) {
       if (item.seq >= upto) break;
       if (item.type !== CORRECT_EVENT) {
@@ -204,18 +238,43 @@ function* foldSteps(
         r = stepOne(r?.snapshot, item, payloads.get(item.seq) ?? item.payload);
       }
     }
+    strictMigrations = true;
     if (!r) throw new FoldRefusal(1, CREATED_EVENT, 'replay_error', 'no creation event');
     return r;
   }
+  const creation = 'step' in machines ? machines : machines.creation;
+  const registry = 'step' in machines ? undefined : machines.registry;
+  /** The module the fold is on: the creation's, moved by each `procedure_migrated`. */
+  let module = creation;
+  /** The main fold (true) checks a migration against its recorded payload; a correction's re-run does not (the corrected facts may move its deadlines). */
+  let strictMigrations = true;
   const stepOne = (snapshot: PersistedSnapshot | undefined, item: HistoryItem, payload: Record<string, unknown>): StepOk => {
     progress.seq = item.seq;
     if (snapshot === undefined && item.type !== CREATED_EVENT) {
       throw new FoldRefusal(item.seq, item.type, 'replay_error', `the first event is ${item.type}, not ${CREATED_EVENT}`);
     }
     const d = depsOfItem(deps, item);
+    if (snapshot === undefined) module = creation;
+    if (snapshot !== undefined && item.type === MIGRATED_EVENT) return migrateOne(snapshot, item, d);
     const r = snapshot === undefined ? module.start(d, payload, item.meta) : module.step(d, snapshot, { type: item.type, payload, ...item.meta });
     if (!r.ok) throw new FoldRefusal(item.seq, item.type, r.code, r.message);
     return r;
+  };
+  /** A `procedure_migrated`: the registered migration run again, moving the fold to its version. */
+  const migrateOne = (snapshot: PersistedSnapshot, item: HistoryItem, d: MachineDeps): StepOk => {
+    const p = item.payload as unknown as MigratedPayload;
+    const m = registry?.migration(module.id, p.from, p.to);
+    const target = registry?.version(module.id, p.to);
+    if (!m || !target?.resume) {
+      throw new FoldRefusal(item.seq, item.type, 'replay_error', `event ${item.seq} migrated the case from ${module.id}@${p.from} to ${p.to}; that migration or version is not registered`);
+    }
+    const out = migrateSnapshot(m, module, target as typeof target & Required<Pick<ProcedureModule, 'resume'>>, d, snapshot);
+    if (!out.ok) throw new FoldRefusal(item.seq, item.type, 'invalid_request', `the migration ${p.from} → ${p.to} refuses the case: ${out.code}: ${out.message}`);
+    if (strictMigrations && canonicalJson(out.payload) !== canonicalJson(item.payload)) {
+      throw new FoldRefusal(item.seq, item.type, 'replay_error', `event ${item.seq} (${MIGRATED_EVENT}) records another result than the migration gives on replay`);
+    }
+    module = target;
+    return out.step;
   };
 
   let corrections: CorrectionEntry[] = [];
@@ -289,13 +348,14 @@ export interface PreparedCorrection {
  * the same checks) or the fold failed otherwise (the unit folds again and reports it).
  */
 export async function prepareCorrection(
-  module: ProcedureModule,
+  machines: FoldModule,
   deps: FoldDeps,
   row: { seq: number; headHash: string },
   items: HistoryItem[],
   payload: Record<string, unknown>,
   actor: EventMeta['actor'],
 ): Promise<PreparedCorrection | undefined> {
+  const module = currentModule(machines, items);
   try {
     checkSchema(module.eventSchemas[CORRECT_EVENT]!, payload, 'the payload');
     checkCorrection(module, items, payload as unknown as CorrectPayloadValue, actor);
@@ -306,12 +366,20 @@ export async function prepareCorrection(
   // `corrections` names it, and `withCorrectionMeta` stamps it there.
   const meta: EventMeta = { occurredAt: '', recordedAt: '', actor };
   try {
-    const step = await foldHistoryYielding(module, deps, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]);
+    const step = await foldHistoryYielding(machines, deps, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]);
     return { seq: row.seq, headHash: row.headHash, items, outcome: { ok: true, step } };
   } catch (e) {
     if (e instanceof FoldRefusal) return { seq: row.seq, headHash: row.headHash, items, outcome: { ok: false, refusal: e } };
     return undefined;
   }
+}
+
+/** The module a history ends on (the last `procedure_migrated`'s version, else the creation's). */
+function currentModule(machines: FoldModule, items: readonly HistoryItem[]): ProcedureModule {
+  if ('step' in machines) return machines;
+  const last = [...items].reverse().find((i) => i.type === MIGRATED_EVENT);
+  if (!last) return machines.creation;
+  return machines.registry.version(machines.creation.id, String((last.payload as unknown as MigratedPayload).to)) ?? machines.creation;
 }
 
 /** A prepared fold's step with its last correction's `by` and `at` from the command's meta. */

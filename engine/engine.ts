@@ -20,8 +20,10 @@ import { FeedTokens } from './feed-tokens.js';
 import { silentLogger, type Logger } from './logger.js';
 import { OutboxWorker, smtpTransport, type MailTransport, type RetryPolicy } from './outbox-worker.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
+import { MIGRATED_EVENT, type ProcedureMigration } from '../machines/common/migration.js';
+import { versionAt } from './corrections.js';
 import { IdempotencyPurge, ReadRecorder, type CaseRead } from './reads.js';
-import { replayCase, verifyCase, type VerifyResult } from './replay.js';
+import { historyItem, replayCase, verifyCase, type VerifyResult } from './replay.js';
 import { Runner, type CommandResult, type CommitObserver, type CreateOptions, type EventInput, type EventOptions } from './runner.js';
 import { TimerWorker } from './timer-worker.js';
 import { checkPolicyKeys, EMPTY_DIRECTORY, Notifications, type NotificationPolicy, type StaffDirectory, type StaffMailStyle } from './notifications/index.js';
@@ -53,6 +55,8 @@ export interface EngineOptions {
   procedures: Record<string, ProcedureModule> | ProcedureModule[];
   /** Older machine versions still needed to run/replay cases pinned to them. */
   legacyModules?: ProcedureModule[];
+  /** The migrations between versions (`procedureMigrations` of machines/index.ts; machines/common/migration.ts). */
+  migrations?: readonly ProcedureMigration[];
   /** SMTP_URL; without it mail stays queued. */
   smtpUrl?: string | undefined;
   /** A transport instead of `smtpUrl` (tests). */
@@ -157,6 +161,8 @@ export interface HistoryEvent {
   /** A staff event recorded more than the tolerance after its occurredAt (engine/backdating.ts). */
   backdated: boolean;
   backdatingReason?: string;
+  /** The machine version the event was applied under (the creation's, changed by `procedure_migrated`). */
+  machineVersion: string;
   hash: string;
   prevHash: string;
 }
@@ -302,7 +308,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   }
   const read = storage.read;
   const calendars = new CalendarVersions(o.calendar, o.readings);
-  const registry = createModuleRegistry(o.procedures, o.legacyModules);
+  const registry = createModuleRegistry(o.procedures, o.legacyModules, o.migrations);
   // Built after the runner (it needs it); the runner's hook reaches it through this binding.
   let notifications: Notifications | undefined;
   // Every batch's events, messages, attempts and reads go into the log in its transaction.
@@ -494,8 +500,11 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       }),
     history: (caseId, page) =>
       reading(async () => {
-        await mustExist(caseId);
+        const row = await read.cases.find(caseId);
+        if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
         const events = page ? await read.events.page(caseId, page.after ?? 0, page.limit) : await read.events.list(caseId);
+        // Which version each event was applied under: the case's migrations, those outside the page too.
+        const migrations = (await read.events.ofType(caseId, MIGRATED_EVENT)).map(historyItem);
         return events.map((e) => ({
           seq: e.seq,
           type: e.type,
@@ -508,6 +517,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
           payload: JSON.parse(e.payloadJson) as Record<string, unknown>,
           backdated: eventIsBackdated(e),
           ...(e.backdatingReason !== null ? { backdatingReason: e.backdatingReason } : {}),
+          machineVersion: versionAt(row.machineVersion, migrations, e.seq),
           hash: e.hash,
           prevHash: e.prevHash,
         }));
@@ -550,10 +560,11 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     replay: (caseId, seq) =>
       reading(async () => {
         const { row, events, replayed } = await replayCase(read, registry, calendars, caseId, seq);
-        const module = runner.moduleOf(row);
+        // The version the case was on after `seq` (before a later migration: the old one).
+        const module = runner.moduleOf({ procedure: row.procedure, machineVersion: replayed.version });
         const context = JSON.parse(JSON.stringify(replayed.context)) as Record<string, unknown>;
         const at = seq === undefined ? row.updatedAt : (events[events.length - 1]?.recordedAt ?? row.updatedAt);
-        const asOf = { ...row, seq: replayed.seq, state: replayed.state, status: replayed.status, nextDueAt: null, waitingRoles: [], updatedAt: at,
+        const asOf = { ...row, machineVersion: replayed.version, seq: replayed.seq, state: replayed.state, status: replayed.status, nextDueAt: null, waitingRoles: [], updatedAt: at,
           backdated: events.some(eventIsBackdated) };
         return buildCaseView(asOf, context, module.allowedEvents(runner.deps, replayed.snapshot), new Date(at), runner.viewEnv(module));
       }),

@@ -14,7 +14,8 @@ import { EngineError } from './errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH } from './hash.js';
 import type { ModuleRegistry } from './registry.js';
 import type { CalendarVersions } from './calendar-versions.js';
-import { foldHistoryYielding, FoldRefusal, type FoldDeps, type HistoryItem } from './corrections.js';
+import { creationVersion, versionAt, foldHistoryYielding, FoldRefusal, type FoldDeps, type FoldModule, type HistoryItem } from './corrections.js';
+import { MIGRATED_EVENT } from '../machines/common/migration.js';
 import { deadlinesOf, nextDueAt, waitingRoles } from './case-view.js';
 import { eventIsBackdated } from './backdating.js';
 import { asStored } from './step-records.js';
@@ -26,6 +27,8 @@ const HASH_CHUNK = 500;
 
 export interface ReplayedCase {
   seq: number;
+  /** The machine version the case was on after `seq` (engine/corrections.ts `versionAt`). */
+  version: string;
   snapshot: PersistedSnapshot;
   state: string;
   status: 'active' | 'done';
@@ -92,7 +95,7 @@ export function historyItem(e: EventRecord): HistoryItem {
  * Folds `events` (seq 1 = creation) through `module.start` and `module.step`, corrections
  * applied (engine/corrections.ts, the runner's own fold). Pure given the deps.
  */
-export async function replayEvents(module: ProcedureModule, deps: FoldDeps, events: EventRecord[]): Promise<ReplayedCase> {
+export async function replayEvents(module: FoldModule, deps: FoldDeps, events: EventRecord[]): Promise<ReplayedCase> {
   if (events.length === 0) throw new ReplayFailure(0, 'replay_error', 'no events');
   const progress = { seq: 0 };
   let r: StepOk;
@@ -106,7 +109,9 @@ export async function replayEvents(module: ProcedureModule, deps: FoldDeps, even
     throw new ReplayFailure(progress.seq, 'replay_error', err instanceof Error ? err.message : String(err));
   }
   const last = events[events.length - 1]!;
-  return { seq: last.seq, snapshot: r.snapshot, state: r.state, status: r.status, context: r.context };
+  const creation = 'step' in module ? module : module.creation;
+  const version = versionAt(creation.version, events.filter((e) => e.type === MIGRATED_EVENT).map(historyItem), last.seq);
+  return { seq: last.seq, version, snapshot: r.snapshot, state: r.state, status: r.status, context: r.context };
 }
 
 /** Every event of a case (up to `uptoSeq`), read in pages with a turn of the event loop between. */
@@ -140,6 +145,19 @@ function moduleFor(registry: ModuleRegistry, row: CaseRecord): ProcedureModule |
   return registry.version(row.procedure, row.machineVersion);
 }
 
+/**
+ * The machines a case's history is folded with: the version it was created on (before its
+ * first `procedure_migrated`, if any) and the registry for the versions it moved to.
+ */
+function machinesFor(registry: ModuleRegistry, row: CaseRecord, events: readonly EventRecord[]): { machines: FoldModule; version: string } | undefined {
+  const migrations = events.filter((e) => e.type === MIGRATED_EVENT).map(historyItem);
+  // A history with no migration is read on the version it is on, so an older file without one folds as before.
+  const version = creationVersion(row.machineVersion, migrations);
+  const creation = registry.version(row.procedure, version);
+  if (!creation) return undefined;
+  return { machines: migrations.length ? { creation, registry } : creation, version };
+}
+
 /** The case as it was right after event `seq` (default: the last event). */
 export async function replayCase(
   repos: Repositories,
@@ -152,12 +170,14 @@ export async function replayCase(
   if (seq !== undefined && (!Number.isInteger(seq) || seq < 1 || seq > row.seq)) {
     throw new EngineError('invalid_request', `seq must be an integer from 1 to ${row.seq}`, { field: 'seq' });
   }
-  const module = moduleFor(registry, row);
-  if (!module) throw new Error(`no machine ${row.procedure}@${row.machineVersion} is registered`);
   const events = await readEvents(repos, caseId, seq);
+  // Every migration of the case, those after `seq` too: they say which version it was created on.
+  const migrations = seq === undefined ? events.filter((e) => e.type === MIGRATED_EVENT) : await repos.events.ofType(caseId, MIGRATED_EVENT);
+  const machines = machinesFor(registry, row, migrations);
+  if (!machines) throw new Error(`no machine ${row.procedure}@${creationVersion(row.machineVersion, migrations.map(historyItem))} is registered`);
   await ensureVersions(repos, deps, events);
   try {
-    return { row, events, replayed: await replayEvents(module, deps, events) };
+    return { row, events, replayed: await replayEvents(machines.machines, deps, events) };
   } catch (e) {
     if (e instanceof ReplayFailure) throw new Error(`replay failed at seq ${e.seq}: ${e.message}`, { cause: e });
     throw e;
@@ -213,11 +233,12 @@ export async function verifyCase(repos: Repositories, registry: ModuleRegistry, 
   }
   await ensureVersions(repos, deps, events);
   const module = moduleFor(registry, row);
-  if (!module) {
-    problems.push({ seq: 0, kind: 'unknown_version', message: `no machine ${row.procedure}@${row.machineVersion} is registered` });
+  const machines = machinesFor(registry, row, events);
+  if (!module || !machines) {
+    problems.push({ seq: 0, kind: 'unknown_version', message: `no machine ${row.procedure}@${row.machineVersion} (or the version the case was created on) is registered` });
   } else {
     try {
-      const r = await replayEvents(module, deps, events);
+      const r = await replayEvents(machines.machines, deps, events);
       if (canonicalJson(r.snapshot) !== canonicalJson(JSON.parse(row.snapshotJson))) {
         problems.push({ seq: r.seq, kind: 'snapshot_mismatch', message: 'the replayed snapshot differs from the stored one' });
       }
@@ -256,6 +277,8 @@ function storedStateProblems(row: CaseRecord, module: ProcedureModule, deps: Fol
   const derived: Record<string, unknown> = {
     nextDueAt: nextDueAt(deadlines),
     ...(d ? { waitingRoles: waitingRoles(module.allowedEvents(d, r.snapshot), module.optionalEvents) } : {}),
+    // The version the last `procedure_migrated` moved the case to (else the creation's).
+    ...(migratedTo(events) !== undefined ? { machineVersion: migratedTo(events) } : {}),
     unit: typeof context.unit === 'string' ? context.unit : null,
     assignee: typeof context.assignee === 'string' ? context.assignee : null,
     backdated: events.some(eventIsBackdated),
@@ -268,6 +291,12 @@ function storedStateProblems(row: CaseRecord, module: ProcedureModule, deps: Fol
     if (canonicalJson(actual[k]) !== canonicalJson(v)) out.push({ seq: r.seq, kind: 'record_mismatch', message: `the stored ${k} is ${JSON.stringify(actual[k])}, the replay gives ${JSON.stringify(v)}` });
   }
   return out;
+}
+
+/** The `to` of the case's last `procedure_migrated`, if any. */
+function migratedTo(events: readonly EventRecord[]): string | undefined {
+  const last = [...events].reverse().find((e) => e.type === MIGRATED_EVENT);
+  return last ? String((JSON.parse(last.payloadJson) as { to?: unknown }).to) : undefined;
 }
 
 /** The case's events and messages against the transparency log (none before it exists). */

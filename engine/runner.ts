@@ -18,7 +18,10 @@ import {
   mayHaveCorrections,
   prepareCorrection,
   withCorrectionMeta,
+  creationVersion,
   type CorrectPayloadValue,
+  type FoldModule,
+  type HistoryItem,
   type PreparedCorrection,
 } from './corrections.js';
 import { historyItem } from './replay.js';
@@ -46,6 +49,7 @@ import { checkUnitPayload, type UnitDirectory } from './units.js';
 import { ledgerMayChange, syncLedger } from './deadline-ledger.js';
 import { CalendarVersions } from './calendar-versions.js';
 import type { MachineSession } from '../machines/contract.js';
+import { MIGRATED_EVENT, MigratedPayload, migrateSnapshot, type MigrationRefusalCode, type ProcedureMigration } from '../machines/common/migration.js';
 
 export type { CommandResult } from './idempotency.js';
 export { CREATED_EVENT, SYSTEM_ACTOR } from './commands.js';
@@ -79,6 +83,12 @@ export interface RunnerOptions {
   /** The transparency log (engine/ledger/log.ts): the commit queue appends every batch's entries to it. */
   journal?: BatchJournal;
 }
+
+/** What `applyMigration` did to one case. */
+export type MigrationCaseResult =
+  | { caseId: string; outcome: 'migrated'; view: CaseView }
+  | { caseId: string; outcome: 'already' }
+  | { caseId: string; outcome: 'refused'; code: MigrationRefusalCode | 'not_registered'; message: string };
 
 /** A projection of a case's deadlines kept in the command's own transaction. */
 export type DeadlinesHook = (repos: Repositories, tx: TxContext, caseId: string, deadlines: Record<string, CaseDeadline>, now: string) => Promise<void>;
@@ -177,14 +187,54 @@ export class Runner {
     checkDepth(payload, 'the payload');
     const row = await this.#storage.read.cases.find(caseId);
     if (!row) return undefined;
-    const module = this.moduleOf(row);
     const items = (await this.#storage.read.events.list(caseId)).map(historyItem);
-    return prepareCorrection(module, this.#calendars, row, items, payload, { name: o.actor.name, role: o.actor.role });
+    return prepareCorrection(this.machinesOf(row, items), this.#calendars, row, items, payload, { name: o.actor.name, role: o.actor.role });
   }
 
   /** Applies a system event (deadline_missed, message_delivered) inside an open unit of work. */
   applySystemEvent(repos: Repositories, tx: TxContext, caseId: string, event: EventInput & { occurredAt: string }): Promise<CommandResult> {
     return this.#event(repos, tx, caseId, event, { actor: SYSTEM_ACTOR });
+  }
+
+  /**
+   * Migrates one case (machines/common/migration.ts) inside an open unit of work: one
+   * `procedure_migrated` event (system), the case moved to `m.to` (`cases.machine_version`),
+   * its timers and projections synced to the re-counted deadlines, as every step does. A
+   * case already on `m.to` is left (`already`: a second apply does nothing); one the
+   * migration refuses (its state has no mapping, it is closed, …) is not written to at all.
+   * `m` must have passed `validateMigration` against the registered machines.
+   */
+  async applyMigration(repos: Repositories, tx: TxContext, caseId: string, m: ProcedureMigration): Promise<MigrationCaseResult> {
+    const row = await repos.cases.find(caseId);
+    if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
+    if (row.procedure === m.procedure && row.machineVersion === m.to) return { caseId, outcome: 'already' };
+    const from = this.#registry.version(row.procedure, row.machineVersion);
+    const to = this.#registry.version(m.procedure, m.to);
+    if (row.procedure !== m.procedure || !from || !to?.resume) {
+      return { caseId, outcome: 'refused', code: 'not_registered', message: `${row.procedure}@${row.machineVersion} → ${m.procedure}@${m.to}: no such machines registered` };
+    }
+    const deps = this.deps;
+    const out = callMachine(() => migrateSnapshot(m, from, to as typeof to & Required<Pick<ProcedureModule, 'resume'>>, deps, JSON.parse(row.snapshotJson) as PersistedSnapshot));
+    if (!out.ok) return { caseId, outcome: 'refused', code: out.code, message: out.message };
+    checkSchema(MigratedPayload, out.payload, `the ${MIGRATED_EVENT} payload`);
+    // The live machine is of the old version.
+    this.live.take(caseId)?.session.close();
+    const now = this.#clock.now().toISOString();
+    const meta: EventMeta = { occurredAt: now, recordedAt: now, actor: SYSTEM_ACTOR };
+    const persisted = await this.#persist(repos, tx, {
+      module: to,
+      caseId,
+      prev: row,
+      type: MIGRATED_EVENT,
+      payload: out.payload as unknown as Record<string, unknown>,
+      meta,
+      backdatingReason: null,
+      result: out.step,
+      idempotency: undefined,
+      status: 200,
+      deps,
+    });
+    return { caseId, outcome: 'migrated', view: persisted.result.view };
   }
 
   /** The case view, with the allowed events of its current state. */
@@ -211,6 +261,13 @@ export class Runner {
     const m = this.#registry.version(record.procedure, record.machineVersion);
     if (!m) throw new Error(`no machine ${record.procedure}@${record.machineVersion} is registered; add it to the legacy modules`);
     return m;
+  }
+
+  /** What a case's history is folded with: its creation version, and the registry for its migrations. */
+  machinesOf(record: Pick<CaseRecord, 'procedure' | 'machineVersion'>, items: readonly HistoryItem[]): FoldModule {
+    const version = creationVersion(record.machineVersion, items);
+    if (version === record.machineVersion) return this.moduleOf(record);
+    return { creation: this.moduleOf({ procedure: record.procedure, machineVersion: version }), registry: this.#registry };
   }
 
   async #create(repos: Repositories, tx: TxContext, procedure: string, input: Record<string, unknown>, o: CreateOptions): Promise<CommandResult> {
@@ -379,7 +436,7 @@ export class Runner {
         if (!fresh.outcome.ok) throw fresh.outcome.refusal;
         return withCorrectionMeta(fresh.outcome.step, meta);
       }
-      return callMachine(() => foldHistory(module, this.#calendars, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]));
+      return callMachine(() => foldHistory(this.machinesOf(row, items), this.#calendars, [...items, { seq: row.seq + 1, type: CORRECT_EVENT, payload, meta }]));
     } catch (e) {
       if (e instanceof FoldRefusal) throw new EngineError('invalid_request', `correct: ${e.message}`, { seq: e.seq });
       throw e;

@@ -8,6 +8,7 @@ import type { CaseRecord, EventRecord } from '../storage/index.js';
 import { eventIsBackdated } from './backdating.js';
 import { deadlinesOf, hasUndelivered, nextDueAt, waitingRoles } from './case-view.js';
 import { eventHash, GENESIS_HASH } from './hash.js';
+import { MIGRATED_EVENT } from '../machines/common/migration.js';
 
 /**
  * A JSON value as stored (undefined dropped, Dates → strings) and its text: the value is
@@ -77,7 +78,8 @@ export function stepRecords(p: StepInput): StepRecords {
   const record: CaseRecord = {
     id: p.caseId,
     procedure: p.module.id,
-    machineVersion: p.prev?.machineVersion ?? p.module.version,
+    // A case stays on its version; `procedure_migrated` moves it to the module it was stepped with.
+    machineVersion: p.prev && p.type !== MIGRATED_EVENT ? p.prev.machineVersion : p.module.version,
     snapshotJson: JSON.stringify(p.result.snapshot),
     contextJson: storedContext.text,
     state: p.result.state,

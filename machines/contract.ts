@@ -242,6 +242,12 @@ export interface ProcedureModule {
    * the session's current state.
    */
   open?(deps: MachineDeps, snapshot: PersistedSnapshot): MachineSession;
+  /**
+   * Optional: the step of a snapshot as it is, no event sent (no effects): what a case
+   * migrated to this version (machines/common/migration.ts) is on it. Throws when the
+   * machine cannot restore the snapshot. Absent: no case can be migrated to this module.
+   */
+  resume?(deps: MachineDeps, snapshot: PersistedSnapshot): StepOk;
 }
 
 /**

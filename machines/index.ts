@@ -3,6 +3,7 @@
  * the typed helpers below keep event types and deadline keys checked by the compiler.
  */
 import type { DeadlinePolicy, ProcedureId, ProcedureModule, Role } from './contract.js';
+import type { ProcedureMigration } from './common/migration.js';
 import {
   blogQuestion,
   blogQuestionLegacy,
@@ -48,6 +49,15 @@ export const procedures: Record<ProcedureId, ProcedureModule> = typed;
  * the audit store's) `legacyModules`, or those cases can be neither read nor replayed.
  */
 export const legacyProcedures: ProcedureModule[] = [...blogQuestionLegacy];
+
+/**
+ * The migrations between versions (machines/common/migration.ts): what `npm run
+ * migrate-cases` offers, and what a history that went through one needs to be replayed.
+ * Pass as the engine's (and the audit store's) `migrations`. Keep every one that was
+ * applied, with both its versions (the old one among `legacyProcedures`). None yet: no
+ * amendment of the Rules has been migrated.
+ */
+export const procedureMigrations: readonly ProcedureMigration[] = [];
 
 /** The module of a procedure id; `undefined` for an id that is not registered (HTTP input). */
 export function getProcedure<P extends ProcedureId>(id: P): (typeof typed)[P];

@@ -404,6 +404,17 @@ export function defineProcedure<E extends string, K extends string>(
 
     open,
 
+    resume(deps, snapshot) {
+      const { actor } = restore(compiled(deps), snapshot);
+      try {
+        const r = result(actor, []);
+        if (!r.ok) throw new Error('unreachable: a restored snapshot is a step');
+        return r;
+      } finally {
+        actor.stop();
+      }
+    },
+
     allowedEvents(deps, snapshot) {
       const { actor } = restore(compiled(deps), snapshot);
       try {

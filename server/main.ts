@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { loadCalendar } from '../calendars/index.js';
 import { createEngine, isPostgresUrl, loadNotificationPolicy, redactDatabaseUrl as redactUrl } from '../engine/index.js';
 import { engineMachines, startInspectorServer, type InspectorServer } from '../inspector/index.js';
-import { legacyProcedures, procedures } from '../machines/index.js';
+import { legacyProcedures, procedureMigrations, procedures } from '../machines/index.js';
 import { buildApp } from './app.js';
 import { ensureDevAuthFile, loadAuthFile, type UserDirectory } from './auth.js';
 import { loadConfig } from './config.js';
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     readings,
     procedures,
     legacyModules: legacyProcedures,
+      migrations: procedureMigrations,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
     maxBackdating: config.maxBackdating,

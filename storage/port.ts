@@ -241,6 +241,8 @@ export interface EventRepository {
   list(caseId: string, uptoSeq?: number): Promise<EventRecord[]>;
   /** Of `caseIds`, those on which `actor` (a person's name) recorded an event. */
   actedOn(actor: string, caseIds: readonly string[]): Promise<Set<string>>;
+  /** The events of a case of one type, in order (e.g. its `procedure_migrated`: which version each event was applied under). */
+  ofType(caseId: string, type: string): Promise<EventRecord[]>;
   /**
    * A page of a case's events in order: seq > `after`, at most `limit` (the primary key
    * (case_id, seq) serves it), and none past `uptoSeq` if given.

@@ -4,7 +4,7 @@
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { Instant } from '../../calendars/types.js';
-import type { EventMeta, MachineDeps } from '../contract.js';
+import type { DeadlinePolicy, EventMeta, MachineDeps } from '../contract.js';
 import type { EffectEvent } from '../common/effects.js';
 import { openAfter } from '../common/deadlines.js';
 import {
@@ -27,7 +27,8 @@ import { createRedirectionMachine } from '../redirection/redirection.machine.js'
 import { claimRefusal, reassignRefusal, takeCase } from '../common/assignee.js';
 import {
   MAX_EXTENSION_DAYS,
-  feedbackInquiryDeadlinePolicies as P,
+  feedbackInquiryDeadlinePolicies,
+  type FeedbackInquiryDeadlineKey,
   type FeedbackInquiryEvent,
   type FeedbackInquiryInput,
   type FeedbackInquiryPayload,
@@ -97,8 +98,15 @@ export const feedbackInquiryValidators: Record<string, Validator> = {
 const valid = ({ context, event }: { context: FeedbackInquiryContext; event: Ev }) =>
   (feedbackInquiryValidators[event.type]?.(context, event) ?? null) === null;
 
-/** Builds P3 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts). */
-export function createFeedbackInquiryMachine(deps: MachineDeps) {
+/**
+ * Builds P3 with calendar arithmetic bound to `deps`; effects are emitted (common/effects.ts).
+ * `P`: the deadline policies it counts with (the Rules' by default; an amended edition of the
+ * procedure passes its own, with its own version: machines/common/migration.ts).
+ */
+export function createFeedbackInquiryMachine(
+  deps: MachineDeps,
+  P: Record<FeedbackInquiryDeadlineKey, DeadlinePolicy> = feedbackInquiryDeadlinePolicies,
+) {
   const reviewTerm = (receivedAt: Instant, extensionDays: number) =>
     openAfter(deps, P.review, receivedAt, P.review.amount + extensionDays);
 

@@ -1,5 +1,5 @@
 /** P3 — `feedback-inquiry`: the procedure module. */
-import { defineProcedure } from '../runtime.js';
+import { defineProcedure, type ProcedureDefinition } from '../runtime.js';
 import {
   FeedbackInquiryInput,
   MAX_EXTENSION_DAYS,
@@ -22,7 +22,11 @@ export const id = 'feedback-inquiry' as const;
 /** Bump on every behavioural change (P5 included); cases stay on the version they were created with. */
 export const VERSION = '1.0.0';
 
-export const feedbackInquiry = defineProcedure<FeedbackInquiryEventType, FeedbackInquiryDeadlineKey>({
+/**
+ * The definition the module is made of: an amended edition (another version, other deadline
+ * policies, `build` counting with them) is made from it (machines/common/migration.ts).
+ */
+export const feedbackInquiryDefinition: ProcedureDefinition<FeedbackInquiryEventType, FeedbackInquiryDeadlineKey> = {
   id,
   version: VERSION,
   title: 'P3 — a question through the feedback form on the site (п. 35–40)',
@@ -33,7 +37,7 @@ export const feedbackInquiry = defineProcedure<FeedbackInquiryEventType, Feedbac
   deadlinePolicies: feedbackInquiryDeadlinePolicies,
   /** Corrects any correctable field besides the sender of the original: the supervisor, who routes and approves the case (п. 37, 39). */
   correctRoles: ['supervisor'],
-  build: createFeedbackInquiryMachine,
+  build: (deps) => createFeedbackInquiryMachine(deps),
   validators: feedbackInquiryValidators,
   optional: feedbackInquiryOptionalEvents,
   unitEvents: feedbackInquiryUnitEvents,
@@ -44,4 +48,6 @@ export const feedbackInquiry = defineProcedure<FeedbackInquiryEventType, Feedbac
     ...(ctx.kind === 'question' ? (['note_proposal'] as const) : []),
     ...(ctx.extensionDays >= MAX_EXTENSION_DAYS ? (['extend'] as const) : []),
   ],
-});
+};
+
+export const feedbackInquiry = defineProcedure(feedbackInquiryDefinition);

@@ -47,6 +47,7 @@ export const CSV_COLUMNS = [
   'backdated',
   'backdatingReason',
   'payload',
+  'machineVersion',
   'hash',
   'prevHash',
 ] as const;
@@ -75,6 +76,7 @@ export function csvRow(e: HistoryEvent): string {
     String(e.backdated),
     csvCell(e.backdatingReason ?? '', true),
     csvCell(JSON.stringify(e.payload)),
+    csvCell(e.machineVersion, true),
     e.hash,
     e.prevHash,
   ];

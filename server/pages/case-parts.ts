@@ -5,6 +5,7 @@
  * (`dd.MM.yyyy` in the view's zone); identifiers are named by labels.ts.
  */
 import type { CaseView, DeadlineView, HistoryEvent, MessageView } from '../../engine/index.js';
+import { MIGRATED_EVENT, type MigratedPayload } from '../../machines/common/migration.js';
 import { formatDate, formatDateTime, formatIsoDate, remainingText } from './format.js';
 import { attrs, html, type Html } from './html.js';
 import { days, t, type Lang, type MessageKey } from './i18n/index.js';
@@ -12,7 +13,8 @@ import { deadlineLabel, eventLabel, fieldLabel, procedureLabel, roleLabel, state
 import { summaryOf } from './summary.js';
 
 /** A history entry as GET /cases/:id/history gives it (redacted: without personal data). */
-export type HistoryItem = Pick<HistoryEvent, 'seq' | 'type' | 'role' | 'actor' | 'occurredAt' | 'recordedAt' | 'payload' | 'backdated' | 'backdatingReason'> & { redacted?: true };
+export type HistoryItem = Pick<HistoryEvent, 'seq' | 'type' | 'role' | 'actor' | 'occurredAt' | 'recordedAt' | 'payload' | 'backdated' | 'backdatingReason'> &
+  Partial<Pick<HistoryEvent, 'machineVersion'>> & { redacted?: true };
 
 /** A message as GET /cases/:id/messages gives it (redacted: no recipient, text or data). */
 export type MessageItem = Pick<MessageView, 'id' | 'eventSeq' | 'kind' | 'template' | 'recipient' | 'subject' | 'status' | 'attempts' | 'lastError' | 'createdAt' | 'sentAt'> & { redacted?: true };
@@ -34,10 +36,11 @@ export function caseHeader(lang: Lang, view: CaseView): Html {
   ];
   const shown = badges.filter(([on]) => on);
   return html`<header class="case-head">
-<p class="procedure">${procedureLabel(lang, view.procedure)} <small>v${view.version}</small></p>
+<p class="procedure">${procedureLabel(lang, view.procedure)}</p>
 <h1>${t(lang, 'case.title')} ${s.registrationNumber ?? view.id.slice(0, 8)}${s.subject ? html` — <span class="subject">${s.subject}</span>` : ''}</h1>
 ${shown.length > 0 ? html`<ul class="badges">${shown.map(([, key, kind]) => html`<li class="badge badge-${kind}" data-badge="${kind}">${t(lang, key)}</li>`)}</ul>` : ''}
 <dl class="facts">
+<dt>${t(lang, 'case.version')}</dt><dd data-version="${view.version}">${view.version}</dd>
 <dt>${t(lang, 'case.state')}</dt><dd><strong data-state="${view.state}">${stateLabel(lang, view.procedure, view.state)}</strong>${view.status === 'done' ? html` (${t(lang, 'case.done')})` : ''}</dd>
 ${s.registrationNumber ? html`<dt>${t(lang, 'case.registrationNumber')}</dt><dd>${s.registrationNumber}</dd>` : ''}
 <dt>${t(lang, 'case.unit')}</dt><dd>${unit ?? t(lang, 'case.none')}</dd>
@@ -166,9 +169,11 @@ export function historySection(lang: Lang, view: CaseView, events: HistoryItem[]
 <ol class="timeline">${events.map((e) => {
     const corr = correctedBy.get(e.seq);
     const isCorrection = e.type === 'correct';
-    return html`<li${attrs({ 'data-seq': e.seq, 'data-type': e.type, class: [isCorrection ? 'correction' : '', e.backdated ? 'backdated' : ''].filter(Boolean).join(' ') || undefined })}>
+    const migrated = e.type === MIGRATED_EVENT ? (e.payload as Partial<MigratedPayload>) : undefined;
+    return html`<li${attrs({ 'data-seq': e.seq, 'data-type': e.type, class: [isCorrection ? 'correction' : '', e.backdated ? 'backdated' : ''].filter(Boolean).join(' ') || undefined})}>
 <p><strong>№${e.seq}</strong> ${e.seq === 1 ? procedureLabel(lang, view.procedure) : eventLabel(lang, view.procedure, e.type)} — ${e.actor} (${roleLabel(lang, e.role)})</p>
-<p><small>${t(lang, 'history.occurred')} <time datetime="${e.occurredAt}">${formatDateTime(e.occurredAt, view.zone)}</time>, ${t(lang, 'history.recorded')} <time datetime="${e.recordedAt}">${formatDateTime(e.recordedAt, view.zone)}</time></small></p>
+<p><small>${t(lang, 'history.occurred')} <time datetime="${e.occurredAt}">${formatDateTime(e.occurredAt, view.zone)}</time>, ${t(lang, 'history.recorded')} <time datetime="${e.recordedAt}">${formatDateTime(e.recordedAt, view.zone)}</time>${e.machineVersion ? html`, <span data-version="${e.machineVersion}">${t(lang, 'history.version', { version: e.machineVersion })}</span>` : ''}</small></p>
+${migrated?.states ? html`<p class="mark mark-migrated" data-migrated="${migrated.from} ${migrated.to}">${t(lang, 'history.migrated', { from: String(migrated.from), to: String(migrated.to), fromState: stateLabel(lang, view.procedure, migrated.states.from), toState: stateLabel(lang, view.procedure, migrated.states.to) })}</p>` : ''}
 ${e.backdated ? html`<p class="mark mark-backdated" data-backdated="true">${t(lang, 'history.backdated')}${e.backdatingReason ? html`; ${t(lang, 'history.reason')}: ${e.backdatingReason}` : e.redacted ? html` (${t(lang, 'history.reasonHidden')})` : ''}</p>` : ''}
 ${isCorrection && typeof e.payload.seq === 'number' ? html`<p class="mark mark-correction" data-corrects="${e.payload.seq}">${t(lang, 'history.correction', { seq: e.payload.seq, field: fieldLabel(lang, String(e.payload.field)) })}</p>` : ''}
 ${corr ? html`<p class="mark mark-corrected" data-corrected-by="${corr.join(' ')}">${corr.map((s) => t(lang, 'history.corrected', { seq: s })).join('; ')}</p>` : ''}

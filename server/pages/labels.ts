@@ -8,6 +8,7 @@ import type { ProcedureId, Role } from '../../machines/contract.js';
 import type { Lang } from './i18n/index.js';
 import type { DeadlineKeyOf, EventTypeOf } from '../../machines/index.js';
 import type { CORRECT_EVENT } from '../../machines/common/corrections.js';
+import type { MIGRATED_EVENT } from '../../machines/common/migration.js';
 
 const ROLE_LABELS: Record<Lang, Record<Role, string>> = {
   ru: {
@@ -81,8 +82,11 @@ export function procedureLabel(lang: Lang, procedure: string): string {
 // own unions (a new one is a compile error here); states and fields are checked by
 // tests/server/pages/labels.test.ts against every procedure's machine and schemas.
 
-/** `correct` is the runtime's (machines/common/corrections.ts), added to every procedure's schemas. */
-type EventType = EventTypeOf<ProcedureId> | typeof CORRECT_EVENT;
+/**
+ * `correct` is the runtime's (machines/common/corrections.ts), added to every procedure's schemas;
+ * `procedure_migrated` the engine's (machines/common/migration.ts), in a migrated case's history.
+ */
+type EventType = EventTypeOf<ProcedureId> | typeof CORRECT_EVENT | typeof MIGRATED_EVENT;
 type DeadlineKey = DeadlineKeyOf<ProcedureId>;
 type Words = Record<string, string>;
 
@@ -194,6 +198,7 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     cancel_redirect: 'Отменить перенаправление',
     record_notice: 'Отметить уведомление иным способом',
     deadline_recounted: 'Срок пересчитан по новому календарю',
+    procedure_migrated: 'Дело переведено на новую редакцию процедуры',
     agree_answer: 'Согласовать ответ',
     forward_to_chairman: 'Передать Председателю',
     approve: 'Одобрить',
@@ -233,6 +238,7 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     cancel_redirect: 'Қайта жолдауды болдырмау',
     record_notice: 'Басқа тәсілмен хабарлауды белгілеу',
     deadline_recounted: 'Мерзім жаңа күнтізбе бойынша қайта есептелді',
+    procedure_migrated: 'Іс рәсімнің жаңа редакциясына көшірілді',
     agree_answer: 'Жауапты келісу',
     forward_to_chairman: 'Төрағаға беру',
     approve: 'Мақұлдау',
@@ -272,6 +278,7 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     cancel_redirect: 'Cancel the redirection',
     record_notice: 'Record a notice given another way',
     deadline_recounted: 'Deadline recounted with a new calendar',
+    procedure_migrated: 'Case moved to a new edition of the procedure',
     agree_answer: 'Agree the answer',
     forward_to_chairman: 'Forward to the Chairman',
     approve: 'Approve',

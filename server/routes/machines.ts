@@ -7,24 +7,34 @@ import { Type } from 'typebox';
 import type { AnyStateMachine } from 'xstate';
 import type { MachineDeps, ProcedureModule } from '../../machines/contract.js';
 import { toMermaid } from '../../machines/diagram.js';
-import { getProcedure, procedures } from '../../machines/index.js';
+import { getProcedure, legacyProcedures, procedures } from '../../machines/index.js';
 import { ApiError } from '../errors.js';
 import { ProcedureIdSchema } from '../schemas/cases.js';
 import { CLIENT_ERROR_RESPONSE, errorResponses } from '../schemas/common.js';
 
 const Summary = Type.Object({
   id: Type.String(),
-  version: Type.String(),
+  version: Type.String({ description: 'The current version: new cases are created on it' }),
+  versions: Type.Array(Type.String(), {
+    description: 'Every version served: the current first, then the older ones still running the cases pinned to them (newest first)',
+  }),
   title: Type.String(),
   createRoles: Type.Array(Type.String()),
   events: Type.Array(Type.Object({ type: Type.String(), roles: Type.Array(Type.String()) })),
   deadlines: Type.Array(Type.Record(Type.String(), Type.Unknown())),
 });
 
+/** The legacy versions of `m`'s procedure (machines/index.ts `legacyProcedures`), newest first. */
+function olderVersions(m: ProcedureModule): string[] {
+  const older = legacyProcedures.filter((l) => l.id === m.id && l.version !== m.version).map((l) => l.version);
+  return [...new Set(older)].sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+}
+
 function summary(m: ProcedureModule) {
   return {
     id: m.id,
     version: m.version,
+    versions: [m.version, ...olderVersions(m)],
     title: m.title,
     createRoles: m.createRoles,
     events: Object.entries(m.eventRoles).map(([type, roles]) => ({ type, roles })),

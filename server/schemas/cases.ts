@@ -218,6 +218,7 @@ export const HistoryEventSchema = Type.Object({
   payload: Type.Record(Type.String(), Type.Unknown()),
   backdated: Type.Boolean({ description: 'A staff event recorded more than 15 minutes after its occurredAt' }),
   backdatingReason: Type.Optional(Type.String({ description: 'Why it was recorded late (hashed with the event)' })),
+  machineVersion: Type.String({ description: 'The machine version the event was applied under: the case\'s creation version, changed by `procedure_migrated`' }),
   hash: Type.String(),
   prevHash: Type.String(),
   redacted: Type.Optional(Type.Literal(true, { description: 'Personal data left out: payload and backdatingReason (README "Who reads what")' })),

@@ -22,6 +22,11 @@ export function eventRepository(s: QuerySession): EventRepository {
       const q = s.builder.selectFrom('events').select('case_id').distinct().where('case_id', 'in', [...caseIds]).where('actor', '=', actor);
       return new Set((await s.execute(q.compile())).rows.map((r) => r.case_id));
     },
+    async ofType(caseId, type) {
+      // The primary key (case_id, seq) narrows it to the case; its events are few per case to filter.
+      const q = s.builder.selectFrom('events').selectAll().where('case_id', '=', caseId).where('type', '=', type).orderBy('seq');
+      return (await s.execute(q.compile())).rows.map(eventFromRow);
+    },
     async pageAll(after, limit) {
       let q = s.builder.selectFrom('events').selectAll();
       if (after) q = q.where((eb) => eb.or([eb('case_id', '>', after.caseId), eb.and([eb('case_id', '=', after.caseId), eb('seq', '>', after.seq)])]));

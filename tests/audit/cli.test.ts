@@ -109,7 +109,8 @@ describe('audit export', () => {
     expect(r.code).toBe(0);
     const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     expect(events.map((e) => e.type)).toEqual(['created', 'register', 'assign', 'comment']);
-    expect(Object.keys(events[0]!).sort()).toEqual(['actor', 'backdated', 'backdatingReason', 'caseId', 'hash', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'role', 'seq', 'type']);
+    expect(Object.keys(events[0]!).sort()).toEqual(['actor', 'backdated', 'backdatingReason', 'caseId', 'hash', 'machineVersion', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'role', 'seq', 'type']);
+    expect(events.map((e) => e.machineVersion)).toEqual(events.map(() => '1.0.0'));
 
     // Replay the export (not the database) through the machine's start/step.
     const module = procedures['feedback-inquiry'];
@@ -132,11 +133,11 @@ describe('audit export', () => {
     const r = await audit(['export', inquiry, '--format', 'csv']);
     expect(r.code).toBe(0);
     const rows = parseCsv(r.out);
-    expect(rows[0]).toEqual(['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'backdatingReason', 'prevHash', 'hash']);
+    expect(rows[0]).toEqual(['caseId', 'seq', 'type', 'occurredAt', 'recordedAt', 'actor', 'role', 'payload', 'backdatingReason', 'machineVersion', 'prevHash', 'hash']);
     expect(rows).toHaveLength(jsonl.length + 1);
     rows.slice(1).forEach((row, i) => {
       const e = jsonl[i]!;
-      expect(row).toEqual([e.caseId, String(e.seq), e.type, e.occurredAt, e.recordedAt, e.actor, e.role, JSON.stringify(e.payload), (e.backdatingReason as string | null) ?? '', e.prevHash, e.hash]);
+      expect(row).toEqual([e.caseId, String(e.seq), e.type, e.occurredAt, e.recordedAt, e.actor, e.role, JSON.stringify(e.payload), (e.backdatingReason as string | null) ?? '', e.machineVersion, e.prevHash, e.hash]);
     });
     expect(JSON.parse(rows[4]![7]!)).toEqual({ text: 'with, comma and "quotes"\r\nand a new line' });
   });
