@@ -29,6 +29,8 @@ export interface AuditStoreOptions {
   procedures: Record<string, ProcedureModule> | ProcedureModule[];
   legacyModules?: ProcedureModule[];
   readings?: MachineDeps['readings'];
+  /** Internal targets switched on (INTERNAL_TARGETS), as the server runs with them. */
+  targets?: MachineDeps['targets'];
   /** How long a read waits for a lock (a checkpoint of the running server), ms. */
   busyTimeoutMs?: number;
 }
@@ -120,7 +122,7 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
   const read = storage.read;
   const registry = createModuleRegistry(o.procedures, o.legacyModules);
   // The installed calendar versions: each event replays with the calendar it was computed with.
-  const calendars = new CalendarVersions(o.calendar, o.readings);
+  const calendars = new CalendarVersions(o.calendar, o.readings, o.targets);
   try {
     calendars.load(await read.calendarVersions.list());
   } catch (e) {

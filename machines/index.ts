@@ -3,6 +3,7 @@
  * the typed helpers below keep event types and deadline keys checked by the compiler.
  */
 import type { DeadlinePolicy, ProcedureId, ProcedureModule, Role } from './contract.js';
+import { appearance, type AppearanceDeadlineKey, type AppearanceEventType } from './appearance/index.js';
 import {
   blogQuestion,
   blogQuestionLegacy,
@@ -16,7 +17,7 @@ import {
 } from './feedback-inquiry/index.js';
 import { publication, type PublicationDeadlineKey, type PublicationEventType } from './publication/index.js';
 
-export { blogQuestion, feedbackInquiry, publication };
+export { appearance, blogQuestion, feedbackInquiry, publication };
 export type { TypedProcedureModule } from './runtime.js';
 
 /** Event types and deadline keys of each procedure. */
@@ -24,11 +25,12 @@ export interface ProcedureTypes {
   publication: { event: PublicationEventType; deadline: PublicationDeadlineKey };
   'feedback-inquiry': { event: FeedbackInquiryEventType; deadline: FeedbackInquiryDeadlineKey };
   'blog-question': { event: BlogQuestionEventType; deadline: BlogQuestionDeadlineKey };
+  appearance: { event: AppearanceEventType; deadline: AppearanceDeadlineKey };
 }
 export type EventTypeOf<P extends ProcedureId> = ProcedureTypes[P]['event'];
 export type DeadlineKeyOf<P extends ProcedureId> = ProcedureTypes[P]['deadline'];
 
-const typed = { publication, 'feedback-inquiry': feedbackInquiry, 'blog-question': blogQuestion } as const;
+const typed = { publication, 'feedback-inquiry': feedbackInquiry, 'blog-question': blogQuestion, appearance } as const;
 
 export const procedures: Record<ProcedureId, ProcedureModule> = typed;
 

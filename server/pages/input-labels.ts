@@ -35,6 +35,15 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       language: 'Язык вопроса',
       text: 'Текст вопроса',
     },
+    appearance: {
+      outlet: 'СМИ или организатор мероприятия',
+      format: 'Формат',
+      topic: 'Тема',
+      broadcast: 'Прямой эфир или запись',
+      questions: 'Вопросы (по одному в строке)',
+      place: 'Место выступления или записи',
+      scheduledAt: 'Дата и время выступления',
+    },
     'feedback-inquiry': {
       applicant: 'Заявитель',
       'applicant.name': 'Имя заявителя',
@@ -66,6 +75,15 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       'author.contact': 'Автордың байланысы',
       language: 'Сұрақтың тілі',
       text: 'Сұрақтың мәтіні',
+    },
+    appearance: {
+      outlet: 'БАҚ немесе іс-шараны ұйымдастырушы',
+      format: 'Формат',
+      topic: 'Тақырып',
+      broadcast: 'Тікелей эфир немесе жазба',
+      questions: 'Сұрақтар (әр жолға біреуден)',
+      place: 'Сөз сөйлеу немесе жазба орны',
+      scheduledAt: 'Сөз сөйлеу күні мен уақыты',
     },
     'feedback-inquiry': {
       applicant: 'Өтініш беруші',
@@ -99,6 +117,15 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       language: 'Language of the question',
       text: 'The question',
     },
+    appearance: {
+      outlet: 'Media outlet or organiser of the event',
+      format: 'Format',
+      topic: 'Topic',
+      broadcast: 'Live or recorded',
+      questions: 'Questions (one per line)',
+      place: 'Place of the appearance or recording',
+      scheduledAt: 'Date and time of the appearance',
+    },
     'feedback-inquiry': {
       applicant: 'Applicant',
       'applicant.name': "Applicant's name",
@@ -122,6 +149,9 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       announcementPublishedAt: 'Только для объявления о закупках (п. 11).',
     },
     'blog-question': {},
+    appearance: {
+      scheduledAt: 'Спикера информируют о формате заранее (п. 31).',
+    },
     'feedback-inquiry': {},
   },
   kk: {
@@ -134,6 +164,9 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       announcementPublishedAt: 'Тек сатып алу туралы хабарландыру үшін (11-т.).',
     },
     'blog-question': {},
+    appearance: {
+      scheduledAt: 'Спикерге формат туралы алдын ала хабарланады (31-т.).',
+    },
     'feedback-inquiry': {},
   },
   en: {
@@ -146,6 +179,9 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       announcementPublishedAt: 'For a procurement announcement only (п. 11).',
     },
     'blog-question': {},
+    appearance: {
+      scheduledAt: 'The speaker is informed of the format in good time (п. 31).',
+    },
     'feedback-inquiry': {},
   },
 };
@@ -156,18 +192,24 @@ const VALUES: Record<Lang, Record<string, Words>> = {
     kind: { regular: 'Обычный материал', graphic: 'Графический материал', procurement: 'Объявление о закупках', question: 'Вопрос', proposal: 'Предложение' },
     channels: { site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: 'Блог Председателя', 'e-otinish': 'e-Otinish' },
+    format: { tv: 'Телеканал', radio: 'Радио', print_interview: 'Интервью в печатном издании', web_interview: 'Интервью на веб-ресурсе', webinar: 'Вебинар', online_conference: 'Онлайн-конференция', press_conference: 'Пресс-конференция', round_table: 'Круглый стол', briefing: 'Брифинг' },
+    broadcast: { live: 'Прямой эфир', recorded: 'Запись' },
     language: { ru: 'Русский', kk: 'Казахский', en: 'Английский' },
   },
   kk: {
     kind: { regular: 'Қарапайым материал', graphic: 'Графикалық материал', procurement: 'Сатып алу туралы хабарландыру', question: 'Сұрақ', proposal: 'Ұсыныс' },
     channels: { site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: 'Төраға блогы', 'e-otinish': 'e-Otinish' },
+    format: { tv: 'Телеарна', radio: 'Радио', print_interview: 'Баспа басылымындағы сұхбат', web_interview: 'Веб-ресурстағы сұхбат', webinar: 'Вебинар', online_conference: 'Онлайн-конференция', press_conference: 'Баспасөз конференциясы', round_table: 'Дөңгелек үстел', briefing: 'Брифинг' },
+    broadcast: { live: 'Тікелей эфир', recorded: 'Жазба' },
     language: { ru: 'Орыс тілі', kk: 'Қазақ тілі', en: 'Ағылшын тілі' },
   },
   en: {
     kind: { regular: 'Regular material', graphic: 'Graphic material', procurement: 'Procurement announcement', question: 'Question', proposal: 'Proposal' },
     channels: { site: 'Site', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: "Chairman's blog", 'e-otinish': 'e-Otinish' },
+    format: { tv: 'TV', radio: 'Radio', print_interview: 'Print interview', web_interview: 'Web interview', webinar: 'Webinar', online_conference: 'Online conference', press_conference: 'Press conference', round_table: 'Round table', briefing: 'Briefing' },
+    broadcast: { live: 'Live', recorded: 'Recorded' },
     language: { ru: 'Russian', kk: 'Kazakh', en: 'English' },
   },
 };

@@ -46,9 +46,9 @@ const ROLE_LABELS: Record<Lang, Record<Role, string>> = {
 };
 
 const PROCEDURE_LABELS: Record<Lang, Record<ProcedureId, string>> = {
-  ru: { publication: 'Публикация материала', 'feedback-inquiry': 'Обращение через форму обратной связи', 'blog-question': 'Вопрос в блог Председателя' },
-  kk: { publication: 'Материалды жариялау', 'feedback-inquiry': 'Кері байланыс нысаны арқылы өтініш', 'blog-question': 'Төраға блогына сұрақ' },
-  en: { publication: 'Publication of a material', 'feedback-inquiry': 'Feedback-form inquiry', 'blog-question': "Question to the Chairman's blog" },
+  ru: { publication: 'Публикация материала', 'feedback-inquiry': 'Обращение через форму обратной связи', 'blog-question': 'Вопрос в блог Председателя', appearance: 'Выступление, интервью, мероприятие' },
+  kk: { publication: 'Материалды жариялау', 'feedback-inquiry': 'Кері байланыс нысаны арқылы өтініш', 'blog-question': 'Төраға блогына сұрақ', appearance: 'Сөз сөйлеу, сұхбат, іс-шара' },
+  en: { publication: 'Publication of a material', 'feedback-inquiry': 'Feedback-form inquiry', 'blog-question': "Question to the Chairman's blog", appearance: 'Appearance, interview or event' },
 };
 
 export function roleLabel(lang: Lang, role: string): string {
@@ -93,6 +93,14 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Доработка',
     approved: 'Одобрено',
     posted: 'Размещено',
+    requested: 'Запрос на выступление',
+    designation: 'Согласование спикера и подразделений',
+    preparation: 'Подготовка материалов',
+    consolidation: 'Свод материалов',
+    material_agreement: 'Согласование материала',
+    agreed: 'Материал согласован',
+    held: 'Выступление состоялось',
+    cancelled: 'Отменено',
   },
   kk: {
     editing: 'Материалды дайындау',
@@ -115,6 +123,14 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Пысықтау',
     approved: 'Мақұлданды',
     posted: 'Орналастырылды',
+    requested: 'Сөз сөйлеуге сұраныс',
+    designation: 'Спикер мен бөлімшелерді келісу',
+    preparation: 'Материалдарды дайындау',
+    consolidation: 'Материалдарды жинақтау',
+    material_agreement: 'Материалды келісу',
+    agreed: 'Материал келісілді',
+    held: 'Сөз сөйлеу өтті',
+    cancelled: 'Тоқтатылды',
   },
   en: {
     editing: 'Being prepared',
@@ -137,6 +153,14 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Rework',
     approved: 'Approved',
     posted: 'Posted',
+    requested: 'Appearance requested',
+    designation: 'Speaker and units for agreement',
+    preparation: 'Materials in preparation',
+    consolidation: 'Consolidation of the materials',
+    material_agreement: 'Material for agreement',
+    agreed: 'Material agreed',
+    held: 'Appearance held',
+    cancelled: 'Cancelled',
   },
 };
 
@@ -177,6 +201,16 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     forward_to_chairman: 'Передать Председателю',
     approve: 'Одобрить',
     return_for_rework: 'Вернуть на доработку',
+    designate: 'Предложить спикера и подразделения',
+    agree_designation: 'Согласовать спикера и подразделения',
+    return_designation: 'Вернуть выбор спикера и подразделений',
+    inform_speaker: 'Отметить, что спикер проинформирован',
+    deliver_materials: 'Передать материалы подразделения',
+    consolidate: 'Свести материалы',
+    agree_material: 'Согласовать материал',
+    return_material: 'Вернуть материал на доработку',
+    record_appearance: 'Отметить, что выступление состоялось',
+    cancel: 'Отменить выступление',
   },
   kk: {
     accept: 'Материалды қабылдау',
@@ -214,6 +248,16 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     forward_to_chairman: 'Төрағаға беру',
     approve: 'Мақұлдау',
     return_for_rework: 'Пысықтауға қайтару',
+    designate: 'Спикер мен бөлімшелерді ұсыну',
+    agree_designation: 'Спикер мен бөлімшелерді келісу',
+    return_designation: 'Спикер мен бөлімшелерді таңдауды қайтару',
+    inform_speaker: 'Спикерге хабарланғанын белгілеу',
+    deliver_materials: 'Бөлімшенің материалдарын беру',
+    consolidate: 'Материалдарды жинақтау',
+    agree_material: 'Материалды келісу',
+    return_material: 'Материалды пысықтауға қайтару',
+    record_appearance: 'Сөз сөйлеу өткенін белгілеу',
+    cancel: 'Сөз сөйлеуді тоқтату',
   },
   en: {
     accept: 'Accept the material',
@@ -251,6 +295,16 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     forward_to_chairman: 'Forward to the Chairman',
     approve: 'Approve',
     return_for_rework: 'Return for rework',
+    designate: 'Propose the speaker and the units',
+    agree_designation: 'Agree the speaker and the units',
+    return_designation: 'Return the speaker and the units',
+    inform_speaker: 'Record the speaker informed',
+    deliver_materials: "Deliver the unit's materials",
+    consolidate: 'Consolidate the materials',
+    agree_material: 'Agree the material',
+    return_material: 'Return the material for rework',
+    record_appearance: 'Record the appearance held',
+    cancel: 'Cancel the appearance',
   },
 };
 
@@ -266,6 +320,8 @@ export const DEADLINE_LABELS: Record<Lang, Record<DeadlineKey, string>> = {
     unit_answer: 'Ответ подразделения',
     to_chairman: 'Передача Председателю',
     rework: 'Доработка',
+    speaker_informed: 'Информирование спикера (внутренний ориентир)',
+    materials_ready: 'Готовность материалов (внутренний ориентир)',
   },
   kk: {
     submission: 'Материалды ұсыну',
@@ -278,6 +334,8 @@ export const DEADLINE_LABELS: Record<Lang, Record<DeadlineKey, string>> = {
     unit_answer: 'Бөлімшенің жауабы',
     to_chairman: 'Төрағаға беру',
     rework: 'Пысықтау',
+    speaker_informed: 'Спикерге хабарлау (ішкі бағдар)',
+    materials_ready: 'Материалдардың дайындығы (ішкі бағдар)',
   },
   en: {
     submission: 'Submission of the material',
@@ -290,6 +348,8 @@ export const DEADLINE_LABELS: Record<Lang, Record<DeadlineKey, string>> = {
     unit_answer: "The unit's answer",
     to_chairman: 'Forwarding to the Chairman',
     rework: 'Rework',
+    speaker_informed: 'Speaker informed (internal target)',
+    materials_ready: 'Materials ready (internal target)',
   },
 };
 
@@ -339,6 +399,17 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     author: 'Автор',
     'author.name': 'Имя автора',
     'author.contact': 'Контакт автора',
+    outlet: 'СМИ или организатор',
+    format: 'Формат',
+    topic: 'Тема',
+    broadcast: 'Прямой эфир или запись',
+    questions: 'Вопросы (по одному в строке)',
+    place: 'Место',
+    scheduledAt: 'Дата и время выступления',
+    speaker: 'Спикер',
+    'speaker.name': 'Имя спикера',
+    'speaker.position': 'Должность спикера',
+    units: 'Подразделения (первое — ответственное)',
   },
   kk: {
     title: 'Тақырып',
@@ -385,6 +456,17 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     author: 'Автор',
     'author.name': 'Автордың аты',
     'author.contact': 'Автордың байланысы',
+    outlet: 'БАҚ немесе ұйымдастырушы',
+    format: 'Формат',
+    topic: 'Тақырып',
+    broadcast: 'Тікелей эфир немесе жазба',
+    questions: 'Сұрақтар (әр жолға біреуден)',
+    place: 'Орны',
+    scheduledAt: 'Сөз сөйлеу күні мен уақыты',
+    speaker: 'Спикер',
+    'speaker.name': 'Спикердің аты',
+    'speaker.position': 'Спикердің лауазымы',
+    units: 'Бөлімшелер (біріншісі — жауапты)',
   },
   en: {
     title: 'Title',
@@ -431,6 +513,17 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     author: 'Author',
     'author.name': "Author's name",
     'author.contact': "Author's contact",
+    outlet: 'Media outlet or organiser',
+    format: 'Format',
+    topic: 'Topic',
+    broadcast: 'Live or recorded',
+    questions: 'Questions (one per line)',
+    place: 'Place',
+    scheduledAt: 'Date and time of the appearance',
+    speaker: 'Speaker',
+    'speaker.name': "Speaker's name",
+    'speaker.position': "Speaker's position",
+    units: 'Units (the first is responsible)',
   },
 };
 
@@ -446,6 +539,11 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     template: { acknowledgement: 'Подтверждение получения', extension_notice: 'Уведомление о продлении', answer: 'Ответ', redirect_notice: 'Уведомление о перенаправлении', staff_reminder: 'Напоминание сотруднику о сроке', staff_escalation: 'Сообщение о пропуске срока', staff_digest: 'Ежедневная сводка' },
     // A message that is no e-mail (the messages' `kind`): P4's notice of a redirection, recorded as posted on the portal.
     messageKind: { mail: 'Письмо', portal_notice: 'Уведомление на портале', staff_mail: 'Письмо сотруднику' },
+    format: {
+      tv: 'Телеканал', radio: 'Радио', print_interview: 'Интервью в печатном издании', web_interview: 'Интервью на веб-ресурсе', webinar: 'Вебинар',
+      online_conference: 'Онлайн-конференция', press_conference: 'Пресс-конференция', round_table: 'Круглый стол', briefing: 'Брифинг',
+    },
+    broadcast: { live: 'Прямой эфир', recorded: 'Запись' },
   },
   kk: {
     kind: { regular: 'Кәдімгі', graphic: 'Графикалық', procurement: 'Сатып алу', question: 'Сұрақ', proposal: 'Ұсыныс' },
@@ -456,6 +554,11 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     language: { ru: 'Орыс тілі', kk: 'Қазақ тілі', en: 'Ағылшын тілі' },
     template: { acknowledgement: 'Қабылдау туралы растау', extension_notice: 'Ұзарту туралы хабарлама', answer: 'Жауап', redirect_notice: 'Қайта жолдау туралы хабарлама', staff_reminder: 'Қызметкерге мерзім туралы еске салу', staff_escalation: 'Мерзімнің өтіп кеткені туралы хабар', staff_digest: 'Күнделікті жиынтық' },
     messageKind: { mail: 'Хат', portal_notice: 'Порталдағы хабарлама', staff_mail: 'Қызметкерге хат' },
+    format: {
+      tv: 'Телеарна', radio: 'Радио', print_interview: 'Баспа басылымындағы сұхбат', web_interview: 'Веб-ресурстағы сұхбат', webinar: 'Вебинар',
+      online_conference: 'Онлайн-конференция', press_conference: 'Баспасөз конференциясы', round_table: 'Дөңгелек үстел', briefing: 'Брифинг',
+    },
+    broadcast: { live: 'Тікелей эфир', recorded: 'Жазба' },
   },
   en: {
     kind: { regular: 'Regular', graphic: 'Graphic', procurement: 'Procurement', question: 'Question', proposal: 'Proposal' },
@@ -466,6 +569,11 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     language: { ru: 'Russian', kk: 'Kazakh', en: 'English' },
     template: { acknowledgement: 'Acknowledgement', extension_notice: 'Notice of the extension', answer: 'Answer', redirect_notice: 'Notice of the redirection', staff_reminder: 'Reminder to staff of a deadline', staff_escalation: 'Missed deadline escalation', staff_digest: 'Daily digest' },
     messageKind: { mail: 'E-mail', portal_notice: 'Notice on the portal', staff_mail: 'E-mail to staff' },
+    format: {
+      tv: 'TV', radio: 'Radio', print_interview: 'Print interview', web_interview: 'Web interview', webinar: 'Webinar',
+      online_conference: 'Online conference', press_conference: 'Press conference', round_table: 'Round table', briefing: 'Briefing',
+    },
+    broadcast: { live: 'Live', recorded: 'Recorded' },
   },
 };
 /** Fields whose values share another field's words (`channels` lists channels, `languages` languages). */

@@ -31,6 +31,7 @@
  * These schemas are documentation only: Fastify never compiles them.
  */
 import type { TSchema } from 'typebox';
+import { AppearanceContextSchema } from '../../machines/appearance/index.js';
 import { BlogQuestionContextSchema } from '../../machines/blog-question/index.js';
 import type { ProcedureId, ProcedureModule } from '../../machines/contract.js';
 import { FeedbackInquiryContextSchema } from '../../machines/feedback-inquiry/index.js';
@@ -95,6 +96,7 @@ export const CONTEXT_SCHEMAS: Readonly<Record<ProcedureId, TSchema>> = {
   'feedback-inquiry': FeedbackInquiryContextSchema,
   publication: PublicationContextSchema,
   'blog-question': BlogQuestionContextSchema,
+  appearance: AppearanceContextSchema,
 };
 
 /** `feedback-inquiry` → `FeedbackInquiry`, `send_for_translation` → `SendForTranslation`. */
