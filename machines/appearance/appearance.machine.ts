@@ -213,7 +213,6 @@ export function createAppearanceMachine(deps: MachineDeps) {
   }).createMachine({
     id: APPEARANCE_MACHINE_ID,
     description: 'P6 — a speech, interview or event appearance of the management or staff (п. 30–34).',
-    meta: { deadlines: Object.values(P) },
     context: ({ input: { input, meta } }) => ({
       outlet: input.outlet,
       format: input.format,
