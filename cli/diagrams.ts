@@ -55,9 +55,8 @@ export function procedureDoc(module: ProcedureModule, deps: MachineDeps): string
     lines.push('| key | amount | unit | reading | from | п. | states |', '|---|---:|---|---|---|---|---|');
     for (const { policy: d, states } of rows) {
       const from = d.direction === 'before' ? `before ${d.from}` : d.from;
-      const amount = d.internalTarget === true ? `${d.amount} (suggested; off unless set)` : String(d.amount);
       lines.push(
-        `| \`${cell(d.key)}\` | ${cell(amount)} | ${cell(UNIT_WORDS[d.unit] ?? d.unit)} | ${cell(d.reading)} | ${cell(from)} | ${cell(d.rule)} | ${states.map((s) => (s === '' ? '(root: the whole case)' : `\`${cell(s)}\``)).join(', ')} |`,
+        `| \`${cell(d.key)}\` | ${d.amount} | ${cell(UNIT_WORDS[d.unit] ?? d.unit)} | ${cell(d.reading)} | ${cell(from)} | ${cell(d.rule)} | ${states.map((s) => (s === '' ? '(root: the whole case)' : `\`${cell(s)}\``)).join(', ')} |`,
       );
     }
     lines.push('', '`reading`: how the amount is counted (`working` = business days of the calendar, `calendar` = every day).');
@@ -67,7 +66,7 @@ export function procedureDoc(module: ProcedureModule, deps: MachineDeps): string
         '',
         `Internal targets (${targets.join(', ')}): the Rules set no days for them, so they are **off by default** and no such ` +
           'deadline is opened. A deployment switches one on with `INTERNAL_TARGETS` (`key=N`, N working days, e.g. ' +
-          '`speaker_informed=3,materials_ready=2`); the amount above is only the suggested value. Set it once for a deployment: ' +
+          '`speaker_informed=3,materials_ready=2`); the amount in the table is only the suggested value. Set it once for a deployment: ' +
           'replay and verify step the cases with the setting in force.',
       );
     }
