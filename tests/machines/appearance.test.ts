@@ -1,6 +1,7 @@
 /** P6 — an appearance (п. 30–34): the steps, the units' parts and the internal targets. */
 import { describe, expect, it } from 'vitest';
 import { appearance } from '../../machines/appearance/index.js';
+import { recountDeadline } from '../../machines/common/record-events.js';
 import type { MachineDeps } from '../../machines/contract.js';
 import { CaseDriver, almaty, calendar, deps, expectRejected } from './helpers.js';
 
@@ -115,6 +116,16 @@ describe('P6 appearance', () => {
       d.send('cancel', { reason: 'postponed' }, almaty('2025-03-18'), 'press_secretary');
       // The open target is dropped; the judged one stays.
       expect(Object.keys(d.context.deadlines)).toEqual(['speaker_informed']);
+    });
+
+    it('an open target is re-counted back from its day (a new calendar), not forward', () => {
+      const d = designated(new CaseDriver(appearance, INPUT, almaty('2025-03-05'), 'press_secretary', ON), ['Export']);
+      const target = d.deadline('speaker_informed');
+      // Same calendar: nothing moves (before, an open lead time was refused outright).
+      expect(recountDeadline(calendar, target)).toBe(target);
+      // Counted as if from a later day, it moves back with the working days of that day.
+      const moved = recountDeadline(calendar, { ...target, from: '2025-03-31' });
+      expect(moved.lastDay).toBe('2025-03-27');
     });
 
     it('one switched on, the other off', () => {
