@@ -9,6 +9,11 @@
  * unit delivers its own part with `deliver_materials {unit}` (the engine lets a unit user
  * name only one of their units: `partUnitEvents`). The Rules set no days here: the two
  * deadlines are internal targets, opened only when the deployment sets them (`deps.targets`).
+ *
+ * The case record has one unit: the responsible one (`unit`, the first named, п. 34). Its
+ * queue ("my queue") and reads follow the engine's rules for that unit; a co-unit's user
+ * delivers its part like any unit user (the engine checks the part's unit against theirs),
+ * but until then sees the case redacted and not in their queue (storage keeps one unit).
  */
 import { and, assign, setup } from 'xstate';
 import type { Instant, IsoDate } from '../../calendars/types.js';
