@@ -6,6 +6,7 @@
  * 2 bad usage, an unknown case, an unreadable database, an unwritable `--out` file or an
  * inspector port that is in use.
  */
+import { parseReadings } from '../server/readings.js';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadKzCalendar } from '../calendars/index.js';
@@ -90,6 +91,9 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
     store = await openAuditStore({
       databasePath: config.database,
       calendar: loadKzCalendar({ allowStatutoryOnly: config.calendarStatutoryOnly }),
+      // Replay and verify step the machines with the server's policy settings.
+      readings: parseReadings(config.deadlineReadings),
+      targets: config.internalTargets,
       procedures,
       legacyModules: legacyProcedures,
       migrations: procedureMigrations,

@@ -77,7 +77,7 @@ export async function runCalendar(argv: string[], io: CalendarIo): Promise<numbe
     const shipped = loadKzCalendar(options);
     const readings = parseReadings(config.deadlineReadings);
     if (command === 'diff') {
-      const store = await openAuditStore({ databasePath: config.database, calendar: shipped, readings, procedures, legacyModules: legacyProcedures, migrations: procedureMigrations });
+      const store = await openAuditStore({ databasePath: config.database, calendar: shipped, readings, targets: config.internalTargets, procedures, legacyModules: legacyProcedures, migrations: procedureMigrations });
       try {
         const newest = store.calendars.current.calendar.version;
         const summary = await diffRecount(store.storage.read, createCalendar(data, options, file));
@@ -96,6 +96,7 @@ export async function runCalendar(argv: string[], io: CalendarIo): Promise<numbe
       synchronous: config.synchronous,
       calendar: shipped,
       readings,
+      targets: config.internalTargets,
       procedures,
       legacyModules: legacyProcedures,
       migrations: procedureMigrations,

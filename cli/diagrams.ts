@@ -60,6 +60,16 @@ export function procedureDoc(module: ProcedureModule, deps: MachineDeps): string
       );
     }
     lines.push('', '`reading`: how the amount is counted (`working` = business days of the calendar, `calendar` = every day).');
+    const targets = rows.filter((r) => r.policy.internalTarget === true).map((r) => `\`${r.policy.key}\``);
+    if (targets.length > 0) {
+      lines.push(
+        '',
+        `Internal targets (${targets.join(', ')}): the Rules set no days for them, so they are **off by default** and no such ` +
+          'deadline is opened. A deployment switches one on with `INTERNAL_TARGETS` (`key=N`, N working days, e.g. ' +
+          '`speaker_informed=3,materials_ready=2`); the amount in the table is only the suggested value. Set it once for a deployment: ' +
+          'replay and verify step the cases with the setting in force.',
+      );
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -33,6 +33,8 @@ export interface AuditStoreOptions {
   /** The migrations between versions (`procedureMigrations`): histories that went through one replay with it. */
   migrations?: readonly ProcedureMigration[];
   readings?: MachineDeps['readings'];
+  /** Internal targets switched on (INTERNAL_TARGETS), as the server runs with them. */
+  targets?: MachineDeps['targets'];
   /** How long a read waits for a lock (a checkpoint of the running server), ms. */
   busyTimeoutMs?: number;
 }
@@ -126,7 +128,7 @@ export async function openAuditStore(o: AuditStoreOptions): Promise<AuditStore> 
   const read = storage.read;
   const registry = createModuleRegistry(o.procedures, o.legacyModules, o.migrations);
   // The installed calendar versions: each event replays with the calendar it was computed with.
-  const calendars = new CalendarVersions(o.calendar, o.readings);
+  const calendars = new CalendarVersions(o.calendar, o.readings, o.targets);
   try {
     calendars.load(await read.calendarVersions.list());
   } catch (e) {

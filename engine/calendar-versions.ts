@@ -46,6 +46,7 @@ export interface DepsByVersion {
 
 export class CalendarVersions implements DepsByVersion {
   readonly #readings: MachineDeps['readings'];
+  readonly #targets: MachineDeps['targets'];
   readonly #options: CalendarOptions;
   /** The calendar passed to the engine: its own object serves its version. */
   readonly #shipped: BusinessCalendar;
@@ -57,10 +58,12 @@ export class CalendarVersions implements DepsByVersion {
   readonly #listeners = new Set<(current: MachineDeps, previous: MachineDeps) => void>();
 
   /** A set of one version, `shipped`, until `load` reads the database's. */
-  constructor(shipped: BusinessCalendar | MachineDeps, readings?: MachineDeps['readings']) {
-    const deps: MachineDeps = 'calendar' in shipped ? shipped : { calendar: shipped, ...(readings ? { readings } : {}) };
+  constructor(shipped: BusinessCalendar | MachineDeps, readings?: MachineDeps['readings'], targets?: MachineDeps['targets']) {
+    const deps: MachineDeps =
+      'calendar' in shipped ? shipped : { calendar: shipped, ...(readings ? { readings } : {}), ...(targets ? { targets } : {}) };
     this.#shipped = deps.calendar;
     this.#readings = deps.readings;
+    this.#targets = deps.targets;
     this.#options = calendarSource(deps.calendar)?.options ?? {};
     this.#byVersion.set(deps.calendar.version, deps);
     this.#baseline = deps;
@@ -110,7 +113,11 @@ export class CalendarVersions implements DepsByVersion {
     if (calendar.version !== record.version) {
       throw new Error(`calendar version ${record.version}: its stored data hashes to ${calendar.version}; the database's calendar_versions row is damaged`);
     }
-    const deps: MachineDeps = { calendar, ...(this.#readings ? { readings: this.#readings } : {}) };
+    const deps: MachineDeps = {
+      calendar,
+      ...(this.#readings ? { readings: this.#readings } : {}),
+      ...(this.#targets ? { targets: this.#targets } : {}),
+    };
     this.#byVersion.set(record.version, deps);
     return deps;
   }

@@ -11,7 +11,7 @@ import { ROLES, type Actor, type EventMeta, type ProcedureModule, type StepResul
 import type { BusinessCalendar } from '../calendars/types.js';
 import { checkBackdating, type BackdatingLimit } from './backdating.js';
 import { EngineError } from './errors.js';
-import { checkUnitAccess, checkUnitPayload, type UnitDirectory, type UnitOfCase } from './units.js';
+import { checkPartUnit, checkUnitAccess, checkUnitPayload, type UnitDirectory, type UnitOfCase } from './units.js';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -337,10 +337,11 @@ export function checkEvent(
   if (!roles.includes(o.actor.role)) {
     throw new EngineError('forbidden', `role ${o.actor.role} may not send ${e.type}; it is sent by: ${roles.join(', ')}`, { roles });
   }
-  checkUnitAccess(row, e.type, o.actor, units);
+  checkUnitAccess(row, e.type, o.actor, units, module);
   checkObject(payload, 'the payload');
   checkSchema(module.eventSchemas[e.type]!, payload, e.type);
   checkUnitPayload(module, e.type, payload, row, units);
+  checkPartUnit(module, e.type, payload, o.actor, units);
   const staff = o.actor.role !== 'system';
   const { occurredAt, backdatingReason } = resolveStaffTime(
     e.occurredAt,

@@ -51,6 +51,8 @@ export interface EngineOptions {
   calendar: BusinessCalendar;
   /** Per-deadline-key reading overrides (policy settings). */
   readings?: MachineDeps['readings'];
+  /** Internal targets switched on (INTERNAL_TARGETS: working days per deadline key); absent: all off. */
+  targets?: MachineDeps['targets'];
   /** The machines registry (`procedures` of machines/index.ts) or a list of modules. */
   procedures: Record<string, ProcedureModule> | ProcedureModule[];
   /** Older machine versions still needed to run/replay cases pinned to them. */
@@ -307,7 +309,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     throw new EngineError('storage_unavailable', `cannot open the database: ${e instanceof Error ? e.message : String(e)}`);
   }
   const read = storage.read;
-  const calendars = new CalendarVersions(o.calendar, o.readings);
+  const calendars = new CalendarVersions(o.calendar, o.readings, o.targets);
   const registry = createModuleRegistry(o.procedures, o.legacyModules, o.migrations);
   // Built after the runner (it needs it); the runner's hook reaches it through this binding.
   let notifications: Notifications | undefined;

@@ -10,7 +10,9 @@
  * - a `unit` actor acts only on a case assigned to one of its units (403 `not_your_unit`),
  *   and on a case a person of the unit has taken, only that person does the work
  *   (403 `forbidden`; a comment stays open to the unit);
- * - `reassign.to` is a person of the case's (new) unit.
+ * - `reassign.to` is a person of the case's (new) unit;
+ * - a part event (`partUnitEvents`, P6 `deliver_materials`) names one of the actor's own
+ *   units (403 `not_your_unit`), whatever the case's responsible unit.
  * An actor that carries `units` is held to them even by an engine without a directory;
  * an engine without one (tests, tools) checks nothing else.
  */
@@ -30,9 +32,20 @@ export interface UnitOfCase {
   assignee?: string | null;
 }
 
-/** 403 `not_your_unit` / `forbidden` when a `unit` actor may not act on this case. */
-export function checkUnitAccess(row: UnitOfCase, type: string, actor: Actor, directory: UnitDirectory | undefined): void {
+/**
+ * 403 `not_your_unit` / `forbidden` when a `unit` actor may not act on this case. An event
+ * the procedure lists in `partUnitEvents` (P6 `deliver_materials`: one unit's part of a
+ * step several units share) is checked by `checkPartUnit` instead, on its payload.
+ */
+export function checkUnitAccess(
+  row: UnitOfCase,
+  type: string,
+  actor: Actor,
+  directory: UnitDirectory | undefined,
+  module?: Pick<ProcedureModule, 'partUnitEvents'>,
+): void {
   if (actor.role !== 'unit') return;
+  if (module?.partUnitEvents?.includes(type)) return;
   const mine = actor.units;
   if (mine === undefined) {
     if (!directory) return;
@@ -56,6 +69,30 @@ export function checkUnitAccess(row: UnitOfCase, type: string, actor: Actor, dir
   }
 }
 
+/**
+ * 403 `not_your_unit` when a `unit` actor sends a part event (`partUnitEvents`) for a unit
+ * that is not one of theirs: a unit user delivers only its own unit's part. Whether the
+ * unit's part is awaited at all is the machine's check.
+ */
+export function checkPartUnit(
+  module: Pick<ProcedureModule, 'partUnitEvents'>,
+  type: string,
+  payload: Record<string, unknown>,
+  actor: Actor,
+  directory: UnitDirectory | undefined,
+): void {
+  if (actor.role !== 'unit' || !module.partUnitEvents?.includes(type)) return;
+  const mine = actor.units;
+  if (mine === undefined && !directory) return;
+  const named = typeof payload.unit === 'string' ? payload.unit : null;
+  if (named === null || !(mine ?? []).includes(named)) {
+    throw new EngineError('not_your_unit', `${type}/unit: "${named ?? ''}" is not one of your units (${(mine ?? []).join(', ') || 'none'}); a unit user delivers only its own unit's part`, {
+      unit: named,
+      units: [...(mine ?? [])],
+    });
+  }
+}
+
 /** 400 when an event's `unit` is not configured, or `reassign.to` is not a person of the unit. */
 export function checkUnitPayload(
   module: ProcedureModule,
@@ -66,6 +103,15 @@ export function checkUnitPayload(
 ): void {
   if (!directory || !module.unitEvents?.includes(type)) return;
   const named = payload.unit;
+  // A list of units (P6 `designate`, `return_material`): each one configured.
+  const listed = Array.isArray(payload.units) ? payload.units.filter((u): u is string => typeof u === 'string') : [];
+  const unknown = listed.find((u) => !directory.units.includes(u));
+  if (unknown !== undefined) {
+    throw new EngineError('invalid_request', `${type}/units: "${unknown}" is not a configured unit; the units are: ${directory.units.join('; ')}`, {
+      field: 'units',
+      units: [...directory.units],
+    });
+  }
   if (typeof named === 'string' && !directory.units.includes(named)) {
     throw new EngineError('invalid_request', `${type}/unit: "${named}" is not a configured unit; the units are: ${directory.units.join('; ')}`, {
       field: 'unit',

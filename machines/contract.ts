@@ -25,7 +25,7 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PROCEDURE_IDS = ['publication', 'feedback-inquiry', 'blog-question', 'site-content-review'] as const;
+export const PROCEDURE_IDS = ['publication', 'feedback-inquiry', 'blog-question', 'site-content-review', 'appearance'] as const;
 export type ProcedureId = (typeof PROCEDURE_IDS)[number];
 
 /** Effects (typed per mail template) and the applicant's language: see common/effects.ts. */
@@ -82,6 +82,11 @@ export interface DeadlinePolicy {
   /** Direction: `after` the start, or `before` a date (lead times of п. 11). */
   direction: 'after' | 'before';
   description: string;
+  /**
+   * An internal target rather than a limit of the Rules (P6, P7: the Rules set no days):
+   * off unless the deployment sets its amount (INTERNAL_TARGETS); `amount` is the suggested value.
+   */
+  internalTarget?: boolean;
 }
 
 /** An open or closed deadline of a case, as kept in the machine's context. */
@@ -146,6 +151,8 @@ export interface MachineDeps {
   calendar: BusinessCalendar;
   /** Per-deadline-key reading overrides for the Rules' unqualified "дней". */
   readings?: Partial<Record<string, Reading>>;
+  /** Internal targets switched on by the deployment (INTERNAL_TARGETS): working days per deadline key. */
+  targets?: Partial<Record<string, number>>;
 }
 
 /** A JSON-serialisable persisted XState snapshot. */
@@ -217,6 +224,13 @@ export interface ProcedureModule {
    * outside the configured list before the machine sees it (machines stay pure).
    */
   unitEvents?: readonly string[];
+  /**
+   * Events by which a `unit` user delivers its own unit's part of a step several units share
+   * (P6 `deliver_materials`, п. 33): the engine checks the payload's `unit` against the user's
+   * units instead of the case's unit (403 `not_your_unit`); the machine checks it is a part
+   * still awaited.
+   */
+  partUnitEvents?: readonly string[];
   /** The XState machine (for the inspector, diagrams and Stately Studio). */
   machine(deps: MachineDeps): unknown;
   /** The first step: the case as created. Input already validated against `inputSchema`. */

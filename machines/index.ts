@@ -3,6 +3,7 @@
  * the typed helpers below keep event types and deadline keys checked by the compiler.
  */
 import type { DeadlinePolicy, ProcedureId, ProcedureModule, Role } from './contract.js';
+import { appearance, type AppearanceDeadlineKey, type AppearanceEventType } from './appearance/index.js';
 import type { ProcedureMigration } from './common/migration.js';
 import {
   blogQuestion,
@@ -22,7 +23,7 @@ import {
   type SiteContentReviewEventType,
 } from './site-content-review/index.js';
 
-export { blogQuestion, feedbackInquiry, publication, siteContentReview };
+export { appearance, blogQuestion, feedbackInquiry, publication, siteContentReview };
 export type { TypedProcedureModule } from './runtime.js';
 
 /** Event types and deadline keys of each procedure. */
@@ -31,6 +32,7 @@ export interface ProcedureTypes {
   'feedback-inquiry': { event: FeedbackInquiryEventType; deadline: FeedbackInquiryDeadlineKey };
   'blog-question': { event: BlogQuestionEventType; deadline: BlogQuestionDeadlineKey };
   'site-content-review': { event: SiteContentReviewEventType; deadline: SiteContentReviewDeadlineKey };
+  appearance: { event: AppearanceEventType; deadline: AppearanceDeadlineKey };
 }
 export type EventTypeOf<P extends ProcedureId> = ProcedureTypes[P]['event'];
 export type DeadlineKeyOf<P extends ProcedureId> = ProcedureTypes[P]['deadline'];
@@ -40,6 +42,7 @@ const typed = {
   'feedback-inquiry': feedbackInquiry,
   'blog-question': blogQuestion,
   'site-content-review': siteContentReview,
+  appearance,
 } as const;
 
 export const procedures: Record<ProcedureId, ProcedureModule> = typed;

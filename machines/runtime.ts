@@ -103,6 +103,8 @@ export interface ProcedureDefinition<E extends string, K extends string> {
   optional?: E[];
   /** Events whose payload `unit` names a configured unit (`ProcedureModule.unitEvents`). */
   unitEvents?: E[];
+  /** Events by which a unit user delivers its own unit's part (`ProcedureModule.partUnitEvents`). */
+  partUnitEvents?: E[];
 }
 
 /** A procedure module whose event types and deadline keys are known to the compiler. */
@@ -377,6 +379,7 @@ export function defineProcedure<E extends string, K extends string>(
     deadlinePolicies: def.deadlinePolicies,
     optionalEvents: def.optional ?? [],
     unitEvents: def.unitEvents ?? [],
+    ...(def.partUnitEvents ? { partUnitEvents: def.partUnitEvents } : {}),
     machine: (deps) => compiled(deps),
     ...(def.progress ? { progress: def.progress } : {}),
 

@@ -2,6 +2,7 @@
  * Configuration by environment. One TypeBox schema gives the defaults, the validation
  * and the type; a bad value fails start-up naming the variable.
  */
+import { parseTargets } from './targets.js';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { isIP } from 'node:net';
@@ -33,6 +34,7 @@ export const EnvSchema = Type.Object({
   ),
   CALENDAR_STATUTORY_ONLY: Type.Optional(Bool),
   DEADLINE_READINGS: Type.Optional(Type.String({ description: 'key=calendar|working,… for the Rules\' unqualified "дней"' })),
+  INTERNAL_TARGETS: Type.Optional(Type.String({ description: 'key=N,… internal targets switched on (N working days; P6, P7); unset: off' })),
   INTAKE_RATE_LIMIT: Type.String({ pattern: '^\\d+$', default: '10', description: 'Public intake requests per minute per address' }),
   BODY_LIMIT: Type.String({ pattern: '^\\d+$', default: '262144', description: 'Largest accepted body, bytes' }),
   // The defaults are DEFAULT_LIMITS (server/plugins/connection-guard.ts).
@@ -161,6 +163,8 @@ const SETTINGS = {
   calendarStatutoryOnly: (e) => truthy(e.CALENDAR_STATUTORY_ONLY),
   /** Raw DEADLINE_READINGS; parsed against the machines by server/readings.ts. */
   deadlineReadings: (e) => e.DEADLINE_READINGS,
+  /** INTERNAL_TARGETS parsed against the machines (server/targets.ts): working days per deadline key; empty: all off. */
+  internalTargets: (e) => parseTargets(e.INTERNAL_TARGETS),
   intakeRateLimit: (e) => Number(e.INTAKE_RATE_LIMIT),
   bodyLimit: (e) => Number(e.BODY_LIMIT),
   limits: (e) => ({

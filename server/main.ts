@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const calendar = loadCalendar('kz', { allowStatutoryOnly: config.calendarStatutoryOnly });
   const readings = parseReadings(config.deadlineReadings);
   if (Object.keys(readings).length > 0) logger.info({ readings }, 'deadline readings set by DEADLINE_READINGS');
+  const targets = config.internalTargets;
+  if (Object.keys(targets).length > 0) logger.info({ targets }, 'internal targets switched on by INTERNAL_TARGETS');
 
   // The units first: the users' units are checked against them.
   const units = loadUnits(config.unitsFile);
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     synchronous: config.synchronous,
     calendar,
     readings,
+    targets,
     procedures,
     legacyModules: legacyProcedures,
       migrations: procedureMigrations,

@@ -199,20 +199,22 @@ export const recountEventRoles: Record<'deadline_recounted', Role[]> = { deadlin
 /**
  * An open deadline counted again with `calendar` from its own record: `from`, `amount` and
  * `reading` (P3's extended review term is `receivedAt` + 15 + the extension days, as
- * `extend` counts it; a P4 turn from the occurredAt that opened it). Lead times (п. 11,
- * `direction: 'before'`) are judged when the case is created and are never open, so
- * every open deadline counts forward. The same object when neither the last day nor the
+ * `extend` counts it; a P4 turn from the occurredAt that opened it). A lead time
+ * (`direction: 'before'`: P1's п. 11, judged at creation; P6's internal targets, open)
+ * counts back from its date in working days. The same object when neither the last day nor the
  * due moves (the deadline keeps the version it was counted with). Throws the calendar's
  * `CalendarError` when the new data does not cover the days needed.
  */
 export function recountDeadline(calendar: BusinessCalendar, d: CaseDeadline): CaseDeadline {
-  // A lead time counts BACK from a date (its `from` is that day, not an instant): counting it
-  // forward would put its last day after the date. None is ever open today; should one be,
-  // it is refused (the sweep reports it) rather than moved wrongly.
-  if (/^\d{4}-\d{2}-\d{2}$/.test(d.from)) {
-    throw new Error(`deadline "${d.key}" is a lead time counted back from ${d.from}: it is not re-counted forward`);
+  // A lead time counts BACK from a date (its `from` is that day, not an instant). The open
+  // ones (P6's internal targets) are in working days: the N-th working day before the date
+  // again. A calendar-day lead time is never open; should one be, it is refused (the sweep
+  // reports it) rather than moved wrongly.
+  const leadTime = /^\d{4}-\d{2}-\d{2}$/.test(d.from);
+  if (leadTime && d.reading !== 'working') {
+    throw new Error(`deadline "${d.key}" is a lead time counted back from ${d.from} in calendar days: it is not re-counted`);
   }
-  const c = calendar.deadline(d.from, d.amount, d.reading);
+  const c = leadTime ? calendar.workingDayBefore(d.from, d.amount) : calendar.deadline(d.from, d.amount, d.reading);
   if (c.lastDay === d.lastDay && Date.parse(c.dueAt) === Date.parse(d.dueAt)) return d;
   const next: CaseDeadline = { ...d, lastDay: c.lastDay, dueAt: c.dueAt, calendar: c.calendar };
   // Observed missed at the old due, now due later: not missed yet (the timer fires again at the new due).

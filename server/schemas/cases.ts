@@ -156,6 +156,10 @@ export const CreateCaseBodySchema = Type.Object(
       },
       { procedure: 'publication', input: { title: 'Итоги квартала', kind: 'regular', channels: ['site', 'telegram'], plannedFor: '2025-03-26' } },
       { procedure: 'blog-question', input: { channel: 'blog', author: { name: 'Ерлан' }, language: 'kk', text: 'Сұрақ' } },
+      {
+        procedure: 'appearance',
+        input: { outlet: 'Khabar 24', format: 'tv', topic: 'Меры поддержки экспорта', broadcast: 'live', place: 'Астана', scheduledAt: '2025-03-27T15:00:00+05:00' },
+      },
     ],
   },
 );

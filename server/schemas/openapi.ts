@@ -31,6 +31,7 @@
  * These schemas are documentation only: Fastify never compiles them.
  */
 import type { TSchema } from 'typebox';
+import { AppearanceContextSchema } from '../../machines/appearance/index.js';
 import { BlogQuestionContextSchema } from '../../machines/blog-question/index.js';
 import { SiteContentReviewContextSchema } from '../../machines/site-content-review/index.js';
 import type { ProcedureId, ProcedureModule } from '../../machines/contract.js';
@@ -97,6 +98,7 @@ export const CONTEXT_SCHEMAS: Readonly<Record<ProcedureId, TSchema>> = {
   publication: PublicationContextSchema,
   'blog-question': BlogQuestionContextSchema,
   'site-content-review': SiteContentReviewContextSchema,
+  appearance: AppearanceContextSchema,
 };
 
 /** `feedback-inquiry` → `FeedbackInquiry`, `send_for_translation` → `SendForTranslation`. */

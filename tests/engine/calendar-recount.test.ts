@@ -327,7 +327,7 @@ describe('the re-count gives what the machine gives under the new calendar', () 
 });
 
 describe('recountDeadline on a lead time', () => {
-  it('should refuse to count a lead time (counted back from a date) forward, rather than move it after the date', () => {
+  it('should count an open working-day lead time (P6 internal targets) back from its date, and refuse a calendar-day one', () => {
     const lead: CaseDeadline = {
       key: 'submission',
       rule: 'п. 11',
@@ -341,6 +341,10 @@ describe('recountDeadline on a lead time', () => {
       open: true,
       calendar: kz.deadline('2026-12-01T05:00:00Z', 1, 'working').calendar,
     };
-    expect(() => recountDeadline(decree, lead)).toThrow(/lead time counted back from 2027-01-08/);
+    const moved = recountDeadline(decree, lead);
+    // Never moved after the date it counts back from: the 3rd working day before 8 January on the new data.
+    expect(moved.lastDay < lead.from).toBe(true);
+    expect(moved.lastDay).toBe(decree.workingDayBefore('2027-01-08', 3).lastDay);
+    expect(() => recountDeadline(decree, { ...lead, unit: 'days', reading: 'calendar' })).toThrow(/lead time counted back from 2027-01-08 in calendar days/);
   });
 });

@@ -21,6 +21,7 @@ const inputs: Record<string, [Role, Record<string, unknown>]> = {
   publication: ['initiator', { title: 'T', kind: 'regular', channels: ['site', 'telegram'], plannedFor: '2025-03-20' }],
   'feedback-inquiry': ['car', { applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', kind: 'question', text: 'Q' }],
   'blog-question': ['press_secretary', { channel: 'blog', author: { name: 'B' }, language: 'ru', text: 'Q' }],
+  appearance: ['press_secretary', { outlet: 'Khabar', format: 'tv', topic: 'T', place: 'Astana', scheduledAt: '2025-04-24T15:00:00+05:00' }],
 };
 
 /** The walk's choices: fast-check's numbers in [0, 1), the same for both engines (and shrinkable). */

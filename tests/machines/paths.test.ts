@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import type { ProcedureModule, Role } from '../../machines/contract.js';
+import { appearance } from '../../machines/appearance/index.js';
 import { blogQuestion } from '../../machines/blog-question/index.js';
 import { feedbackInquiry } from '../../machines/feedback-inquiry/index.js';
 import { publication } from '../../machines/publication/index.js';
@@ -96,6 +97,32 @@ const cases: Case[] = [
       ev('report_missing', 'unit', { note: 'the 2025 plan is not posted' }),
     ],
   },
+  {
+    // One unit (straight to agreement) and two (consolidation, п. 33).
+    name: 'appearance (P6)',
+    mod: appearance,
+    starts: [
+      {
+        input: { outlet: 'Khabar', format: 'tv', topic: 'Export', broadcast: 'live', place: 'Astana', scheduledAt: almaty('2025-04-24', '15:00') },
+        occurredAt: AT,
+        role: 'press_secretary',
+      },
+    ],
+    events: [
+      ev('designate', 'press_secretary', { speaker: { name: 'S' }, units: ['A'] }),
+      ev('designate', 'press_secretary', { speaker: { name: 'S' }, units: ['A', 'B'] }),
+      ev('return_designation', 'chairman', { comment: 'c' }),
+      ev('agree_designation', 'chairman'),
+      ev('inform_speaker', 'press_secretary'),
+      ev('deliver_materials', 'unit', { unit: 'A', text: 'a' }),
+      ev('deliver_materials', 'unit', { unit: 'B', text: 'b' }),
+      ev('consolidate', 'press_secretary', { text: 'ab' }),
+      ev('return_material', 'chairman', { comment: 'c' }),
+      ev('agree_material', 'chairman'),
+      ev('record_appearance', 'press_secretary'),
+      ev('cancel', 'press_secretary', { reason: 'r' }),
+    ],
+  },
 ];
 
 /** The state, the child's state and the progress that changes what may happen next. */
@@ -105,6 +132,9 @@ const keyOf = (r: { state: string; context: Record<string, any> }) =>
     r.context.children?.translation?.state ?? r.context.children?.redirection?.state ?? null,
     Object.keys(r.context.posts ?? {}).sort(),
     r.context.extensionDays ?? null,
+    r.context.units ?? null,
+    r.context.awaited ?? null,
+    !!r.context.speakerInformed,
   ]);
 
 describe.each(cases)('paths of $name', ({ mod, starts, events }) => {

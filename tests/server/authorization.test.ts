@@ -16,6 +16,7 @@ const inputs: Record<string, [string, Record<string, unknown>]> = {
   publication: ['initiator', { title: 'T', kind: 'regular', channels: ['site'], plannedFor: '2025-04-17' }],
   'feedback-inquiry': ['car', { applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', kind: 'question', text: 'Q' }],
   'blog-question': ['press_secretary', { channel: 'blog', author: { name: 'B' }, language: 'ru', text: 'Q' }],
+  appearance: ['press_secretary', { outlet: 'Khabar', format: 'tv', topic: 'T', place: 'Astana', scheduledAt: '2025-04-24T15:00:00+05:00' }],
 };
 /** Created by the engine only (beforeAll); every HTTP role is refused creating one. */
 const SYSTEM_INPUTS: Record<string, Record<string, unknown>> = {

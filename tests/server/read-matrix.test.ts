@@ -30,6 +30,7 @@ const MARKERS = {
   'feedback-inquiry': ['Айгерим-P3', 'p3@example.kz', 'Текст-P3'],
   'blog-question': ['Ерлан-P4', 'p4@example.kz', 'Текст-P4'],
   publication: ['Материал-P1'],
+  appearance: ['Тема-P6', 'Спикер-P6'],
 } as const;
 type Proc = keyof typeof MARKERS;
 
@@ -38,6 +39,7 @@ const FULL: Record<Proc, readonly Who[]> = {
   publication: ['initiator', 'press_secretary', 'administrator', 'car', 'auditor'],
   'feedback-inquiry': ['car', 'supervisor', 'unit', 'chairman', 'press_secretary', 'auditor'],
   'blog-question': ['press_secretary', 'car', 'unit', 'supervisor', 'chairman', 'auditor'],
+  appearance: ['press_secretary', 'unit', 'chairman', 'auditor'],
 };
 
 const ROUTES = ['list', 'view', 'history', 'messages', 'replay'] as const;
@@ -109,6 +111,14 @@ beforeAll(async () => {
     input: { title: 'Материал-P1', kind: 'regular', channels: ['site'], plannedFor: '2025-03-26' },
   });
   ids.publication = p1.id;
+
+  const p6 = await post('press_secretary', '/cases', {
+    procedure: 'appearance',
+    input: { outlet: 'Khabar', format: 'tv', topic: 'Тема-P6', place: 'Astana', scheduledAt: '2025-03-27T15:00:00+05:00' },
+  });
+  ids.appearance = p6.id;
+  await post('press_secretary', `/cases/${p6.id}/events`, { type: 'designate', speaker: { name: 'Спикер-P6' }, units: [EXPORT] });
+  await post('chairman', `/cases/${p6.id}/events`, { type: 'agree_designation' });
   await engine.idle();
 });
 afterAll(async () => {

@@ -78,6 +78,26 @@ describe('new case forms (/ui/new)', () => {
     expect(view.context.body).toBeUndefined();
   });
 
+  it('creates an appearance (press secretary) from the form generated from its schema', async () => {
+    const press = await signIn(t.app, 'press_secretary');
+    const res = await press.post('/ui/new/appearance', {
+      _key: keyOf((await press.get('/ui/new')).body, 'appearance'),
+      outlet: 'Khabar 24',
+      format: 'round_table',
+      topic: 'Экспорт',
+      broadcast: 'live',
+      questions: 'Что нового?\nКакие меры?',
+      place: 'Астана',
+      scheduledAt: '2025-03-27T15:00',
+    });
+    expect(res.statusCode, res.body).toBe(303);
+    const view = (await t.as('press_secretary').get(String(res.headers.location).replace('/ui', ''))).json();
+    expect(view.procedure).toBe('appearance');
+    expect(view.state).toBe('requested');
+    expect(view.context).toMatchObject({ format: 'round_table', questions: ['Что нового?', 'Какие меры?'], appearanceDay: '2025-03-27' });
+    expect(Date.parse(view.context.scheduledAt)).toBe(Date.parse('2025-03-27T15:00:00+05:00'));
+  });
+
   it('creates a blog question (press secretary) and a feedback inquiry received earlier (ЦАР), the receipt time read in Almaty', async () => {
     const press = await signIn(t.app, 'press_secretary');
     const blog = await press.post('/ui/new/blog-question', { _key: keyOf((await press.get('/ui/new')).body, 'blog-question'), channel: 'blog', 'author.name': 'Ерлан', 'author.contact': '', language: 'kk', text: 'Сұрақ' });
