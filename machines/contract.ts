@@ -25,7 +25,7 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PROCEDURE_IDS = ['publication', 'feedback-inquiry', 'blog-question'] as const;
+export const PROCEDURE_IDS = ['publication', 'feedback-inquiry', 'blog-question', 'employee-post'] as const;
 export type ProcedureId = (typeof PROCEDURE_IDS)[number];
 
 /** Effects (typed per mail template) and the applicant's language: see common/effects.ts. */
@@ -82,6 +82,11 @@ export interface DeadlinePolicy {
   /** Direction: `after` the start, or `before` a date (lead times of п. 11). */
   direction: 'after' | 'before';
   description: string;
+  /**
+   * An internal target rather than a limit of the Rules (P6, P7: the Rules set no days):
+   * off unless the deployment sets its amount (INTERNAL_TARGETS); `amount` is the suggested value.
+   */
+  internalTarget?: boolean;
 }
 
 /** An open or closed deadline of a case, as kept in the machine's context. */
@@ -146,6 +151,8 @@ export interface MachineDeps {
   calendar: BusinessCalendar;
   /** Per-deadline-key reading overrides for the Rules' unqualified "дней". */
   readings?: Partial<Record<string, Reading>>;
+  /** Internal targets switched on by the deployment (INTERNAL_TARGETS): working days per deadline key. */
+  targets?: Partial<Record<string, number>>;
 }
 
 /** A JSON-serialisable persisted XState snapshot. */

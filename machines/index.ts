@@ -15,8 +15,9 @@ import {
   type FeedbackInquiryEventType,
 } from './feedback-inquiry/index.js';
 import { publication, type PublicationDeadlineKey, type PublicationEventType } from './publication/index.js';
+import { employeePost, type EmployeePostDeadlineKey, type EmployeePostEventType } from './employee-post/index.js';
 
-export { blogQuestion, feedbackInquiry, publication };
+export { blogQuestion, employeePost, feedbackInquiry, publication };
 export type { TypedProcedureModule } from './runtime.js';
 
 /** Event types and deadline keys of each procedure. */
@@ -24,11 +25,12 @@ export interface ProcedureTypes {
   publication: { event: PublicationEventType; deadline: PublicationDeadlineKey };
   'feedback-inquiry': { event: FeedbackInquiryEventType; deadline: FeedbackInquiryDeadlineKey };
   'blog-question': { event: BlogQuestionEventType; deadline: BlogQuestionDeadlineKey };
+  'employee-post': { event: EmployeePostEventType; deadline: EmployeePostDeadlineKey };
 }
 export type EventTypeOf<P extends ProcedureId> = ProcedureTypes[P]['event'];
 export type DeadlineKeyOf<P extends ProcedureId> = ProcedureTypes[P]['deadline'];
 
-const typed = { publication, 'feedback-inquiry': feedbackInquiry, 'blog-question': blogQuestion } as const;
+const typed = { publication, 'feedback-inquiry': feedbackInquiry, 'blog-question': blogQuestion, 'employee-post': employeePost } as const;
 
 export const procedures: Record<ProcedureId, ProcedureModule> = typed;
 

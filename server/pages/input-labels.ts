@@ -35,6 +35,17 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       language: 'Язык вопроса',
       text: 'Текст вопроса',
     },
+    'employee-post': {
+      kind: 'Что оформляется',
+      employee: 'Сотрудник',
+      'employee.name': 'Имя сотрудника',
+      'employee.position': 'Должность и подразделение сотрудника',
+      platform: 'Соцсеть, блог или страница',
+      text: 'Текст поста (для одобрения)',
+      link: 'Ссылка на пост или комментарий (для требования удалить)',
+      item: 'Что удалить',
+      reason: 'Чем может навредить Обществу (для требования удалить)',
+    },
     'feedback-inquiry': {
       applicant: 'Заявитель',
       'applicant.name': 'Имя заявителя',
@@ -66,6 +77,17 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       'author.contact': 'Автордың байланысы',
       language: 'Сұрақтың тілі',
       text: 'Сұрақтың мәтіні',
+    },
+    'employee-post': {
+      kind: 'Не ресімделеді',
+      employee: 'Қызметкер',
+      'employee.name': 'Қызметкердің аты',
+      'employee.position': 'Қызметкердің лауазымы мен бөлімшесі',
+      platform: 'Әлеуметтік желі, блог немесе парақша',
+      text: 'Пост мәтіні (мақұлдау үшін)',
+      link: 'Постқа немесе пікірге сілтеме (жою талабы үшін)',
+      item: 'Нені жою керек',
+      reason: 'Қоғамға қандай зиян келтіруі мүмкін (жою талабы үшін)',
     },
     'feedback-inquiry': {
       applicant: 'Өтініш беруші',
@@ -99,6 +121,17 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       language: 'Language of the question',
       text: 'The question',
     },
+    'employee-post': {
+      kind: 'What is recorded',
+      employee: 'Employee',
+      'employee.name': "Employee's name",
+      'employee.position': "Employee's position and unit",
+      platform: 'Social network, blog or page',
+      text: 'The post (for approval)',
+      link: 'Link to the post or comment (for a removal demand)',
+      item: 'What to remove',
+      reason: 'How it may harm the Company (for a removal demand)',
+    },
     'feedback-inquiry': {
       applicant: 'Applicant',
       'applicant.name': "Applicant's name",
@@ -123,6 +156,12 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'blog-question': {},
     'feedback-inquiry': {},
+    'employee-post': {
+      kind: 'Одобрение поста до публикации (п. 21) — создаёт сотрудник; требование удалить пост (п. 28) — пресс-секретарь.',
+      link: 'Только для требования удалить (п. 28).',
+      reason: 'Только для требования удалить (п. 28).',
+      text: 'Только для одобрения поста (п. 21).',
+    },
   },
   kk: {
     '*': {
@@ -135,6 +174,12 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'blog-question': {},
     'feedback-inquiry': {},
+    'employee-post': {
+      kind: 'Постты жарияланғанға дейін мақұлдау (21-т.) — қызметкер жасайды; постты жою талабы (28-т.) — баспасөз хатшысы.',
+      link: 'Тек жою талабы үшін (28-т.).',
+      reason: 'Тек жою талабы үшін (28-т.).',
+      text: 'Тек постты мақұлдау үшін (21-т.).',
+    },
   },
   en: {
     '*': {
@@ -147,25 +192,34 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'blog-question': {},
     'feedback-inquiry': {},
+    'employee-post': {
+      kind: 'Approval of a post before publication (п. 21): created by the employee; a demand to remove a post (п. 28): by the press secretary.',
+      link: 'For a removal demand only (п. 28).',
+      reason: 'For a removal demand only (п. 28).',
+      text: 'For the approval of a post only (п. 21).',
+    },
   },
 };
 
 /** Allowed values by field name (the same words wherever the field appears). */
 const VALUES: Record<Lang, Record<string, Words>> = {
   ru: {
-    kind: { regular: 'Обычный материал', graphic: 'Графический материал', procurement: 'Объявление о закупках', question: 'Вопрос', proposal: 'Предложение' },
+    kind: { regular: 'Обычный материал', graphic: 'Графический материал', procurement: 'Объявление о закупках', question: 'Вопрос', proposal: 'Предложение', approval: 'Одобрение поста (п. 21)', removal: 'Требование удалить пост (п. 28)' },
+    item: { post: 'Пост', comment: 'Комментарий' },
     channels: { site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: 'Блог Председателя', 'e-otinish': 'e-Otinish' },
     language: { ru: 'Русский', kk: 'Казахский', en: 'Английский' },
   },
   kk: {
-    kind: { regular: 'Қарапайым материал', graphic: 'Графикалық материал', procurement: 'Сатып алу туралы хабарландыру', question: 'Сұрақ', proposal: 'Ұсыныс' },
+    kind: { regular: 'Қарапайым материал', graphic: 'Графикалық материал', procurement: 'Сатып алу туралы хабарландыру', question: 'Сұрақ', proposal: 'Ұсыныс', approval: 'Постты мақұлдау (21-т.)', removal: 'Постты жою талабы (28-т.)' },
+    item: { post: 'Пост', comment: 'Пікір' },
     channels: { site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: 'Төраға блогы', 'e-otinish': 'e-Otinish' },
     language: { ru: 'Орыс тілі', kk: 'Қазақ тілі', en: 'Ағылшын тілі' },
   },
   en: {
-    kind: { regular: 'Regular material', graphic: 'Graphic material', procurement: 'Procurement announcement', question: 'Question', proposal: 'Proposal' },
+    kind: { regular: 'Regular material', graphic: 'Graphic material', procurement: 'Procurement announcement', question: 'Question', proposal: 'Proposal', approval: 'Approval of a post (п. 21)', removal: 'Demand to remove a post (п. 28)' },
+    item: { post: 'Post', comment: 'Comment' },
     channels: { site: 'Site', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: "Chairman's blog", 'e-otinish': 'e-Otinish' },
     language: { ru: 'Russian', kk: 'Kazakh', en: 'English' },

@@ -46,9 +46,24 @@ const ROLE_LABELS: Record<Lang, Record<Role, string>> = {
 };
 
 const PROCEDURE_LABELS: Record<Lang, Record<ProcedureId, string>> = {
-  ru: { publication: 'Публикация материала', 'feedback-inquiry': 'Обращение через форму обратной связи', 'blog-question': 'Вопрос в блог Председателя' },
-  kk: { publication: 'Материалды жариялау', 'feedback-inquiry': 'Кері байланыс нысаны арқылы өтініш', 'blog-question': 'Төраға блогына сұрақ' },
-  en: { publication: 'Publication of a material', 'feedback-inquiry': 'Feedback-form inquiry', 'blog-question': "Question to the Chairman's blog" },
+  ru: {
+    publication: 'Публикация материала',
+    'feedback-inquiry': 'Обращение через форму обратной связи',
+    'blog-question': 'Вопрос в блог Председателя',
+    'employee-post': 'Пост сотрудника об Обществе',
+  },
+  kk: {
+    publication: 'Материалды жариялау',
+    'feedback-inquiry': 'Кері байланыс нысаны арқылы өтініш',
+    'blog-question': 'Төраға блогына сұрақ',
+    'employee-post': 'Қызметкердің Қоғам туралы посты',
+  },
+  en: {
+    publication: 'Publication of a material',
+    'feedback-inquiry': 'Feedback-form inquiry',
+    'blog-question': "Question to the Chairman's blog",
+    'employee-post': "An employee's post about the Company",
+  },
 };
 
 export function roleLabel(lang: Lang, role: string): string {
@@ -93,6 +108,14 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Доработка',
     approved: 'Одобрено',
     posted: 'Размещено',
+    submitted: 'На одобрении у пресс-секретаря',
+    returned: 'Возвращено с замечаниями',
+    removal_demanded: 'Требование удалить',
+    escalated: 'У руководителя сотрудника',
+    refused: 'Не одобрено',
+    withdrawn: 'Отозвано',
+    removed: 'Удалено',
+    decided: 'Решение руководителя',
   },
   kk: {
     editing: 'Материалды дайындау',
@@ -115,6 +138,14 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Пысықтау',
     approved: 'Мақұлданды',
     posted: 'Орналастырылды',
+    submitted: 'Баспасөз хатшысының мақұлдауында',
+    returned: 'Ескертулермен қайтарылды',
+    removal_demanded: 'Жою талабы',
+    escalated: 'Қызметкердің басшысында',
+    refused: 'Мақұлданбады',
+    withdrawn: 'Кері қайтарып алынды',
+    removed: 'Жойылды',
+    decided: 'Басшының шешімі',
   },
   en: {
     editing: 'Being prepared',
@@ -137,6 +168,14 @@ export const STATE_LABELS: Record<Lang, Words> = {
     rework: 'Rework',
     approved: 'Approved',
     posted: 'Posted',
+    submitted: 'Awaiting the press secretary’s approval',
+    returned: 'Returned with comments',
+    removal_demanded: 'Removal demanded',
+    escalated: 'With the employee’s manager',
+    refused: 'Not approved',
+    withdrawn: 'Withdrawn',
+    removed: 'Removed',
+    decided: 'Decided by the manager',
   },
 };
 
@@ -176,6 +215,12 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     agree_answer: 'Согласовать ответ',
     forward_to_chairman: 'Передать Председателю',
     approve: 'Одобрить',
+    return_post: 'Вернуть с замечаниями',
+    refuse: 'Не одобрять',
+    withdraw: 'Отозвать пост',
+    confirm_removal: 'Подтвердить удаление',
+    escalate: 'Сообщить руководителю сотрудника',
+    record_decision: 'Записать решение руководителя',
     return_for_rework: 'Вернуть на доработку',
   },
   kk: {
@@ -213,6 +258,12 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     agree_answer: 'Жауапты келісу',
     forward_to_chairman: 'Төрағаға беру',
     approve: 'Мақұлдау',
+    return_post: 'Ескертулермен қайтару',
+    refuse: 'Мақұлдамау',
+    withdraw: 'Постты кері қайтарып алу',
+    confirm_removal: 'Жойылғанын растау',
+    escalate: 'Қызметкердің басшысына хабарлау',
+    record_decision: 'Басшының шешімін жазу',
     return_for_rework: 'Пысықтауға қайтару',
   },
   en: {
@@ -250,6 +301,12 @@ export const EVENT_LABELS: Record<Lang, Record<EventType, string>> = {
     agree_answer: 'Agree the answer',
     forward_to_chairman: 'Forward to the Chairman',
     approve: 'Approve',
+    return_post: 'Return with comments',
+    refuse: 'Do not approve',
+    withdraw: 'Withdraw the post',
+    confirm_removal: 'Confirm the removal',
+    escalate: 'Tell the employee’s manager',
+    record_decision: 'Record the manager’s decision',
     return_for_rework: 'Return for rework',
   },
 };
@@ -266,6 +323,8 @@ export const DEADLINE_LABELS: Record<Lang, Record<DeadlineKey, string>> = {
     unit_answer: 'Ответ подразделения',
     to_chairman: 'Передача Председателю',
     rework: 'Доработка',
+    post_review: 'Ответ пресс-секретаря на пост (внутренний срок)',
+    post_removal: 'Удаление поста (внутренний срок)',
   },
   kk: {
     submission: 'Материалды ұсыну',
@@ -278,6 +337,8 @@ export const DEADLINE_LABELS: Record<Lang, Record<DeadlineKey, string>> = {
     unit_answer: 'Бөлімшенің жауабы',
     to_chairman: 'Төрағаға беру',
     rework: 'Пысықтау',
+    post_review: 'Баспасөз хатшысының постқа жауабы (ішкі мерзім)',
+    post_removal: 'Постты жою (ішкі мерзім)',
   },
   en: {
     submission: 'Submission of the material',
@@ -290,6 +351,8 @@ export const DEADLINE_LABELS: Record<Lang, Record<DeadlineKey, string>> = {
     unit_answer: "The unit's answer",
     to_chairman: 'Forwarding to the Chairman',
     rework: 'Rework',
+    post_review: 'The press secretary’s answer on a post (internal target)',
+    post_removal: 'Removal of the post (internal target)',
   },
 };
 
@@ -339,6 +402,13 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     author: 'Автор',
     'author.name': 'Имя автора',
     'author.contact': 'Контакт автора',
+    employee: 'Сотрудник',
+    'employee.name': 'Имя сотрудника',
+    'employee.position': 'Должность и подразделение сотрудника',
+    platform: 'Соцсеть, блог или страница',
+    link: 'Ссылка на пост или комментарий',
+    item: 'Что удалить',
+    decision: 'Решение руководителя',
   },
   kk: {
     title: 'Тақырып',
@@ -385,6 +455,13 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     author: 'Автор',
     'author.name': 'Автордың аты',
     'author.contact': 'Автордың байланысы',
+    employee: 'Қызметкер',
+    'employee.name': 'Қызметкердің аты',
+    'employee.position': 'Қызметкердің лауазымы мен бөлімшесі',
+    platform: 'Әлеуметтік желі, блог немесе парақша',
+    link: 'Постқа немесе пікірге сілтеме',
+    item: 'Нені жою керек',
+    decision: 'Басшының шешімі',
   },
   en: {
     title: 'Title',
@@ -431,13 +508,21 @@ export const FIELD_LABELS: Record<Lang, Words> = {
     author: 'Author',
     'author.name': "Author's name",
     'author.contact': "Author's contact",
+    employee: 'Employee',
+    'employee.name': "Employee's name",
+    'employee.position': "Employee's position and unit",
+    platform: 'Social network, blog or page',
+    link: 'Link to the post or comment',
+    item: 'What to remove',
+    decision: "The manager's decision",
   },
 };
 
 /** Allowed values by field: channels, languages, kinds, templates (deadline keys use DEADLINE_LABELS). */
 export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
   ru: {
-    kind: { regular: 'Обычный', graphic: 'Графический', procurement: 'Закупки', question: 'Вопрос', proposal: 'Предложение' },
+    kind: { regular: 'Обычный', graphic: 'Графический', procurement: 'Закупки', question: 'Вопрос', proposal: 'Предложение', approval: 'Одобрение поста', removal: 'Требование удалить' },
+    item: { post: 'Пост', comment: 'Комментарий' },
     channel: {
       site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram', email: 'Эл. почта', phone: 'Телефон', post: 'Почта',
       in_person: 'Лично', portal: 'Портал', blog: 'Блог', 'e-otinish': 'e-Otinish',
@@ -448,7 +533,8 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     messageKind: { mail: 'Письмо', portal_notice: 'Уведомление на портале', staff_mail: 'Письмо сотруднику' },
   },
   kk: {
-    kind: { regular: 'Кәдімгі', graphic: 'Графикалық', procurement: 'Сатып алу', question: 'Сұрақ', proposal: 'Ұсыныс' },
+    kind: { regular: 'Кәдімгі', graphic: 'Графикалық', procurement: 'Сатып алу', question: 'Сұрақ', proposal: 'Ұсыныс', approval: 'Постты мақұлдау', removal: 'Жою талабы' },
+    item: { post: 'Пост', comment: 'Пікір' },
     channel: {
       site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram', email: 'Эл. пошта', phone: 'Телефон', post: 'Пошта',
       in_person: 'Жеке өзі', portal: 'Портал', blog: 'Блог', 'e-otinish': 'e-Otinish',
@@ -458,7 +544,8 @@ export const VALUE_LABELS: Record<Lang, Record<string, Words>> = {
     messageKind: { mail: 'Хат', portal_notice: 'Порталдағы хабарлама', staff_mail: 'Қызметкерге хат' },
   },
   en: {
-    kind: { regular: 'Regular', graphic: 'Graphic', procurement: 'Procurement', question: 'Question', proposal: 'Proposal' },
+    kind: { regular: 'Regular', graphic: 'Graphic', procurement: 'Procurement', question: 'Question', proposal: 'Proposal', approval: 'Approval of a post', removal: 'Removal demand' },
+    item: { post: 'Post', comment: 'Comment' },
     channel: {
       site: 'Site', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram', email: 'E-mail', phone: 'Phone', post: 'Post',
       in_person: 'In person', portal: 'Portal', blog: 'Blog', 'e-otinish': 'e-Otinish',

@@ -156,6 +156,7 @@ export const CreateCaseBodySchema = Type.Object(
       },
       { procedure: 'publication', input: { title: 'Итоги квартала', kind: 'regular', channels: ['site', 'telegram'], plannedFor: '2025-03-26' } },
       { procedure: 'blog-question', input: { channel: 'blog', author: { name: 'Ерлан' }, language: 'kk', text: 'Сұрақ' } },
+      { procedure: 'employee-post', input: { kind: 'approval', employee: { name: 'Асель' }, platform: 'Facebook', text: 'Наш центр провёл форум экспортёров.' } },
     ],
   },
 );

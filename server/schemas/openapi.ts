@@ -32,6 +32,7 @@
  */
 import type { TSchema } from 'typebox';
 import { BlogQuestionContextSchema } from '../../machines/blog-question/index.js';
+import { EmployeePostContextSchema } from '../../machines/employee-post/index.js';
 import type { ProcedureId, ProcedureModule } from '../../machines/contract.js';
 import { FeedbackInquiryContextSchema } from '../../machines/feedback-inquiry/index.js';
 import { PublicationContextSchema } from '../../machines/publication/index.js';
@@ -95,6 +96,7 @@ export const CONTEXT_SCHEMAS: Readonly<Record<ProcedureId, TSchema>> = {
   'feedback-inquiry': FeedbackInquiryContextSchema,
   publication: PublicationContextSchema,
   'blog-question': BlogQuestionContextSchema,
+  'employee-post': EmployeePostContextSchema,
 };
 
 /** `feedback-inquiry` → `FeedbackInquiry`, `send_for_translation` → `SendForTranslation`. */
