@@ -30,6 +30,7 @@ const MARKERS = {
   'feedback-inquiry': ['Айгерим-P3', 'p3@example.kz', 'Текст-P3'],
   'blog-question': ['Ерлан-P4', 'p4@example.kz', 'Текст-P4'],
   publication: ['Материал-P1'],
+  'employee-post': ['Сотрудник-P7', 'Пост-P7'],
 } as const;
 type Proc = keyof typeof MARKERS;
 
@@ -38,6 +39,7 @@ const FULL: Record<Proc, readonly Who[]> = {
   publication: ['initiator', 'press_secretary', 'administrator', 'car', 'auditor'],
   'feedback-inquiry': ['car', 'supervisor', 'unit', 'chairman', 'press_secretary', 'auditor'],
   'blog-question': ['press_secretary', 'car', 'unit', 'supervisor', 'chairman', 'auditor'],
+  'employee-post': ['initiator', 'press_secretary', 'supervisor', 'auditor'],
 };
 
 const ROUTES = ['list', 'view', 'history', 'messages', 'replay'] as const;
@@ -109,6 +111,12 @@ beforeAll(async () => {
     input: { title: 'Материал-P1', kind: 'regular', channels: ['site'], plannedFor: '2025-03-26' },
   });
   ids.publication = p1.id;
+
+  const p7 = await post('initiator', '/cases', {
+    procedure: 'employee-post',
+    input: { kind: 'approval', employee: { name: 'Сотрудник-P7' }, platform: 'Facebook', text: 'Пост-P7' },
+  });
+  ids['employee-post'] = p7.id;
   await engine.idle();
 });
 afterAll(async () => {
