@@ -39,7 +39,7 @@ describe('P7 employee-post over HTTP', () => {
       ['press_secretary', { type: 'approve' }],
     ]);
     expect(view).toMatchObject({ state: 'approved', status: 'done', seq: 4 });
-    expect((view as { context: { post: unknown } }).context.post).toMatchObject({ text: 'Мы провели форум экспортёров (без цифр).' });
+    expect(view.context).toMatchObject({ post: { text: 'Мы провели форум экспортёров (без цифр).' } });
 
     const history = (await t.as('auditor').get(`/cases/${c.id}/history`)).json().events;
     expect(history.map((e: { type: string; role: string }) => [e.type, e.role])).toEqual([
