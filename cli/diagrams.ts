@@ -2,8 +2,10 @@
  * `npm run diagrams`: writes docs/machines/<procedure>.md for every procedure (the Mermaid
  * diagram and the deadlines table, both generated from the machine) and docs/machines/README.md.
  * tests/audit/diagrams.test.ts fails when the committed files differ from what this generates.
+ * A procedure's hand-written design notes (why the machine is shaped as it is, in the Rules'
+ * words), if it has them in machines/<id>/<id>.notes.md, are appended to its page as they are.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
@@ -25,7 +27,13 @@ function cell(value: string | number): string {
 
 const UNIT_WORDS: Record<string, string> = { days: 'days', working_days: 'working days', calendar_days: 'calendar days' };
 
-export function procedureDoc(module: ProcedureModule, deps: MachineDeps): string {
+/** The hand-written notes of a procedure (machines/<id>/<id>.notes.md), if any. */
+export function procedureNotes(id: string): string | undefined {
+  const path = join(REPO_ROOT, 'machines', id, `${id}.notes.md`);
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+export function procedureDoc(module: ProcedureModule, deps: MachineDeps, notes?: string): string {
   const machine = module.machine(deps) as AnyStateMachine;
   const rows = deadlineTable(machine);
   const lines = [
@@ -60,17 +68,20 @@ export function procedureDoc(module: ProcedureModule, deps: MachineDeps): string
       );
     }
     lines.push('', '`reading`: how the amount is counted (`working` = business days of the calendar, `calendar` = every day).');
-    const targets = rows.filter((r) => r.policy.internalTarget === true).map((r) => `\`${r.policy.key}\``);
+    const internal = rows.filter((r) => r.policy.internalTarget === true);
+    const targets = internal.map((r) => `\`${r.policy.key}\``);
+    const example = internal.map((r) => `${r.policy.key}=${r.policy.amount}`).join(',');
     if (targets.length > 0) {
       lines.push(
         '',
         `Internal targets (${targets.join(', ')}): the Rules set no days for them, so they are **off by default** and no such ` +
           'deadline is opened. A deployment switches one on with `INTERNAL_TARGETS` (`key=N`, N working days, e.g. ' +
-          '`speaker_informed=3,materials_ready=2`); the amount in the table is only the suggested value. Set it once for a deployment: ' +
+          `\`${example}\`); the amount in the table is only the suggested value. Set it once for a deployment: ` +
           'replay and verify step the cases with the setting in force.',
       );
     }
   }
+  if (notes !== undefined) lines.push('', notes.trimEnd());
   return lines.join('\n') + '\n';
 }
 
@@ -95,7 +106,7 @@ export function indexDoc(modules: ProcedureModule[], deps: MachineDeps): string 
 export function renderMachineDocs(deps: MachineDeps = { calendar: loadKzCalendar() }): Map<string, string> {
   const modules = Object.values(procedures);
   const files = new Map<string, string>();
-  for (const m of modules) files.set(`${MACHINE_DOCS_DIR}/${m.id}.md`, procedureDoc(m, deps));
+  for (const m of modules) files.set(`${MACHINE_DOCS_DIR}/${m.id}.md`, procedureDoc(m, deps, procedureNotes(m.id)));
   files.set(`${MACHINE_DOCS_DIR}/README.md`, indexDoc(modules, deps));
   return files;
 }

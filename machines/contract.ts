@@ -25,7 +25,7 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PROCEDURE_IDS = ['publication', 'feedback-inquiry', 'blog-question', 'site-content-review', 'appearance'] as const;
+export const PROCEDURE_IDS = ['publication', 'feedback-inquiry', 'blog-question', 'site-content-review', 'appearance', 'employee-post'] as const;
 export type ProcedureId = (typeof PROCEDURE_IDS)[number];
 
 /** Effects (typed per mail template) and the applicant's language: see common/effects.ts. */

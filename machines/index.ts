@@ -23,7 +23,9 @@ import {
   type SiteContentReviewEventType,
 } from './site-content-review/index.js';
 
-export { appearance, blogQuestion, feedbackInquiry, publication, siteContentReview };
+import { employeePost, type EmployeePostDeadlineKey, type EmployeePostEventType } from './employee-post/index.js';
+
+export { appearance, blogQuestion, employeePost, feedbackInquiry, publication, siteContentReview };
 export type { TypedProcedureModule } from './runtime.js';
 
 /** Event types and deadline keys of each procedure. */
@@ -33,6 +35,7 @@ export interface ProcedureTypes {
   'blog-question': { event: BlogQuestionEventType; deadline: BlogQuestionDeadlineKey };
   'site-content-review': { event: SiteContentReviewEventType; deadline: SiteContentReviewDeadlineKey };
   appearance: { event: AppearanceEventType; deadline: AppearanceDeadlineKey };
+  'employee-post': { event: EmployeePostEventType; deadline: EmployeePostDeadlineKey };
 }
 export type EventTypeOf<P extends ProcedureId> = ProcedureTypes[P]['event'];
 export type DeadlineKeyOf<P extends ProcedureId> = ProcedureTypes[P]['deadline'];
@@ -43,6 +46,7 @@ const typed = {
   'blog-question': blogQuestion,
   'site-content-review': siteContentReview,
   appearance,
+  'employee-post': employeePost,
 } as const;
 
 export const procedures: Record<ProcedureId, ProcedureModule> = typed;

@@ -29,9 +29,9 @@ export type StaffMail =
 export type StaffTemplate = StaffMail['template'];
 
 const PROCEDURE: Record<Language, Record<string, string>> = {
-  ru: { publication: 'публикация', 'feedback-inquiry': 'обращение', 'blog-question': 'вопрос в блог', appearance: 'выступление' },
-  kk: { publication: 'жарияланым', 'feedback-inquiry': 'өтініш', 'blog-question': 'блогқа сұрақ', appearance: 'сөз сөйлеу' },
-  en: { publication: 'publication', 'feedback-inquiry': 'inquiry', 'blog-question': 'blog question', appearance: 'appearance' },
+  ru: { publication: 'публикация', 'feedback-inquiry': 'обращение', 'blog-question': 'вопрос в блог', appearance: 'выступление', 'employee-post': 'пост сотрудника' },
+  kk: { publication: 'жарияланым', 'feedback-inquiry': 'өтініш', 'blog-question': 'блогқа сұрақ', appearance: 'сөз сөйлеу', 'employee-post': 'қызметкердің посты' },
+  en: { publication: 'publication', 'feedback-inquiry': 'inquiry', 'blog-question': 'blog question', appearance: 'appearance', 'employee-post': 'employee post' },
 };
 
 const NO_NUMBER: Record<Language, string> = { ru: 'без рег. номера', kk: 'тіркеу нөмірі жоқ', en: 'not registered' };

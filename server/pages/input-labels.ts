@@ -44,6 +44,17 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       place: 'Место выступления или записи',
       scheduledAt: 'Дата и время выступления',
     },
+    'employee-post': {
+      kind: 'Что оформляется',
+      employee: 'Сотрудник',
+      'employee.name': 'Имя сотрудника',
+      'employee.position': 'Должность и подразделение сотрудника',
+      platform: 'Соцсеть, блог или страница',
+      text: 'Текст поста (для одобрения)',
+      link: 'Ссылка на пост или комментарий (для требования удалить)',
+      item: 'Что удалить',
+      reason: 'Чем может навредить Обществу (для требования удалить)',
+    },
     'feedback-inquiry': {
       applicant: 'Заявитель',
       'applicant.name': 'Имя заявителя',
@@ -90,6 +101,17 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       questions: 'Сұрақтар (әр жолға біреуден)',
       place: 'Сөз сөйлеу немесе жазба орны',
       scheduledAt: 'Сөз сөйлеу күні мен уақыты',
+    },
+    'employee-post': {
+      kind: 'Не ресімделеді',
+      employee: 'Қызметкер',
+      'employee.name': 'Қызметкердің аты',
+      'employee.position': 'Қызметкердің лауазымы мен бөлімшесі',
+      platform: 'Әлеуметтік желі, блог немесе парақша',
+      text: 'Пост мәтіні (мақұлдау үшін)',
+      link: 'Постқа немесе пікірге сілтеме (жою талабы үшін)',
+      item: 'Нені жою керек',
+      reason: 'Қоғамға қандай зиян келтіруі мүмкін (жою талабы үшін)',
     },
     'feedback-inquiry': {
       applicant: 'Өтініш беруші',
@@ -138,6 +160,17 @@ const FIELDS: Record<Lang, Record<ProcedureId | '*', Words>> = {
       place: 'Place of the appearance or recording',
       scheduledAt: 'Date and time of the appearance',
     },
+    'employee-post': {
+      kind: 'What is recorded',
+      employee: 'Employee',
+      'employee.name': "Employee's name",
+      'employee.position': "Employee's position and unit",
+      platform: 'Social network, blog or page',
+      text: 'The post (for approval)',
+      link: 'Link to the post or comment (for a removal demand)',
+      item: 'What to remove',
+      reason: 'How it may harm the Company (for a removal demand)',
+    },
     'feedback-inquiry': {
       applicant: 'Applicant',
       'applicant.name': "Applicant's name",
@@ -172,6 +205,12 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'feedback-inquiry': {},
     'site-content-review': {},
+    'employee-post': {
+      kind: 'Одобрение поста до публикации (п. 21) — создаёт сотрудник; требование удалить пост (п. 28) — пресс-секретарь.',
+      link: 'Только для требования удалить (п. 28).',
+      reason: 'Только для требования удалить (п. 28).',
+      text: 'Только для одобрения поста (п. 21).',
+    },
   },
   kk: {
     '*': {
@@ -188,6 +227,12 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'feedback-inquiry': {},
     'site-content-review': {},
+    'employee-post': {
+      kind: 'Постты жарияланғанға дейін мақұлдау (21-т.) — қызметкер жасайды; постты жою талабы (28-т.) — баспасөз хатшысы.',
+      link: 'Тек жою талабы үшін (28-т.).',
+      reason: 'Тек жою талабы үшін (28-т.).',
+      text: 'Тек постты мақұлдау үшін (21-т.).',
+    },
   },
   en: {
     '*': {
@@ -204,13 +249,20 @@ const HINTS: Record<Lang, Record<ProcedureId | '*', Words>> = {
     },
     'feedback-inquiry': {},
     'site-content-review': {},
+    'employee-post': {
+      kind: 'Approval of a post before publication (п. 21): created by the employee; a demand to remove a post (п. 28): by the press secretary.',
+      link: 'For a removal demand only (п. 28).',
+      reason: 'For a removal demand only (п. 28).',
+      text: 'For the approval of a post only (п. 21).',
+    },
   },
 };
 
 /** Allowed values by field name (the same words wherever the field appears). */
 const VALUES: Record<Lang, Record<string, Words>> = {
   ru: {
-    kind: { regular: 'Обычный материал', graphic: 'Графический материал', procurement: 'Объявление о закупках', question: 'Вопрос', proposal: 'Предложение' },
+    kind: { regular: 'Обычный материал', graphic: 'Графический материал', procurement: 'Объявление о закупках', question: 'Вопрос', proposal: 'Предложение', approval: 'Одобрение поста (п. 21)', removal: 'Требование удалить пост (п. 28)' },
+    item: { post: 'Пост', comment: 'Комментарий' },
     channels: { site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: 'Блог Председателя', 'e-otinish': 'e-Otinish' },
     format: { tv: 'Телеканал', radio: 'Радио', print_interview: 'Интервью в печатном издании', web_interview: 'Интервью на веб-ресурсе', webinar: 'Вебинар', online_conference: 'Онлайн-конференция', press_conference: 'Пресс-конференция', round_table: 'Круглый стол', briefing: 'Брифинг' },
@@ -218,7 +270,8 @@ const VALUES: Record<Lang, Record<string, Words>> = {
     language: { ru: 'Русский', kk: 'Казахский', en: 'Английский' },
   },
   kk: {
-    kind: { regular: 'Қарапайым материал', graphic: 'Графикалық материал', procurement: 'Сатып алу туралы хабарландыру', question: 'Сұрақ', proposal: 'Ұсыныс' },
+    kind: { regular: 'Қарапайым материал', graphic: 'Графикалық материал', procurement: 'Сатып алу туралы хабарландыру', question: 'Сұрақ', proposal: 'Ұсыныс', approval: 'Постты мақұлдау (21-т.)', removal: 'Постты жою талабы (28-т.)' },
+    item: { post: 'Пост', comment: 'Пікір' },
     channels: { site: 'Сайт', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: 'Төраға блогы', 'e-otinish': 'e-Otinish' },
     format: { tv: 'Телеарна', radio: 'Радио', print_interview: 'Баспа басылымындағы сұхбат', web_interview: 'Веб-ресурстағы сұхбат', webinar: 'Вебинар', online_conference: 'Онлайн-конференция', press_conference: 'Баспасөз конференциясы', round_table: 'Дөңгелек үстел', briefing: 'Брифинг' },
@@ -226,7 +279,8 @@ const VALUES: Record<Lang, Record<string, Words>> = {
     language: { ru: 'Орыс тілі', kk: 'Қазақ тілі', en: 'Ағылшын тілі' },
   },
   en: {
-    kind: { regular: 'Regular material', graphic: 'Graphic material', procurement: 'Procurement announcement', question: 'Question', proposal: 'Proposal' },
+    kind: { regular: 'Regular material', graphic: 'Graphic material', procurement: 'Procurement announcement', question: 'Question', proposal: 'Proposal', approval: 'Approval of a post (п. 21)', removal: 'Demand to remove a post (п. 28)' },
+    item: { post: 'Post', comment: 'Comment' },
     channels: { site: 'Site', facebook: 'Facebook', instagram: 'Instagram', telegram: 'Telegram' },
     channel: { blog: "Chairman's blog", 'e-otinish': 'e-Otinish' },
     format: { tv: 'TV', radio: 'Radio', print_interview: 'Print interview', web_interview: 'Web interview', webinar: 'Webinar', online_conference: 'Online conference', press_conference: 'Press conference', round_table: 'Round table', briefing: 'Briefing' },

@@ -204,7 +204,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
         operationId: 'createCase',
         summary: 'Create a case (the creation is the first event of its history)',
         description:
-          'Roles: `publication` — initiator; `feedback-inquiry` — car; `blog-question` — press_secretary; `appearance` — press_secretary; `site-content-review` — none (the engine opens the reviews, SITE_REVIEW_PERIOD). ' +
+          'Roles: `publication` — initiator; `feedback-inquiry` — car; `blog-question` — press_secretary; `appearance` — press_secretary; ' +
+          '`employee-post` — initiator (`kind: approval`, п. 21) or press_secretary (`kind: removal`, п. 28); ' +
+          '`site-content-review` — none (the engine opens the reviews, SITE_REVIEW_PERIOD). ' +
           '`occurredAt` is the receipt of a question or the submission of a material (`input.receivedAt` is ' +
           'another name for it; both given and different is a 400). It may be earlier than now, never later, ' +
           'never before the MAX_BACKDATING limit; more than 15 minutes earlier needs `backdatingReason`.',

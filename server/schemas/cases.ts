@@ -160,6 +160,7 @@ export const CreateCaseBodySchema = Type.Object(
         procedure: 'appearance',
         input: { outlet: 'Khabar 24', format: 'tv', topic: 'Меры поддержки экспорта', broadcast: 'live', place: 'Астана', scheduledAt: '2025-03-27T15:00:00+05:00' },
       },
+      { procedure: 'employee-post', input: { kind: 'approval', employee: { name: 'Асель' }, platform: 'Facebook', text: 'Наш центр провёл форум экспортёров.' } },
     ],
   },
 );

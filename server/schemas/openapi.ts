@@ -34,6 +34,7 @@ import type { TSchema } from 'typebox';
 import { AppearanceContextSchema } from '../../machines/appearance/index.js';
 import { BlogQuestionContextSchema } from '../../machines/blog-question/index.js';
 import { SiteContentReviewContextSchema } from '../../machines/site-content-review/index.js';
+import { EmployeePostContextSchema } from '../../machines/employee-post/index.js';
 import type { ProcedureId, ProcedureModule } from '../../machines/contract.js';
 import { FeedbackInquiryContextSchema } from '../../machines/feedback-inquiry/index.js';
 import { PublicationContextSchema } from '../../machines/publication/index.js';
@@ -99,6 +100,7 @@ export const CONTEXT_SCHEMAS: Readonly<Record<ProcedureId, TSchema>> = {
   'blog-question': BlogQuestionContextSchema,
   'site-content-review': SiteContentReviewContextSchema,
   appearance: AppearanceContextSchema,
+  'employee-post': EmployeePostContextSchema,
 };
 
 /** `feedback-inquiry` → `FeedbackInquiry`, `send_for_translation` → `SendForTranslation`. */

@@ -3,6 +3,7 @@ import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import type { ProcedureModule, Role } from '../../machines/contract.js';
 import { appearance } from '../../machines/appearance/index.js';
 import { blogQuestion } from '../../machines/blog-question/index.js';
+import { employeePost } from '../../machines/employee-post/index.js';
 import { feedbackInquiry } from '../../machines/feedback-inquiry/index.js';
 import { publication } from '../../machines/publication/index.js';
 import { siteContentReview } from '../../machines/site-content-review/index.js';
@@ -121,6 +122,29 @@ const cases: Case[] = [
       ev('agree_material', 'chairman'),
       ev('record_appearance', 'press_secretary'),
       ev('cancel', 'press_secretary', { reason: 'r' }),
+    ],
+  },
+  {
+    // Both entry paths: the employee's post for approval (п. 21), the press secretary's removal demand (п. 28).
+    name: 'employee-post (P7)',
+    mod: employeePost,
+    starts: [
+      { input: { kind: 'approval', employee: { name: 'E' }, platform: 'Facebook', text: 'p' }, occurredAt: AT, role: 'initiator' },
+      {
+        input: { kind: 'removal', employee: { name: 'E' }, platform: 'Telegram', link: 'https://t.me/x/1', reason: 'r' },
+        occurredAt: AT,
+        role: 'press_secretary',
+      },
+    ],
+    events: [
+      ev('approve', 'press_secretary'),
+      ev('return_post', 'press_secretary', { comment: 'c' }),
+      ev('refuse', 'press_secretary', { reason: 'r' }),
+      ev('resubmit', 'initiator', { text: 'p2' }),
+      ev('withdraw', 'initiator'),
+      ev('confirm_removal', 'press_secretary'),
+      ev('escalate', 'press_secretary', { comment: 'c' }),
+      ev('record_decision', 'supervisor', { decision: 'd' }),
     ],
   },
 ];

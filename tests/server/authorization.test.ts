@@ -17,10 +17,15 @@ const inputs: Record<string, [string, Record<string, unknown>]> = {
   'feedback-inquiry': ['car', { applicant: { name: 'A', email: 'a@example.kz' }, language: 'ru', kind: 'question', text: 'Q' }],
   'blog-question': ['press_secretary', { channel: 'blog', author: { name: 'B' }, language: 'ru', text: 'Q' }],
   appearance: ['press_secretary', { outlet: 'Khabar', format: 'tv', topic: 'T', place: 'Astana', scheduledAt: '2025-04-24T15:00:00+05:00' }],
+  'employee-post': ['initiator', { kind: 'approval', employee: { name: 'E' }, platform: 'Facebook', text: 'P' }],
 };
 /** Created by the engine only (beforeAll); every HTTP role is refused creating one. */
 const SYSTEM_INPUTS: Record<string, Record<string, unknown>> = {
   'site-content-review': { kind: 'news', unit: 'Департамент экспорта', period: '2025-Q2' },
+};
+/** A procedure whose creating roles open different paths: the input each other creating role sends. */
+const otherPathInputs: Record<string, Partial<Record<string, Record<string, unknown>>>> = {
+  'employee-post': { press_secretary: { kind: 'removal', employee: { name: 'E' }, platform: 'Telegram', link: 'https://t.me/x/1', reason: 'R' } },
 };
 
 beforeAll(async () => {
@@ -64,7 +69,8 @@ describe('authorisation matrix', () => {
   it('should let only the creating roles create a case', async () => {
     for (const module of Object.values(procedures)) {
       for (const role of HUMAN_ROLES) {
-        const res = await t.as(role).post('/cases', { procedure: module.id, input: inputs[module.id]?.[1] ?? SYSTEM_INPUTS[module.id]! });
+        const input = otherPathInputs[module.id]?.[role] ?? inputs[module.id]?.[1] ?? SYSTEM_INPUTS[module.id]!;
+        const res = await t.as(role).post('/cases', { procedure: module.id, input });
         if (module.createRoles.includes(role)) {
           expect(res.statusCode, `${module.id} by ${role}`).toBe(201);
           continue;

@@ -110,7 +110,7 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(schemas).filter((n) => /DeadlineMissed|MessageDelivered|MessageFailed/.test(n))).toEqual([]);
 
     const event = doc.paths['/cases/{id}/events'].post.requestBody.content['application/json'].schema;
-    expect(event.anyOf).toEqual(['Publication', 'FeedbackInquiry', 'BlogQuestion', 'SiteContentReview', 'Appearance'].map((p) => ({ $ref: `#/components/schemas/${p}Event` })));
+    expect(event.anyOf).toEqual(['Publication', 'FeedbackInquiry', 'BlogQuestion', 'SiteContentReview', 'Appearance', 'EmployeePost'].map((p) => ({ $ref: `#/components/schemas/${p}Event` })));
     const create = doc.paths['/cases'].post.requestBody.content['application/json'].schema;
     expect(create.discriminator).toMatchObject({
       propertyName: 'procedure',

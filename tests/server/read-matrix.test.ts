@@ -31,6 +31,7 @@ const MARKERS = {
   'blog-question': ['Ерлан-P4', 'p4@example.kz', 'Текст-P4'],
   publication: ['Материал-P1'],
   appearance: ['Тема-P6', 'Спикер-P6'],
+  'employee-post': ['Сотрудник-P7', 'Пост-P7'],
 } as const;
 type Proc = keyof typeof MARKERS;
 
@@ -40,6 +41,7 @@ const FULL: Record<Proc, readonly Who[]> = {
   'feedback-inquiry': ['car', 'supervisor', 'unit', 'chairman', 'press_secretary', 'auditor'],
   'blog-question': ['press_secretary', 'car', 'unit', 'supervisor', 'chairman', 'auditor'],
   appearance: ['press_secretary', 'unit', 'chairman', 'auditor'],
+  'employee-post': ['initiator', 'press_secretary', 'supervisor', 'auditor'],
 };
 
 const ROUTES = ['list', 'view', 'history', 'messages', 'replay'] as const;
@@ -119,6 +121,11 @@ beforeAll(async () => {
   ids.appearance = p6.id;
   await post('press_secretary', `/cases/${p6.id}/events`, { type: 'designate', speaker: { name: 'Спикер-P6' }, units: [EXPORT] });
   await post('chairman', `/cases/${p6.id}/events`, { type: 'agree_designation' });
+  const p7 = await post('initiator', '/cases', {
+    procedure: 'employee-post',
+    input: { kind: 'approval', employee: { name: 'Сотрудник-P7' }, platform: 'Facebook', text: 'Пост-P7' },
+  });
+  ids['employee-post'] = p7.id;
   await engine.idle();
 });
 afterAll(async () => {

@@ -233,7 +233,7 @@ describe('posting URLs', () => {
 describe('enum errors of the HTTP envelope', () => {
   it('should list the procedures for an unknown one', async () => {
     const res = await t.as('car').post('/cases', { procedure: 'nope', input: question });
-    expect(refused(res)).toBe('body.procedure: must be one of "publication", "feedback-inquiry", "blog-question", "site-content-review", "appearance".');
+    expect(refused(res)).toBe('body.procedure: must be one of "publication", "feedback-inquiry", "blog-question", "site-content-review", "appearance", "employee-post".');
   });
 });
 
