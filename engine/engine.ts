@@ -17,6 +17,7 @@ import { buildCaseView, localInstant, type CaseView } from './case-view.js';
 import { SystemClock, type Clock } from './clock.js';
 import { EngineError, toEngineError } from './errors.js';
 import { FeedTokens } from './feed-tokens.js';
+import { SiteContent, type SiteReviewPeriod } from './site-content.js';
 import { silentLogger, type Logger } from './logger.js';
 import { OutboxWorker, smtpTransport, type MailTransport, type RetryPolicy } from './outbox-worker.js';
 import { createModuleRegistry, type ModuleRegistry } from './registry.js';
@@ -84,6 +85,13 @@ export interface EngineOptions {
    * a `unit` actor acts only on its units' cases. The server always passes it (UNITS_FILE).
    */
   units?: UnitDirectory;
+  /**
+   * SITE_REVIEW_PERIOD: how often the review of the site's mandatory content (п. 9) opens
+   * one case per kind (engine/site-content.ts); default `quarterly`, `off` opens none.
+   */
+  siteReviewPeriod?: SiteReviewPeriod;
+  /** How often the site-content worker looks for a period without its reviews (ms; default hourly). */
+  siteReviewCheckMs?: number;
   /**
    * How long the stored answers of idempotent commands (full case views) are kept, ms
    * (IDEMPOTENCY_RETENTION; default 24 h): a periodic purge deletes older ones (engine/reads.ts).
@@ -266,6 +274,8 @@ export interface Engine {
   readonly idempotencyPurge: IdempotencyPurge;
   /** The people's private iCalendar feed tokens (engine/feed-tokens.ts). */
   readonly feedTokens: FeedTokens;
+  /** The register of the site's mandatory content, its periodic review and compliance (п. 9). */
+  readonly siteContent: SiteContent;
   health(): Promise<{ ok: boolean }>;
   /** Sets (or with `undefined` removes) the observer of committed commands. */
   observe(observer: CommitObserver | undefined): void;
@@ -422,6 +432,17 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   let calendarPoll: NodeJS.Timeout | undefined;
   const pollMs = o.calendarPollMs ?? 60_000;
   const readRecorder = new ReadRecorder({ queue: runner.queue, clock, logger });
+  const siteContent = new SiteContent({
+    queue: runner.queue,
+    read,
+    clock,
+    calendar: () => runner.deps.calendar,
+    createCase: (p, input, opts) => runner.createCase(p, input, opts),
+    logger,
+    ...(o.siteReviewPeriod ? { period: o.siteReviewPeriod } : {}),
+    ...(o.units ? { units: o.units } : {}),
+    ...(o.siteReviewCheckMs !== undefined ? { everyMs: o.siteReviewCheckMs } : {}),
+  });
   const idempotencyPurge = new IdempotencyPurge({
     queue: runner.queue,
     clock,
@@ -587,6 +608,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     idempotencyPurge,
     ledger: createLedger(read, log, checkpoints),
     feedTokens: new FeedTokens({ queue: runner.queue, read, clock }),
+    siteContent,
     async health() {
       try {
         await storage.health();
@@ -613,6 +635,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       await outbox.start();
       await notifications?.start();
       await idempotencyPurge.start();
+      await siteContent.start();
       await checkpoints.start();
     },
     async idle() {
@@ -637,6 +660,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       await outbox.stop();
       await notifications?.stop();
       await idempotencyPurge.stop();
+      await siteContent.stop();
       await checkpoints.stop();
       await remote?.close();
       await readRecorder.flush();

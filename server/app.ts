@@ -28,6 +28,7 @@ import { intakeRoutes } from './routes/intake.js';
 import { machineRoutes } from './routes/machines.js';
 import { statsRoutes } from './routes/stats.js';
 import { reportRoutes } from './routes/reports.js';
+import { siteContentRoutes } from './routes/site-content.js';
 import { ledgerRoutes } from './routes/ledger.js';
 
 export const API_VERSION = '0.1.0';
@@ -144,6 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await scope.register(statsRoutes, { engine });
       await scope.register(feedTokenRoutes, { engine });
       await scope.register(reportRoutes, { engine });
+      await scope.register(siteContentRoutes, { engine });
       await scope.register(ledgerRoutes, { engine });
     });
     await app.register(feedRoutes, { engine, users, perMinute: options.feedRateLimit ?? 60 });

@@ -35,6 +35,10 @@ export const EnvSchema = Type.Object({
   CALENDAR_STATUTORY_ONLY: Type.Optional(Bool),
   DEADLINE_READINGS: Type.Optional(Type.String({ description: 'key=calendar|working,… for the Rules\' unqualified "дней"' })),
   INTERNAL_TARGETS: Type.Optional(Type.String({ description: 'key=N,… internal targets switched on (N working days; P6, P7); unset: off' })),
+  SITE_REVIEW_PERIOD: Type.Union([Type.Literal('quarterly'), Type.Literal('monthly'), Type.Literal('off')], {
+    default: 'quarterly',
+    description: "How often the review of the site's mandatory content (п. 9) opens a case per kind",
+  }),
   INTAKE_RATE_LIMIT: Type.String({ pattern: '^\\d+$', default: '10', description: 'Public intake requests per minute per address' }),
   BODY_LIMIT: Type.String({ pattern: '^\\d+$', default: '262144', description: 'Largest accepted body, bytes' }),
   // The defaults are DEFAULT_LIMITS (server/plugins/connection-guard.ts).
@@ -165,6 +169,7 @@ const SETTINGS = {
   deadlineReadings: (e) => e.DEADLINE_READINGS,
   /** INTERNAL_TARGETS parsed against the machines (server/targets.ts): working days per deadline key; empty: all off. */
   internalTargets: (e) => parseTargets(e.INTERNAL_TARGETS),
+  siteReviewPeriod: (e) => e.SITE_REVIEW_PERIOD,
   intakeRateLimit: (e) => Number(e.INTAKE_RATE_LIMIT),
   bodyLimit: (e) => Number(e.BODY_LIMIT),
   limits: (e) => ({

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     targets,
     procedures,
     legacyModules: legacyProcedures,
-      migrations: procedureMigrations,
+    migrations: procedureMigrations,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
     maxBackdating: config.maxBackdating,
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     calendarPollMs: config.calendarPollMs,
     logger,
     units: units.directory(users.people()),
+    siteReviewPeriod: config.siteReviewPeriod,
     notificationPolicy,
     staffDirectory,
     // Staff mails link the pages under STAFF_BASE_URL and name deadlines as the pages do.

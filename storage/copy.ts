@@ -36,6 +36,7 @@ import type {
   DeliveryAttemptsTable,
   EventsTable,
   FeedTokensTable,
+  SiteContentRevisionsTable,
   IdempotencyKeysTable,
   LedgerCheckpointsTable,
   LedgerEntriesTable,
@@ -130,6 +131,11 @@ const TABLES: TableSpec[] = [
   },
   { table: 'case_reads', serialId: true, columns: columnsOf<CaseReadsTable>({ id: true, case_id: true, actor: true, role: true, route: true, read_at: true }) },
   { table: 'feed_tokens', serialId: true, columns: columnsOf<FeedTokensTable>({ id: true, user_name: true, token_sha256: true, created_at: true, revoked_at: true }) },
+  {
+    table: 'site_content_revisions',
+    serialId: true,
+    columns: columnsOf<SiteContentRevisionsTable>({ id: true, kind: true, revision: true, url: true, unit: true, note: true, changed_at: true, changed_by: true, role: true }),
+  },
   {
     table: 'reminders',
     columns: columnsOf<RemindersTable>({ case_id: true, key: true, slot: true, due_at: true, deadline_due_at: true, status: true, created_at: true, updated_at: true }),

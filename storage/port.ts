@@ -370,6 +370,31 @@ export interface ReminderRepository {
   claim(caseId: string, key: string, slot: string, dueAt: string, status: 'sent' | 'skipped', now: string): Promise<boolean>;
 }
 
+/** One revision of a kind's entry in the register of the site's mandatory content (п. 9). */
+export interface SiteContentRevisionRecord {
+  kind: string;
+  /** 1, 2, … per kind. */
+  revision: number;
+  /** The page of the site carrying the kind; null: none named. */
+  url: string | null;
+  /** The responsible unit; null: none named (no review is opened for the kind). */
+  unit: string | null;
+  /** Why it changed, in the writer's words. */
+  note: string | null;
+  changedAt: string;
+  changedBy: string;
+  role: string;
+}
+
+export interface SiteContentRepository {
+  /** The current entry of every kind that has one (its highest revision). */
+  current(): Promise<SiteContentRevisionRecord[]>;
+  /** Every revision of one kind, oldest first. */
+  history(kind: string): Promise<SiteContentRevisionRecord[]>;
+  /** A new revision; one whose (kind, revision) exists is refused (unique index). */
+  insert(record: SiteContentRevisionRecord): Promise<void>;
+}
+
 export interface Repositories {
   readonly cases: CaseRepository;
   readonly events: EventRepository;
@@ -378,6 +403,7 @@ export interface Repositories {
   readonly idempotency: IdempotencyRepository;
   readonly reads: CaseReadRepository;
   readonly feedTokens: FeedTokenRepository;
+  readonly siteContent: SiteContentRepository;
   readonly reminders: ReminderRepository;
   readonly deadlineLedger: DeadlineLedgerRepository;
   readonly calendarVersions: CalendarVersionRepository;

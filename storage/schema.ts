@@ -124,6 +124,21 @@ export interface CaseReadsTable {
 }
 
 /** A person's private iCalendar feed token, by its sha-256 (migration 001100). */
+/** The register of the site's mandatory content (п. 9): append-only revisions per kind (migration 001700). */
+export interface SiteContentRevisionsTable {
+  id: Generated<number>;
+  kind: string;
+  /** 1, 2, … per kind; the highest is the current entry. */
+  revision: number;
+  url: string | null;
+  unit: string | null;
+  note: string | null;
+  changed_at: string;
+  /** The user name of who changed it (`system` for none). */
+  changed_by: string;
+  role: string;
+}
+
 export interface FeedTokensTable {
   id: Generated<number>;
   user_name: string;
@@ -142,6 +157,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   case_reads: CaseReadsTable;
   feed_tokens: FeedTokensTable;
+  site_content_revisions: SiteContentRevisionsTable;
   reminders: RemindersTable;
   deadline_ledger: DeadlineLedgerTable;
   calendar_versions: CalendarVersionsTable;
@@ -160,6 +176,7 @@ export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
 export type CaseReadRow = Selectable<CaseReadsTable>;
 export type FeedTokenRow = Selectable<FeedTokensTable>;
+export type SiteContentRevisionRow = Selectable<SiteContentRevisionsTable>;
 
 /** The staff reminders' schedule (migration 000900). */
 export interface RemindersTable {

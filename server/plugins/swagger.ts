@@ -198,6 +198,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
         { name: 'intake', description: 'The public feedback form of the site (no token)' },
         { name: 'cases', description: 'Create, list, read and advance cases (bearer token)' },
         { name: 'audit', description: 'A case\'s history, messages, replay and verification (bearer token)' },
+        { name: 'site-content', description: 'The register of the site\'s mandatory content (п. 9) and its compliance (bearer token)' },
       ],
     },
     // Documentation only: what a route validates is its own schema, untouched.

@@ -12,6 +12,7 @@ import { timerRepository } from './timers.js';
 import { deadlineLedgerRepository } from './deadline-ledger.js';
 import { calendarVersionRepository } from './calendar-versions.js';
 import { ledgerRepository } from './ledger.js';
+import { siteContentRepository } from './site-content.js';
 
 export function repositories(session: QuerySession): Repositories {
   return {
@@ -22,6 +23,7 @@ export function repositories(session: QuerySession): Repositories {
     idempotency: idempotencyRepository(session),
     reads: caseReadRepository(session),
     feedTokens: feedTokenRepository(session),
+    siteContent: siteContentRepository(session),
     reminders: reminderRepository(session),
     deadlineLedger: deadlineLedgerRepository(session),
     calendarVersions: calendarVersionRepository(session),

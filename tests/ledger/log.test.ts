@@ -82,9 +82,13 @@ describe('the tripwires', () => {
     ['DELETE FROM outbox', [], /rows of outbox are never deleted/],
     ['UPDATE ledger_head SET size = 0', [], /the log only grows/],
     ['UPDATE delivery_attempts SET error = ?', ['x'], /delivery_attempts is append-only/],
+    // The register of the site's mandatory content (migration 001700).
+    ['UPDATE site_content_revisions SET url = ?', ['https://example.kz'], /site_content_revisions is append-only/],
+    ['DELETE FROM site_content_revisions', [], /site_content_revisions is append-only/],
   ])('refuse %s', async (statement, params, message) => {
     const { engine } = await engineOn();
     await engine.createCase('feedback-inquiry', question, car);
+    await engine.siteContent.update('news', { url: 'https://qazindustry.gov.kz/news', unit: null }, { name: 'PS', role: 'press_secretary' }, 0);
     await engine.idle();
     expect(() => onConnection(engine, (db) => db.prepare(statement).run(...params))).toThrow(message);
   });

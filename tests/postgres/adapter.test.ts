@@ -63,9 +63,14 @@ describe('the tripwires (migration 001300, PostgreSQL form)', () => {
     ['TRUNCATE ledger_entries', /ledger_entries is append-only/],
     ['TRUNCATE case_reads', /case_reads is append-only/],
     ['TRUNCATE events CASCADE', /append-only|never deleted/],
+    // The register of the site's mandatory content (migration 001700).
+    ["UPDATE site_content_revisions SET url = 'https://example.kz'", /site_content_revisions is append-only/],
+    ['DELETE FROM site_content_revisions', /site_content_revisions is append-only/],
+    ['TRUNCATE site_content_revisions', /site_content_revisions is append-only/],
   ])('refuse %s', async (statement, message) => {
     const engine = await engineOn();
     await engine.createCase('feedback-inquiry', question, car);
+    await engine.siteContent.update('news', { url: 'https://qazindustry.gov.kz/news', unit: null }, { name: 'PS', role: 'press_secretary' }, 0);
     await engine.idle();
     await expect(client.query(statement)).rejects.toThrow(message);
   });

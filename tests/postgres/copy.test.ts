@@ -55,6 +55,7 @@ const KEYS: Record<keyof Database & string, string[]> = {
   idempotency_keys: ['key'],
   case_reads: ['id'],
   feed_tokens: ['id'],
+  site_content_revisions: ['id'],
   reminders: ['case_id', 'key', 'slot'],
   deadline_ledger: ['case_id', 'key', 'turn'],
   calendar_versions: ['id'],

@@ -12,12 +12,13 @@ export const authFile = is<Equal<Config['authFile'], string | undefined>>(true);
 export const port = is<Equal<Config['port'], number>>(true);
 export const inspect = is<Equal<Config['inspect'], boolean>>(true);
 export const internalTargets = is<Equal<Config['internalTargets'], Partial<Record<string, number>>>>(true);
+export const siteReviewPeriod = is<Equal<Config['siteReviewPeriod'], 'quarterly' | 'monthly' | 'off'>>(true);
 export const staffBaseUrl = is<Equal<Config['staffBaseUrl'], string | undefined>>(true);
 export const keys = is<
   Equal<
     keyof Config,
     | 'port' | 'host' | 'database' | 'databasePoolSize' | 'synchronous' | 'authFile' | 'unitsFile' | 'smtpUrl' | 'mailFrom' | 'logLevel'
-    | 'calendarStatutoryOnly' | 'deadlineReadings' | 'internalTargets' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'idempotencyRetentionMs' | 'inspect' | 'inspectPort'
+    | 'calendarStatutoryOnly' | 'deadlineReadings' | 'internalTargets' | 'siteReviewPeriod' | 'intakeRateLimit' | 'bodyLimit' | 'maxBackdating' | 'idempotencyRetentionMs' | 'inspect' | 'inspectPort'
     | 'trustProxy' | 'publicFormFrameAncestors'
     | 'limits' | 'writeRateLimit' | 'authFailureLimit' | 'notificationPolicyFile'
     | 'calendarPollMs' | 'staffBaseUrl'
