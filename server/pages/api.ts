@@ -16,7 +16,7 @@ export interface ApiErrorBody {
 export type ApiAnswer<T> = { ok: true; status: number; body: T; headers: Record<string, unknown> } | { ok: false; status: number; body: ApiErrorBody; headers: Record<string, unknown> };
 
 export interface ApiCall {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   body?: unknown;
   idempotencyKey?: string;

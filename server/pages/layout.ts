@@ -36,6 +36,7 @@ const NAV: { href: string; key: MessageKey; show: (s: Session) => boolean }[] = 
   { href: '/ui/overdue', key: 'nav.overdue', show: () => true },
   { href: '/ui/dashboard', key: 'nav.dashboard', show: () => true },
   { href: '/ui/reports', key: 'nav.reports', show: () => true },
+  { href: '/ui/site-content', key: 'nav.siteContent', show: () => true },
   { href: '/ui/audit', key: 'nav.audit', show: (s) => s.role === 'auditor' },
 ];
 

@@ -30,6 +30,7 @@ import { listPages } from './lists.js';
 import { casePages } from './case.js';
 import { queuePages } from './queue.js';
 import { reportPages } from './reports.js';
+import { siteContentPages } from './site-content.js';
 import { signInPage } from './sign-in.js';
 
 export interface PagesOptions {
@@ -167,5 +168,6 @@ export async function pagesPlugin(app: FastifyInstance, opts: PagesOptions): Pro
     await scope.register(casePages);
     await scope.register(accountPages);
     await scope.register(reportPages);
+    await scope.register(siteContentPages);
   });
 }

@@ -70,7 +70,9 @@ describe('the tripwires (migration 001300, PostgreSQL form)', () => {
   ])('refuse %s', async (statement, message) => {
     const engine = await engineOn();
     await engine.createCase('feedback-inquiry', question, car);
-    await engine.siteContent.update('news', { url: 'https://qazindustry.gov.kz/news', unit: null }, { name: 'PS', role: 'press_secretary' }, 0);
+    // One database for every row: the entry's next revision.
+    const revision = (await engine.siteContent.history('news')).length;
+    await engine.siteContent.update('news', { url: 'https://qazindustry.gov.kz/news', unit: null, note: `row ${revision}` }, { name: 'PS', role: 'press_secretary' }, revision);
     await engine.idle();
     await expect(client.query(statement)).rejects.toThrow(message);
   });

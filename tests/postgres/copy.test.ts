@@ -159,6 +159,9 @@ beforeAll(async () => {
   // Enough reads for the log's first stored subtree of 2^8 leaves (ledger_nodes).
   await engine.recordReads(Array.from({ length: 300 }, (_, i) => ({ caseId: caseIds[i % caseIds.length]!, actor: `auditor-${i % 7}`, role: 'auditor' as const, route: 'GET /cases/{id}' })));
   await engine.feedTokens.issue('unit-user');
+  // The register of the site's mandatory content (п. 9): two revisions of one kind.
+  await engine.siteContent.update('news', { url: 'https://qazindustry.gov.kz/news', unit: null }, { name: 'ps', role: 'press_secretary' }, 0);
+  await engine.siteContent.update('news', { url: 'https://qazindustry.gov.kz/press', unit: null, note: 'moved' }, { name: 'ps', role: 'press_secretary' }, 1);
   await engine.installCalendar(candidateOf(decreeData()), 'cli');
   clock.set('2025-04-21T05:00:00.000Z');
   await engine.idle();
