@@ -40,7 +40,7 @@ function reviewCell(ctx: Ctx, zone: string, e: SiteContentEntry): Html {
 function editForm(ctx: Ctx, e: SiteContentEntry): Html {
   const l = ctx.lang;
   const id = (f: string) => `site-${e.kind}-${f}`;
-  return html`<details class="site-edit"><summary>${t(l, 'site.edit')}</summary>
+  return html`<details class="site-edit"><summary>${t(l, 'site.editKind', { kind: valueLabel(l, 'kind', e.kind) })}</summary>
 <form method="post" action="/ui/site-content/${e.kind}" data-form="site-content-${e.kind}">${csrfField(ctx)}
   <input type="hidden" name="revision" value="${String(e.revision)}">
   <p><label for="${id('url')}">${t(l, 'site.page')}</label>
@@ -64,14 +64,15 @@ function body(ctx: Ctx, r: SiteContentRegister): Html {
 <p class="downloads"><a href="/ui/site-content/report.csv" download>${t(l, 'site.csv')}</a></p>
 <table class="site-content">
 <caption>${t(l, 'site.caption')}</caption>
-<thead><tr><th scope="col">${t(l, 'site.kind')}</th><th scope="col">${t(l, 'site.page')}</th><th scope="col">${t(l, 'site.unit')}</th><th scope="col">${t(l, 'site.lastReview')}</th><th scope="col">${t(l, 'site.status')}</th></tr></thead>
+<thead><tr><th scope="col">${t(l, 'site.kind')}</th><th scope="col">${t(l, 'site.page')}</th><th scope="col">${t(l, 'site.unit')}</th><th scope="col">${t(l, 'site.lastReview')}</th><th scope="col">${t(l, 'site.status')}</th>${editor ? html`<th scope="col">${t(l, 'site.edit')}</th>` : ''}</tr></thead>
 <tbody>${r.kinds.map(
     (e) => html`<tr data-kind="${e.kind}">
-  <th scope="row">${valueLabel(l, 'kind', e.kind)}<br><small>${e.item}</small>${editor ? editForm(ctx, e) : ''}</th>
+  <th scope="row">${valueLabel(l, 'kind', e.kind)}<br><small>${e.item}</small></th>
   <td>${e.url ? html`<a href="${e.url}" rel="noopener noreferrer">${e.url}</a>` : t(l, 'site.none')}</td>
   <td>${e.unit ?? t(l, 'site.none')}</td>
   ${reviewCell(ctx, zone, e)}
   ${statusCell(ctx, e)}
+  ${editor ? html`<td>${editForm(ctx, e)}</td>` : ''}
 </tr>`,
   )}</tbody>
 </table>`;

@@ -312,6 +312,7 @@ export const en: Messages = {
   'site.due': 'due {date}',
   'site.none': '—',
   'site.edit': 'Change',
+  'site.editKind': 'Change: {kind}',
   'site.note': 'Why it changes',
   'site.save': 'Save',
   'site.saved': 'The entry “{kind}” is saved.',

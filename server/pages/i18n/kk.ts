@@ -312,6 +312,7 @@ export const kk: Messages = {
   'site.due': 'мерзімі: {date}',
   'site.none': '—',
   'site.edit': 'Өзгерту',
+  'site.editKind': 'Өзгерту: {kind}',
   'site.note': 'Өзгерту себебі',
   'site.save': 'Сақтау',
   'site.saved': '«{kind}» жазбасы сақталды.',

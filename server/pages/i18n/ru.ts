@@ -316,6 +316,7 @@ export const ru = {
   'site.due': 'срок: {date}',
   'site.none': '—',
   'site.edit': 'Изменить',
+  'site.editKind': 'Изменить: {kind}',
   'site.note': 'Причина изменения',
   'site.save': 'Сохранить',
   'site.saved': 'Запись «{kind}» сохранена.',
