@@ -66,8 +66,8 @@ export interface SiteContentEntry {
   changedBy: string | null;
   /** The latest closed review: its outcome and when the unit gave it (the "last reviewed" date). */
   lastReview?: SiteContentReviewRef & { result: 'present' | 'missing'; at: string; url?: string; note?: string };
-  /** The review open now, if any. */
-  openReview?: SiteContentReviewRef & { dueAt: string | null };
+  /** The review open now, if any: its deadline's due instant and last day (the calendar's zone). */
+  openReview?: SiteContentReviewRef & { dueAt: string | null; lastDay: string | null };
   compliance: { status: ComplianceStatus; reason: ComplianceReason };
 }
 
@@ -121,7 +121,7 @@ interface ReviewContext {
   kind?: string;
   period?: string;
   outcome?: { result: 'present' | 'missing'; url?: string; note?: string; at: string };
-  deadlines?: Record<string, { dueAt?: string; open?: boolean } | undefined>;
+  deadlines?: Record<string, { dueAt?: string; lastDay?: string } | undefined>;
 }
 
 interface ReviewCase {
@@ -367,7 +367,7 @@ function entryOf(
           },
         }
       : {}),
-    ...(open ? { openReview: { caseId: open.id, period: open.period, state: open.state, dueAt: open.context.deadlines?.['review']?.dueAt ?? null } } : {}),
+    ...(open ? { openReview: { caseId: open.id, period: open.period, state: open.state, dueAt: open.context.deadlines?.['review']?.dueAt ?? null, lastDay: open.context.deadlines?.['review']?.lastDay ?? null } } : {}),
     compliance: complianceOf(rev, outcome, freshSince),
   };
   return entry;

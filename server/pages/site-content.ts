@@ -12,7 +12,7 @@ import type { SiteContentEntry, SiteContentRegister } from '../../engine/site-co
 import { SITE_CONTENT_EDITORS } from '../routes/site-content.js';
 import { callApi, type Caller } from './api.js';
 import { seeOther, sendHtml, signedIn } from './context.js';
-import { formatDateTime } from './format.js';
+import { formatDateTime, formatIsoDate } from './format.js';
 import { attrs, html, type Html } from './html.js';
 import { t, type MessageKey } from './i18n/index.js';
 import { valueLabel } from './labels.js';
@@ -32,7 +32,7 @@ function reviewCell(ctx: Ctx, zone: string, e: SiteContentEntry): Html {
     ? html`<a href="/ui/cases/${e.lastReview.caseId}">${formatDateTime(e.lastReview.at, zone)}</a> — ${t(l, `site.result.${e.lastReview.result}` as MessageKey)}${e.lastReview.note ? html`<br><small>${e.lastReview.note}</small>` : ''}`
     : html`${t(l, 'site.never')}`;
   const open = e.openReview
-    ? html`<br><a href="/ui/cases/${e.openReview.caseId}">${t(l, 'site.openReview', { period: e.openReview.period })}</a>${e.openReview.dueAt ? html` (${t(l, 'site.due', { date: formatDateTime(e.openReview.dueAt, zone) })})` : ''}`
+    ? html`<br><a href="/ui/cases/${e.openReview.caseId}">${t(l, 'site.openReview', { period: e.openReview.period })}</a>${e.openReview.lastDay ? html` (${t(l, 'site.due', { date: formatIsoDate(e.openReview.lastDay) })})` : ''}`
     : '';
   return html`<td>${last}${open}</td>`;
 }

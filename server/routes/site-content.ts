@@ -12,7 +12,7 @@ import type { Role } from '../../machines/contract.js';
 import { SITE_CONTENT_KIND_KEYS } from '../../machines/site-content-review/site-content.kinds.js';
 import { ApiError } from '../errors.js';
 import { actingRole, userOf } from '../plugins/authenticate.js';
-import { errorResponses, InstantSchema, LiteralUnion } from '../schemas/common.js';
+import { errorResponses, InstantSchema, IsoDateSchema, LiteralUnion } from '../schemas/common.js';
 
 /** Who changes the register: the press secretary coordinates the site (п. 8), the administrator places its pages. */
 export const SITE_CONTENT_EDITORS: readonly Role[] = ['press_secretary', 'administrator'];
@@ -47,7 +47,14 @@ export const SiteContentEntrySchema = Type.Object(
       }, { description: 'The latest closed review' }),
     ),
     openReview: Type.Optional(
-      Type.Object({ ...Review, dueAt: Type.Union([InstantSchema, Type.Null()], { description: 'The review\'s deadline' }) }, { description: 'The review open now' }),
+      Type.Object(
+        {
+          ...Review,
+          dueAt: Type.Union([InstantSchema, Type.Null()], { description: 'The review\'s deadline: the instant it is missed' }),
+          lastDay: Type.Union([IsoDateSchema, Type.Null()], { description: 'Its last day (the calendar\'s zone)' }),
+        },
+        { description: 'The review open now' },
+      ),
     ),
     compliance: Type.Object({
       status: LiteralUnion(['present', 'missing', 'stale'] as const, { description: 'present: confirmed in this period or the one before; missing: no page, or reported missing; stale: not confirmed recently' }),

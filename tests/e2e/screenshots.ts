@@ -37,6 +37,7 @@ const SHOTS: Shot[] = [
   { name: 'reports-supervisor', role: 'supervisor', url: '/ui/reports?from=2025-01-01&to=2025-06-30&groupBy=month' },
   { name: 'account-car', role: 'car', url: '/ui/account' },
   { name: 'audit-ledger', role: 'auditor', url: '/ui/audit/ledger' },
+  { name: 'site-content-press-secretary', role: 'press_secretary', url: '/ui/site-content' },
 ];
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
@@ -72,6 +73,18 @@ async function demoCases(h: Harness): Promise<DemoCases> {
   await h.jump('2025-03-12T05:00:00.000Z');
   await h.createCase('press_secretary', 'blog-question', demo.blogQuestion(2));
   await h.createCase('initiator', 'publication', demo.publication('2025-03-20', 2));
+  // The register of the site's mandatory content (п. 9): four kinds named, their reviews of
+  // the quarter opened, one confirmed and one reported missing by the unit.
+  const ps = { name: 'press_secretary-user', role: 'press_secretary' } as const;
+  const site = 'https://qazindustry.gov.kz';
+  for (const [kind, path] of [['general', '/about'], ['procurement', '/procurement'], ['news', '/news'], ['contacts', '/contacts']] as const) {
+    await h.t.engine.siteContent.update(kind, { url: site + path, unit }, ps, 0);
+  }
+  await h.t.engine.siteContent.openDue();
+  const reviews = (await h.t.engine.listCases({ procedure: 'site-content-review' })).cases;
+  const review = (kind: string) => reviews.find((c) => c.context.kind === kind)!.id;
+  await h.event('unit', review('news'), { type: 'confirm_present', url: `${site}/news` });
+  await h.event('unit', review('procurement'), { type: 'report_missing', note: 'Не размещён план закупок на 2025 год.' });
   return { blog: blog.id };
 }
 

@@ -184,7 +184,7 @@ describe('compliance', () => {
     await engine.siteContent.update('procurement', { url: 'https://qazindustry.gov.kz/procurement', unit: EXPORT }, press, 0);
     expect((await entry('procurement')).compliance).toEqual({ status: 'stale', reason: 'never_reviewed' });
     const [id] = await engine.siteContent.openDue();
-    expect((await entry('procurement')).openReview).toMatchObject({ caseId: id, period: '2025-Q2', state: 'in_review' });
+    expect((await entry('procurement')).openReview).toMatchObject({ caseId: id, period: '2025-Q2', state: 'in_review', lastDay: '2025-04-21', dueAt: '2025-04-21T19:00:00.000Z' });
     clock.advance(3600_000);
     await engine.applyEvent(id!, { type: 'confirm_present', payload: { url: 'https://qazindustry.gov.kz/procurement' } }, { actor: asel });
     let e = await entry('procurement');

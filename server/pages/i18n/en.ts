@@ -309,7 +309,7 @@ export const en: Messages = {
   'site.result.missing': 'missing',
   'site.never': 'never reviewed',
   'site.openReview': 'review of {period} under way',
-  'site.due': 'due {date}',
+  'site.due': 'last day {date}',
   'site.none': '—',
   'site.edit': 'Change',
   'site.editKind': 'Change: {kind}',

@@ -309,7 +309,7 @@ export const kk: Messages = {
   'site.result.missing': 'жоқ',
   'site.never': 'тексерілмеген',
   'site.openReview': '{period} кезеңінің тексеруі жүріп жатыр',
-  'site.due': 'мерзімі: {date}',
+  'site.due': 'соңғы күні: {date}',
   'site.none': '—',
   'site.edit': 'Өзгерту',
   'site.editKind': 'Өзгерту: {kind}',

@@ -313,7 +313,7 @@ export const ru = {
   'site.result.missing': 'отсутствует',
   'site.never': 'не проверялось',
   'site.openReview': 'идёт проверка за {period}',
-  'site.due': 'срок: {date}',
+  'site.due': 'последний день: {date}',
   'site.none': '—',
   'site.edit': 'Изменить',
   'site.editKind': 'Изменить: {kind}',
