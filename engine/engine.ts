@@ -145,6 +145,8 @@ export interface CaseScope {
   id: string;
   procedure: string;
   unit: string | null;
+  /** The units whose own part the case waits for (CaseRecord.partUnits); empty: none. */
+  partUnits: readonly string[];
 }
 
 /** One recorded read of a case's personal data. */
@@ -596,7 +598,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       reading(async () => {
         const row = await read.cases.find(caseId);
         if (!row) throw new EngineError('not_found', `case ${caseId} not found`);
-        return { id: row.id, procedure: row.procedure, unit: row.unit ?? null };
+        return { id: row.id, procedure: row.procedure, unit: row.unit ?? null, partUnits: row.partUnits ?? [] };
       }),
     actedOn: (actor, caseIds) => reading(() => read.events.actedOn(actor, caseIds)),
     recordReads: (reads) => readRecorder.record(reads),

@@ -9,6 +9,7 @@ import { eventIsBackdated } from './backdating.js';
 import { deadlinesOf, hasUndelivered, nextDueAt, waitingRoles } from './case-view.js';
 import { eventHash, GENESIS_HASH } from './hash.js';
 import { MIGRATED_EVENT } from '../machines/common/migration.js';
+import { partUnitsOf } from './units.js';
 
 /**
  * A JSON value as stored (undefined dropped, Dates → strings) and its text: the value is
@@ -94,6 +95,7 @@ export function stepRecords(p: StepInput): StepRecords {
     // The queues' unit and person (ProcedureModule: context `unit`, `assignee`).
     ...textField('unit', storedContext.value.unit),
     ...textField('assignee', storedContext.value.assignee),
+    ...partUnitsField(partUnitsOf(p.module, storedContext.value, p.result.state)),
     createdAt: p.prev?.createdAt ?? now,
     updatedAt: now,
     ...(hasUndelivered(storedContext.value) ? { undelivered: true } : {}),
@@ -113,4 +115,9 @@ export function stepRecords(p: StepInput): StepRecords {
     ...(typeof p.calendarVersion === 'string' ? { calendarVersion: p.calendarVersion } : {}),
   };
   return { event, record, payload: storedPayload.value, context: storedContext.value, deadlines, deadlinesJson: JSON.stringify(deadlines) };
+}
+
+/** `partUnits` only when there are some: a record without them stays as it was before the field. */
+function partUnitsField(units: string[]): { partUnits?: readonly string[] } {
+  return units.length > 0 ? { partUnits: units } : {};
 }

@@ -131,3 +131,17 @@ export function checkUnitPayload(
     }
   }
 }
+
+/**
+ * The units whose own part the case waits for now (P6's co-units, п. 33): the units still
+ * awaited by a pending part (`ProcedureModule.progress`) of an event the procedure lists in
+ * `partUnitEvents`. Stored with the case (`CaseRecord.partUnits`): a unit user has such a
+ * case in their queue and reads it, as the responsible unit's users do, until their part is
+ * delivered. Empty for every procedure without part events.
+ */
+export function partUnitsOf(module: Pick<ProcedureModule, 'partUnitEvents' | 'progress'>, context: Record<string, unknown>, state: string): string[] {
+  const events = module.partUnitEvents;
+  if (!events || events.length === 0 || !module.progress) return [];
+  const parts = module.progress(context, state).pending.filter((p) => p.field === 'unit' && events.includes(p.event));
+  return [...new Set(parts.flatMap((p) => p.awaited))];
+}

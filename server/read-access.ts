@@ -91,6 +91,8 @@ export interface CaseFacts {
   procedure: string;
   /** The case's unit (null: none yet). */
   unit: string | null;
+  /** The units whose own part the case waits for (P6's co-units): their users read it as the unit's do. */
+  partUnits?: readonly string[];
   /** The person recorded an event on the case. */
   actedOn: boolean;
 }
@@ -118,7 +120,8 @@ export function accessOf(user: User, c: CaseFacts): Access {
   for (const role of user.roles) {
     if (!taking.has(role)) continue;
     if (role !== 'unit') return { full: true, role };
-    if (c.actedOn || (c.unit !== null && (user.units ?? []).includes(c.unit))) return { full: true, role };
+    const mine = user.units ?? [];
+    if (c.actedOn || (c.unit !== null && mine.includes(c.unit)) || (c.partUnits ?? []).some((u) => mine.includes(u))) return { full: true, role };
   }
   return { full: false };
 }

@@ -101,7 +101,7 @@ const TABLES: TableSpec[] = [
     columns: columnsOf<CasesTable>({
       id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true,
       next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, unit: true, assignee: true, created_at: true,
-      updated_at: true, undelivered: true,
+      updated_at: true, undelivered: true, part_units: true,
     }),
   },
   {

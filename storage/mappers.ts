@@ -39,6 +39,7 @@ export function caseToRow(c: CaseRecord): CaseRow {
     created_at: c.createdAt,
     updated_at: c.updatedAt,
     undelivered: c.undelivered ? 1 : 0,
+    part_units: c.partUnits && c.partUnits.length > 0 ? JSON.stringify(c.partUnits) : null,
   };
 }
 
@@ -65,6 +66,8 @@ export function caseFromRow(r: CaseRow): CaseRecord {
     updatedAt: r.updated_at,
     // Absent when false, as in records written before the column (migration 000400).
     ...(r.undelivered === 1 ? { undelivered: true } : {}),
+    // Absent when none, as in records written before the column (migration 001800).
+    ...(typeof r.part_units === 'string' ? { partUnits: JSON.parse(r.part_units) as string[] } : {}),
   };
 }
 
@@ -85,6 +88,7 @@ export const CASE_UPDATABLE = [
   'assignee',
   'updated_at',
   'undelivered',
+  'part_units',
 ] as const satisfies readonly (keyof CaseRow)[];
 export type CaseUpdatableColumn = (typeof CASE_UPDATABLE)[number];
 

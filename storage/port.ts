@@ -42,6 +42,12 @@ export interface CaseRecord {
   unit?: string | null;
   /** The person of the unit who took the case (context `assignee`); absent or null: the whole unit's. */
   assignee?: string | null;
+  /**
+   * The units whose own part of the current step the case waits for (P6's co-units, п. 33:
+   * `engine/units.ts` `partUnitsOf`); absent or empty: none. Their users have the case in
+   * their queue and read it, as the responsible unit's do.
+   */
+  partUnits?: readonly string[];
   createdAt: string;
   updatedAt: string;
   /** A message of the case finally failed and is not resent yet (absent: false). */

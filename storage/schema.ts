@@ -37,6 +37,8 @@ export interface CasesTable {
   updated_at: string;
   /** 1 while the case has a finally failed message not yet resent (migration 000400). */
   undelivered: number;
+  /** JSON array of the units whose own part the case waits for; null: none (migration 001800). */
+  part_units: string | null;
 }
 
 export interface EventsTable {

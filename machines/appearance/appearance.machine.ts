@@ -10,10 +10,12 @@
  * name only one of their units: `partUnitEvents`). The Rules set no days here: the two
  * deadlines are internal targets, opened only when the deployment sets them (`deps.targets`).
  *
- * The case record has one unit: the responsible one (`unit`, the first named, п. 34). Its
- * queue ("my queue") and reads follow the engine's rules for that unit; a co-unit's user
- * delivers its part like any unit user (the engine checks the part's unit against theirs),
- * but until then sees the case redacted and not in their queue (storage keeps one unit).
+ * The case record has one unit: the responsible one (`unit`, the first named, п. 34), whose
+ * users take and work the case. The units still awaited are also stored with the case
+ * (`CaseRecord.partUnits`, from `progress`: engine/units.ts `partUnitsOf`), so a co-unit's
+ * users have the case in their queue and read it while their part is awaited, and deliver
+ * it like any unit user (the engine checks the part's unit against theirs); afterwards they
+ * read it as anyone who acted on a case does.
  */
 import { and, assign, setup } from 'xstate';
 import type { Instant, IsoDate } from '../../calendars/types.js';

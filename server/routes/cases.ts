@@ -137,6 +137,11 @@ function unitOf(view: CaseView): string | null {
   return typeof unit === 'string' ? unit : null;
 }
 
+/** The case's facts for read access from its view: the unit, and the units whose own part it awaits (`pending` by unit). */
+function factsOf(view: CaseView): { procedure: string; unit: string | null; partUnits: string[] } {
+  return { procedure: view.procedure, unit: unitOf(view), partUnits: [...new Set(view.pending.filter((p) => p.field === 'unit').flatMap((p) => p.awaited))] };
+}
+
 /** Markdown: the read matrix (server/read-access.ts), from the machines' role tables. */
 function readMatrixText(): string {
   const rows = Object.entries(READ_MATRIX).map(([p, roles]) => `| ${p} | ${[...(roles ?? [])].join(', ')}, auditor |`);
@@ -180,7 +185,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
   /** The access of the caller to a case, looking up what it needs (its unit; whether they acted on it). */
   const caseAccess = async (user: User, id: string) => {
     const scope = await engine.scope(id);
-    const facts = { procedure: scope.procedure, unit: scope.unit };
+    const facts = { procedure: scope.procedure, unit: scope.unit, partUnits: scope.partUnits };
     const actedOn = needsActedOn(user, facts) && (await engine.actedOn(user.name, [id])).has(id);
     return accessOf(user, { ...facts, actedOn });
   };
@@ -189,7 +194,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
     access.full ? engine.recordReads([{ caseId, actor: user.name, role: access.role, route }]) : Promise.resolve();
   /** A case view as this caller may see it, the read recorded. */
   const shownView = async (user: User, view: CaseView, route: string) => {
-    const facts = { procedure: view.procedure, unit: unitOf(view) };
+    const facts = factsOf(view);
     const actedOn = needsActedOn(user, facts) && (await engine.actedOn(user.name, [view.id])).has(view.id);
     const access = accessOf(user, { ...facts, actedOn });
     await recordRead(user, access, view.id, route);
@@ -352,11 +357,11 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       });
       const next = encodeCursor(page.next && (byDue ? { due: page.next.nextDueAt, id: page.next.id } : { createdAt: page.next.createdAt, id: page.next.id }));
       // Who reads what: one look-up for the whole page (which cases a unit user acted on).
-      const unsure = page.cases.filter((v) => needsActedOn(user, { procedure: v.procedure, unit: unitOf(v) })).map((v) => v.id);
+      const unsure = page.cases.filter((v) => needsActedOn(user, factsOf(v))).map((v) => v.id);
       const acted = unsure.length > 0 ? await engine.actedOn(user.name, unsure) : new Set<string>();
       const reads: { caseId: string; actor: string; role: string; route: string }[] = [];
       const shown = page.cases.map((v) => {
-        const access = accessOf(user, { procedure: v.procedure, unit: unitOf(v), actedOn: acted.has(v.id) });
+        const access = accessOf(user, { ...factsOf(v), actedOn: acted.has(v.id) });
         if (!access.full) return redactView(v);
         reads.push({ caseId: v.id, actor: user.name, role: access.role, route: 'GET /cases' });
         return v;
@@ -465,7 +470,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       // The answer of a command is no read to record (the event is in the history), but a
       // role without a part in the procedure (a comment) gets it redacted, like its reads.
       const view = result.view;
-      return asBody(accessOf(readerOfRequest(request, user), { procedure: view.procedure, unit: unitOf(view), actedOn: true }).full ? view : redactView(view));
+      return asBody(accessOf(readerOfRequest(request, user), { ...factsOf(view), actedOn: true }).full ? view : redactView(view));
     },
   );
 
@@ -511,7 +516,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       const page = events.length <= limit ? events : events.slice(0, limit);
       // Whether the person acted on the case is asked of the whole history, not of this page.
       const scope = await engine.scope(request.params.id);
-      const facts = { procedure: scope.procedure, unit: scope.unit };
+      const facts = { procedure: scope.procedure, unit: scope.unit, partUnits: scope.partUnits };
       const actedOn = needsActedOn(user, facts) && (await engine.actedOn(user.name, [request.params.id])).has(request.params.id);
       const access = accessOf(user, { ...facts, actedOn });
       await recordRead(user, access, request.params.id, 'GET /cases/{id}/history');

@@ -15,6 +15,7 @@ import * as transparencyLog from './2026_12_04_001300_transparency_log.js';
 import * as batchSerial from './2026_12_06_001500_batch_serial.js';
 import * as casesHotUpdates from './2026_12_06_001600_cases_hot_updates.js';
 import * as siteContent from './2026_12_07_001700_site_content.js';
+import * as partUnits from './2026_12_07_001800_part_units.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -38,6 +39,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_06_001500_batch_serial': batchSerial,
   '2026_12_06_001600_cases_hot_updates': casesHotUpdates,
   '2026_12_07_001700_site_content': siteContent,
+  '2026_12_07_001800_part_units': partUnits,
 };
 
 /**

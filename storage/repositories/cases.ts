@@ -1,10 +1,10 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import { CASE_UPDATABLE, caseFromRow, caseToRow, roleLike, type CaseUpdatableColumn } from '../mappers.js';
-import type { CaseFilter, CaseHead, CaseRepository, CaseStatsRow } from '../port.js';
+import type { CaseFilter, CaseHead, CaseRecord, CaseRepository, CaseStatsRow } from '../port.js';
 import type { CaseRow, Database } from '../schema.js';
 import { affected, columnsOf, insertRows, slotsFor, template, type QuerySession } from '../session.js';
 
-const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, unit: true, assignee: true, created_at: true, updated_at: true, undelivered: true });
+const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, unit: true, assignee: true, created_at: true, updated_at: true, undelivered: true, part_units: true });
 const FIND = template<{ id: string }, CaseRow>((db, p) => db.selectFrom('cases').selectAll().where('id', '=', p.id));
 const HEAD = template<{ id: string }, Pick<CaseRow, 'seq' | 'head_hash'>>((db, p) =>
   db.selectFrom('cases').select(['seq', 'head_hash']).where('id', '=', p.id),
@@ -68,6 +68,17 @@ export function caseRepository(s: QuerySession): CaseRepository {
       return affected(await s.execute(updateTemplate(columns).bind(s.builder, args))) === 1;
     },
     async list(filter = {}) {
+      if (isUnitQueue(filter)) {
+        // Each branch on its index, the pages merged in the list's order (a case in both once).
+        const pages: CaseRecord[][] = [];
+        for (const branch of ['units', 'parts'] as const) {
+          const q = listQuery(s, filter, branch);
+          pages.push(q ? (await s.execute(q.compile())).rows.map(caseFromRow) : []);
+        }
+        const seen = new Set<string>();
+        const merged = [...pages[0]!, ...pages[1]!].filter((c) => !seen.has(c.id) && seen.add(c.id)).sort(orderOf(filter));
+        return merged.slice(0, Math.min(Math.max(filter.limit ?? 50, 1), 500));
+      }
       const q = listQuery(s, filter);
       return q ? (await s.execute(q.compile())).rows.map(caseFromRow) : [];
     },
@@ -84,7 +95,22 @@ export function caseRepository(s: QuerySession): CaseRepository {
 }
 
 /** The query of `list` (undefined: it matches nothing), also for the plans the bench explains. */
-export function listQuery(s: QuerySession, filter: CaseFilter) {
+/**
+ * A unit user's own queue (`waitingRoles` only `unit`, with `unitScope`) has two ways in:
+ * its units' cases (`cases_unit_queue`) and the cases awaiting its part (`part_units`,
+ * `cases_part_units_queue`). SQLite plans an OR of the two as a walk of every case in
+ * order, so `list` runs each branch on its own index and merges the pages; `both` is the one
+ * query (PostgreSQL plans it by its statistics, and the plan tests look at each branch).
+ */
+export type UnitQueueBranch = 'both' | 'units' | 'parts';
+
+/** Whether `filter` is a unit user's own queue (two branches, above). */
+export function isUnitQueue(filter: CaseFilter): boolean {
+  const roles = filter.waitingRoles;
+  return roles !== undefined && roles.length > 0 && roles.every((r) => r === 'unit') && (filter.unitScope?.units.length ?? 0) > 0;
+}
+
+export function listQuery(s: QuerySession, filter: CaseFilter, branch: UnitQueueBranch = 'both') {
   let q = s.builder.selectFrom('cases').selectAll();
   if (filter.procedure !== undefined) q = q.where('procedure', '=', filter.procedure);
   if (filter.state !== undefined) q = q.where('state', '=', filter.state);
@@ -106,8 +132,13 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
   if (scoped && scope.units.length === 0) roles = roles!.filter((r) => r !== 'unit');
   if (roles !== undefined) {
     if (roles.length === 0) return undefined;
-    const unitSteps = (eb: ExpressionBuilder<Database, 'cases'>) =>
+    // A unit step of one of my units' cases, not taken by another; or a case that waits for
+    // my unit's own part (P6's co-units, `part_units`: taking the case is the responsible unit's).
+    const ownUnits = (eb: ExpressionBuilder<Database, 'cases'>) =>
       eb.and([eb('unit', 'in', [...scope!.units]), eb.or([eb('assignee', 'is', null), eb('assignee', '=', scope!.person)])]);
+    const awaitingPart = (eb: ExpressionBuilder<Database, 'cases'>) => eb.or(scope!.units.map((u) => hasPartUnit(s, u)));
+    const unitSteps = (eb: ExpressionBuilder<Database, 'cases'>) =>
+      branch === 'units' ? ownUnits(eb) : branch === 'parts' ? awaitingPart(eb) : eb.or([ownUnits(eb), awaitingPart(eb)]);
     const others = scoped ? roles.filter((r) => r !== 'unit') : roles;
     if (scoped && others.length === 0) {
       // Written as a literal so SQLite can use the partial index `cases_unit_queue` (migration 000300).
@@ -147,6 +178,7 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
       const parts = [
         ...(r.procedures.length > 0 ? [sql`${plus}procedure in (${list(r.procedures)})`] : []),
         ...(unitProcedures.length > 0 ? [sql`(${plus}procedure in (${list(unitProcedures)}) and ${plus}unit in (${list(r.units)}))`] : []),
+        ...(unitProcedures.length > 0 ? [sql`(${plus}procedure in (${list(unitProcedures)}) and (${sql.join(r.units.map((u) => hasPartUnit(s, u)), sql` or `)}))`] : []),
       ];
       q = q.where(sql<boolean>`(${sql.join(parts, sql` or `)})`);
     }
@@ -181,6 +213,13 @@ export function listQuery(s: QuerySession, filter: CaseFilter) {
   return q.orderBy('created_at').orderBy('id').limit(limit);
 }
 
+/** The list's order as a comparison of records: (createdAt, id), or (nextDueAt, the cases without one last; id). */
+function orderOf(filter: CaseFilter): (a: CaseRecord, b: CaseRecord) => number {
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  if (filter.sort === 'due') return (a, b) => cmp(a.nextDueAt ?? NO_DUE, b.nextDueAt ?? NO_DUE) || cmp(a.id, b.id);
+  return (a, b) => cmp(a.createdAt, b.createdAt) || cmp(a.id, b.id);
+}
+
 /** The due order's key, spelled exactly as the indexes of migration 000800 spell it. */
 const NO_DUE = '~';
 const DUE_KEY = sql<string>`coalesce(next_due_at, '~')`;
@@ -194,6 +233,18 @@ function noIndex(s: QuerySession) {
 }
 
 /** `%text%` for LIKE, the text's own wildcards and the escape character (`\\`, PostgreSQL's default) escaped. */
+/**
+ * `part_units` (a JSON array) holds the unit `u`: a substring test of its JSON string, quotes
+ * included (so "A" never matches "AB"), case-sensitive and without wildcards on both dialects.
+ */
+function hasPartUnit(s: QuerySession, u: string) {
+  const needle = JSON.stringify(u);
+  // `part_units is not null` written out for the partial index `cases_part_units_queue` (migration 001800).
+  return s.dialect === 'postgres'
+    ? sql<boolean>`(part_units is not null and strpos(part_units, ${needle}) > 0)`
+    : sql<boolean>`(part_units is not null and instr(part_units, ${needle}) > 0)`;
+}
+
 function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

@@ -16,7 +16,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery, type ControlledTransaction, type SqliteDialectConfig } from 'kysely';
 import { migrateToLatest, migrations } from '../migrations/index.js';
 import { StorageError, StorageUnavailable, type Batch, type CaseFilter, type Repositories, type Storage } from '../port.js';
-import { listQuery, repositories } from '../repositories/index.js';
+import { isUnitQueue, listQuery, repositories } from '../repositories/index.js';
 import type { Database } from '../schema.js';
 import { template, type QueryResult, type QuerySession } from '../session.js';
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
@@ -246,11 +246,16 @@ export class SqliteStorage implements Storage {
 
   /** SQLite's plan for `read.cases.list(filter)` (EXPLAIN QUERY PLAN `detail` lines). */
   async explainCaseList(filter: CaseFilter = {}): Promise<string[]> {
-    const q = listQuery(this.#readSession, filter);
-    if (!q) return [];
-    const c = q.compile();
-    const plan = await this.#kysely.executeQuery<{ detail: string }>({ ...c, sql: `explain query plan ${c.sql}` });
-    return plan.rows.map((row) => row.detail);
+    // A unit user's own queue runs as two queries (storage/repositories/cases.ts `isUnitQueue`): both plans.
+    const out: string[] = [];
+    for (const branch of isUnitQueue(filter) ? (['units', 'parts'] as const) : (['both'] as const)) {
+      const q = listQuery(this.#readSession, filter, branch);
+      if (!q) continue;
+      const c = q.compile();
+      const plan = await this.#kysely.executeQuery<{ detail: string }>({ ...c, sql: `explain query plan ${c.sql}` });
+      out.push(...plan.rows.map((row) => row.detail));
+    }
+    return out;
   }
 
   /** The query builder on this connection, for storage/'s own tools (the db copy reads every table with it; read-only when opened so). */

@@ -143,6 +143,27 @@ describe('P6 appearance over HTTP', () => {
     expect(verified.ok, JSON.stringify(verified)).toBe(true);
   });
 
+  it("puts the case in a co-unit's queue while its part is awaited, and lets its user read it; not after", async () => {
+    const id = (await as('press').post('/cases', { procedure: 'appearance', input })).json().id as string;
+    await as('press').post(`/cases/${id}/events`, { type: 'designate', speaker: { name: 'Айгерим' }, units: [EXPORT, LEGAL] });
+    await as('chairman').post(`/cases/${id}/events`, { type: 'agree_designation' });
+    const queue = async (who: Who) => ((await as(who).get('/cases?mine=true')).json().cases as Array<{ id: string }>).map((c) => c.id);
+    const read = async (who: Who) => (await as(who).get(`/cases/${id}`)).json() as { context: Record<string, unknown>; redacted?: boolean };
+    // Гульнара's unit (legal) is a co-unit, not the responsible one (export): the case awaits its part.
+    expect(await queue('gulnara')).toContain(id);
+    // Асель's unit is the responsible one and awaited too: the case is in her queue once.
+    expect((await queue('asel')).filter((c) => c === id)).toEqual([id]);
+    expect((await read('gulnara')).context.topic).toBe('Export support measures');
+    // Her part delivered: out of her queue, still in Асель's (export's part is awaited).
+    await as('gulnara').post(`/cases/${id}/events`, { type: 'deliver_materials', unit: LEGAL, text: 'legal part' });
+    expect(await queue('gulnara')).not.toContain(id);
+    expect(await queue('asel')).toContain(id);
+    // She acted on it: she still reads what she took part in (the rule for any unit user).
+    expect((await read('gulnara')).context.topic).toBe('Export support measures');
+    const reads = await engine.reads(id);
+    expect(reads.some((r) => r.actor === 'Гульнара' && r.role === 'unit')).toBe(true);
+  });
+
   it('documents the procedure: GET /machines/appearance lists its events and roles', async () => {
     const res = await as('press').get('/machines/appearance');
     expect(res.statusCode, res.body).toBe(200);
