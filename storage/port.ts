@@ -397,6 +397,8 @@ export interface SiteContentRepository {
   current(): Promise<SiteContentRevisionRecord[]>;
   /** Every revision of one kind, oldest first. */
   history(kind: string): Promise<SiteContentRevisionRecord[]>;
+  /** Every revision of every kind, by kind and revision (ledger verify). */
+  all(): Promise<SiteContentRevisionRecord[]>;
   /** A new revision; one whose (kind, revision) exists is refused (unique index). */
   insert(record: SiteContentRevisionRecord): Promise<void>;
 }

@@ -9,15 +9,25 @@
  * - a message by the sha-256 of its recipient and rendered payload (`content`);
  * - a delivery attempt's error and response texts by their sha-256 (they may quote an address);
  * - a read of personal data by who (a staff name), role, case, route and time;
- * - a calendar install by its version and the sha-256 of its data.
+ * - a calendar install by its version and the sha-256 of its data;
+ * - a revision of the register of the site's mandatory content (п. 9) by its fields, the
+ *   note by its sha-256 (free text).
  *
  * Changing what an entry holds changes every leaf hash after it: a new format is a new `v`,
  * never an edit of this one.
  */
-import type { CalendarVersionRecord, CaseReadRecord, DeliveryAttemptRecord, EventRecord, OutboxRecord, Repositories } from '../../storage/index.js';
+import type { CalendarVersionRecord, CaseReadRecord, DeliveryAttemptRecord, EventRecord, OutboxRecord, Repositories, SiteContentRevisionRecord } from '../../storage/index.js';
 import { canonicalJson, sha256Hex } from '../hash.js';
 
-export type LogEntryKind = 'event' | 'message' | 'message_requeued' | 'message_given_up' | 'delivery_attempt' | 'read' | 'calendar_installed';
+export type LogEntryKind =
+  | 'event'
+  | 'message'
+  | 'message_requeued'
+  | 'message_given_up'
+  | 'delivery_attempt'
+  | 'read'
+  | 'calendar_installed'
+  | 'site_content_revision';
 
 /** An entry before it has a position (engine/ledger/log.ts gives it one). */
 export interface LogEntry {
@@ -119,12 +129,26 @@ export function calendarEntry(c: CalendarVersionRecord): LogEntry {
   });
 }
 
+/** A revision of the register of the site's mandatory content; `ref` is `<kind>#<revision>`. */
+export function siteContentEntry(r: SiteContentRevisionRecord): LogEntry {
+  return entry('site_content_revision', null, `${r.kind}#${r.revision}`, {
+    contentKind: r.kind,
+    revision: r.revision,
+    url: r.url,
+    unit: r.unit,
+    note: shaOrNull(r.note),
+    changedAt: r.changedAt,
+    changedBy: r.changedBy,
+    role: r.role,
+  });
+}
+
 /**
  * The batch's repositories with every write of a logged record also captured into `sink`
  * (the commit queue appends the sink to the log before the batch commits, and drops the
  * entries of a unit or savepoint it rolls back). Built once per batch: a unit of work
- * cannot write an event, a message, an attempt, a read or a calendar install without its
- * entry, whatever code path it takes.
+ * cannot write an event, a message, an attempt, a read, a calendar install or a register
+ * revision without its entry, whatever code path it takes.
  *
  * Positions: the batch holds the log's head from its first logged write to its commit (the
  * write lock; on PostgreSQL the head row's lock), so the entry captured at `sink[i]` will be
@@ -134,7 +158,7 @@ export function calendarEntry(c: CalendarVersionRecord): LogEntry {
  * their entries again without an index over every entry.
  */
 export function journalRepositories(repos: Repositories, sink: LogEntry[], base: () => number | Promise<number>): Repositories {
-  const { events, outbox, reads, calendarVersions } = repos;
+  const { events, outbox, reads, calendarVersions, siteContent } = repos;
   const caseOf = async (id: string) => (await outbox.find(id))?.caseId ?? null;
   return {
     ...repos,
@@ -190,6 +214,13 @@ export function journalRepositories(repos: Repositories, sink: LogEntry[], base:
       async insert(record) {
         await calendarVersions.insert(record);
         sink.push(calendarEntry(record));
+      },
+    },
+    siteContent: {
+      ...siteContent,
+      async insert(record) {
+        await siteContent.insert(record);
+        sink.push(siteContentEntry(record));
       },
     },
   };

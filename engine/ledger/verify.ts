@@ -12,6 +12,8 @@
  * 3. Every case (and every case the log names that the database no longer has) by
  *    engine/replay.ts `verifyCase`: the chain, the stored state against the replay, and
  *    the records against their entries (engine/ledger/case-check.ts).
+ * 4. The records of no case against their entries: the staff digests' messages, and the
+ *    revisions of the site-content register (each revision its entry, each entry its revision).
  */
 import type { KeyObject } from 'node:crypto';
 import { Frontier, leafHash } from '../../lib/merkle.js';
@@ -21,6 +23,7 @@ import type { FoldDeps } from '../corrections.js';
 import type { ModuleRegistry } from '../registry.js';
 import { verifyCase, type ProblemKind } from '../replay.js';
 import { checkMessages } from './case-check.js';
+import { siteContentEntry } from './entries.js';
 
 export type LedgerProblemKind =
   | 'checkpoint_unreadable'
@@ -31,7 +34,13 @@ export type LedgerProblemKind =
   | 'leaf_mismatch'
   | 'head_mismatch'
   | 'tree_head_mismatch'
-  | 'case_missing';
+  | 'case_missing'
+  /** A revision of the site-content register with no entry in the log: written around the engine. */
+  | 'register_unlogged'
+  /** A revision that differs from its entry: rewritten. */
+  | 'register_mismatch'
+  /** An entry whose revision the database no longer has: deleted. */
+  | 'register_missing';
 
 export interface LedgerProblem {
   kind: LedgerProblemKind | ProblemKind;
@@ -210,6 +219,21 @@ export async function verifyLedger(o: LedgerVerifyOptions): Promise<LedgerVerify
     after = last.id;
   }
   for (const p of checkMessages(digests, caseless)) problems.push({ kind: p.kind, ...(p.position !== undefined ? { position: p.position } : {}), message: p.message });
+  // The register of the site's mandatory content (п. 9).
+  const logged = new Map(caseless.filter((e) => e.kind === 'site_content_revision').map((e) => [e.ref, e]));
+  for (const r of await o.read.siteContent.all()) {
+    const ref = `${r.kind}#${r.revision}`;
+    const e = logged.get(ref);
+    logged.delete(ref);
+    if (!e) {
+      problems.push({ kind: 'register_unlogged', message: `register revision ${ref} is not in the log: it was written around the engine` });
+    } else if (e.entry !== siteContentEntry(r).text) {
+      problems.push({ kind: 'register_mismatch', position: e.position, message: `register revision ${ref} differs from its log entry at position ${e.position}: the revision was rewritten` });
+    }
+  }
+  for (const [ref, e] of logged) {
+    problems.push({ kind: 'register_missing', position: e.position, message: `register revision ${ref} is in the log (position ${e.position}) but not in the database: it was deleted` });
+  }
   return finish();
 
   function finish(): LedgerVerifyResult {

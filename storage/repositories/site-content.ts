@@ -34,6 +34,10 @@ export function siteContentRepository(s: QuerySession): SiteContentRepository {
       const q = s.builder.selectFrom('site_content_revisions').select(COLUMNS).where('kind', '=', kind).orderBy('revision');
       return (await s.execute(q.compile())).rows.map(fromRow);
     },
+    async all() {
+      const q = s.builder.selectFrom('site_content_revisions').select(COLUMNS).orderBy('kind').orderBy('revision');
+      return (await s.execute(q.compile())).rows.map(fromRow);
+    },
     async insert(r) {
       const q = s.builder.insertInto('site_content_revisions').values({
         kind: r.kind,

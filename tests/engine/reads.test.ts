@@ -60,7 +60,7 @@ describe('recorded reads', () => {
     await expect(engine.reads('missing')).rejects.toMatchObject({ code: 'not_found' });
     expect(await engine.actedOn('car-user', [a, b, 'missing'])).toEqual(new Set([a, b]));
     expect(await engine.actedOn('nobody', [a])).toEqual(new Set());
-    expect(await engine.scope(a)).toEqual({ id: a, procedure: 'feedback-inquiry', unit: null });
+    expect(await engine.scope(a)).toEqual({ id: a, procedure: 'feedback-inquiry', unit: null, partUnits: [] });
   });
 });
 

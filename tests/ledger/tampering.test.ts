@@ -73,6 +73,10 @@ beforeAll(async () => {
   clock.set('2025-03-28T05:00:00.000Z');
   await advance(engine, late, [['supervisor', { type: 'approve_answer' }]]);
   other = (await engine.createCase('feedback-inquiry', question('other@example.kz'), { actor: { name: 'car-user', role: 'car' } })).view.id;
+  // The register of the site's mandatory content (п. 9): two revisions of one kind.
+  const ps = { name: 'press-user', role: 'press_secretary' } as const;
+  await engine.siteContent.update('procurement', { url: 'https://qazindustry.gov.kz/procurement', unit: 'Департамент экспорта' }, ps, 0);
+  await engine.siteContent.update('procurement', { url: 'https://qazindustry.gov.kz/zakupki', unit: 'Департамент экспорта', note: 'the page moved' }, ps, 1);
   await engine.idle();
   expect((await engine.getCase(late)).deadlines.find((d) => d.key === 'review')).toMatchObject({ status: 'met_late' });
   const cp = await engine.ledger.signCheckpoint();
@@ -305,3 +309,25 @@ async function readHead(path: string) {
     await storage.close();
   }
 }
+
+describe('the register of the site\'s mandatory content (п. 9)', () => {
+  it('a revision rewritten (its page changed after the fact)', async () => {
+    const path = tampered((db) => db.prepare("UPDATE site_content_revisions SET url = 'https://example.kz/elsewhere' WHERE kind = 'procurement' AND revision = 1").run());
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL register_mismatch: register revision procurement#1 differs from its log entry at position \d+: the revision was rewritten/);
+  });
+
+  it('a revision deleted, and one slipped in around the engine', async () => {
+    const path = tampered((db) => {
+      db.prepare("DELETE FROM site_content_revisions WHERE kind = 'procurement' AND revision = 2").run();
+      db.prepare(
+        "INSERT INTO site_content_revisions (kind, revision, url, unit, note, changed_at, changed_by, role) VALUES ('news', 1, 'https://qazindustry.gov.kz/news', NULL, NULL, '2025-03-28T05:00:00.000Z', 'press-user', 'press_secretary')",
+      ).run();
+    });
+    const r = await verifyLedger(path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL register_missing: register revision procurement#2 is in the log \(position \d+\) but not in the database: it was deleted/);
+    expect(r.out).toContain('FAIL register_unlogged: register revision news#1 is not in the log: it was written around the engine');
+  });
+});
