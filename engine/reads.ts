@@ -15,6 +15,7 @@ import type { CaseReadRecord } from '../storage/index.js';
 import type { Clock } from './clock.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { Logger } from './logger.js';
+import { PeriodicTask } from './periodic.js';
 
 /** A read as the server reports it; the engine stamps the time. */
 export type CaseRead = Omit<CaseReadRecord, 'readAt'>;
@@ -80,19 +81,23 @@ export class ReadRecorder {
 export class IdempotencyPurge {
   readonly #queue: CommitQueue;
   readonly #clock: Clock;
-  readonly #logger: Logger;
   readonly retentionMs: number;
-  readonly #everyMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #running = false;
+  readonly #task: PeriodicTask;
   #inFlight: Promise<number> | undefined;
 
   constructor(o: { queue: CommitQueue; clock: Clock; logger: Logger; retentionMs?: number; everyMs?: number }) {
     this.#queue = o.queue;
     this.#clock = o.clock;
-    this.#logger = o.logger;
     this.retentionMs = Math.max(0, o.retentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS);
-    this.#everyMs = o.everyMs ?? Math.max(1000, Math.min(this.retentionMs / 4, 15 * 60 * 1000));
+    const everyMs = o.everyMs ?? Math.max(1000, Math.min(this.retentionMs / 4, 15 * 60 * 1000));
+    this.#task = new PeriodicTask(
+      everyMs,
+      async () => {
+        const n = await this.purge();
+        if (n > 0) o.logger.info({ purged: n, retentionMs: this.retentionMs }, 'idempotency answers purged');
+      },
+      (e) => o.logger.warn({ err: e }, 'idempotency purge failed; retrying at the next period'),
+    );
   }
 
   /** One purge now; resolves with the number of rows deleted. */
@@ -103,28 +108,12 @@ export class IdempotencyPurge {
     return run;
   }
 
-  async start(): Promise<void> {
-    this.#running = true;
-    await this.#tick();
+  start(): Promise<void> {
+    return this.#task.start();
   }
 
   async stop(): Promise<void> {
-    this.#running = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    await this.#task.stop();
     await this.#inFlight;
-  }
-
-  async #tick(): Promise<void> {
-    if (!this.#running) return;
-    try {
-      const n = await this.purge();
-      if (n > 0) this.#logger.info({ purged: n, retentionMs: this.retentionMs }, 'idempotency answers purged');
-    } catch (e) {
-      this.#logger.warn({ err: e }, 'idempotency purge failed; retrying at the next period');
-    }
-    if (!this.#running) return;
-    this.#timer = setTimeout(() => void this.#tick(), this.#everyMs);
-    this.#timer.unref();
   }
 }

@@ -36,6 +36,7 @@ import type { CommandResult } from './idempotency.js';
 import type { CommitQueue } from './commit-queue.js';
 import { EngineError, toEngineError } from './errors.js';
 import type { Logger } from './logger.js';
+import { PeriodicTask } from './periodic.js';
 import type { UnitDirectory } from './units.js';
 
 export const SITE_REVIEW_PROCEDURE = 'site-content-review';
@@ -142,11 +143,8 @@ export class SiteContent {
   readonly #createCase: (procedure: string, input: Record<string, unknown>, o: CreateOptions) => Promise<CommandResult>;
   readonly #units: UnitDirectory | undefined;
   readonly #logger: Logger;
-  readonly #everyMs: number;
+  readonly #task: PeriodicTask;
   readonly period: SiteReviewPeriod;
-  #timer: NodeJS.Timeout | undefined;
-  #running = false;
-  #inFlight: Promise<unknown> | undefined;
 
   constructor(o: {
     queue: CommitQueue;
@@ -168,7 +166,11 @@ export class SiteContent {
     this.#units = o.units;
     this.#logger = o.logger;
     this.period = o.period ?? 'quarterly';
-    this.#everyMs = o.everyMs ?? 60 * 60 * 1000;
+    this.#task = new PeriodicTask(
+      o.everyMs ?? 60 * 60 * 1000,
+      async () => void (await this.openDue()),
+      (e) => this.#logger.warn({ err: e }, 'site content: the review check failed; retrying at the next check'),
+    );
   }
 
   /** The register with each kind's reviews and compliance, as of now. */
@@ -277,27 +279,13 @@ export class SiteContent {
     return opened;
   }
 
+  /** Opens the due reviews now, then checks every `everyMs` (nothing when the review is off). */
   async start(): Promise<void> {
-    if (this.period === 'off') return;
-    this.#running = true;
-    await this.#tick();
+    if (this.period !== 'off') await this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#inFlight;
-  }
-
-  async #tick(): Promise<void> {
-    if (!this.#running) return;
-    const run = this.openDue().catch((e: unknown) => this.#logger.warn({ err: e }, 'site content: the review check failed; retrying at the next check'));
-    this.#inFlight = run;
-    await run;
-    if (!this.#running) return;
-    this.#timer = setTimeout(() => void this.#tick(), this.#everyMs);
-    this.#timer.unref();
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   #kind(kind: string): asserts kind is SiteContentKind {

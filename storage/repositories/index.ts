@@ -31,4 +31,4 @@ export function repositories(session: QuerySession): Repositories {
   };
 }
 
-export { isUnitQueue, listQuery, type UnitQueueBranch } from './cases.js';
+export { isUnitQueue, listQuery } from './cases.js';

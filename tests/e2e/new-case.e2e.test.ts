@@ -45,8 +45,8 @@ describe('new case forms', () => {
     await signIn(page, 'initiator');
     await page.getByRole('link', { name: 'Новое дело' }).click();
     await page.waitForURL(/\/ui\/new$/);
-    // Only the procedure the initiator may start.
-    expect(await page.locator('form[data-event="create"]').evaluateAll((fs) => fs.map((f) => f.getAttribute('data-procedure')))).toEqual(['publication']);
+    // Only the procedures the initiator may start: a publication (P1) and their own post for approval (P7, п. 21).
+    expect(await page.locator('form[data-event="create"]').evaluateAll((fs) => fs.map((f) => f.getAttribute('data-procedure')))).toEqual(['publication', 'employee-post']);
     await axe(page);
     const form = page.locator('form[data-procedure="publication"]');
     await form.getByLabel('Заголовок материала').fill('QazIndustry на выставке Innoprom');
