@@ -266,6 +266,11 @@ export class SiteContent {
     for (const entry of current) {
       if (entry.unit === null || !isSiteContentKind(entry.kind)) continue;
       if (reviews.some((r) => r.kind === entry.kind && r.period === period)) continue;
+      if (this.#units && !this.#units.units.includes(entry.unit)) {
+        // A unit gone from UNITS_FILE: a review for it would wait in nobody's queue.
+        this.#logger.warn({ kind: entry.kind, period }, 'site content: the register names a unit that is not configured; no review opened until the entry is corrected');
+        continue;
+      }
       const input = { kind: entry.kind, unit: entry.unit, period, ...(entry.url !== null ? { url: entry.url } : {}) };
       try {
         const res = await this.#createCase(SITE_REVIEW_PROCEDURE, input, { actor: SYSTEM_ACTOR, idempotencyKey: `site-content-review/${period}/${entry.kind}` });

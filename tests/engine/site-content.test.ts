@@ -157,6 +157,15 @@ describe('the periodic review', () => {
     expect((await reviews()).map((c) => c.context.period)).toEqual(['2025-04']);
   });
 
+  it('opens none for a unit no longer configured (it would wait in nobody\'s queue)', async () => {
+    await engine.siteContent.update('news', { url: 'https://qazindustry.gov.kz/news', unit: PR }, press, 0);
+    await engine.siteContent.update('contacts', { url: 'https://qazindustry.gov.kz/contacts', unit: EXPORT }, press, 0);
+    await engine.close();
+    engine = await open({ units: { units: [EXPORT], people: new Map() } });
+    await engine.siteContent.openDue();
+    expect((await reviews()).map((c) => c.context.kind)).toEqual(['contacts']);
+  });
+
   it('opens one case per kind when two engines on one database look at the same moment', async () => {
     await engine.siteContent.update('news', { url: 'https://qazindustry.gov.kz/news', unit: PR }, press, 0);
     await engine.siteContent.update('contacts', { url: 'https://qazindustry.gov.kz/contacts', unit: PR }, press, 0);
