@@ -459,7 +459,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox<{ engine: Engine; writes?: Wi
       }
       // A comment or a correction needs a part in the case's procedure (server/read-access.ts).
       if (OPEN_TO_ALL_EVENTS.has(type)) {
-        const refusal = writeRefusal(procedure ?? (await engine.scope(request.params.id)).procedure, type, role);
+        const refusal = writeRefusal(procedure ?? (await engine.procedureOf(request.params.id)), type, role);
         if (refusal) throw refusal;
       }
       const result = await engine.applyEvent(

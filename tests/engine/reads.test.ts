@@ -61,6 +61,10 @@ describe('recorded reads', () => {
     expect(await engine.actedOn('car-user', [a, b, 'missing'])).toEqual(new Set([a, b]));
     expect(await engine.actedOn('nobody', [a])).toEqual(new Set());
     expect(await engine.scope(a)).toEqual({ id: a, procedure: 'feedback-inquiry', unit: null, partUnits: [] });
+    // The procedure, remembered after the first read (it never changes); an unknown case is 404.
+    expect(await engine.procedureOf(a)).toBe('feedback-inquiry');
+    expect(await engine.procedureOf(a)).toBe('feedback-inquiry');
+    await expect(engine.procedureOf('missing')).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 
