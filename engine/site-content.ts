@@ -5,13 +5,16 @@
  * - **The register** (storage `site_content_revisions`, append-only): per kind, the page
  *   URL and the responsible unit. A change is a new revision, written only against the
  *   revision the writer saw (`expected`, HTTP `If-Match`), checked in the same transaction:
- *   two editors who saw revision 3 cannot both write revision 4.
+ *   two editors who saw revision 3 cannot both write revision 4. Each revision is also an
+ *   entry of the transparency log (engine/ledger/entries.ts `siteContentEntry`), which
+ *   `ledger verify` checks the stored revisions against.
  * - **The review** (`SITE_REVIEW_PERIOD`: `quarterly`, `monthly` or `off`): once per period
  *   (Asia/Almaty) the engine opens one `site-content-review` case per kind that has a
  *   responsible unit, for that unit (machines/site-content-review). It opens none twice:
  *   a kind whose case of the period exists is skipped, and the creation carries an
  *   idempotency key of the kind and period, so two processes opening at the same moment
- *   make one case. A kind without a unit gets none (the register names no one to ask).
+ *   make one case. A kind without a unit, or whose unit is no longer configured, gets
+ *   none (the register names no one to ask).
  * - **Compliance** is computed, never stored: from the register and the kind's latest
  *   closed review (its outcome and instant, from the case's context).
  *   - `missing`: no page named (`no_page`), or the latest review reported the information
