@@ -5,6 +5,7 @@ export type { CaseView, DeadlineView, Remaining, TargetView } from './case-view.
 export type { CommandResult, CreateOptions, EventInput, EventOptions } from './runner.js';
 export type { VerifyResult, VerifyProblem } from './replay.js';
 export type { UnitDirectory } from './units.js';
+export { partUnitsOf } from './units.js';
 export { renderMail } from './mail-templates.js';
 export type { Logger } from './logger.js';
 export { DEFAULT_IDEMPOTENCY_RETENTION_MS, IdempotencyPurge, type CaseRead } from './reads.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { CaseView, Engine } from '../../engine/index.js';
+import { partUnitsOf, type CaseView, type Engine } from '../../engine/index.js';
 import { getProcedure, procedures } from '../../machines/index.js';
 import type { Actor, ProcedureId, Role } from '../../machines/contract.js';
 import { HUMAN_ROLES, type User } from '../auth.js';
@@ -137,9 +137,10 @@ function unitOf(view: CaseView): string | null {
   return typeof unit === 'string' ? unit : null;
 }
 
-/** The case's facts for read access from its view: the unit, and the units whose own part it awaits (`pending` by unit). */
+/** The case's facts for read access from its view: the unit, and the units whose own part it awaits (the engine's rule, as stored in `CaseRecord.partUnits`). */
 function factsOf(view: CaseView): { procedure: string; unit: string | null; partUnits: string[] } {
-  return { procedure: view.procedure, unit: unitOf(view), partUnits: [...new Set(view.pending.filter((p) => p.field === 'unit').flatMap((p) => p.awaited))] };
+  const module = getProcedure(view.procedure);
+  return { procedure: view.procedure, unit: unitOf(view), partUnits: module ? partUnitsOf(module, view.context, view.state) : [] };
 }
 
 /** Markdown: the read matrix (server/read-access.ts), from the machines' role tables. */
