@@ -690,6 +690,16 @@ export interface LedgerNodeRecord {
   hash: string;
 }
 
+/** What one append writes to the log's tables (`LedgerRepository.append`). */
+export interface LedgerAppend {
+  entries: readonly LedgerEntryRecord[];
+  nodes: readonly LedgerNodeRecord[];
+  /** The head's size before the append. */
+  from: number;
+  /** The head after it; its size and root are also the stored tree head, dated `updatedAt`. */
+  next: LedgerHeadRecord;
+}
+
 export interface LedgerRepository {
   /**
    * The head. Inside a batch it is the row the batch advances: on SQLite the batch holds the
@@ -697,11 +707,14 @@ export interface LedgerRepository {
    * transactions of every process take their positions from it one after the other.
    */
   head(): Promise<LedgerHeadRecord>;
-  /** Advances the head from `fromSize`; false when it is no longer at `fromSize` (another writer). */
-  advanceHead(fromSize: number, next: LedgerHeadRecord): Promise<boolean>;
-  insertEntries(records: readonly LedgerEntryRecord[]): Promise<void>;
-  insertNodes(records: readonly LedgerNodeRecord[]): Promise<void>;
-  insertTreeHead(size: number, rootHash: string, at: string): Promise<void>;
+  /**
+   * Appends a batch's entries, the subtree roots they complete and the tree head after them,
+   * and advances the head from `from` to `next`, all or nothing within the open transaction.
+   * False when the head is no longer at `from` (another writer): then the caller must fail
+   * its transaction, as the inserts may have been made. On PostgreSQL this is one statement
+   * (a round trip each cost the batch four); on SQLite, four.
+   */
+  append(p: LedgerAppend): Promise<boolean>;
   /** Entries with position >= `from`, in order, at most `limit`. */
   entries(from: number, limit: number): Promise<LedgerEntryRecord[]>;
   /** The cases (ids, each once, in no order) of the entries with `start` <= position < `end`. */

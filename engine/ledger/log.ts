@@ -117,12 +117,9 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
       rows.push({ position: frontier.size, kind: e.kind, caseId: e.caseId, ref: e.ref, entry: e.text, leafHash: hex(leaf) });
       for (const n of frontier.append(leaf)) if (STORED_LEVELS.includes(n.level)) nodes.push({ level: n.level, index: n.index, hash: hex(n.hash) });
     }
-    await repos.ledger.insertEntries(rows);
-    await repos.ledger.insertNodes(nodes);
     const at = this.#clock.now().toISOString();
     const next = { size: frontier.size, rootHash: hex(frontier.root()) };
-    await repos.ledger.insertTreeHead(next.size, next.rootHash, at);
-    if (!(await repos.ledger.advanceHead(head.size, { ...next, frontierJson: JSON.stringify(frontier.toJSON()), updatedAt: at }))) {
+    if (!(await repos.ledger.append({ entries: rows, nodes, from: head.size, next: { ...next, frontierJson: JSON.stringify(frontier.toJSON()), updatedAt: at } }))) {
       throw new EngineError('storage_busy', 'the log moved while this batch appended to it; retry');
     }
     // Valid for the next batch only if this one commits: then the head row says `next`.

@@ -1,6 +1,6 @@
 /**
  * A batch's appends of events and updates of cases, sent to PostgreSQL as one statement
- * each instead of one per command (issue 17: the batch's statements run one after the other
+ * for all instead of two per command (issue 17: the batch's statements run one after the other
  * on its connection, so their count, not their size, is what a batch waits for).
  *
  * Contract (postgres-storage.ts keeps it): the buffer is flushed before every other
@@ -9,7 +9,8 @@
  * statements in the order they were called, and a caller waiting for a buffered write is
  * answered without anybody else having to send anything. A write's promise settles with
  * its flush: an append resolves, an update resolves true if the case had the expected seq
- * (false if not, as `updateIfSeq` does); a failed flush rejects every write in it.
+ * (false if not, as `updateIfSeq` does); a failed flush rejects every write in it. A flush
+ * is one statement, whatever it holds (see `flush`).
  */
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { CASE_UPDATABLE } from '../mappers.js';
@@ -74,45 +75,45 @@ export class WriteBuffer {
     });
   }
 
-  /** Sends what is buffered (updates of cases first, as each command wrote them: its case, then its event). */
+  /**
+   * Sends what is buffered as ONE statement: the updates of the cases and the appends of the
+   * events as data-modifying CTEs of one query (one round trip, where two statements took
+   * two), each table's rows bound once as a JSON array. The parts see the same snapshot and
+   * both run: an append does not depend on the update of its case (a command appends only
+   * after reading its case current in this batch), and a failure of either fails both.
+   */
   flush(): void {
     if (this.empty) return;
     const updates = [...this.#updates.values()];
     const events = this.#events;
     this.#updates = new Map();
     this.#events = [];
-    if (updates.length > 0) {
-      const json = JSON.stringify(updates.map((u) => ({ ...nulls(u.row), expected_seq: u.expectedSeq })));
-      const set = sql.join(CASE_UPDATABLE.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`));
-      const q = sql<{ id: string }>`update cases as c set ${set}
-        from jsonb_populate_recordset(null::cases, ${json}::jsonb) as v
-        join jsonb_to_recordset(${json}::jsonb) as x(id text, expected_seq bigint) on x.id = v.id
-        where c.id = v.id and c.seq = x.expected_seq
-        returning c.id`.compile(this.#builder);
-      this.#send(q).then(
-        (r) => {
-          const done = new Set(r.rows.map((x) => x.id));
-          for (const u of updates) u.done.resolve(done.has(u.row.id));
-        },
-        (e: unknown) => {
-          for (const u of updates) u.done.reject(e);
-        },
-      );
-    }
-    if (events.length > 0) {
-      const json = JSON.stringify(events.map((e) => nulls(e.row)));
-      const columns = sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)));
-      const q = sql`insert into events (${columns})
-        select ${columns} from jsonb_populate_recordset(null::events, ${json}::jsonb)`.compile(this.#builder);
-      this.#send(q).then(
-        () => {
-          for (const e of events) e.done.resolve();
-        },
-        (err: unknown) => {
-          for (const e of events) e.done.reject(err);
-        },
-      );
-    }
+    const update =
+      updates.length > 0
+        ? sql`update cases as c set ${sql.join(CASE_UPDATABLE.map((col) => sql`${sql.ref(col)} = v.${sql.ref(col)}`))}
+          from jsonb_populate_recordset(null::cases, ${JSON.stringify(updates.map((u) => nulls(u.row)))}::jsonb) as v
+          join unnest(${updates.map((u) => u.row.id)}::text[], ${updates.map((u) => u.expectedSeq)}::bigint[]) as x(id, expected_seq) on x.id = v.id
+          where c.id = v.id and c.seq = x.expected_seq
+          returning c.id`
+        : undefined;
+    const columns = sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)));
+    const insert =
+      events.length > 0
+        ? sql`insert into events (${columns})
+          select ${columns} from jsonb_populate_recordset(null::events, ${JSON.stringify(events.map((e) => nulls(e.row)))}::jsonb)`
+        : undefined;
+    const q = (update && insert ? sql<{ id: string }>`with u as (${update}), i as (${insert}) select id from u` : (update ?? insert)!).compile(this.#builder) as CompiledQuery<{ id: string }>;
+    this.#send(q).then(
+      (r) => {
+        const done = new Set(update ? r.rows.map((x) => x.id) : []);
+        for (const u of updates) u.done.resolve(done.has(u.row.id));
+        for (const e of events) e.done.resolve();
+      },
+      (e: unknown) => {
+        for (const u of updates) u.done.reject(e);
+        for (const ev of events) ev.done.reject(e);
+      },
+    );
   }
 
   /** Rejects what is buffered (the batch is over without it). */

@@ -1,5 +1,5 @@
 /** The transparency log's tables (migration 001300; engine/ledger/). */
-import type { LedgerCheckpointRecord, LedgerEntryRecord, LedgerRepository } from '../port.js';
+import type { LedgerAppend, LedgerCheckpointRecord, LedgerEntryRecord, LedgerRepository } from '../port.js';
 import type { LedgerEntryRow } from '../schema.js';
 import { sql, type CompiledQuery } from 'kysely';
 import { affected, template, type QuerySession } from '../session.js';
@@ -19,17 +19,17 @@ const ENTRIES_PER_INSERT = 256;
  * Per dialect too: a process that opens both (the db copy, its tests) must not run SQLite's
  * `?` placeholders on PostgreSQL.
  */
-const insertEntries = new Map<string, Omit<CompiledQuery, 'parameters'>>();
+const insertStatements = new Map<string, Omit<CompiledQuery, 'parameters'>>();
 function insertOf(s: QuerySession, n: number): Omit<CompiledQuery, 'parameters'> {
   const builder = s.builder;
   const key = `${s.dialect}:${n}`;
-  let q = insertEntries.get(key);
+  let q = insertStatements.get(key);
   if (!q) {
     const row = { position: 0, kind: '', case_id: '', ref: '', entry: '', leaf_hash: '' };
     const c = builder.insertInto('ledger_entries').values(Array.from({ length: n }, () => row)).compile();
     if (c.parameters.length !== n * 6) throw new Error('the entries INSERT has an unexpected shape');
     q = { sql: c.sql, query: c.query, queryId: c.queryId };
-    insertEntries.set(key, q);
+    insertStatements.set(key, q);
   }
   return q;
 }
@@ -37,6 +37,42 @@ function insertOf(s: QuerySession, n: number): Omit<CompiledQuery, 'parameters'>
 const INSERT_TREE_HEAD = template<{ size: number; root_hash: string; at: string }>((db, p) =>
   db.insertInto('ledger_tree_heads').values({ size: p.size, root_hash: p.root_hash, at: p.at }),
 );
+
+/** One statement per chunk of a batch's entries (a statement per entry cost a third of the log's time on the commit path). */
+async function insertEntries(s: QuerySession, records: readonly LedgerEntryRecord[]): Promise<void> {
+  for (let i = 0; i < records.length; i += ENTRIES_PER_INSERT) {
+    const chunk = records.slice(i, i + ENTRIES_PER_INSERT);
+    const parameters: unknown[] = [];
+    for (const e of chunk) parameters.push(e.position, e.kind, e.caseId, e.ref, e.entry, e.leafHash);
+    await s.execute({ ...insertOf(s, chunk.length), parameters });
+  }
+}
+
+/**
+ * PostgreSQL: the whole append as ONE statement (data-modifying CTEs: the entries, the nodes
+ * and the tree head inserted, the head advanced), each table's rows bound as one JSON array
+ * whatever their count, so the statement has one shape and is prepared once per connection.
+ * The sub-statements see the same snapshot and all run; the head's UPDATE is the statement's
+ * own result, so its row count says whether the head was still at `from`. A failure of any
+ * part (a duplicate position, the append-only tripwires) fails the whole statement.
+ */
+async function appendPostgres(s: QuerySession, p: LedgerAppend): Promise<boolean> {
+  const entries = JSON.stringify(p.entries.map((e) => ({ position: e.position, kind: e.kind, case_id: e.caseId, ref: e.ref, entry: e.entry, leaf_hash: e.leafHash })));
+  const nodes = JSON.stringify(p.nodes.map((n) => ({ level: n.level, idx: n.index, hash: n.hash })));
+  const q = sql`with e as (
+      insert into ledger_entries (position, kind, case_id, ref, entry, leaf_hash)
+      select position, kind, case_id, ref, entry, leaf_hash
+      from jsonb_to_recordset(${entries}::jsonb) as r(position bigint, kind text, case_id text, ref text, entry text, leaf_hash text)
+    ), n as (
+      insert into ledger_nodes (level, idx, hash)
+      select level, idx, hash from jsonb_to_recordset(${nodes}::jsonb) as r(level integer, idx bigint, hash text)
+    ), t as (
+      insert into ledger_tree_heads (size, root_hash, at) values (${p.next.size}, ${p.next.rootHash}, ${p.next.updatedAt})
+    )
+    update ledger_head set size = ${p.next.size}, root_hash = ${p.next.rootHash}, frontier = ${p.next.frontierJson}, updated_at = ${p.next.updatedAt}
+    where id = 1 and size = ${p.from}`.compile(s.builder);
+  return affected(await s.execute(q)) === 1;
+}
 
 function entryFromRow(r: LedgerEntryRow): LedgerEntryRecord {
   return { position: r.position, kind: r.kind, caseId: r.case_id, ref: r.ref, entry: r.entry, leafHash: r.leaf_hash };
@@ -49,25 +85,15 @@ export function ledgerRepository(s: QuerySession): LedgerRepository {
       if (!row) throw new Error('the log has no head row (migration 001300 not applied?)');
       return { size: row.size, rootHash: row.root_hash, frontierJson: row.frontier, updatedAt: row.updated_at };
     },
-    async advanceHead(from, next) {
-      const r = await s.execute(ADVANCE.bind(s.builder, { from, size: next.size, root_hash: next.rootHash, frontier: next.frontierJson, updated_at: next.updatedAt }));
-      return affected(r) === 1;
-    },
-    async insertEntries(records) {
-      // One statement per batch (a statement per entry cost a third of the log's time on the commit path).
-      for (let i = 0; i < records.length; i += ENTRIES_PER_INSERT) {
-        const chunk = records.slice(i, i + ENTRIES_PER_INSERT);
-        const parameters: unknown[] = [];
-        for (const e of chunk) parameters.push(e.position, e.kind, e.caseId, e.ref, e.entry, e.leafHash);
-        await s.execute({ ...insertOf(s, chunk.length), parameters });
+    async append(p) {
+      if (s.dialect === 'postgres') return appendPostgres(s, p);
+      await insertEntries(s, p.entries);
+      if (p.nodes.length > 0) {
+        await s.execute(s.builder.insertInto('ledger_nodes').values(p.nodes.map((n) => ({ level: n.level, idx: n.index, hash: n.hash }))).compile());
       }
-    },
-    async insertNodes(records) {
-      if (records.length === 0) return;
-      await s.execute(s.builder.insertInto('ledger_nodes').values(records.map((n) => ({ level: n.level, idx: n.index, hash: n.hash }))).compile());
-    },
-    async insertTreeHead(size, rootHash, at) {
-      await s.execute(INSERT_TREE_HEAD.bind(s.builder, { size, root_hash: rootHash, at }));
+      await s.execute(INSERT_TREE_HEAD.bind(s.builder, { size: p.next.size, root_hash: p.next.rootHash, at: p.next.updatedAt }));
+      const r = await s.execute(ADVANCE.bind(s.builder, { from: p.from, size: p.next.size, root_hash: p.next.rootHash, frontier: p.next.frontierJson, updated_at: p.next.updatedAt }));
+      return affected(r) === 1;
     },
     async entries(from, limit) {
       const q = s.builder.selectFrom('ledger_entries').selectAll().where('position', '>=', from).orderBy('position').limit(limit);

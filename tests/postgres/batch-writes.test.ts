@@ -1,10 +1,12 @@
 /**
  * A PostgreSQL batch's writes (storage/postgres/postgres-storage.ts, write-buffer.ts): a
- * command's case update and event append are buffered and sent as one statement each for
- * the whole batch, in the order of the calls; the batch is numbered among the database's
+ * command's case update and event append are buffered and sent as one statement for
+ * the whole batch, in the order of the calls, and with the log's append a round trip each;
+ * the batch is numbered among the database's
  * commits (`Batch.serial`); the commit of a failed transaction is refused, not taken for
  * done. On a fresh database of TEST_DATABASE_URL's server.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStorage, StorageError, type EventRecord } from '../../storage/index.js';
 import { caseRecord, T0 } from '../helpers/records.js';
@@ -66,6 +68,61 @@ describe('a PostgreSQL batch', () => {
       [2, event('b1', 2).payloadJson],
     ]);
     expect((await storage.read.cases.find('b3'))?.seq).toBe(1);
+  });
+
+  it('sends the buffered updates and appends as ONE statement, and the log’s whole append as one more', async () => {
+    const setup = await storage.beginBatch();
+    for (const id of ['r1', 'r2', 'r3']) {
+      await setup.repos.cases.insert(caseRecord(id));
+      await setup.repos.events.append(event(id, 1));
+    }
+    await setup.commit();
+
+    const batch = await storage.beginBatch();
+    // What reaches the server: every query of pg's clients (the pool's clients are pg.Client).
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      sent.push(typeof q === 'string' ? q : q.text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    let advanced: boolean;
+    let stale: boolean;
+    let head;
+    try {
+      const writes = ['r1', 'r2', 'r3'].flatMap((id) => [
+        batch.repos.cases.updateIfSeq(1, { ...caseRecord(id), seq: 2, headHash: `h2-${id}` }),
+        batch.repos.events.append(event(id, 2)),
+      ]);
+      expect(await Promise.all(writes)).toEqual([true, undefined, true, undefined, true, undefined]);
+      head = await batch.repos.ledger.head();
+      const entries = ['r1', 'r2', 'r3'].map((id, i) => ({ position: head!.size + i, kind: 'event', caseId: id, ref: `${id}/2`, entry: `{"e":"${id}"}`, leafHash: `l${i}` }));
+      const next = { size: head.size + 3, rootHash: 'root-3', frontierJson: '{"size":3,"hashes":[]}', updatedAt: T0 };
+      advanced = await batch.repos.ledger.append({ entries, nodes: [{ level: 1, index: 0, hash: 'n10' }], from: head.size, next });
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(sent).toHaveLength(2);
+    expect(advanced).toBe(true);
+    await batch.commit();
+
+    // From a size the head is no longer at: it does not advance (and the caller fails its transaction).
+    const late = await storage.beginBatch();
+    stale = await late.repos.ledger.append({ entries: [], nodes: [], from: head.size, next: { size: head.size + 4, rootHash: 'x', frontierJson: '{}', updatedAt: T0 } });
+    await late.rollback();
+    expect(stale).toBe(false);
+
+    expect((await storage.read.cases.find('r2'))?.seq).toBe(2);
+    expect((await storage.read.events.list('r3')).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await storage.read.ledger.head()).toMatchObject({ size: head.size + 3, rootHash: 'root-3' });
+    expect((await storage.read.ledger.entries(head.size, 10)).map((e) => [e.position, e.caseId, e.ref, e.leafHash])).toEqual([
+      [head.size, 'r1', 'r1/2', 'l0'],
+      [head.size + 1, 'r2', 'r2/2', 'l1'],
+      [head.size + 2, 'r3', 'r3/2', 'l2'],
+    ]);
+    expect(await storage.read.ledger.nodes(1, 0, 1)).toEqual(['n10']);
+    expect(await storage.read.ledger.treeHead(head.size + 3)).toBe('root-3');
   });
 
   it('numbers its batches among the database’s commits, without gaps (a rolled-back batch gives its number to the next)', async () => {
