@@ -88,7 +88,6 @@ describe('a PostgreSQL batch', () => {
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof query;
     let advanced: boolean;
-    let stale: boolean;
     let head;
     try {
       const writes = ['r1', 'r2', 'r3'].flatMap((id) => [
@@ -109,7 +108,7 @@ describe('a PostgreSQL batch', () => {
 
     // From a size the head is no longer at: it does not advance (and the caller fails its transaction).
     const late = await storage.beginBatch();
-    stale = await late.repos.ledger.append({ entries: [], nodes: [], from: head.size, next: { size: head.size + 4, rootHash: 'x', frontierJson: '{}', updatedAt: T0 } });
+    const stale = await late.repos.ledger.append({ entries: [], nodes: [], from: head.size, next: { size: head.size + 4, rootHash: 'x', frontierJson: '{}', updatedAt: T0 } });
     await late.rollback();
     expect(stale).toBe(false);
 
