@@ -16,6 +16,12 @@
  * appended to the log in the same transaction, after the last unit and before the commit.
  * A failed append fails the whole batch: nothing commits without its log entries.
  *
+ * Where the storage allows it (`Storage.overlapsBatches`: PostgreSQL), the next batch is begun
+ * as a batch sends its COMMIT, when units are already waiting for it: its BEGIN and write
+ * lock wait in the database for that COMMIT instead of being sent after its answer. Every
+ * batch of the queue then takes the batch begun ahead, if any (the reruns of a failed batch
+ * too): the queue never waits for a lock that its own batch begun ahead holds.
+ *
  * On a storage shared by several processes (`Batch.announce`: PostgreSQL), what the
  * committed units `announce` is merged into one notice and sent in the same transaction,
  * after the log, so the other processes hear of exactly what committed (engine/remote-commits.ts).
@@ -148,6 +154,24 @@ export class CommitQueue {
   /** Cases other processes changed, with the last serial before the batch that learnt it: older marks of them prove nothing. */
   readonly #foreignCases = new Map<string, number>();
   #epoch = 0;
+  /** The batch begun ahead (see the file's comment), for the next `#runBatch`. */
+  #ahead: Promise<Batch> | undefined;
+
+  /** The batch begun ahead, or a new one. */
+  #begin(): Promise<Batch> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    return ahead ?? this.#storage.beginBatch();
+  }
+
+  /** As a batch commits: begins the next one if units wait for it and the storage overlaps batches. */
+  #beginAhead(): void {
+    if (!this.#group || this.#ahead !== undefined || this.#queue.length === 0 || this.#storage.overlapsBatches !== true) return;
+    const ahead = this.#storage.beginBatch();
+    // Its failure is the next batch's (`#runBatch` awaits it), never an unhandled rejection.
+    ahead.catch(() => undefined);
+    this.#ahead = ahead;
+  }
 
   /** Whether batches of other processes committed since this process's last one (or it cannot tell). */
   #othersCommitted(serial: number): boolean {
@@ -242,6 +266,10 @@ export class CommitQueue {
       }
     } finally {
       this.#running = false;
+      // Begun only while units were queued, which this loop then ran: left over only if it threw.
+      const ahead = this.#ahead;
+      this.#ahead = undefined;
+      if (ahead) void ahead.then((b) => b.rollback(), () => undefined);
       if (this.#queue.length > 0) this.#schedule();
       else this.#maybeIdle();
     }
@@ -257,7 +285,7 @@ export class CommitQueue {
   async #runBatch(jobs: Job[]): Promise<void> {
     let batch;
     try {
-      batch = await this.#storage.beginBatch();
+      batch = await this.#begin();
     } catch (e) {
       this.#failAll(jobs, e, 'cannot begin a transaction');
       return;
@@ -381,16 +409,26 @@ export class CommitQueue {
         }
       }
     }
+    // Lazy (no savepoints: a failure of any unit's write rolls the whole batch back), the log's
+    // append is sent at once, behind the units' deferred writes and before their answers: the
+    // database runs them back to back, with no turn of this process between. Until those
+    // answers are in, the append is speculative; a failed write rolls it back with the rest.
+    const early = aborted === undefined && lazy && journal !== undefined && sink.length > 0 ? settle(journal.append(batch.repos, sink)) : undefined;
     if (aborted === undefined && pending.length > 0) {
-      // The units' deferred writes (lazy: without savepoints), all answered before the log and the commit.
+      // The units' deferred writes (lazy: without savepoints), all answered before the commit.
       const failed = (await Promise.all(pending)).find((d) => d !== undefined);
       if (failed) {
+        await early;
         await this.#rerunAlone(batch, jobs);
         return;
       }
     }
     let appended: unknown;
-    if (aborted === undefined && journal && sink.length > 0) {
+    if (early) {
+      const r = await early;
+      if (r.ok) appended = r.value;
+      else aborted = r.error;
+    } else if (aborted === undefined && journal && sink.length > 0) {
       try {
         appended = await journal.append(batch.repos, sink);
       } catch (e) {
@@ -406,7 +444,9 @@ export class CommitQueue {
     }
     if (aborted === undefined) {
       try {
-        await batch.commit();
+        const commit = batch.commit();
+        this.#beginAhead();
+        await commit;
       } catch (e) {
         aborted = e;
       }
@@ -459,6 +499,14 @@ export class CommitQueue {
       } else j.reject(o.error);
     }
   }
+}
+
+/** A promise's outcome as a value (never rejecting: an outcome awaited later is never an unhandled rejection). */
+function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 /** The batch's steps as one notice: per case the first and last seq, the earliest timer, the mail count. */

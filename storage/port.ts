@@ -497,6 +497,13 @@ export interface Storage {
   readonly read: Repositories;
   /** Opens a batch (throws `StorageError` when the database cannot take writes). */
   beginBatch(): Promise<Batch>;
+  /**
+   * Optional: true when a batch may be begun while another is committing (each on its own
+   * connection, the second waiting in the database for the first's write lock): the commit
+   * queue then begins its next batch as it sends a COMMIT, so the lock's round trip is not
+   * on the next batch's path. Absent (SQLite: one connection): one batch at a time.
+   */
+  readonly overlapsBatches?: boolean;
   /** Resolves when the database answers AND can take writes; throws `StorageUnavailable` otherwise. */
   health(): Promise<void>;
   /** Closes the database (waits for nothing: the caller drains its batches first). */

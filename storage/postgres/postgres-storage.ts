@@ -77,6 +77,8 @@ const C_ORDER = /^(c|posix|c\.utf-?8)$/i;
 
 export class PostgresStorage implements Storage {
   readonly dialect = 'postgres' as const;
+  /** A batch is a pooled client; the next one's lock waits in the server for the COMMIT of the one before. */
+  readonly overlapsBatches = true;
   readonly location: string;
   readonly readOnly: boolean;
   readonly read: Repositories;

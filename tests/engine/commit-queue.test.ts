@@ -397,3 +397,171 @@ describe('CommitQueue marks (Batch.serial: whether another process committed sin
     }
   });
 });
+
+describe('CommitQueue overlapping batches (Storage.overlapsBatches: the next batch begun as one commits)', () => {
+  /**
+   * A storage with one write lock, as PostgreSQL's head row is: a batch's begin waits until
+   * the batch before committed or rolled back. Its batches take no savepoints (`rowsChangedSince`:
+   * every statement changed a row), as PostgreSQL's do.
+   */
+  function lockedStorage(overlapsBatches: boolean): { storage: Storage; log: string[] } {
+    const log: string[] = [];
+    let n = 0;
+    let lock: Promise<void> = Promise.resolve();
+    const storage = {
+      dialect: 'postgres',
+      overlapsBatches,
+      beginBatch: async () => {
+        const k = ++n;
+        log.push(`begin ${k}`);
+        const held = lock;
+        let free!: () => void;
+        lock = new Promise<void>((r) => (free = r));
+        await held;
+        log.push(`locked ${k}`);
+        return {
+          repos: {},
+          statements: () => 0,
+          rowsChangedSince: () => 1,
+          savepoint: async () => {},
+          releaseSavepoint: async () => {},
+          rollbackToSavepoint: async () => {},
+          rollback: async () => {
+            log.push(`rollback ${k}`);
+            free();
+          },
+          commit: async () => {
+            log.push(`commit ${k}`);
+            await new Promise((r) => setTimeout(r, 5));
+            free();
+            log.push(`committed ${k}`);
+          },
+        };
+      },
+    } as unknown as Storage;
+    return { storage, log };
+  }
+
+  it('should begin the next batch while a batch commits when units wait for it, and only where the storage allows it', async () => {
+    for (const overlaps of [true, false]) {
+      const { storage, log } = lockedStorage(overlaps);
+      const q = new CommitQueue(storage);
+      let later: Promise<string>[] = [];
+      const first = await q.submit(async () => {
+        later = [q.submit(async () => 'b'), q.submit(async () => 'c')];
+        return 'a';
+      });
+      expect([first, ...(await Promise.all(later))]).toEqual(['a', 'b', 'c']);
+      await q.whenIdle();
+      expect(log).toEqual(
+        overlaps
+          ? ['begin 1', 'locked 1', 'commit 1', 'begin 2', 'committed 1', 'locked 2', 'commit 2', 'committed 2']
+          : ['begin 1', 'locked 1', 'commit 1', 'committed 1', 'begin 2', 'locked 2', 'commit 2', 'committed 2'],
+      );
+    }
+  });
+
+  it('should run the reruns of a failed batch on the batch begun ahead, never waiting for the lock it holds', async () => {
+    const { storage, log } = lockedStorage(true);
+    const q = new CommitQueue(storage);
+    let runsOfC = 0;
+    let d: Promise<string> | undefined;
+    const results = await Promise.allSettled([
+      q.submit(async () => {
+        // c's first run queues d: when c's rerun commits, a batch is begun ahead for d.
+        if (runsOfC++ === 0) d = q.submit(async () => 'd');
+        return 'c';
+      }),
+      q.submit(async () => {
+        throw new EngineError('invalid_request', 'b is refused');
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(await d).toBe('d');
+    await q.whenIdle();
+    // Batch 1 [c, b] rolled back; c alone (2), b alone (3, begun ahead as 2 committed), d (4).
+    expect(log).toEqual([
+      'begin 1', 'locked 1', 'rollback 1',
+      'begin 2', 'locked 2', 'commit 2', 'begin 3', 'committed 2',
+      'locked 3', 'rollback 3',
+      'begin 4', 'locked 4', 'commit 4', 'committed 4',
+    ]);
+  });
+});
+
+describe('CommitQueue lazy batches (no savepoints): the log appended behind the units’ deferred writes', () => {
+  function lazyStorage(log: string[]): Storage {
+    let n = 0;
+    return {
+      dialect: 'postgres',
+      beginBatch: async () => {
+        const k = ++n;
+        return {
+          repos: {},
+          statements: () => 0,
+          rowsChangedSince: () => 1,
+          savepoint: async () => {},
+          releaseSavepoint: async () => {},
+          rollbackToSavepoint: async () => {},
+          rollback: async () => void log.push(`rollback ${k}`),
+          commit: async () => void log.push(`commit ${k}`),
+        };
+      },
+    } as unknown as Storage;
+  }
+  const journal = (log: string[]) => ({
+    wrap: (repos: Repositories, sink: unknown[]) => Object.assign(repos, { sink }),
+    append: async (_repos: Repositories, entries: readonly unknown[]) => void log.push(`append ${entries.join(',')}`),
+  });
+  /** A unit that captures `entry` and defers a write settled by the returned handle. */
+  function unit(entry: string, log: string[], write: { settle?: (ok: boolean) => void }) {
+    return async (repos: Repositories, tx: Parameters<Parameters<CommitQueue['submit']>[0]>[1]) => {
+      (repos as unknown as { sink: unknown[] }).sink.push(entry);
+      tx.defer(
+        new Promise<void>((resolve, reject) => {
+          write.settle = (ok) => {
+            log.push(`write ${entry} ${ok ? 'answered' : 'failed'}`);
+            if (ok) resolve();
+            else reject(new StorageError('storage_unavailable', 'the write failed'));
+          };
+        }),
+      );
+      return entry;
+    };
+  }
+
+  it('should send the append before the deferred writes are answered, and commit only after them', async () => {
+    const log: string[] = [];
+    const q = new CommitQueue(lazyStorage(log), { journal: journal(log) });
+    const wa: { settle?: (ok: boolean) => void } = {};
+    const wb: { settle?: (ok: boolean) => void } = {};
+    const done = Promise.all([q.submit(unit('a', log, wa)), q.submit(unit('b', log, wb))]);
+    await vi.waitFor(() => expect(log).toContain('append a,b'));
+    expect(log).toEqual(['append a,b']);
+    wa.settle!(true);
+    wb.settle!(true);
+    expect(await done).toEqual(['a', 'b']);
+    expect(log).toEqual(['append a,b', 'write a answered', 'write b answered', 'commit 1']);
+  });
+
+  it('should roll the speculative append back with the batch when a deferred write fails, and rerun the units alone', async () => {
+    const log: string[] = [];
+    const q = new CommitQueue(lazyStorage(log), { journal: journal(log) });
+    const writes = new Map<string, boolean>([['a', true], ['b', false]]);
+    let runs = 0;
+    const auto = (entry: string) => async (repos: Repositories, tx: Parameters<Parameters<CommitQueue['submit']>[0]>[1]) => {
+      const handle: { settle?: (ok: boolean) => void } = {};
+      const value = await unit(entry, log, handle)(repos, tx);
+      runs++;
+      // The first run of each fails for b; alone, b's write succeeds.
+      setImmediate(() => handle.settle!(runs > 2 ? true : writes.get(entry)!));
+      return value;
+    };
+    expect(await Promise.all([q.submit(auto('a')), q.submit(auto('b'))])).toEqual(['a', 'b']);
+    expect(log).toEqual([
+      'append a,b', 'write a answered', 'write b failed', 'rollback 1',
+      'write a answered', 'append a', 'commit 2',
+      'write b answered', 'append b', 'commit 3',
+    ]);
+  });
+});
