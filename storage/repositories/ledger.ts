@@ -62,10 +62,10 @@ async function appendPostgres(s: QuerySession, p: LedgerAppend): Promise<boolean
   const q = sql`with e as (
       insert into ledger_entries (position, kind, case_id, ref, entry, leaf_hash)
       select position, kind, case_id, ref, entry, leaf_hash
-      from jsonb_to_recordset(${entries}::jsonb) as r(position bigint, kind text, case_id text, ref text, entry text, leaf_hash text)
+      from json_to_recordset(${entries}::json) as r(position bigint, kind text, case_id text, ref text, entry text, leaf_hash text)
     ), n as (
       insert into ledger_nodes (level, idx, hash)
-      select level, idx, hash from jsonb_to_recordset(${nodes}::jsonb) as r(level integer, idx bigint, hash text)
+      select level, idx, hash from json_to_recordset(${nodes}::json) as r(level integer, idx bigint, hash text)
     ), t as (
       insert into ledger_tree_heads (size, root_hash, at) values (${p.next.size}, ${p.next.rootHash}, ${p.next.updatedAt})
     )
