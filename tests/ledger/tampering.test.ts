@@ -8,86 +8,28 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadKzCalendar } from '../../calendars/index.js';
-import { createEngine, SimulatedClock, type Engine } from '../../engine/index.js';
-import { eventHash, GENESIS_HASH } from '../../engine/hash.js';
-import { eventEntry } from '../../engine/ledger/entries.js';
+import { SimulatedClock } from '../../engine/index.js';
+import { GENESIS_HASH } from '../../engine/hash.js';
 import { TransparencyLog } from '../../engine/ledger/log.js';
-import { Frontier, leafHash, verifyConsistency } from '../../lib/merkle.js';
-import { generatePrivateKeyPem, parseCheckpointBody, publicKeyPem, signNote, checkpointBody, loadPrivateKey } from '../../lib/signed-note.js';
-import { procedures } from '../../machines/index.js';
+import { leafHash, verifyConsistency } from '../../lib/merkle.js';
+import { generatePrivateKeyPem, parseCheckpointBody, signNote, checkpointBody, loadPrivateKey } from '../../lib/signed-note.js';
 import { openStorage } from '../../storage/index.js';
 import type { EventRow } from '../../storage/schema.js';
 import { auditOn } from '../helpers/audit.js';
 import { dropTripwires, openSqliteFile, type SqliteFile } from '../helpers/sqlite-file.js';
+import { buildLedgerFixture, entryOfRow, rechained, recomputedTree } from '../helpers/tampering-fixture.js';
 
-const kz = loadKzCalendar();
 let dir: string;
 let original: string;
 let checkpointFile: string;
 let publicKeyFile: string;
 let checkpointSize: number;
-/** A question answered late (review met_late), its acknowledgement and answer mailed. */
 let late: string;
-/** A second case, untouched by most rewrites. */
-let other: string;
-
-const question = (email: string) => ({
-  applicant: { name: 'Жанар Тестова-Уникальная', email },
-  language: 'ru',
-  kind: 'question',
-  text: 'Как получить меру государственной поддержки?',
-});
-
-async function advance(engine: Engine, id: string, steps: [string, Record<string, unknown>][]) {
-  for (const [role, { type, ...payload }] of steps) {
-    await engine.applyEvent(id, { type: type as string, payload }, { actor: { name: `${role}-user`, role: role as never } });
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qi-ledger-'));
   original = join(dir, 'original.sqlite');
-  const keyPem = generatePrivateKeyPem();
-  publicKeyFile = join(dir, 'ledger.pub.pem');
-  writeFileSync(publicKeyFile, publicKeyPem(loadPrivateKey(keyPem)));
-  const clock = new SimulatedClock('2025-03-06T05:00:00.000Z');
-  const engine = await createEngine({
-    databasePath: original,
-    calendar: kz,
-    procedures,
-    clock,
-    // Mail is "delivered" at once, so the log holds delivery attempts too.
-    transport: { sendMail: async () => ({ response: '250 ok' }) },
-    ledger: { keyPem, checkpointsDir: join(dir, 'published'), checkpointEveryMs: 0 },
-  });
-  await engine.start();
-  late = (await engine.createCase('feedback-inquiry', question('zhanar.unique@example.kz'), { actor: { name: 'car-user', role: 'car' } })).view.id;
-  clock.set('2025-03-07T05:00:00.000Z');
-  await advance(engine, late, [
-    ['car', { type: 'register', registrationNumber: 'ЗТ-77' }],
-    ['supervisor', { type: 'assign', unit: 'Департамент экспорта' }],
-    ['unit', { type: 'submit_answer', text: 'Подлинный ответ', citations: ['Закон РК «О доступе к информации», ст. 11'], language: 'ru' }],
-  ]);
-  // Approved after the review's last day (2025-03-26): met late.
-  clock.set('2025-03-28T05:00:00.000Z');
-  await advance(engine, late, [['supervisor', { type: 'approve_answer' }]]);
-  other = (await engine.createCase('feedback-inquiry', question('other@example.kz'), { actor: { name: 'car-user', role: 'car' } })).view.id;
-  // The register of the site's mandatory content (п. 9): two revisions of one kind.
-  const ps = { name: 'press-user', role: 'press_secretary' } as const;
-  await engine.siteContent.update('procurement', { url: 'https://qazindustry.gov.kz/procurement', unit: 'Департамент экспорта' }, ps, 0);
-  await engine.siteContent.update('procurement', { url: 'https://qazindustry.gov.kz/zakupki', unit: 'Департамент экспорта', note: 'the page moved' }, ps, 1);
-  await engine.idle();
-  expect((await engine.getCase(late)).deadlines.find((d) => d.key === 'review')).toMatchObject({ status: 'met_late' });
-  const cp = await engine.ledger.signCheckpoint();
-  checkpointSize = cp.size;
-  checkpointFile = join(dir, 'published.checkpoint');
-  writeFileSync(checkpointFile, cp.note);
-  // Life goes on after the checkpoint.
-  clock.set('2025-03-31T05:00:00.000Z');
-  await advance(engine, other, [['car', { type: 'register', registrationNumber: 'ЗТ-78' }]]);
-  await engine.idle();
-  await engine.close();
+  ({ late, checkpointFile, publicKeyFile, checkpointSize } = await buildLedgerFixture(original, dir));
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,31 +55,13 @@ const verifyAll = (path: string) => auditOn(path, ['verify']);
 
 /** Rewrites a case's events with `edit` and recomputes its whole hash chain and head, as the product would. */
 function rewriteChain(db: SqliteFile, caseId: string, edit: (rows: EventRow[]) => EventRow[]): void {
-  const rows = edit(db.prepare('SELECT * FROM events WHERE case_id = ? ORDER BY seq').all(caseId) as EventRow[]);
+  const rows = rechained(db.prepare('SELECT * FROM events WHERE case_id = ? ORDER BY seq').all(caseId) as EventRow[], edit);
   db.prepare('DELETE FROM events WHERE case_id = ?').run(caseId);
-  let prev = GENESIS_HASH;
   const insert = db.prepare(
     'INSERT INTO events (case_id, seq, type, payload, role, actor, occurred_at, recorded_at, prev_hash, hash, backdating_reason, calendar_version) VALUES (@case_id, @seq, @type, @payload, @role, @actor, @occurred_at, @recorded_at, @prev_hash, @hash, @backdating_reason, @calendar_version)',
   );
-  for (const [i, r] of rows.entries()) {
-    const row = { ...r, seq: i + 1, prev_hash: prev };
-    row.hash = eventHash({
-      caseId: row.case_id,
-      seq: row.seq,
-      type: row.type,
-      payload: JSON.parse(row.payload),
-      role: row.role,
-      actor: row.actor,
-      occurredAt: row.occurred_at,
-      recordedAt: row.recorded_at,
-      prevHash: row.prev_hash,
-      backdatingReason: row.backdating_reason,
-      calendarVersion: row.calendar_version,
-    });
-    insert.run(row);
-    prev = row.hash;
-  }
-  db.prepare('UPDATE cases SET seq = ?, head_hash = ? WHERE id = ?').run(rows.length, prev, caseId);
+  for (const row of rows) insert.run(row);
+  db.prepare('UPDATE cases SET seq = ?, head_hash = ? WHERE id = ?').run(rows.length, rows.at(-1)?.hash ?? GENESIS_HASH, caseId);
 }
 
 describe('an untouched database', () => {
@@ -220,18 +144,15 @@ describe('the rewrites seen, each detected and naming the case', () => {
 function recomputeLog(db: SqliteFile, caseId: string): void {
   const events = db.prepare('SELECT * FROM events WHERE case_id = ? ORDER BY seq').all(caseId) as EventRow[];
   for (const e of events) {
-    const text = eventEntry({ caseId: e.case_id, seq: e.seq, type: e.type, payloadJson: e.payload, role: e.role, actor: e.actor, occurredAt: e.occurred_at, recordedAt: e.recorded_at, prevHash: e.prev_hash, hash: e.hash, backdatingReason: e.backdating_reason }).text;
-    db.prepare("UPDATE ledger_entries SET entry = ?, leaf_hash = ? WHERE case_id = ? AND kind = 'event' AND ref = ?").run(text, leafHash(text).toString('hex'), caseId, String(e.seq));
+    const { text, leafHash } = entryOfRow(e);
+    db.prepare("UPDATE ledger_entries SET entry = ?, leaf_hash = ? WHERE case_id = ? AND kind = 'event' AND ref = ?").run(text, leafHash, caseId, String(e.seq));
   }
-  const leaves = (db.prepare('SELECT leaf_hash FROM ledger_entries ORDER BY position').all() as { leaf_hash: string }[]).map((r) => Buffer.from(r.leaf_hash, 'hex'));
-  const f = new Frontier();
+  const tree = recomputedTree((db.prepare('SELECT leaf_hash FROM ledger_entries ORDER BY position').all() as { leaf_hash: string }[]).map((r) => r.leaf_hash));
   db.prepare('DELETE FROM ledger_nodes').run();
   db.prepare('DELETE FROM ledger_tree_heads').run();
-  for (const leaf of leaves) {
-    for (const n of f.append(leaf)) if (n.level === 8 || n.level === 16) db.prepare('INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)').run(n.level, n.index, n.hash.toString('hex'));
-  }
-  db.prepare('INSERT INTO ledger_tree_heads (size, root_hash, at) VALUES (?, ?, ?)').run(f.size, f.root().toString('hex'), '2025-04-01T00:00:00.000Z');
-  db.prepare('UPDATE ledger_head SET root_hash = ?, frontier = ? WHERE id = 1').run(f.root().toString('hex'), JSON.stringify(f.toJSON()));
+  for (const n of tree.nodes) db.prepare('INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)').run(n.level, n.index, n.hash);
+  db.prepare('INSERT INTO ledger_tree_heads (size, root_hash, at) VALUES (?, ?, ?)').run(tree.size, tree.rootHash, '2025-04-01T00:00:00.000Z');
+  db.prepare('UPDATE ledger_head SET root_hash = ?, frontier = ? WHERE id = 1').run(tree.rootHash, tree.frontierJson);
 }
 
 describe('a rewrite of the log itself', () => {
