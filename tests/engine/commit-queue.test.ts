@@ -398,50 +398,50 @@ describe('CommitQueue marks (Batch.serial: whether another process committed sin
   });
 });
 
-describe('CommitQueue overlapping batches (Storage.overlapsBatches: the next batch begun as one commits)', () => {
-  /**
-   * A storage with one write lock, as PostgreSQL's head row is: a batch's begin waits until
-   * the batch before committed or rolled back. Its batches take no savepoints (`rowsChangedSince`:
-   * every statement changed a row), as PostgreSQL's do.
-   */
-  function lockedStorage(overlapsBatches: boolean): { storage: Storage; log: string[] } {
-    const log: string[] = [];
-    let n = 0;
-    let lock: Promise<void> = Promise.resolve();
-    const storage = {
-      dialect: 'postgres',
-      overlapsBatches,
-      beginBatch: async () => {
-        const k = ++n;
-        log.push(`begin ${k}`);
-        const held = lock;
-        let free!: () => void;
-        lock = new Promise<void>((r) => (free = r));
-        await held;
-        log.push(`locked ${k}`);
-        return {
-          repos: {},
-          statements: () => 0,
-          rowsChangedSince: () => 1,
-          savepoint: async () => {},
-          releaseSavepoint: async () => {},
-          rollbackToSavepoint: async () => {},
-          rollback: async () => {
-            log.push(`rollback ${k}`);
-            free();
-          },
-          commit: async () => {
-            log.push(`commit ${k}`);
-            await new Promise((r) => setTimeout(r, 5));
-            free();
-            log.push(`committed ${k}`);
-          },
-        };
-      },
-    } as unknown as Storage;
-    return { storage, log };
-  }
+/**
+ * A storage with one write lock, as PostgreSQL's head row is: a batch's begin waits until
+ * the batch before committed or rolled back. Its batches take no savepoints (`rowsChangedSince`:
+ * every statement changed a row), as PostgreSQL's do.
+ */
+function lockedStorage(overlapsBatches: boolean): { storage: Storage; log: string[] } {
+  const log: string[] = [];
+  let n = 0;
+  let lock: Promise<void> = Promise.resolve();
+  const storage = {
+    dialect: 'postgres',
+    overlapsBatches,
+    beginBatch: async () => {
+      const k = ++n;
+      log.push(`begin ${k}`);
+      const held = lock;
+      let free!: () => void;
+      lock = new Promise<void>((r) => (free = r));
+      await held;
+      log.push(`locked ${k}`);
+      return {
+        repos: {},
+        statements: () => 0,
+        rowsChangedSince: () => 1,
+        savepoint: async () => {},
+        releaseSavepoint: async () => {},
+        rollbackToSavepoint: async () => {},
+        rollback: async () => {
+          log.push(`rollback ${k}`);
+          free();
+        },
+        commit: async () => {
+          log.push(`commit ${k}`);
+          await new Promise((r) => setTimeout(r, 5));
+          free();
+          log.push(`committed ${k}`);
+        },
+      };
+    },
+  } as unknown as Storage;
+  return { storage, log };
+}
 
+describe('CommitQueue overlapping batches (Storage.overlapsBatches: the next batch begun as one commits)', () => {
   it('should begin the next batch while a batch commits when units wait for it, and only where the storage allows it', async () => {
     for (const overlaps of [true, false]) {
       const { storage, log } = lockedStorage(overlaps);
@@ -490,25 +490,6 @@ describe('CommitQueue overlapping batches (Storage.overlapsBatches: the next bat
 });
 
 describe('CommitQueue lazy batches (no savepoints): the log appended behind the units’ deferred writes', () => {
-  function lazyStorage(log: string[]): Storage {
-    let n = 0;
-    return {
-      dialect: 'postgres',
-      beginBatch: async () => {
-        const k = ++n;
-        return {
-          repos: {},
-          statements: () => 0,
-          rowsChangedSince: () => 1,
-          savepoint: async () => {},
-          releaseSavepoint: async () => {},
-          rollbackToSavepoint: async () => {},
-          rollback: async () => void log.push(`rollback ${k}`),
-          commit: async () => void log.push(`commit ${k}`),
-        };
-      },
-    } as unknown as Storage;
-  }
   const journal = (log: string[]) => ({
     wrap: (repos: Repositories, sink: unknown[]) => Object.assign(repos, { sink }),
     append: async (_repos: Repositories, entries: readonly unknown[]) => void log.push(`append ${entries.join(',')}`),
@@ -531,22 +512,22 @@ describe('CommitQueue lazy batches (no savepoints): the log appended behind the 
   }
 
   it('should send the append before the deferred writes are answered, and commit only after them', async () => {
-    const log: string[] = [];
-    const q = new CommitQueue(lazyStorage(log), { journal: journal(log) });
+    const { storage, log } = lockedStorage(false);
+    const q = new CommitQueue(storage, { journal: journal(log) });
     const wa: { settle?: (ok: boolean) => void } = {};
     const wb: { settle?: (ok: boolean) => void } = {};
     const done = Promise.all([q.submit(unit('a', log, wa)), q.submit(unit('b', log, wb))]);
     await vi.waitFor(() => expect(log).toContain('append a,b'));
-    expect(log).toEqual(['append a,b']);
+    expect(log).toEqual(['begin 1', 'locked 1', 'append a,b']);
     wa.settle!(true);
     wb.settle!(true);
     expect(await done).toEqual(['a', 'b']);
-    expect(log).toEqual(['append a,b', 'write a answered', 'write b answered', 'commit 1']);
+    expect(log).toEqual(['begin 1', 'locked 1', 'append a,b', 'write a answered', 'write b answered', 'commit 1', 'committed 1']);
   });
 
   it('should roll the speculative append back with the batch when a deferred write fails, and rerun the units alone', async () => {
-    const log: string[] = [];
-    const q = new CommitQueue(lazyStorage(log), { journal: journal(log) });
+    const { storage, log } = lockedStorage(false);
+    const q = new CommitQueue(storage, { journal: journal(log) });
     const writes = new Map<string, boolean>([['a', true], ['b', false]]);
     let runs = 0;
     const auto = (entry: string) => async (repos: Repositories, tx: Parameters<Parameters<CommitQueue['submit']>[0]>[1]) => {
@@ -559,9 +540,9 @@ describe('CommitQueue lazy batches (no savepoints): the log appended behind the 
     };
     expect(await Promise.all([q.submit(auto('a')), q.submit(auto('b'))])).toEqual(['a', 'b']);
     expect(log).toEqual([
-      'append a,b', 'write a answered', 'write b failed', 'rollback 1',
-      'write a answered', 'append a', 'commit 2',
-      'write b answered', 'append b', 'commit 3',
+      'begin 1', 'locked 1', 'append a,b', 'write a answered', 'write b failed', 'rollback 1',
+      'begin 2', 'locked 2', 'write a answered', 'append a', 'commit 2', 'committed 2',
+      'begin 3', 'locked 3', 'write b answered', 'append b', 'commit 3', 'committed 3',
     ]);
   });
 });
