@@ -114,6 +114,8 @@ export interface BatchJournal<E = unknown> {
   append(repos: Repositories, entries: readonly E[]): Promise<unknown>;
   /** After the commit of a batch that appended: what `append` returned. */
   committed?(appended: unknown): void;
+  /** Optional: the log's size after an append (what `append` returned), told to the other processes with the batch's notice. */
+  sizeAfter?(appended: unknown): number;
 }
 
 /** At most this many cases changed by other processes remembered one by one (beyond: every cached case is read again). */
@@ -437,7 +439,8 @@ export class CommitQueue {
     }
     if (aborted === undefined && announced.length > 0) {
       try {
-        await batch.announce!(mergeAnnounced(announced));
+        const logSize = appended !== undefined ? journal?.sizeAfter?.(appended) : undefined;
+        await batch.announce!({ ...mergeAnnounced(announced), ...(logSize !== undefined ? { logSize } : {}) });
       } catch (e) {
         aborted = e;
       }

@@ -386,6 +386,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   const remote = storage.commits
     ? new RemoteCommits({ channel: storage.commits, read, observer: () => runner.observer, timers, outbox, reminders: () => notifications?.reminders, logger })
     : undefined;
+  // Its own appends, so that a catch-up after lost notices leaves them out.
+  if (remote) log.onOwnAppend((from, to) => remote.ownAppended(from, to));
   await remote?.listening();
   if (!transport) logger.warn({}, 'SMTP_URL is not set: e-mails stay queued');
   if (o.notificationPolicy) {

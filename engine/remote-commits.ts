@@ -11,7 +11,14 @@
  * entries in between: engine/commit-queue.ts `TxContext.unchanged`), and every
  * claim (timers, mail) is decided in the database, so a notice is a wake-up, never a fact
  * a decision rests on. A lost notice (`resync`: the listening connection was down) costs a
- * look at the database: both workers run once.
+ * look at the database: both workers run once, and the observer catches up from the log.
+ *
+ * Catching up: every notice says the log's size after its batch (`logSize`), and this
+ * process's own appends are told with their positions (`ownAppended`), so `#heardUpTo` is a
+ * size below which every other process's batch was heard. After a `resync` the log's event
+ * entries from there to its head, less this process's own, are the steps that were missed:
+ * they are observed (in commit order, before any notice heard after the resync), and a notice
+ * whose batch is among them is not observed twice.
  *
  * The observations are read after the commit, so each carries the case as stored when it
  * is read: after the batch's last event of the case, or later still when the case moved on
@@ -39,6 +46,11 @@ export interface RemoteCommitsOptions {
   logger: Logger;
 }
 
+/** This process's own appends remembered above `#heardUpTo` at the most (beyond: a catch-up may observe some of its own steps again). */
+const OWN_APPENDS_KEPT = 10_000;
+/** At most this many log entries read to catch up after lost notices (beyond: the rest is not observed, and a warning says so). */
+const CATCH_UP_ENTRIES = 5_000;
+
 export class RemoteCommits {
   readonly #o: RemoteCommitsOptions;
   readonly #unsubscribe: () => void;
@@ -46,9 +58,42 @@ export class RemoteCommits {
   /** Remote commits heard (tests, metrics). */
   heard = 0;
 
+  /** Every other process's batch that ended at or below this log size was heard (undefined: not known yet). */
+  #heardUpTo: number | undefined;
+  /** This process's committed appends [from, to) not yet below `#heardUpTo`. */
+  #own: [number, number][] = [];
+  /** The log size the last catch-up observed up to: notices of batches ending at or below it are not observed again. */
+  #caughtUpTo = -1;
+
   constructor(o: RemoteCommitsOptions) {
     this.#o = o;
     this.#unsubscribe = o.channel.subscribe((c) => this.#heard(c));
+    // From when this process listens: what was committed before is not "missed".
+    void o.channel
+      .listening()
+      .then(() => o.read.ledger.head())
+      .then(
+        (h) => {
+          if (this.#heardUpTo === undefined) this.#advance(h.size);
+        },
+        (e: unknown) => o.logger.warn({ err: e }, 'remote commits: could not read the log head; a later notice sets it'),
+      );
+  }
+
+  /** A committed append of this process, at positions [from, to) of the log. */
+  ownAppended(from: number, to: number): void {
+    this.#own.push([from, to]);
+    if (this.#own.length > OWN_APPENDS_KEPT) this.#own.shift();
+    this.#advance(this.#heardUpTo);
+  }
+
+  /** Raises `#heardUpTo` to `size`, then over this process's own appends that follow it without a gap. */
+  #advance(size: number | undefined): void {
+    if (size === undefined) return;
+    let upTo = Math.max(this.#heardUpTo ?? size, size);
+    this.#own.sort((a, b) => a[0] - b[0]);
+    while (this.#own.length > 0 && this.#own[0]![0] <= upTo) upTo = Math.max(upTo, this.#own.shift()![1]);
+    this.#heardUpTo = upTo;
   }
 
   /** Resolves once the channel listens. */
@@ -73,15 +118,52 @@ export class RemoteCommits {
       void this.#o.timers.poke();
       void this.#o.outbox.poke();
       void reminders?.poke();
+      this.#observing = this.#observing.then(() => this.#catchUp()).catch((e: unknown) => this.#o.logger.error({ err: e }, 'remote commits: could not catch up after lost notices'));
       return;
     }
+    this.#advance(c.logSize);
     // A step of another process may have scheduled (or moved) a case's reminders.
     if (c.cases.length > 0) void reminders?.poke();
     if (c.scheduledDueAt) this.#o.timers.scheduled(c.scheduledDueAt);
     if (c.mailQueued > 0) void this.#o.outbox.poke();
     if (this.#o.observer() && c.cases.length > 0) {
-      this.#observing = this.#observing.then(() => this.#observe(c.cases)).catch((e: unknown) => this.#o.logger.error({ err: e }, 'remote commits: could not observe a commit'));
+      const size = c.logSize;
+      this.#observing = this.#observing.then(() => (size !== undefined && size <= this.#caughtUpTo ? undefined : this.#observe(c.cases))).catch((e: unknown) => this.#o.logger.error({ err: e }, 'remote commits: could not observe a commit'));
     }
+  }
+
+  /**
+   * After lost notices: observes the other processes' steps logged between `#heardUpTo` and
+   * the log's head (this process's own left out), then takes the head as heard.
+   */
+  async #catchUp(): Promise<void> {
+    const from = this.#heardUpTo;
+    const head = (await this.#o.read.ledger.head()).size;
+    if (from !== undefined && head > from && this.#o.observer()) {
+      const own = [...this.#own];
+      const mine = (p: number) => own.some(([a, b]) => p >= a && p < b);
+      const entries = await this.#o.read.ledger.entries(from, Math.min(head - from, CATCH_UP_ENTRIES));
+      if (head - from > CATCH_UP_ENTRIES) {
+        this.#o.logger.warn({ missed: head - from, observed: CATCH_UP_ENTRIES }, 'remote commits: more steps were missed than a catch-up observes; the inspector shows the first only');
+      }
+      // Runs of consecutive seqs per case, in log (commit) order.
+      const runs: { id: string; fromSeq: number; toSeq: number }[] = [];
+      const last = new Map<string, { id: string; fromSeq: number; toSeq: number }>();
+      for (const e of entries) {
+        if (e.kind !== 'event' || e.caseId === null || mine(e.position)) continue;
+        const seq = Number(e.ref);
+        const run = last.get(e.caseId);
+        if (run && run.toSeq + 1 === seq) run.toSeq = seq;
+        else {
+          const next = { id: e.caseId, fromSeq: seq, toSeq: seq };
+          runs.push(next);
+          last.set(e.caseId, next);
+        }
+      }
+      await this.#observe(runs);
+    }
+    this.#caughtUpTo = Math.max(this.#caughtUpTo, head);
+    this.#advance(head);
   }
 
   async #observe(cases: readonly { id: string; fromSeq: number; toSeq: number }[]): Promise<void> {

@@ -472,6 +472,11 @@ export interface CommitAnnouncement {
   scheduledDueAt?: string;
   /** Messages the batch queued. */
   mailQueued: number;
+  /**
+   * The transparency log's size after the batch (its entries end there): a listener that
+   * lost notices reads the log from the last size it heard to learn what it missed.
+   */
+  logSize?: number;
 }
 
 /**

@@ -55,8 +55,21 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
   }
 
   committed(appended: unknown): void {
-    this.#ownSize = (appended as TreeHead).size;
-    this.onGrow?.(appended as TreeHead);
+    const head = appended as TreeHead & { from: number };
+    this.#ownSize = head.size;
+    for (const l of this.#ownAppends) l(head.from, head.size);
+    this.onGrow?.({ size: head.size, rootHash: head.rootHash });
+  }
+
+  sizeAfter(appended: unknown): number {
+    return (appended as TreeHead).size;
+  }
+
+  readonly #ownAppends = new Set<(from: number, to: number) => void>();
+  /** Tells `listener` the positions [from, to) of each append of this process, once committed. */
+  onOwnAppend(listener: (from: number, to: number) => void): () => void {
+    this.#ownAppends.add(listener);
+    return () => this.#ownAppends.delete(listener);
   }
 
   /** The log's size after this process's last committed append (undefined before the first). */
@@ -101,7 +114,7 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
   readonly #heads = new WeakMap<readonly LogEntry[], { read: () => Promise<LedgerHeadRecord>; repos: Repositories }>();
 
   /** Appends `entries` at the head, in the open transaction of `repos`; returns the new head. */
-  async append(repos: Repositories, entries: readonly LogEntry[]): Promise<TreeHead> {
+  async append(repos: Repositories, entries: readonly LogEntry[]): Promise<TreeHead & { from: number }> {
     const head = await (this.#heads.get(entries)?.read ?? (() => repos.ledger.head()))();
     const cached = this.#edge;
     this.#edge = undefined;
@@ -124,7 +137,7 @@ export class TransparencyLog implements BatchJournal<LogEntry> {
     }
     // Valid for the next batch only if this one commits: then the head row says `next`.
     this.#edge = { ...next, frontier };
-    return next;
+    return { ...next, from: head.size };
   }
 
   /**

@@ -15,7 +15,7 @@
  * commits (its process id is in the payload) is ignored: the engine heard of those directly.
  *
  * The payload: JSON `{v: 1, p: <process id>, c: [[caseId, fromSeq, toSeq], …], d?: dueAt,
- * m: mailQueued}` — ids, seqs and instants only, never personal data. PostgreSQL refuses a
+ * m: mailQueued, l?: logSize}` — ids, seqs, sizes and instants only, never personal data. PostgreSQL refuses a
  * payload of 8000 bytes or more: a large batch is sent in several notifications (the first
  * carries `d` and `m`); an entry that could not fit any (an absurdly long id) is left out and
  * counted in `o`, which the receiver turns into a resync.
@@ -42,17 +42,20 @@ interface Wire {
   d?: string;
   m: number;
   o?: number;
+  /** The log's size after the batch, on every piece. */
+  l?: number;
 }
 
 /** The notifications' payloads for one batch's announcement (several when it is large). */
 export function encodeAnnouncement(processId: string, a: CommitAnnouncement, maxBytes = MAX_PAYLOAD_BYTES): string[] {
-  const head: Wire = { v: 1, p: processId, c: [], ...(a.scheduledDueAt ? { d: a.scheduledDueAt } : {}), m: a.mailQueued };
+  const logSize = a.logSize !== undefined ? { l: a.logSize } : {};
+  const head: Wire = { v: 1, p: processId, c: [], ...(a.scheduledDueAt ? { d: a.scheduledDueAt } : {}), m: a.mailQueued, ...logSize };
   const payloads: string[] = [];
   let current: Wire = head;
   let bytes = Buffer.byteLength(JSON.stringify(current));
   let omitted = 0;
   // The most a payload holds besides its entries (the first one's `d` and `m` are counted in `bytes`).
-  const empty = Buffer.byteLength(JSON.stringify({ v: 1, p: processId, c: [], m: 0, o: 999_999 }));
+  const empty = Buffer.byteLength(JSON.stringify({ v: 1, p: processId, c: [], m: 0, o: 999_999, ...logSize }));
   for (const c of a.cases) {
     const entry: [string, number, number] = [c.id, c.fromSeq, c.toSeq];
     const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
@@ -62,7 +65,7 @@ export function encodeAnnouncement(processId: string, a: CommitAnnouncement, max
     }
     if (bytes + size > maxBytes - 16) {
       payloads.push(JSON.stringify(current));
-      current = { v: 1, p: processId, c: [], m: 0 };
+      current = { v: 1, p: processId, c: [], m: 0, ...logSize };
       bytes = Buffer.byteLength(JSON.stringify(current));
     }
     current.c.push(entry);
@@ -91,6 +94,7 @@ export function decodeAnnouncement(payload: string): { processId: string; commit
   if (o.v !== 1 || typeof o.p !== 'string' || !Array.isArray(o.c) || !isCount(o.m)) return undefined;
   if (o.d !== undefined && (typeof o.d !== 'string' || Number.isNaN(Date.parse(o.d)))) return undefined;
   if (o.o !== undefined && !isCount(o.o)) return undefined;
+  if (o.l !== undefined && !isCount(o.l)) return undefined;
   const cases: { id: string; fromSeq: number; toSeq: number }[] = [];
   for (const e of o.c as unknown[]) {
     if (!Array.isArray(e) || e.length !== 3) return undefined;
@@ -98,7 +102,7 @@ export function decodeAnnouncement(payload: string): { processId: string; commit
     if (typeof id !== 'string' || !isCount(fromSeq) || !isCount(toSeq) || fromSeq < 1 || toSeq < fromSeq) return undefined;
     cases.push({ id, fromSeq, toSeq });
   }
-  const commit: RemoteCommit = { cases, mailQueued: o.m, ...(typeof o.d === 'string' ? { scheduledDueAt: o.d } : {}) };
+  const commit: RemoteCommit = { cases, mailQueued: o.m, ...(typeof o.d === 'string' ? { scheduledDueAt: o.d } : {}), ...(o.l !== undefined ? { logSize: o.l } : {}) };
   return { processId: o.p, commit, omitted: o.o ?? 0 };
 }
 

@@ -425,6 +425,7 @@ function lockedStorage(overlapsBatches: boolean): { storage: Storage; log: strin
         savepoint: async () => {},
         releaseSavepoint: async () => {},
         rollbackToSavepoint: async () => {},
+        announce: async (c: { cases: unknown[]; logSize?: number }) => void log.push(`announce ${c.cases.length} case(s), log size ${c.logSize}`),
         rollback: async () => {
           log.push(`rollback ${k}`);
           free();
@@ -544,5 +545,17 @@ describe('CommitQueue lazy batches (no savepoints): the log appended behind the 
       'begin 2', 'locked 2', 'write a answered', 'append a', 'commit 2', 'committed 2',
       'begin 3', 'locked 3', 'write b answered', 'append b', 'commit 3', 'committed 3',
     ]);
+  });
+
+  it('should tell the other processes the log’s size after the batch with its notice', async () => {
+    const { storage, log } = lockedStorage(false);
+    const q = new CommitQueue(storage, { journal: { ...journal(log), append: async () => ({ size: 17 }), sizeAfter: (a: unknown) => (a as { size: number }).size } });
+    const stepped = (id: string) => async (repos: Repositories, tx: Parameters<Parameters<CommitQueue['submit']>[0]>[1]) => {
+      (repos as unknown as { sink: unknown[] }).sink.push(id);
+      tx.announce({ caseId: id, seq: 2, mailQueued: 0 });
+      return id;
+    };
+    expect(await Promise.all([q.submit(stepped('a')), q.submit(stepped('b'))])).toEqual(['a', 'b']);
+    expect(log).toContain('announce 2 case(s), log size 17');
   });
 });

@@ -95,6 +95,18 @@ describe('commit notices between processes (LISTEN/NOTIFY)', () => {
     expect(decodeAnnouncement(payloads[0]!)).toEqual({ processId: 'p', commit: { cases: [{ id: 'ok', fromSeq: 2, toSeq: 2 }], mailQueued: 1 }, omitted: 1 });
   });
 
+  it('should carry the log’s size after the batch on every piece, and refuse one that is not a count', () => {
+    const cases = Array.from({ length: 400 }, (_, i) => ({ id: `case-${i}-${'x'.repeat(20)}`, fromSeq: 1, toSeq: 2 }));
+    const payloads = encodeAnnouncement('p', { cases, mailQueued: 0, logSize: 4242 });
+    expect(payloads.length).toBeGreaterThan(1);
+    for (const p of payloads) {
+      expect(Buffer.byteLength(p)).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+      expect(decodeAnnouncement(p)!.commit).toMatchObject({ logSize: 4242 });
+    }
+    expect(decodeAnnouncement(JSON.stringify({ v: 1, p: 'p', c: [], m: 0, l: -1 }))).toBeUndefined();
+    expect(decodeAnnouncement(JSON.stringify({ v: 1, p: 'p', c: [], m: 0 }))!.commit).not.toHaveProperty('logSize');
+  });
+
   it('should ignore a NOTIFY on the channel that is not one of ours', async () => {
     heardByB.length = 0;
     const c = new pg.Client({ connectionString: db.url });
