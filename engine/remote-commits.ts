@@ -62,6 +62,8 @@ export class RemoteCommits {
   #heardUpTo: number | undefined;
   /** This process's committed appends [from, to) not yet below `#heardUpTo`. */
   #own: [number, number][] = [];
+  /** This process's last committed appends (at most OWN_APPENDS_KEPT), for a catch-up to leave out: `#own` drops them once below `#heardUpTo`. */
+  readonly #ownRecent: [number, number][] = [];
   /** The log size the last catch-up observed up to: notices of batches ending at or below it are not observed again. */
   #caughtUpTo = -1;
 
@@ -84,6 +86,8 @@ export class RemoteCommits {
   ownAppended(from: number, to: number): void {
     this.#own.push([from, to]);
     if (this.#own.length > OWN_APPENDS_KEPT) this.#own.shift();
+    this.#ownRecent.push([from, to]);
+    if (this.#ownRecent.length > OWN_APPENDS_KEPT) this.#ownRecent.shift();
     this.#advance(this.#heardUpTo);
   }
 
@@ -118,7 +122,9 @@ export class RemoteCommits {
       void this.#o.timers.poke();
       void this.#o.outbox.poke();
       void reminders?.poke();
-      this.#observing = this.#observing.then(() => this.#catchUp()).catch((e: unknown) => this.#o.logger.error({ err: e }, 'remote commits: could not catch up after lost notices'));
+      // From where the notices stopped, taken now: notices heard before the catch-up runs raise `#heardUpTo`.
+      const from = this.#heardUpTo;
+      this.#observing = this.#observing.then(() => this.#catchUp(from)).catch((e: unknown) => this.#o.logger.error({ err: e }, 'remote commits: could not catch up after lost notices'));
       return;
     }
     this.#advance(c.logSize);
@@ -133,14 +139,14 @@ export class RemoteCommits {
   }
 
   /**
-   * After lost notices: observes the other processes' steps logged between `#heardUpTo` and
-   * the log's head (this process's own left out), then takes the head as heard.
+   * After lost notices: observes the other processes' steps logged between `from` (what was
+   * heard when the notices stopped) and the log's head (this process's own left out), then
+   * takes the head as heard.
    */
-  async #catchUp(): Promise<void> {
-    const from = this.#heardUpTo;
+  async #catchUp(from: number | undefined): Promise<void> {
     const head = (await this.#o.read.ledger.head()).size;
     if (from !== undefined && head > from && this.#o.observer()) {
-      const own = [...this.#own];
+      const own = this.#ownRecent.filter(([a, b]) => b > from && a < head);
       const mine = (p: number) => own.some(([a, b]) => p >= a && p < b);
       const entries = await this.#o.read.ledger.entries(from, Math.min(head - from, CATCH_UP_ENTRIES));
       if (head - from > CATCH_UP_ENTRIES) {

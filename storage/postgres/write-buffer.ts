@@ -79,8 +79,7 @@ export class WriteBuffer {
    * Sends what is buffered as ONE statement: the updates of the cases and the appends of the
    * events as data-modifying CTEs of one query (one round trip, where two statements took
    * two), each table's rows bound once as a JSON array (`json`, not `jsonb`: read once, it
-   * needs no binary form; measured 1.04x the engine's HTTP throughput). The parts see the same snapshot and
-   * both run: an append does not depend on the update of its case (a command appends only
+   * needs no binary form). The parts see the same snapshot and both run: an append does not depend on the update of its case (a command appends only
    * after reading its case current in this batch), and a failure of either fails both.
    */
   flush(): void {

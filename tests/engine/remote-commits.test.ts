@@ -100,6 +100,21 @@ describe('RemoteCommits catching up after lost notices', () => {
     expect(observed).toHaveLength(4);
   });
 
+  it('catches up from where the notices stopped even when a notice is heard before the catch-up runs', async () => {
+    const x = await step(undefined, true);
+    await remote.whenObserved();
+    const tag = (id: string, seq: number) => `${id.slice(0, 8)}#${seq}`;
+    // Lost: x#2 and an own append; then the connection is back and x#3's notice arrives at once.
+    await step(x.id, false);
+    const own = await step(x.id, false);
+    remote.ownAppended(own.from, own.to);
+    const after = await step(x.id, false);
+    listener({ resync: true });
+    listener(after.notice);
+    await remote.whenObserved();
+    expect(observed).toEqual([tag(x.id, 1), tag(x.id, 2), tag(x.id, 4)]);
+  });
+
   it('observes nothing from before it listened', async () => {
     listener({ resync: true });
     await remote.whenObserved();
