@@ -37,14 +37,19 @@ const event = (caseId: string, seq: number): EventRecord => ({
   backdatingReason: null,
 });
 
+/** Commits the cases `ids`, each with its first event. */
+async function created(ids: string[]): Promise<void> {
+  const setup = await storage.beginBatch();
+  for (const id of ids) {
+    await setup.repos.cases.insert(caseRecord(id));
+    await setup.repos.events.append(event(id, 1));
+  }
+  await setup.commit();
+}
+
 describe('a PostgreSQL batch', () => {
-  it('sends the batch’s case updates and event appends as one statement each, and answers each update', async () => {
-    const setup = await storage.beginBatch();
-    for (const id of ['b1', 'b2', 'b3']) {
-      await setup.repos.cases.insert(caseRecord(id));
-      await setup.repos.events.append(event(id, 1));
-    }
-    await setup.commit();
+  it('buffers the batch’s case updates and event appends, sends them before a read, and answers each update', async () => {
+    await created(['b1', 'b2', 'b3']);
 
     const batch = await storage.beginBatch();
     const before = batch.statements!();
@@ -71,12 +76,7 @@ describe('a PostgreSQL batch', () => {
   });
 
   it('sends the buffered updates and appends as ONE statement, and the log’s whole append as one more', async () => {
-    const setup = await storage.beginBatch();
-    for (const id of ['r1', 'r2', 'r3']) {
-      await setup.repos.cases.insert(caseRecord(id));
-      await setup.repos.events.append(event(id, 1));
-    }
-    await setup.commit();
+    await created(['r1', 'r2', 'r3']);
 
     const batch = await storage.beginBatch();
     // What reaches the server: every query of pg's clients (the pool's clients are pg.Client).
