@@ -115,7 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   registerErrorHandling(app);
-  await registerSecurityHeaders(app, { formFrameAncestors: options.publicFormFrameAncestors });
+  registerSecurityHeaders(app, { formFrameAncestors: options.publicFormFrameAncestors });
   await registerDocs(app, API_VERSION);
 
   // The engine's calendar is the newest installed version (engine/calendar-versions.ts), which

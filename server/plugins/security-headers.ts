@@ -1,6 +1,13 @@
 /**
- * Security headers on every answer (`@fastify/helmet`), and the request id a caller may
- * choose.
+ * Security headers on every answer, and the request id a caller may choose.
+ *
+ * The headers are helmet's (the `helmet` package: its defaults, its CSP), computed ONCE at
+ * start-up and set on every answer by an `onRequest` hook. `@fastify/helmet`, used before,
+ * calls `helmet(options)` on every request, which parses the CSP directives and builds its
+ * thirteen middlewares again each time: 4.7% of the engine's CPU in the PostgreSQL bench's
+ * profile (bench/RESULTS.md). The configuration has no per-request part (no nonces, no
+ * directive functions; `staticHeaders` refuses one), so the headers are the same for every
+ * answer.
  *
  * The Content-Security-Policy is helmet's default with two changes: nothing may frame the
  * API (`frame-ancestors 'none'`, with `X-Frame-Options: DENY` for older browsers), and no
@@ -18,9 +25,9 @@
  * set anyway). Unset, the form is like every other page: nobody may frame it.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 export interface SecurityHeaderOptions {
   /** Origins that may frame `/form/*` (PUBLIC_FORM_FRAME_ANCESTORS); empty or unset: none. */
@@ -30,16 +37,55 @@ export interface SecurityHeaderOptions {
 /** The paths the company's site may frame (when PUBLIC_FORM_FRAME_ANCESTORS lists origins). */
 const FRAMEABLE = /^\/form\//;
 
-export async function registerSecurityHeaders(app: FastifyInstance, opts: SecurityHeaderOptions = {}): Promise<void> {
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: true,
-      directives: {
-        'frame-ancestors': ["'none'"],
-        'upgrade-insecure-requests': null,
-      },
+/** helmet's configuration: its defaults, but for the CSP changes of the file's comment. */
+export const HELMET_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: true,
+    directives: {
+      'frame-ancestors': ["'none'"],
+      'upgrade-insecure-requests': null,
     },
-    frameguard: { action: 'deny' },
+  },
+  frameguard: { action: 'deny' },
+};
+
+/**
+ * The headers helmet's middleware sets for `options`, in its order (names lower-cased):
+ * the middleware run once against a recording response. Throws if the middleware reads
+ * the request (a directive function) or fails: such headers could differ per request.
+ */
+export function staticHeaders(options: HelmetOptions): [string, string][] {
+  const headers = new Map<string, string>();
+  const req = new Proxy({} as IncomingMessage, {
+    get(_t, key) {
+      throw new Error(`helmet read request.${String(key)}: its headers are not the same for every request`);
+    },
+  });
+  const res = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value));
+      return res;
+    },
+    removeHeader(name: string) {
+      headers.delete(name.toLowerCase());
+    },
+  } as unknown as ServerResponse;
+  let called = false;
+  helmet(options)(req, res, (err?: unknown) => {
+    if (err) throw err instanceof Error ? err : new Error(String(err));
+    called = true;
+  });
+  if (!called) throw new Error('helmet did not finish synchronously');
+  return [...headers];
+}
+
+export function registerSecurityHeaders(app: FastifyInstance, opts: SecurityHeaderOptions = {}): void {
+  const headers = staticHeaders(HELMET_OPTIONS);
+  // onRequest, as @fastify/helmet did: every answer has them, a 404 and an error too; later hooks may change them (below).
+  app.addHook('onRequest', (_request, reply, done) => {
+    const raw = reply.raw;
+    for (const [name, value] of headers) raw.setHeader(name, value);
+    done();
   });
   const origins = opts.formFrameAncestors ?? [];
   if (origins.length > 0) {

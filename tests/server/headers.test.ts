@@ -4,7 +4,8 @@
  * socket, /health's version, and TRUST_PROXY for the intake's rate limit.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,7 +13,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, SimulatedClock } from '../../engine/index.js';
 import { procedures } from '../../machines/index.js';
+import helmet from 'helmet';
 import { buildApp } from '../../server/app.js';
+import { HELMET_OPTIONS, staticHeaders } from '../../server/plugins/security-headers.js';
 import { sha256Hex, UserDirectory } from '../../server/auth.js';
 import { buildTestApp, kz, token, type TestApp } from '../helpers/app.js';
 
@@ -37,6 +40,41 @@ describe('security headers', () => {
       expect(csp, url).toContain("object-src 'none'");
       expect(csp, url).not.toContain('upgrade-insecure-requests');
     }
+  });
+
+  it("should send exactly the headers helmet's own middleware sets on a real response, on every answer", async () => {
+    // helmet run as a middleware of a plain node:http server, with the product's options,
+    // on a real ServerResponse: what the API's answers must carry, computed independently
+    // of staticHeaders' recording response.
+    const expected = await new Promise<Record<string, string>>((resolve, reject) => {
+      const server = createServer((req, res) => {
+        helmet(HELMET_OPTIONS)(req, res, () => {
+          const got = Object.fromEntries(Object.entries(res.getHeaders()).map(([k, v]) => [k, String(v)]));
+          res.end();
+          server.close();
+          resolve(got);
+        });
+      });
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        fetch(`http://127.0.0.1:${port}/`).catch(reject);
+      });
+    });
+    expect(Object.keys(expected).length).toBeGreaterThan(10);
+    const answers = [
+      await t.app.inject({ method: 'GET', url: '/health' }),
+      await t.app.inject({ method: 'GET', url: '/cases' }), // 401
+      await t.app.inject({ method: 'POST', url: '/cases', headers: { 'content-type': 'application/json', authorization: `Bearer ${token('car')}` }, payload: '{"procedure":' }), // 400
+      await t.app.inject({ method: 'GET', url: '/no-such-route' }), // 404
+    ];
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 401, 400, 404]);
+    for (const res of answers) for (const [name, value] of Object.entries(expected)) expect(res.headers[name], `${res.statusCode} ${name}`).toBe(value);
+  });
+
+  it('should refuse a helmet configuration whose headers depend on the request', () => {
+    expect(() => staticHeaders({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", (req) => `'nonce-${String((req as { id?: string }).id)}'`] } } })).toThrow(
+      /not the same for every request/,
+    );
   });
 
   it('should serve Swagger UI whose every script and style is a file from this server', async () => {
