@@ -15,7 +15,8 @@
  *   its signed checkpoints therefore hold on the copy as they did on the source.
  *   Not copied: Kysely's migration tables (the target has its own), SQLite-only tables (the
  *   FTS index `cases_search` and its shadow tables, `sqlite_sequence`) and generated columns
- *   (`closed_late`, PostgreSQL's `search_words`): the target computes them.
+ *   (`closed_late`, PostgreSQL's `search_words`, which its statements compute since
+ *   migration 001900): the target computes them, for all the copied cases at once.
  * - The log's head row exists in the target (migration 001300 inserts the empty tree): it is
  *   UPDATEd to the source's (the only change its tripwire allows: it grows). The bigserial
  *   sequences are set past the copied ids.
@@ -26,6 +27,7 @@
 import { existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import { migrations } from './migrations/index.js';
+import { closedLateOf, searchWordsOf } from './postgres/derived.js';
 import { isPostgresUrl, PostgresStorage, WRITE_LOCK } from './postgres/postgres-storage.js';
 import type {
   CalendarVersionsTable,
@@ -202,6 +204,8 @@ export async function copyDatabase(options: CopyDatabaseOptions): Promise<CopyRe
             }
             tables[spec.table] = n;
             rows += n;
+            // The columns PostgreSQL's statements compute from a case's row (storage/postgres/derived.ts), for every case copied.
+            if (spec.table === 'cases' && n > 0) await sql`update cases set search_words = ${searchWordsOf(sql`context`)}, closed_late = ${closedLateOf(sql`status`, sql`context`)}`.execute(t);
             if (spec.serialId) {
               await sql`select setval(pg_get_serial_sequence(${spec.table}, 'id'), coalesce((select max(id) from ${sql.table(spec.table)}), 0) + 1, false)`.execute(t);
             }
@@ -273,7 +277,10 @@ async function refuseNonEmpty(url: string): Promise<void> {
   }
 }
 
-/** The columns copied are exactly the source's stored columns and the target's non-generated ones. */
+/** The target's columns computed from the row (storage/postgres/derived.ts, migration 001900): never copied, like generated ones. */
+const DERIVED: Partial<Record<string, readonly string[]>> = { cases: ['search_words', 'closed_late'] };
+
+/** The columns copied are exactly the source's stored columns and the target's non-generated, non-derived ones. */
 async function checkColumns(src: Kysely<Database>, dst: Kysely<Database>): Promise<void> {
   for (const { table, columns } of [...TABLES, { table: 'ledger_head' as const, columns: HEAD_COLUMNS }]) {
     // table_info omits generated columns (closed_late); table_xinfo would list them.
@@ -281,7 +288,9 @@ async function checkColumns(src: Kysely<Database>, dst: Kysely<Database>): Promi
     const d = (
       await sql<{ name: string }>`select column_name as name from information_schema.columns
         where table_schema = current_schema() and table_name = ${table} and is_generated = 'NEVER'`.execute(dst)
-    ).rows.map((r) => r.name);
+    )
+      .rows.map((r) => r.name)
+      .filter((n) => !DERIVED[table]?.includes(n));
     for (const [where, names] of [['source', s], ['target', d]] as const) {
       const notCopied = names.filter((n) => !columns.includes(n));
       const absent = columns.filter((c) => !names.includes(c));

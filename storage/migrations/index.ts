@@ -16,6 +16,7 @@ import * as batchSerial from './2026_12_06_001500_batch_serial.js';
 import * as casesHotUpdates from './2026_12_06_001600_cases_hot_updates.js';
 import * as siteContent from './2026_12_07_001700_site_content.js';
 import * as partUnits from './2026_12_07_001800_part_units.js';
+import * as casesDerivedColumns from './2026_12_08_001900_cases_derived_columns.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -40,6 +41,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_06_001600_cases_hot_updates': casesHotUpdates,
   '2026_12_07_001700_site_content': siteContent,
   '2026_12_07_001800_part_units': partUnits,
+  '2026_12_08_001900_cases_derived_columns': casesDerivedColumns,
 };
 
 /**

@@ -14,6 +14,7 @@
  */
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { CASE_UPDATABLE } from '../mappers.js';
+import { derivedSet } from './derived.js';
 import type { CaseRow, Database, EventRow } from '../schema.js';
 import { columnsOf, type QueryResult } from '../session.js';
 
@@ -90,7 +91,7 @@ export class WriteBuffer {
     this.#events = [];
     const update =
       updates.length > 0
-        ? sql`update cases as c set ${sql.join(CASE_UPDATABLE.map((col) => sql`${sql.ref(col)} = v.${sql.ref(col)}`))}
+        ? sql`update cases as c set ${sql.join(CASE_UPDATABLE.map((col) => sql`${sql.ref(col)} = v.${sql.ref(col)}`))}, ${derivedSet('c', sql`v.status`, sql`v.context`)}
           from json_populate_recordset(null::cases, ${JSON.stringify(updates.map((u) => nulls(u.row)))}::json) as v
           join unnest(${updates.map((u) => u.row.id)}::text[], ${updates.map((u) => u.expectedSeq)}::bigint[]) as x(id, expected_seq) on x.id = v.id
           where c.id = v.id and c.seq = x.expected_seq

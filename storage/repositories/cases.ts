@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder } from 'kysely';
 import { CASE_UPDATABLE, caseFromRow, caseToRow, roleLike, type CaseUpdatableColumn } from '../mappers.js';
 import type { CaseFilter, CaseHead, CaseRecord, CaseRepository, CaseStatsRow } from '../port.js';
 import type { CaseRow, Database } from '../schema.js';
+import { closedLateOf, deriveStored, searchWordsOf } from '../postgres/derived.js';
 import { affected, columnsOf, insertRows, slotsFor, template, type QuerySession } from '../session.js';
 
 const CASEROW_COLUMNS = columnsOf<CaseRow>({ id: true, procedure: true, machine_version: true, snapshot: true, context: true, state: true, status: true, seq: true, head_hash: true, next_due_at: true, waiting_roles: true, last_staff_occurred_at: true, backdated: true, unit: true, assignee: true, created_at: true, updated_at: true, undelivered: true, part_units: true });
@@ -10,21 +11,41 @@ const HEAD = template<{ id: string }, Pick<CaseRow, 'seq' | 'head_hash'>>((db, p
   db.selectFrom('cases').select(['seq', 'head_hash']).where('id', '=', p.id),
 );
 const INSERT = template<CaseRow>((db, p) => db.insertInto('cases').values(slotsFor(p, CASEROW_COLUMNS)));
+/** PostgreSQL: with the two columns computed from the row (storage/postgres/derived.ts). */
+const INSERT_PG = template<CaseRow>((db, p) =>
+  db.insertInto('cases').values({
+    ...slotsFor(p, CASEROW_COLUMNS),
+    search_words: searchWordsOf(sql`${p.context}`),
+    closed_late: closedLateOf(sql`${p.status}`, sql`${p.context}`),
+  } as CaseRow),
+);
 
 type UpdateArgs = Partial<Record<CaseUpdatableColumn, unknown>> & { id: string; expectedSeq: number };
 /** One template per set of changed columns (a handful occur: comment, step, closing…). */
 const updates = new Map<string, ReturnType<typeof template<UpdateArgs>>>();
-function updateTemplate(columns: readonly CaseUpdatableColumn[]) {
-  const key = columns.join(',');
+/**
+ * PostgreSQL (`derived`): an update that changes the context or the status computes the two
+ * columns derived from them too (storage/postgres/derived.ts); the words only if the context
+ * changed.
+ */
+function updateTemplate(columns: readonly CaseUpdatableColumn[], derived: boolean) {
+  const key = `${derived ? 'pg:' : ''}${columns.join(',')}`;
   let t = updates.get(key);
   if (!t) {
-    t = template<UpdateArgs>((db, p) =>
-      db
+    t = template<UpdateArgs>((db, p) => {
+      const set: Record<string, unknown> = Object.fromEntries(columns.map((c) => [c, p[c]]));
+      if (derived && columns.includes('context')) {
+        set.search_words = sql`case when context is distinct from ${p.context} then ${searchWordsOf(sql`${p.context}`)} else search_words end`;
+      }
+      if (derived && (columns.includes('context') || columns.includes('status'))) {
+        set.closed_late = closedLateOf(columns.includes('status') ? sql`${p.status}` : sql`status`, columns.includes('context') ? sql`${p.context}` : sql`context`);
+      }
+      return db
         .updateTable('cases')
-        .set(Object.fromEntries(columns.map((c) => [c, p[c]])))
+        .set(set as never)
         .where('id', '=', p.id)
-        .where('seq', '=', p.expectedSeq),
-    );
+        .where('seq', '=', p.expectedSeq);
+    });
     updates.set(key, t);
   }
   return t;
@@ -50,10 +71,11 @@ export function caseRepository(s: QuerySession): CaseRepository {
       return row ? { seq: row.seq, headHash: row.head_hash } : undefined;
     },
     async insert(record) {
-      await s.execute(INSERT.bind(s.builder, caseToRow(record)));
+      await s.execute((s.dialect === 'postgres' ? INSERT_PG : INSERT).bind(s.builder, caseToRow(record)));
     },
     async insertMany(records) {
       await insertRows(s, 'cases', records.map(caseToRow));
+      if (s.dialect === 'postgres' && records.length > 0) await s.execute(deriveStored(records.map((r) => r.id)).compile(s.builder));
     },
     async updateIfSeq(expectedSeq, next, previous) {
       const row = caseToRow(next);
@@ -65,7 +87,7 @@ export function caseRepository(s: QuerySession): CaseRepository {
       if (columns.length === 0) columns = ['seq'];
       const args: UpdateArgs = { id: next.id, expectedSeq };
       for (const c of columns) args[c] = row[c];
-      return affected(await s.execute(updateTemplate(columns).bind(s.builder, args))) === 1;
+      return affected(await s.execute(updateTemplate(columns, s.dialect === 'postgres').bind(s.builder, args))) === 1;
     },
     async list(filter = {}) {
       if (isUnitQueue(filter)) {

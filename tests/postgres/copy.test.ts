@@ -205,6 +205,11 @@ describe('npm run db -- copy (storage/copy.ts)', () => {
     // The generated columns, computed by the target, say the same as the source's.
     const late = (db: Kysely<Database>) => sql<{ id: string; closed_late: number }>`select id, closed_late from cases order by id`.execute(db).then((r) => r.rows.map((x) => [x.id, Number(x.closed_late)]));
     expect(await onPostgres(target.url, late)).toEqual(await onSqlite(source, late));
+    // The search's words, computed by the copy (migration 001900): the source's FTS words, lower-cased.
+    const pgWords = await onPostgres(target.url, (db) => sql<{ id: string; w: string }>`select id, search_words as w from cases order by id`.execute(db));
+    const sqliteWords = await onSqlite(source, (db) => sql<{ id: string; w: string }>`select c.id, s.words as w from cases c join cases_search s on s.rowid = c.rowid order by c.id`.execute(db));
+    expect(pgWords.rows.filter((r) => r.w !== '').length).toBeGreaterThan(0);
+    expect(pgWords.rows).toEqual(sqliteWords.rows.map((r) => ({ id: r.id, w: r.w.toLowerCase() })));
   });
 
   it('gives the same verify and ledger verify answers on both', async () => {
