@@ -17,6 +17,7 @@ import * as casesHotUpdates from './2026_12_06_001600_cases_hot_updates.js';
 import * as siteContent from './2026_12_07_001700_site_content.js';
 import * as partUnits from './2026_12_07_001800_part_units.js';
 import * as casesDerivedColumns from './2026_12_08_001900_cases_derived_columns.js';
+import * as casesInlineRows from './2026_12_08_002000_cases_inline_rows.js';
 
 /**
  * Every migration by name, in order. A static map (not `FileMigrationProvider`) so the
@@ -42,6 +43,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_001700_site_content': siteContent,
   '2026_12_07_001800_part_units': partUnits,
   '2026_12_08_001900_cases_derived_columns': casesDerivedColumns,
+  '2026_12_08_002000_cases_inline_rows': casesInlineRows,
 };
 
 /**
