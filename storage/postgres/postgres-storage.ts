@@ -260,7 +260,8 @@ class PostgresBatch implements Batch {
       },
       cases: {
         ...plain.cases,
-        updateIfSeq: (expectedSeq, next) => this.#write(() => this.#counted(this.#buffer.updateCase(expectedSeq, caseToRow(next)), (ok) => (ok ? 1 : 0))),
+        updateIfSeq: (expectedSeq, next, previous) =>
+          this.#write(() => this.#counted(this.#buffer.updateCase(expectedSeq, caseToRow(next), previous && caseToRow(previous)), (ok) => (ok ? 1 : 0))),
       },
     };
     const head = plain.ledger.head.bind(plain.ledger);

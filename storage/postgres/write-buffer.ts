@@ -12,8 +12,8 @@
  * (false if not, as `updateIfSeq` does); a failed flush rejects every write in it. A flush
  * is one statement, whatever it holds (see `flush`).
  */
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { CASE_UPDATABLE } from '../mappers.js';
+import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
+import { CASE_UPDATABLE, type CaseUpdatableColumn } from '../mappers.js';
 import { derivedSet } from './derived.js';
 import type { CaseRow, Database, EventRow } from '../schema.js';
 import { columnsOf, type QueryResult } from '../session.js';
@@ -47,7 +47,7 @@ export class WriteBuffer {
   readonly #builder: Kysely<Database>;
   readonly #send: Send;
   #events: { row: EventRow; done: Pending<void> }[] = [];
-  #updates = new Map<string, { expectedSeq: number; row: CaseRow; done: Pending<boolean> }>();
+  #updates = new Map<string, { expectedSeq: number; id: string; row: Record<string, unknown>; done: Pending<boolean> }>();
   #scheduled = false;
 
   constructor(builder: Kysely<Database>, send: Send) {
@@ -66,12 +66,22 @@ export class WriteBuffer {
     });
   }
 
-  /** The case's new row if its seq is still `expectedSeq`: every updatable column is written (PostgreSQL keeps the update HOT for the unchanged ones). */
-  updateCase(expectedSeq: number, row: CaseRow): Promise<boolean> {
+  /**
+   * The case's new row if its seq is still `expectedSeq`. Every updatable column is written
+   * (PostgreSQL keeps the update HOT for the unchanged ones), but with `before` (the row at
+   * `expectedSeq`, as the caller read it in this batch) the large columns that did not change
+   * (`KEPT`: the snapshot and the context, most of a row's bytes) are not sent: the
+   * statement keeps the stored value, which is the same, since the row is updated only if
+   * its seq is still `expectedSeq`.
+   */
+  updateCase(expectedSeq: number, row: CaseRow, before?: CaseRow): Promise<boolean> {
     // One row per case in a statement: a second update of a case sends the first one before it.
     if (this.#updates.has(row.id)) this.flush();
+    // The key and the columns the statement sets, nothing else (the creation fields never change).
+    const sent: Record<string, unknown> = { id: row.id };
+    for (const c of CASE_UPDATABLE) sent[c] = before && KEPT_SET.has(c) && row[c] === before[c] ? null : (row[c] ?? null);
     return new Promise<boolean>((resolve, reject) => {
-      this.#updates.set(row.id, { expectedSeq, row, done: { resolve, reject } });
+      this.#updates.set(row.id, { expectedSeq, row: sent, id: row.id, done: { resolve, reject } });
       this.#schedule();
     });
   }
@@ -91,9 +101,9 @@ export class WriteBuffer {
     this.#events = [];
     const update =
       updates.length > 0
-        ? sql`update cases as c set ${sql.join(CASE_UPDATABLE.map((col) => sql`${sql.ref(col)} = v.${sql.ref(col)}`))}, ${derivedSet('c', sql`v.status`, sql`v.context`)}
-          from json_populate_recordset(null::cases, ${JSON.stringify(updates.map((u) => nulls(u.row)))}::json) as v
-          join unnest(${updates.map((u) => u.row.id)}::text[], ${updates.map((u) => u.expectedSeq)}::bigint[]) as x(id, expected_seq) on x.id = v.id
+        ? sql`update cases as c set ${sql.join(CASE_UPDATABLE.map((col) => sql`${sql.ref(col)} = ${valueOf(col)}`))}, ${derivedSet('c', sql`v.status`, valueOf('context'))}
+          from json_populate_recordset(null::cases, ${JSON.stringify(updates.map((u) => u.row))}::json) as v
+          join unnest(${updates.map((u) => u.id)}::text[], ${updates.map((u) => u.expectedSeq)}::bigint[]) as x(id, expected_seq) on x.id = v.id
           where c.id = v.id and c.seq = x.expected_seq
           returning c.id`
         : undefined;
@@ -107,7 +117,7 @@ export class WriteBuffer {
     this.#send(q).then(
       (r) => {
         const done = new Set(update ? r.rows.map((x) => x.id) : []);
-        for (const u of updates) u.done.resolve(done.has(u.row.id));
+        for (const u of updates) u.done.resolve(done.has(u.id));
         for (const e of events) e.done.resolve();
       },
       (e: unknown) => {
@@ -133,6 +143,18 @@ export class WriteBuffer {
       this.flush();
     });
   }
+}
+
+/**
+ * The columns an update leaves out when they did not change (sent as null: both are NOT
+ * NULL, so null can only mean "kept").
+ */
+const KEPT = ['snapshot', 'context'] as const satisfies readonly CaseUpdatableColumn[];
+const KEPT_SET: ReadonlySet<string> = new Set(KEPT);
+
+/** A column's new value in the update: the row's, or for a `KEPT` one sent as null, the stored one. */
+function valueOf(col: CaseUpdatableColumn): RawBuilder<unknown> {
+  return KEPT_SET.has(col) ? sql`coalesce(v.${sql.ref(col)}, c.${sql.ref(col)})` : sql`v.${sql.ref(col)}`;
 }
 
 /** JSON has no `undefined`: an absent value is the column's NULL, as a bound parameter would be. */

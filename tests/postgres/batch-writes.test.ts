@@ -124,6 +124,50 @@ describe('a PostgreSQL batch', () => {
     expect(await storage.read.ledger.treeHead(head.size + 3)).toBe('root-3');
   });
 
+  it('sends neither the snapshot nor the context of a case whose update left them as they were (`previous`), and the row keeps them', async () => {
+    await created(['k1', 'k2', 'k3']);
+    const before = Object.fromEntries(['k1', 'k2', 'k3'].map((id) => [id, caseRecord(id)]));
+    // k1: a comment (nothing of the case changes); k2: its context changes; k3: no `previous` given.
+    const next = {
+      k1: { ...before.k1!, seq: 2, headHash: 'h2-k1' },
+      k2: { ...before.k2!, seq: 2, headHash: 'h2-k2', contextJson: JSON.stringify({ title: 'Новое «название»' }), snapshotJson: '{"value":"next"}' },
+      k3: { ...before.k3!, seq: 2, headHash: 'h2-k3' },
+    };
+    const batch = await storage.beginBatch();
+    const values: unknown[][] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as { values?: unknown[] };
+      if (typeof q === 'object' && q.values) values.push(q.values);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      const done = await Promise.all([
+        batch.repos.cases.updateIfSeq(1, next.k1, before.k1),
+        batch.repos.cases.updateIfSeq(1, next.k2, before.k2),
+        batch.repos.cases.updateIfSeq(1, next.k3),
+      ]);
+      expect(done).toEqual([true, true, true]);
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    await batch.commit();
+    expect(values).toHaveLength(1);
+    const rows = JSON.parse(values[0]![0] as string) as { id: string; snapshot: string | null; context: string | null; seq: number }[];
+    const sent = Object.fromEntries(rows.map((r) => [r.id, { snapshot: r.snapshot, context: r.context, seq: r.seq }]));
+    expect(sent).toEqual({
+      k1: { snapshot: null, context: null, seq: 2 },
+      k2: { snapshot: next.k2.snapshotJson, context: next.k2.contextJson, seq: 2 },
+      k3: { snapshot: next.k3.snapshotJson, context: next.k3.contextJson, seq: 2 },
+    });
+    for (const id of ['k1', 'k2', 'k3'] as const) {
+      const row = await storage.read.cases.find(id);
+      expect(row).toMatchObject({ seq: 2, headHash: `h2-${id}`, snapshotJson: next[id].snapshotJson, contextJson: next[id].contextJson });
+    }
+    const words = await storage.withClientForTests((c) => c.query<{ id: string; search_words: string }>(`select id, search_words from cases where id in ('k1', 'k2') order by id`));
+    expect(words.rows.map((r) => r.search_words)).toEqual([expect.any(String), 'новое «название»']);
+  });
+
   it('numbers its batches among the database’s commits, without gaps (a rolled-back batch gives its number to the next)', async () => {
     const a = await storage.beginBatch();
     const n = a.serial!;
