@@ -4,8 +4,9 @@
  * hashes, token hashes in AUTH_FILE and the calendar data version are all this function:
  * changing it invalidates stored data.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // One-shot `crypto.hash` (Node 20.12+): the same digest without a Hash object per call.
+  return hash('sha256', text, 'hex');
 }
